@@ -1,0 +1,98 @@
+/**
+ * The root of a state tree and its configuration file, `.protocol-lint.json`, validated
+ * against `schemas/config.schema.json`.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_LAYOUT, type Layout } from './layout.js';
+import { validateConfigSchema } from './schemas.js';
+
+/** The configuration file's name. */
+export const CONFIG_FILE = '.protocol-lint.json';
+
+/** A rule's configured level. */
+export type RuleLevel = 'off' | 'warning' | 'error';
+
+/** A rule setting as written: a level, or a level with options. */
+export type RuleSetting = RuleLevel | 'warn' | 0 | 1 | 2 | [RuleLevel | 'warn' | 0 | 1 | 2, Record<string, unknown>?];
+
+/** The configuration after defaults are applied. */
+export interface Config {
+  /** The file it came from, or undefined for the defaults. */
+  file?: string;
+  layout: Layout;
+  rules: Record<string, RuleSetting>;
+  ignores: string[];
+  /** Documents larger than this are skipped with a message; queue files are read at any size. */
+  maxDocumentBytes: number;
+}
+
+/** Files and folders never walked. */
+export const ALWAYS_IGNORED = ['**/node_modules/**', '**/.git/**'];
+
+/** The defaults when no config file exists. */
+export function defaultConfig(): Config {
+  return { layout: { ...DEFAULT_LAYOUT }, rules: {}, ignores: [], maxDocumentBytes: 10 * 1024 * 1024 };
+}
+
+/** Finds the root for a directory: nearest config file, else the git work-tree root, else the directory itself. */
+export function resolveRoot(startDir: string): string {
+  const start = resolve(startDir);
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, CONFIG_FILE))) return dir;
+    if (dirname(dir) === dir) break;
+  }
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) break;
+  }
+  return start;
+}
+
+/** Whether a directory is a root of its own (holds a config file). */
+export function isOwnRoot(dir: string): boolean {
+  return existsSync(join(dir, CONFIG_FILE));
+}
+
+/** The outcome of loading a configuration. */
+export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
+
+/** Loads and validates the config file of a root (or an explicit file). */
+export function loadConfig(root: string, explicitFile?: string): ConfigResult {
+  const file = explicitFile ? resolve(explicitFile) : join(root, CONFIG_FILE);
+  if (!explicitFile && !existsSync(file)) return { ok: true, config: defaultConfig() };
+  let text: string;
+  try {
+    if (statSync(file).size > 1024 * 1024) return { ok: false, error: `${file}: the config file is larger than 1 MB` };
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return { ok: false, error: `${file}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `${file}: the config file is not valid JSON (${(error as Error).message})` };
+  }
+  const problems = validateConfigSchema(data);
+  if (problems.length > 0) {
+    return { ok: false, error: problems.map((problem) => `${file}: ${problem}`).join('\n') };
+  }
+  const raw = data as { layout?: Partial<Layout>; rules?: Record<string, RuleSetting>; ignores?: string[]; maxDocumentBytes?: number };
+  const config = defaultConfig();
+  config.file = file;
+  config.layout = { ...config.layout, ...raw.layout };
+  config.rules = raw.rules ?? {};
+  config.ignores = raw.ignores ?? [];
+  if (raw.maxDocumentBytes !== undefined) config.maxDocumentBytes = raw.maxDocumentBytes;
+  return { ok: true, config };
+}
+
+/** Turns a written level into a canonical one. */
+export function normalizeLevel(level: RuleLevel | 'warn' | 0 | 1 | 2): RuleLevel {
+  if (level === 'warn' || level === 1) return 'warning';
+  if (level === 2) return 'error';
+  if (level === 0) return 'off';
+  return level;
+}

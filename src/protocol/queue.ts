@@ -1,0 +1,223 @@
+/**
+ * The queue files (urls_todo.md, urls_done.md) as data. A linear, line-based parser: the
+ * fleet's queues hold 50,000+ items, and a Markdown tree parser needs tens of seconds for
+ * one such list. Every line is kept as written (with its own line ending), so a rewrite
+ * changes only the lines it means to change and keeps the rest byte for byte.
+ */
+import { normalizeUrl } from './url.js';
+
+/** One `- <url> (annotation)` line. */
+export interface QueueItem {
+  /** 1-based line number. */
+  line: number;
+  /** 1-based column of the URL. */
+  column: number;
+  /** The URL as written. */
+  url: string;
+  /** The normalised URL: the item's identity. */
+  key: string;
+  /** The normalised URL without a trailing slash, to spot likely duplicates. */
+  slashKey: string;
+  /** Text inside the trailing parentheses, if any. */
+  annotation?: string;
+  /** `completed YYYY-MM-DD`, as written. */
+  completed?: string;
+  /** `claimed by AGENT at TIMESTAMP`. */
+  claim?: { agent: string; at?: string };
+  /** `by AGENT`: who completed it. */
+  by?: string;
+  /** `output PATH`: the file the work produced. */
+  output?: string;
+  /** Annotation fields this grammar does not know, kept as written. */
+  notes: string[];
+}
+
+/** A list item that is not a queue item. */
+export interface QueueSyntaxProblem {
+  line: number;
+  column: number;
+  text: string;
+  reason: string;
+}
+
+/** A parsed queue file. */
+export interface QueueFile {
+  /** Every line with its own line ending; joining them gives the file back byte for byte. */
+  segments: string[];
+  items: QueueItem[];
+  problems: QueueSyntaxProblem[];
+}
+
+const ITEM = /^- (\S+)(?:[ \t]+\((.*)\))?[ \t]*$/;
+const LOOSE_ITEM = /^(\s*)([-*+]|\d+[.)])(?:[ \t]|$)/;
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+/** Splits text into lines that keep their line endings. */
+export function splitSegments(text: string): string[] {
+  const segments: string[] = [];
+  let start = 0;
+  for (;;) {
+    const newline = text.indexOf('\n', start);
+    if (newline === -1) {
+      if (start < text.length) segments.push(text.slice(start));
+      return segments;
+    }
+    segments.push(text.slice(start, newline + 1));
+    start = newline + 1;
+  }
+}
+
+/** Strips the line ending from a segment. */
+export function lineContent(segment: string): string {
+  let end = segment.length;
+  if (end > 0 && segment.charCodeAt(end - 1) === 10) end--;
+  if (end > 0 && segment.charCodeAt(end - 1) === 13) end--;
+  return end === segment.length ? segment : segment.slice(0, end);
+}
+
+/** Parses one queue line (without its ending) into an item, a problem, or nothing (not a list item). */
+export function parseQueueLine(content: string, lineNumber: number): QueueItem | QueueSyntaxProblem | undefined {
+  const first = content.charCodeAt(0);
+  // Fast exit for headings, blank lines and prose: only list-looking lines matter.
+  if (first !== 45 /* - */ && first !== 42 /* * */ && first !== 43 /* + */ && first !== 32 && first !== 9 && !(first >= 48 && first <= 57)) {
+    return undefined;
+  }
+  const match = ITEM.exec(content);
+  if (match) {
+    const url = match[1]!;
+    const normalized = normalizeUrl(url);
+    if (!normalized.ok) {
+      return { line: lineNumber, column: 3, text: content, reason: `\`${url}\` is not a queue URL: ${normalized.reason}` };
+    }
+    const item: QueueItem = { line: lineNumber, column: 3, url, key: normalized.key, slashKey: normalized.slashKey, notes: [] };
+    if (match[2] !== undefined) {
+      item.annotation = match[2];
+      const problem = parseAnnotation(item, match[2]);
+      if (problem) return { line: lineNumber, column: content.indexOf('(') + 1, text: content, reason: problem };
+    }
+    return item;
+  }
+  const loose = LOOSE_ITEM.exec(content);
+  if (!loose) return undefined;
+  const [, indent, marker] = loose;
+  if (indent!.length > 0) {
+    return { line: lineNumber, column: 1, text: content, reason: 'a nested or indented list item is not a queue item; write `- <url>` at the start of the line' };
+  }
+  if (marker !== '-') {
+    return { line: lineNumber, column: 1, text: content, reason: `the list marker \`${marker}\` is not \`-\`; write \`- <url>\`` };
+  }
+  const rest = content.slice(2).trim();
+  if (rest === '') return { line: lineNumber, column: 1, text: content, reason: 'the item is empty; write `- <url>`' };
+  const firstWord = rest.split(/\s+/)[0]!;
+  if (/^<.*>$/.test(firstWord)) {
+    return { line: lineNumber, column: 3, text: content, reason: `\`${firstWord}\` is wrapped in angle brackets; write the bare URL` };
+  }
+  const normalized = normalizeUrl(firstWord);
+  if (normalized.ok) {
+    return { line: lineNumber, column: 3, text: content, reason: 'text after the URL must be one parenthesised annotation, like `(completed 2026-03-19)`' };
+  }
+  return { line: lineNumber, column: 3, text: content, reason: `\`${firstWord}\` is not a queue URL: ${normalized.reason}` };
+}
+
+/**
+ * Reads the annotation grammar: fields separated by `;` or `,`, each one of
+ * `completed YYYY-MM-DD`, `claimed by AGENT at TIMESTAMP`, `by AGENT`, `output PATH`, or free text.
+ */
+function parseAnnotation(item: QueueItem, annotation: string): string | undefined {
+  for (const rawField of annotation.split(/[;,]/)) {
+    const field = rawField.trim();
+    if (field === '') continue;
+    let match: RegExpExecArray | null;
+    if ((match = /^completed(?:\s+(\S+))?$/i.exec(field))) {
+      item.completed = match[1] ?? '';
+    } else if ((match = /^claimed by\s+(\S+)(?:\s+at\s+(\S+))?$/i.exec(field))) {
+      item.claim = match[2] === undefined ? { agent: match[1]! } : { agent: match[1]!, at: match[2] };
+    } else if ((match = /^by\s+(\S+)$/i.exec(field))) {
+      item.by = match[1]!;
+    } else if ((match = /^output\s+(\S+)$/i.exec(field))) {
+      item.output = match[1]!;
+    } else {
+      item.notes.push(field);
+    }
+  }
+  return undefined;
+}
+
+/** Parses a queue file's text. Lines inside fenced code blocks and HTML comments are not items. */
+export function parseQueue(text: string): QueueFile {
+  const segments = splitSegments(text);
+  const items: QueueItem[] = [];
+  const problems: QueueSyntaxProblem[] = [];
+  let fence: string | undefined;
+  let inComment = false;
+  for (let index = 0; index < segments.length; index++) {
+    const content = lineContent(segments[index]!);
+    if (inComment) {
+      if (content.includes('-->')) inComment = false;
+      continue;
+    }
+    const fenceMatch = FENCE.exec(content);
+    if (fence !== undefined) {
+      if (fenceMatch && fenceMatch[1]![0] === fence[0] && fenceMatch[1]!.length >= fence.length) fence = undefined;
+      continue;
+    }
+    if (fenceMatch) {
+      fence = fenceMatch[1]!;
+      continue;
+    }
+    if (content.startsWith('<!--')) {
+      if (!content.includes('-->')) inComment = true;
+      continue;
+    }
+    const parsed = parseQueueLine(content, index + 1);
+    if (parsed === undefined) continue;
+    if ('key' in parsed) items.push(parsed);
+    else problems.push(parsed);
+  }
+  return { segments, items, problems };
+}
+
+/** Formats a queue item line (without line ending) from its parts. */
+export function formatQueueItem(url: string, fields: string[]): string {
+  return fields.length === 0 ? `- ${url}` : `- ${url} (${fields.join(', ')})`;
+}
+
+/** The line ending a file mostly uses, so new lines match the old ones. */
+export function detectLineEnding(segments: string[]): string {
+  for (const segment of segments) {
+    if (segment.endsWith('\r\n')) return '\r\n';
+    if (segment.endsWith('\n')) return '\n';
+  }
+  return '\n';
+}
+
+/**
+ * Rewrites a queue file: drops the lines in `remove` (1-based), replaces those in `replace`
+ * (content without line ending; the old ending is kept), and appends `append` items at the end
+ * with the file's own line ending. Every other byte is kept.
+ */
+export function rewriteQueue(
+  segments: string[],
+  edits: { remove?: Iterable<number>; replace?: Map<number, string>; append?: string[] },
+): string {
+  const removed = new Set(edits.remove ?? []);
+  const eol = detectLineEnding(segments);
+  const out: string[] = [];
+  for (let index = 0; index < segments.length; index++) {
+    const lineNumber = index + 1;
+    if (removed.has(lineNumber)) continue;
+    const replacement = edits.replace?.get(lineNumber);
+    if (replacement !== undefined) {
+      const segment = segments[index]!;
+      out.push(replacement + segment.slice(lineContent(segment).length));
+    } else {
+      out.push(segments[index]!);
+    }
+  }
+  if (edits.append && edits.append.length > 0) {
+    const last = out[out.length - 1];
+    if (last !== undefined && !last.endsWith('\n')) out[out.length - 1] = last + eol;
+    for (const line of edits.append) out.push(line + eol);
+  }
+  return out.join('');
+}
