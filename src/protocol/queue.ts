@@ -128,8 +128,8 @@ function parseAnnotation(item: QueueItem, annotation: string): string | undefine
     const field = rawField.trim();
     if (field === '') continue;
     let match: RegExpExecArray | null;
-    if ((match = /^completed(?:\s+(\S+))?$/i.exec(field))) {
-      item.completed = match[1] ?? '';
+    if ((match = /^completed\b\s*(.*)$/i.exec(field))) {
+      item.completed = match[1]!;
     } else if ((match = /^claimed by\s+(\S+)(?:\s+at\s+(\S+))?$/i.exec(field))) {
       item.claim = match[2] === undefined ? { agent: match[1]! } : { agent: match[1]!, at: match[2] };
     } else if ((match = /^by\s+(\S+)$/i.exec(field))) {

@@ -1,21 +1,25 @@
 /**
  * Atomic file replacement: write a temp file beside the target, flush it, rename it over the
- * target. A crash leaves the old file or the new one, never half of one. The temp file name
- * carries the pid so concurrent writers never share one.
+ * target. A crash (even SIGKILL) leaves the old file or the new one, never half of one. The
+ * temp file name carries the pid and a per-process counter, so concurrent writers never share
+ * one, and a later writer can tell a dead writer's leftover from a live one's.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+let counter = 0;
 
 /** Replaces `path` with `data` atomically, keeping the old file's mode. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${(counter++).toString(36)}.tmp`);
   let mode = 0o644;
   try {
     mode = statSync(path).mode & 0o777;
   } catch {
     // A new file gets the default mode.
   }
-  const fd = openSync(temp, 'w', mode);
+  const fd = openSync(temp, 'wx', mode);
   try {
     const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let offset = 0;
@@ -32,5 +36,51 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
+  }
+  syncDirectory(dir);
+}
+
+/** Flushes a directory entry after a rename so the replacement survives a power cut; best effort. */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms and file systems cannot fsync a directory; the rename itself is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Removes temp files that `writeFileAtomic` left beside `path` when its writer was killed.
+ * Only files whose pid is no longer alive on this host are removed; call it under the lock.
+ */
+export function removeOrphanTempFiles(path: string): void {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || isProcessAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Whether a process with this pid exists on this host (EPERM means it exists but is not ours). */
+export function isProcessAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * The lint engine: discover → read → parse once → run rules → results → fixes.
+ */
+import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
+import { rules as registry } from '../rules/index.js';
+import { applyFixes } from './fix.js';
+import { Project, type ProjectFile } from './project.js';
+import { GitIndexSource, WorkingTreeSource, type FileSource } from './sources.js';
+import type { FileResult, LintMessage, Report, Rule, RuleContext } from './types.js';
+
+/** Where the rule docs are published. */
+export const DOCS_BASE = 'https://github.com/relay-protocol/relay/blob/main/docs/rules/';
+
+/** What to lint and how. */
+export interface LintOptions {
+  root: string;
+  config: Config;
+  /** Root-relative POSIX paths of files or folders; undefined lints the whole root (or, with `source: 'index'`, the staged changes). */
+  targets?: string[];
+  /** Read the working tree (default) or the git index (`--staged`). */
+  source?: 'worktree' | 'index';
+  fix?: boolean;
+  now?: Date;
+  /** Rules to run instead of the registry (examples and tests). */
+  rules?: Rule<any>[];
+}
+
+/** The outcome of a lint run. */
+export interface LintOutcome {
+  results: FileResult[];
+  /** Files `--fix` rewrote. */
+  fixed: string[];
+}
+
+interface Collected extends LintMessage {
+  file: string;
+  removeLine?: number;
+}
+
+/** Lints a root and returns ESLint-shaped results, one per linted file. */
+export async function lint(options: LintOptions): Promise<LintOutcome> {
+  const first = await runOnce(options);
+  if (!options.fix) return { results: first.results, fixed: [] };
+  const fixed = applyFixes(first.project, first.fixes);
+  if (fixed.length === 0) return { results: first.results, fixed };
+  const second = await runOnce({ ...options, fix: false });
+  return { results: second.results, fixed };
+}
+
+async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; project: Project; fixes: Map<string, Set<number>> }> {
+  const { root, config } = options;
+  const source: FileSource = options.source === 'index' ? new GitIndexSource(root) : new WorkingTreeSource(root, config.ignores);
+  const project = new Project(root, config, source);
+  const full = options.targets === undefined && options.source !== 'index';
+  let paths: string[];
+  if (options.targets === undefined) {
+    paths = source instanceof GitIndexSource ? source.stagedChanges() : source.walk();
+  } else {
+    paths = [];
+    for (const target of options.targets) {
+      if (target === '' || target === '.') paths.push(...source.walk());
+      else if (source.isDirectory(target)) paths.push(...source.walk(target));
+      else paths.push(target);
+    }
+    paths = [...new Set(paths)].sort();
+  }
+  const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none');
+  if (source instanceof GitIndexSource) {
+    const { todo, done } = config.layout;
+    const touchesQueue = targets.some((file) => file.kind === 'todo' || file.kind === 'done');
+    source.preload([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(touchesQueue ? [todo, done] : [])]);
+  }
+
+  const collected: Collected[] = [];
+  const now = options.now ?? new Date();
+  for (const rule of options.rules ?? registry) {
+    const { level, ruleOptions } = settingFor(rule, config);
+    if (level === 'off') continue;
+    const severity: 1 | 2 = level === 'error' ? 2 : 1;
+    const context: RuleContext<any> = {
+      project,
+      targets,
+      full,
+      options: ruleOptions,
+      now,
+      report(report: Report) {
+        collected.push(toMessage(project, rule, severity, report));
+      },
+    };
+    try {
+      await rule.check(context);
+    } catch (error) {
+      // A crashing rule becomes a message, not a crashed run (as markdownlint does).
+      const file = targets[0]?.path ?? config.layout.claudeMd;
+      collected.push({
+        file,
+        ruleId: rule.id,
+        severity: 2,
+        message: `Rule \`${rule.id}\` failed with an internal error: ${(error as Error).message}; please report this`,
+        line: 1,
+        column: 1,
+      });
+    }
+  }
+  return collect(project, targets, collected);
+}
+
+function settingFor(rule: Rule<any>, config: Config): { level: RuleLevel; ruleOptions: Record<string, unknown> } {
+  const setting = config.rules[rule.id];
+  const defaults = rule.options?.defaults ?? {};
+  if (setting === undefined) return { level: rule.severity, ruleOptions: defaults };
+  if (Array.isArray(setting)) return { level: normalizeLevel(setting[0]), ruleOptions: { ...defaults, ...setting[1] } };
+  return { level: normalizeLevel(setting), ruleOptions: defaults };
+}
+
+function toMessage(project: Project, rule: Rule<any>, severity: 1 | 2, report: Report): Collected {
+  const file = project.file(report.file);
+  // Positions are clamped to the file, so a rule's off-by-one never yields an impossible location.
+  const lineCount = file.text === undefined ? Number.POSITIVE_INFINITY : file.lineCount;
+  const line = Math.min(Math.max(1, Math.floor(report.line ?? 1)), lineCount);
+  const column = Math.max(1, Math.floor(report.column ?? 1));
+  const message: Collected = { file: report.file, ruleId: rule.id, severity, message: report.message, line, column, docs: DOCS_BASE + rule.id + '.md' };
+  if (report.fix && rule.fixable) {
+    message.fixable = true;
+    message.removeLine = report.fix.removeLine;
+  }
+  return message;
+}
+
+function collect(project: Project, targets: ProjectFile[], collected: Collected[]) {
+  const byFile = new Map<string, Collected[]>();
+  for (const target of targets) byFile.set(target.path, []);
+  const fixes = new Map<string, Set<number>>();
+  const seen = new Set<string>();
+  for (const message of collected) {
+    const file = project.file(message.file);
+    if (file.text !== undefined && file.directives.isDisabled(message.ruleId, message.line)) continue;
+    const key = `${message.file}\0${message.line}\0${message.column}\0${message.ruleId}\0${message.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let list = byFile.get(message.file);
+    if (!list) byFile.set(message.file, (list = []));
+    list.push(message);
+    if (message.removeLine !== undefined) {
+      let lines = fixes.get(message.file);
+      if (!lines) fixes.set(message.file, (lines = new Set()));
+      lines.add(message.removeLine);
+    }
+  }
+  const results: FileResult[] = [];
+  for (const [filePath, messages] of [...byFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    messages.sort((a, b) => a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : 1));
+    const clean: LintMessage[] = messages.map(({ file: _file, removeLine: _removeLine, ...message }) => message);
+    results.push({
+      filePath,
+      messages: clean,
+      errorCount: clean.filter((message) => message.severity === 2).length,
+      warningCount: clean.filter((message) => message.severity === 1).length,
+      fixableErrorCount: clean.filter((message) => message.severity === 2 && message.fixable).length,
+      fixableWarningCount: clean.filter((message) => message.severity === 1 && message.fixable).length,
+    });
+  }
+  return { results, project, fixes };
+}

@@ -1,0 +1,34 @@
+/**
+ * `--fix`: applies the line removals fixable rules asked for (queue overlap and duplicates),
+ * through the same atomic writer the relay CLI uses. Only the named lines go; every other
+ * byte of the file is kept. If a file changed on disk since it was linted (a fleet keeps
+ * writing), it is left alone, so no concurrent update is lost.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rewriteQueue, splitSegments } from '../protocol/queue.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import type { Project } from './project.js';
+
+/** Applies fixes; returns the paths rewritten. */
+export function applyFixes(project: Project, fixes: Map<string, Set<number>>): string[] {
+  const fixed: string[] = [];
+  for (const [path, lines] of fixes) {
+    const file = project.file(path);
+    const content = file.content;
+    if (!content.ok || lines.size === 0) continue;
+    const absolute = join(project.root, path);
+    const bom = content.bom ? '\uFEFF' : '';
+    const linted = bom + content.text;
+    let current: string;
+    try {
+      current = readFileSync(absolute, 'utf8');
+    } catch {
+      continue;
+    }
+    if (current !== linted) continue;
+    writeFileAtomic(absolute, bom + rewriteQueue(splitSegments(content.text), { remove: lines }));
+    fixed.push(path);
+  }
+  return fixed;
+}

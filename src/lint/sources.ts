@@ -1,0 +1,254 @@
+/**
+ * Where file contents come from: the working tree, or the git index (for `--staged`, so a
+ * pre-commit check lints what will be committed, not what happens to be on disk).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import fastGlob from 'fast-glob';
+import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
+
+/** The bytes of a file, or why they could not be had. */
+export type ReadResult = { ok: true; buffer?: Buffer; size?: number } | { ok: false; reason: string };
+
+/** A tree of files. Paths are root-relative and POSIX. */
+export interface FileSource {
+  /** Every file under `folder` (default: the whole root), minus ignored paths and nested roots. */
+  walk(folder?: string): string[];
+  /** The names in a folder, or undefined when there is no such folder. */
+  listDir(folder: string): string[] | undefined;
+  isDirectory(path: string): boolean;
+  exists(path: string): boolean;
+  /** Reads a file; files over `limit` bytes are not read (their size is returned). */
+  read(path: string, limit: number): ReadResult;
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+/** Files on disk under the root. Symbolic links are never followed out of the root. */
+export class WorkingTreeSource implements FileSource {
+  private listings = new Map<string, string[] | undefined>();
+
+  constructor(
+    readonly root: string,
+    private readonly ignores: string[],
+  ) {}
+
+  walk(folder = ''): string[] {
+    const entries = fastGlob.sync(folder === '' ? '**/*' : `${fastGlob.escapePath(folder)}/**/*`, {
+      cwd: this.root,
+      dot: false,
+      onlyFiles: false,
+      followSymbolicLinks: false,
+      objectMode: true,
+      ignore: [...ALWAYS_IGNORED, ...this.ignores],
+      suppressErrors: true,
+    });
+    const nestedRoots: string[] = [];
+    const files: string[] = [];
+    for (const entry of entries) {
+      if (entry.dirent.isDirectory()) {
+        if (entry.dirent.name !== '' && this.isNestedRoot(entry.path)) nestedRoots.push(entry.path + '/');
+        continue;
+      }
+      files.push(entry.path);
+    }
+    // A folder with its own config file is a separate root (like the examples); skip it.
+    const kept = nestedRoots.length === 0 ? files : files.filter((file) => !nestedRoots.some((nested) => file.startsWith(nested)));
+    return kept.sort();
+  }
+
+  private isNestedRoot(folder: string): boolean {
+    try {
+      statSync(join(this.root, folder, CONFIG_FILE));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  listDir(folder: string): string[] | undefined {
+    if (this.listings.has(folder)) return this.listings.get(folder);
+    let names: string[] | undefined;
+    try {
+      names = readdirSync(join(this.root, folder)).sort();
+    } catch {
+      names = undefined;
+    }
+    this.listings.set(folder, names);
+    return names;
+  }
+
+  isDirectory(path: string): boolean {
+    try {
+      return statSync(join(this.root, path)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  exists(path: string): boolean {
+    try {
+      statSync(join(this.root, path));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  read(path: string, limit: number): ReadResult {
+    const absolute = join(this.root, path);
+    let target = absolute;
+    try {
+      const link = lstatSync(absolute);
+      if (link.isSymbolicLink()) {
+        try {
+          target = realpathSync(absolute);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ELOOP') return { ok: false, reason: 'Skipped: the symbolic link loops; point it at a real file' };
+          return { ok: false, reason: 'Skipped: the symbolic link points at nothing; point it at a real file or remove it' };
+        }
+        const realRoot = realpathSync(this.root);
+        const inside = relative(realRoot, target);
+        if (inside.startsWith('..') || inside === '' || /^[A-Za-z]:/.test(inside) || inside.startsWith(sep)) {
+          return { ok: false, reason: 'Skipped: the symbolic link leaves the root; protocol files must live inside it' };
+        }
+      }
+    } catch (error) {
+      return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    }
+    let fd: number;
+    try {
+      fd = openSync(target, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'error');
+      return { ok: false, reason: `Skipped: the file cannot be read (${why}); fix its permissions` };
+    }
+    try {
+      const stats = fstatSync(fd);
+      if (!stats.isFile()) return { ok: false, reason: 'Skipped: not a regular file' };
+      if (stats.size > limit) return { ok: true, size: stats.size };
+      const buffer = Buffer.allocUnsafe(stats.size);
+      let offset = 0;
+      while (offset < stats.size) {
+        const count = readSync(fd, buffer, offset, stats.size - offset, offset);
+        if (count === 0) break;
+        offset += count;
+      }
+      return { ok: true, buffer: offset === stats.size ? buffer : buffer.subarray(0, offset), size: offset };
+    } catch (error) {
+      return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Thrown when git cannot answer; the CLI turns it into exit 2. */
+export class GitError extends Error {}
+
+function git(root: string, args: string[], input?: string): Buffer {
+  const result = spawnSync('git', args, { cwd: root, input, maxBuffer: 1024 * 1024 * 1024 });
+  if (result.error) throw new GitError(`git could not be run: ${result.error.message}`);
+  if (result.status !== 0) throw new GitError(`git ${args[0]} failed: ${result.stderr.toString().trim()}`);
+  return result.stdout;
+}
+
+/** The files staged in git's index, with their staged content. */
+export class GitIndexSource implements FileSource {
+  private paths: string[];
+  private pathSet: Set<string>;
+  private symlinks = new Set<string>();
+  private folders = new Map<string, Set<string>>();
+  private prefix: string;
+  private cache = new Map<string, Buffer | undefined>();
+
+  constructor(readonly root: string) {
+    this.prefix = git(root, ['rev-parse', '--show-prefix']).toString().trim();
+    const listing = git(root, ['ls-files', '-s', '-z', '--full-name', '--', '.']).toString();
+    this.paths = [];
+    for (const record of listing.split('\0')) {
+      if (record === '') continue;
+      const tab = record.indexOf('\t');
+      const mode = record.slice(0, 6);
+      const full = record.slice(tab + 1);
+      if (!full.startsWith(this.prefix)) continue;
+      const path = full.slice(this.prefix.length);
+      this.paths.push(path);
+      if (mode === '120000') this.symlinks.add(path);
+      const parts = path.split('/');
+      for (let depth = 0; depth < parts.length; depth++) {
+        const folder = parts.slice(0, depth).join('/');
+        let names = this.folders.get(folder);
+        if (!names) this.folders.set(folder, (names = new Set()));
+        names.add(parts[depth]!);
+      }
+    }
+    this.pathSet = new Set(this.paths);
+  }
+
+  /** The staged paths (added, copied, modified, renamed) relative to the root. */
+  stagedChanges(): string[] {
+    const output = git(this.root, ['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR', '--relative', '--', '.']).toString();
+    return output.split('\0').filter((path) => path !== '');
+  }
+
+  walk(folder = ''): string[] {
+    return this.paths.filter((path) => folder === '' || path.startsWith(folder + '/')).sort();
+  }
+
+  listDir(folder: string): string[] | undefined {
+    const names = this.folders.get(folder);
+    return names ? [...names].sort() : undefined;
+  }
+
+  isDirectory(path: string): boolean {
+    return this.folders.has(path);
+  }
+
+  exists(path: string): boolean {
+    return this.folders.has(path) || this.pathSet.has(path);
+  }
+
+  /** Reads many staged files with one `git cat-file --batch`. */
+  preload(paths: string[]): void {
+    const wanted = paths.filter((path) => !this.cache.has(path) && !this.symlinks.has(path) && this.exists(path));
+    if (wanted.length === 0) return;
+    const output = git(this.root, ['cat-file', '--batch'], wanted.map((path) => `:${this.prefix}${path}`).join('\n') + '\n');
+    let offset = 0;
+    for (const path of wanted) {
+      const headerEnd = output.indexOf(10, offset);
+      const header = output.subarray(offset, headerEnd).toString();
+      offset = headerEnd + 1;
+      if (header.endsWith(' missing')) {
+        this.cache.set(path, undefined);
+        continue;
+      }
+      const size = Number(header.split(' ')[2]);
+      this.cache.set(path, output.subarray(offset, offset + size));
+      offset += size + 1;
+    }
+  }
+
+  read(path: string, limit: number): ReadResult {
+    if (this.symlinks.has(path)) return { ok: false, reason: 'Skipped: a symbolic link is committed here; commit the file itself' };
+    if (!this.cache.has(path)) this.preload([path]);
+    const buffer = this.cache.get(path);
+    if (buffer === undefined) return { ok: false, reason: 'Skipped: the file is not in the index' };
+    if (buffer.length > limit) return { ok: true, size: buffer.length };
+    return { ok: true, buffer, size: buffer.length };
+  }
+}
+
+/** The git work-tree root of a directory, or undefined outside git. */
+export function gitTopLevel(dir: string): string | undefined {
+  try {
+    return toPosix(execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+  } catch {
+    return undefined;
+  }
+}

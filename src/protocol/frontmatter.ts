@@ -1,0 +1,88 @@
+/**
+ * Front matter, read with gray-matter and always with options: its no-options cache hides
+ * YAML errors, and its JavaScript engines would run code. Here YAML is parsed by `yaml` with
+ * the core schema (dates stay strings), and every other language is refused: front matter
+ * is data, never code.
+ */
+import matter from 'gray-matter';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+
+/** Front matter found at the top of a document. */
+export type FrontMatter =
+  | { present: false }
+  | { present: true; ok: true; data: Record<string, unknown>; bodyStartLine: number; body: string }
+  | { present: true; ok: false; reason: string; line: number; column: number; bodyStartLine: number; body: string };
+
+class RefusedEngineError extends Error {}
+
+const refuse = (language: string) => () => {
+  throw new RefusedEngineError(`\`---${language}\` front matter is executable and is never run; use YAML`);
+};
+
+const OPTIONS = {
+  language: 'yaml',
+  excerpt: false,
+  engines: {
+    yaml: (source: string) => parseYaml(source, { schema: 'core', uniqueKeys: true, prettyErrors: false }) as object,
+    js: refuse('js'),
+    javascript: refuse('javascript'),
+    coffee: refuse('coffee'),
+    coffeescript: refuse('coffeescript'),
+    cson: refuse('cson'),
+    toml: refuse('toml'),
+  },
+};
+
+/** Reads the front matter of a document whose text starts after any BOM. */
+export function readFrontMatter(text: string): FrontMatter {
+  if (!text.startsWith('---')) return { present: false };
+  const firstNewline = text.indexOf('\n');
+  const opener = (firstNewline === -1 ? text : text.slice(0, firstNewline)).replace(/\r$/, '');
+  const language = opener.slice(3).trim();
+  if (!/^[A-Za-z]*$/.test(language) || opener.startsWith('----')) return { present: false };
+  const close = findClose(text, firstNewline);
+  if (close === undefined) {
+    return { present: true, ok: false, reason: 'the front matter opened on line 1 is never closed with `---`', line: 1, column: 1, bodyStartLine: 1, body: text };
+  }
+  const bodyStartLine = close.line + 1;
+  const body = text.slice(close.end);
+  if (language !== '' && language.toLowerCase() !== 'yaml' && language.toLowerCase() !== 'yml') {
+    const known = Object.prototype.hasOwnProperty.call(OPTIONS.engines, language.toLowerCase());
+    const reason = known ? `\`---${language}\` front matter is executable and is never run; use YAML` : `\`---${language}\` front matter is not YAML; use YAML`;
+    return { present: true, ok: false, reason, line: 1, column: 1, bodyStartLine, body };
+  }
+  try {
+    // gray-matter needs a `---` opener without the language tag for YAML.
+    const parsed = matter(text, OPTIONS);
+    const data = parsed.data as unknown;
+    if (data === null || data === undefined) return { present: true, ok: true, data: {}, bodyStartLine, body };
+    if (typeof data !== 'object' || Array.isArray(data)) {
+      return { present: true, ok: false, reason: 'front matter must be a YAML mapping of keys to values', line: 2, column: 1, bodyStartLine, body };
+    }
+    return { present: true, ok: true, data: data as Record<string, unknown>, bodyStartLine, body };
+  } catch (error) {
+    if (error instanceof RefusedEngineError) return { present: true, ok: false, reason: error.message, line: 1, column: 1, bodyStartLine, body };
+    if (error instanceof YAMLParseError) {
+      const position = error.linePos?.[0];
+      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      return { present: true, ok: false, reason: `front matter is not valid YAML: ${message}`, line: (position?.line ?? 1) + 1, column: position?.col ?? 1, bodyStartLine, body };
+    }
+    return { present: true, ok: false, reason: `front matter could not be read: ${(error as Error).message}`, line: 1, column: 1, bodyStartLine, body };
+  }
+}
+
+function findClose(text: string, firstNewline: number): { line: number; end: number } | undefined {
+  if (firstNewline === -1) return undefined;
+  let start = firstNewline + 1;
+  let line = 2;
+  while (start <= text.length) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    const content = text.slice(start, end).replace(/\r$/, '');
+    if (content === '---' || content === '...') return { line, end: newline === -1 ? text.length : newline + 1 };
+    if (newline === -1) return undefined;
+    start = newline + 1;
+    line++;
+  }
+  return undefined;
+}
