@@ -4,7 +4,7 @@
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
 import { applyFixes } from './fix.js';
-import { Project, type ProjectFile } from './project.js';
+import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
 import { GitIndexSource, WorkingTreeSource, type FileSource } from './sources.js';
 import type { FileResult, LintMessage, Report, Rule, RuleContext } from './types.js';
 
@@ -54,12 +54,12 @@ async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; p
   const full = options.targets === undefined && options.source !== 'index';
   let paths: string[];
   if (options.targets === undefined) {
-    paths = source instanceof GitIndexSource ? source.stagedChanges() : source.walk();
+    paths = source instanceof GitIndexSource ? source.stagedChanges() : await source.walk();
   } else {
     paths = [];
     for (const target of options.targets) {
-      if (target === '' || target === '.') paths.push(...source.walk());
-      else if (source.isDirectory(target)) paths.push(...source.walk(target));
+      if (target === '' || target === '.') paths.push(...(await source.walk()));
+      else if (source.isDirectory(target)) paths.push(...(await source.walk(target)));
       else paths.push(target);
     }
     paths = [...new Set(paths)].sort();
@@ -70,6 +70,9 @@ async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; p
     const touchesQueue = targets.some((file) => file.kind === 'todo' || file.kind === 'done');
     source.preload([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(touchesQueue ? [todo, done] : [])]);
   }
+
+  // Documents may carry front matter; queue files never do, so a queue-only run skips loading its parser.
+  if (targets.some((file) => file.isProtocol && file.kind !== 'todo' && file.kind !== 'done')) await loadFrontMatterSupport();
 
   const collected: Collected[] = [];
   const now = options.now ?? new Date();

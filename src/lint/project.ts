@@ -6,12 +6,23 @@
 import { isUtf8 } from 'node:buffer';
 import { posix } from 'node:path';
 import { type Config } from '../protocol/config.js';
-import { readFrontMatter, type FrontMatter } from '../protocol/frontmatter.js';
+import type { FrontMatter } from '../protocol/frontmatter.js';
 import { classifyPath, numberedName, waveNumber, type Classification, type NumberedKind } from '../protocol/layout.js';
 import { scanMarkdown, type MarkdownScan } from '../protocol/markdown.js';
 import { parseQueue, type QueueFile } from '../protocol/queue.js';
 import { parseDirectives, type Directives } from './directives.js';
 import type { FileSource, ReadResult } from './sources.js';
+
+type FrontMatterModule = typeof import('../protocol/frontmatter.js');
+let frontMatterModule: FrontMatterModule | undefined;
+
+/**
+ * Loads the front matter reader (gray-matter and yaml). It is kept out of the start-up path
+ * so that a hook run on a queue file never loads it; call this before reading front matter.
+ */
+export async function loadFrontMatterSupport(): Promise<void> {
+  frontMatterModule ??= await import('../protocol/frontmatter.js');
+}
 
 /** Queue files are read with the line parser at any size up to this; larger ones are refused. */
 const MAX_QUEUE_BYTES = 512 * 1024 * 1024;
@@ -80,7 +91,12 @@ export class ProjectFile {
   get frontMatter(): FrontMatter {
     if (this.cachedFrontMatter) return this.cachedFrontMatter;
     const text = this.text;
-    this.cachedFrontMatter = text === undefined ? { present: false } : readFrontMatter(text);
+    if (text === undefined || !text.startsWith('---')) {
+      this.cachedFrontMatter = { present: false };
+    } else {
+      if (!frontMatterModule) throw new Error('front matter support is not loaded; await loadFrontMatterSupport() first');
+      this.cachedFrontMatter = frontMatterModule.readFrontMatter(text);
+    }
     return this.cachedFrontMatter;
   }
 

@@ -5,7 +5,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import fastGlob from 'fast-glob';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
 
 /** The bytes of a file, or why they could not be had. */
@@ -14,7 +13,7 @@ export type ReadResult = { ok: true; buffer?: Buffer; size?: number } | { ok: fa
 /** A tree of files. Paths are root-relative and POSIX. */
 export interface FileSource {
   /** Every file under `folder` (default: the whole root), minus ignored paths and nested roots. */
-  walk(folder?: string): string[];
+  walk(folder?: string): Promise<string[]>;
   /** The names in a folder, or undefined when there is no such folder. */
   listDir(folder: string): string[] | undefined;
   isDirectory(path: string): boolean;
@@ -36,7 +35,9 @@ export class WorkingTreeSource implements FileSource {
     private readonly ignores: string[],
   ) {}
 
-  walk(folder = ''): string[] {
+  async walk(folder = ''): Promise<string[]> {
+    // fast-glob is loaded only by whole-folder runs; a hook linting one file never needs it.
+    const { default: fastGlob } = await import('fast-glob');
     const entries = fastGlob.sync(folder === '' ? '**/*' : `${fastGlob.escapePath(folder)}/**/*`, {
       cwd: this.root,
       dot: false,
@@ -197,7 +198,7 @@ export class GitIndexSource implements FileSource {
     return output.split('\0').filter((path) => path !== '');
   }
 
-  walk(folder = ''): string[] {
+  async walk(folder = ''): Promise<string[]> {
     return this.paths.filter((path) => folder === '' || path.startsWith(folder + '/')).sort();
   }
 

@@ -1,24 +1,12 @@
 /**
- * JSON Schema validation with ajv for the config file and front matter. Validators are
- * compiled on first use, so a run that meets no front matter never pays for ajv.
+ * JSON Schema validation for the config file and front matter. The validators are compiled
+ * by ajv at build time (standalone code in src/generated/), so no run pays for compiling
+ * schemas or loading ajv.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
-import planSchema from '../../schemas/plan.schema.json' with { type: 'json' };
-import postmortemSchema from '../../schemas/postmortem.schema.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv';
+import { validateConfig, validatePlan, validatePostmortem } from '../generated/validators.js';
 
-let ajv: Ajv | undefined;
-const compiled = new Map<object, ValidateFunction>();
-
-function validator(schema: object): ValidateFunction {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    ajv ??= new Ajv({ allErrors: true, strict: false });
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
-  return validate;
-}
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /** One schema problem: where (a dotted key) and why. */
 export interface SchemaProblem {
@@ -50,36 +38,37 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): Schema
     seen.add(text);
     problems.push({ key, reason });
   }
-  return collapseAlternatives(problems);
+  return preferSpecific(problems);
 }
 
-/** `oneOf`/`anyOf` failures repeat one key with every branch's reason; keep one line per key. */
-function collapseAlternatives(problems: SchemaProblem[]): SchemaProblem[] {
+/** `oneOf` failures repeat a key with every branch's reason; keep the most specific line per key. */
+function preferSpecific(problems: SchemaProblem[]): SchemaProblem[] {
   const byKey = new Map<string, SchemaProblem>();
   for (const problem of problems) {
     const existing = byKey.get(problem.key);
-    if (!existing) byKey.set(problem.key, problem);
-    else if (/must match (a|exactly one) schema/.test(existing.reason)) byKey.set(problem.key, problem);
+    if (!existing || /must match (a|exactly one) schema|must be (array|object)$/.test(existing.reason)) byKey.set(problem.key, problem);
   }
-  return [...byKey.values()];
+  // A deeper key explains its parent's failure better than the parent's generic line.
+  return [...byKey.values()].filter(
+    (problem) => !(/must match (a|exactly one) schema/.test(problem.reason) && [...byKey.keys()].some((key) => key !== problem.key && key.startsWith(problem.key + '.'))),
+  );
 }
 
-function check(schema: object, data: unknown): SchemaProblem[] {
-  const validate = validator(schema);
+function check(validate: Validator, data: unknown): SchemaProblem[] {
   return validate(data) ? [] : describeErrors(validate.errors);
 }
 
 /** Validates a parsed config file; returns `key reason` lines. */
 export function validateConfigSchema(data: unknown): string[] {
-  return check(configSchema, data).map((problem) => `\`${problem.key}\` ${problem.reason}`);
+  return check(validateConfig, data).map((problem) => `\`${problem.key}\` ${problem.reason}`);
 }
 
 /** Validates plan front matter. */
 export function validatePlanFrontMatter(data: unknown): SchemaProblem[] {
-  return check(planSchema, data);
+  return check(validatePlan, data);
 }
 
 /** Validates postmortem front matter. */
 export function validatePostmortemFrontMatter(data: unknown): SchemaProblem[] {
-  return check(postmortemSchema, data);
+  return check(validatePostmortem, data);
 }

@@ -1,0 +1,162 @@
+/**
+ * Generates the rule docs (docs/rules/<id>.md, docs/rules/README.md) and the config file's
+ * JSON Schema (schemas/config.schema.json) from the rule registry, so docs, schema and
+ * behaviour come from one source. Run by `npm run build`; CI checks the output is committed.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { join } from 'node:path';
+import { DEFAULT_LAYOUT } from '../src/protocol/layout.js';
+import { rules } from '../src/rules/index.js';
+import type { Rule, RuleExample } from '../src/lint/types.js';
+
+const level = { enum: ['off', 'warn', 'warning', 'error', 0, 1, 2] };
+
+function settingSchema(rule: Rule<any>): Record<string, unknown> {
+  const options = rule.options?.schema ?? { type: 'object', additionalProperties: false, properties: {} };
+  return {
+    description: `${rule.description} (default: ${rule.severity}${rule.fixable ? ', fixable' : ''})`,
+    oneOf: [level, { type: 'array', items: [level, options], minItems: 1, maxItems: 2 }],
+  };
+}
+
+const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'protocol-lint configuration (.protocol-lint.json)',
+  description: 'Configuration of protocol-lint for one relay state tree. The folder holding this file is the root of the tree.',
+  type: 'object',
+  properties: {
+    $schema: { type: 'string' },
+    layout: {
+      description: 'Where the protocol files live, relative to the root.',
+      type: 'object',
+      properties: Object.fromEntries(
+        Object.entries(DEFAULT_LAYOUT).map(([key, value]) => [key, { type: 'string', minLength: 1, pattern: '^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$', default: value }]),
+      ),
+      additionalProperties: false,
+    },
+    rules: {
+      description: 'Rule levels and options: "off" | "warning" | "error", or [level, options].',
+      type: 'object',
+      properties: Object.fromEntries(rules.map((rule) => [rule.id, settingSchema(rule)])),
+      additionalProperties: false,
+    },
+    ignores: { description: 'Glob patterns (relative to the root) of paths never linted.', type: 'array', items: { type: 'string', minLength: 1 } },
+    maxDocumentBytes: { description: 'Documents larger than this are skipped with a file-unreadable message.', type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+};
+
+function fence(content: string): string {
+  const longest = Math.max(2, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
+  return '`'.repeat(longest + 1);
+}
+
+function renderExample(example: RuleExample): string {
+  const parts = [`### ${example.title}`, ''];
+  if (example.options) parts.push(`With options \`${JSON.stringify(example.options)}\`:`, '');
+  if (example.config) parts.push(`With config \`${JSON.stringify(example.config)}\`:`, '');
+  for (const [path, content] of Object.entries({ ...example.files, ...(example.latin1Files ?? {}) })) {
+    const shown = path in (example.latin1Files ?? {}) ? `${content} (saved as Latin-1)` : content;
+    const visible = shown.replace(/\uFEFF/g, '<BOM>').replace(/\r/g, '<CR>');
+    const marker = fence(visible);
+    parts.push(`\`${path}\`:`, '', `${marker}markdown`, visible.endsWith('\n') ? visible.slice(0, -1) : visible, marker, '');
+  }
+  if (example.now) parts.push(`Linted at \`${example.now}\`.`, '');
+  if (example.messages.length === 0) parts.push('No problems.', '');
+  else {
+    const marker = fence(example.messages.join('\n'));
+    parts.push('Messages:', '', `${marker}text`, ...example.messages, marker, '');
+  }
+  if (example.fixed) {
+    for (const [path, content] of Object.entries(example.fixed)) {
+      const marker = fence(content);
+      parts.push(`After \`--fix\`, \`${path}\`:`, '', `${marker}markdown`, content.endsWith('\n') ? content.slice(0, -1) : content, marker, '');
+    }
+  }
+  return parts.join('\n');
+}
+
+function renderRule(rule: Rule<any>): string {
+  const lines = [
+    `# ${rule.id}`,
+    '',
+    `${rule.description}.`,
+    '',
+    `- Default: **${rule.severity}**`,
+    `- Fixable with \`--fix\`: ${rule.fixable ? 'yes' : 'no'}`,
+  ];
+  if (rule.options) {
+    const properties = (rule.options.schema.properties ?? {}) as Record<string, { type?: string }>;
+    for (const [name, schema] of Object.entries(properties)) {
+      lines.push(`- Option \`${name}\` (${schema.type ?? 'value'}), default \`${JSON.stringify((rule.options.defaults as Record<string, unknown>)[name])}\``);
+    }
+  }
+  lines.push('', '## Why', '', rule.docs.rationale, '', '## Examples', '', 'These examples are also the rule\'s tests (`test/rules/examples.test.ts`).', '');
+  for (const example of rule.docs.examples) lines.push(renderExample(example));
+  lines.push(
+    '## Configure',
+    '',
+    'In `.protocol-lint.json`:',
+    '',
+    '```json',
+    JSON.stringify({ rules: { [rule.id]: rule.options ? [rule.severity, rule.options.defaults] : 'off' } }),
+    '```',
+    '',
+    `Or for one spot: \`<!-- protocol-lint-disable ${rule.id} -->\` … \`<!-- protocol-lint-enable ${rule.id} -->\`, or \`<!-- protocol-lint-disable-next-line ${rule.id} -->\`.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+const docsDir = join('docs', 'rules');
+mkdirSync(docsDir, { recursive: true });
+for (const name of readdirSync(docsDir)) rmSync(join(docsDir, name));
+for (const rule of rules) writeFileSync(join(docsDir, `${rule.id}.md`), renderRule(rule));
+writeFileSync(
+  join(docsDir, 'README.md'),
+  [
+    '# protocol-lint rules',
+    '',
+    '| id | default | fixable | catches |',
+    '|---|---|---|---|',
+    ...rules.map((rule) => `| [${rule.id}](${rule.id}.md) | ${rule.severity} | ${rule.fixable ? 'yes' : ''} | ${rule.description} |`),
+    '',
+  ].join('\n'),
+);
+writeFileSync(join('schemas', 'config.schema.json'), JSON.stringify(configSchema, null, 2) + '\n');
+
+// ajv standalone validators: compiled here, so no run pays for schema compilation or loads ajv.
+
+const schemaFiles = { validateConfig: 'config.schema.json', validatePlan: 'plan.schema.json', validatePostmortem: 'postmortem.schema.json' };
+const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true, esm: true, lines: true } });
+const ids: Record<string, string> = {};
+for (const [name, file] of Object.entries(schemaFiles)) {
+  const schema = JSON.parse(readFileSync(join('schemas', file), 'utf8'));
+  ajv.addSchema(schema, file);
+  ids[name] = file;
+}
+// ajv's ESM output still require()s its runtime helpers; turn those into imports so the file is pure ESM.
+const runtime = new Map<string, string>();
+const code = (standaloneCode as unknown as (ajv: Ajv, refs: Record<string, string>) => string)(ajv, ids).replace(
+  /require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)/g,
+  (_match, module: string) => {
+    if (!runtime.has(module)) runtime.set(module, `runtime${runtime.size}`);
+    return runtime.get(module)!;
+  },
+);
+const runtimeImports = [...runtime].map(([module, name]) => `import ${name} from '${module}.js';`).join('\n');
+mkdirSync(join('src', 'generated'), { recursive: true });
+writeFileSync(
+  join('src', 'generated', 'validators.js'),
+  '// Generated by scripts/gen-docs.ts from schemas/*.json with ajv standalone. Do not edit.\n' + runtimeImports + '\n' + code.replace('"use strict";', '') + '\n',
+);
+writeFileSync(
+  join('src', 'generated', 'validators.d.ts'),
+  '// Generated by scripts/gen-docs.ts. Do not edit.\nimport type { ErrorObject } from \'ajv\';\n' +
+    Object.keys(schemaFiles)
+      .map((name) => `export declare const ${name}: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };`)
+      .join('\n') +
+    '\n',
+);
