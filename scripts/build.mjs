@@ -3,7 +3,8 @@
 // imports; the Markdown tree parser is behind a dynamic import and loads only when needed.
 // The output is deterministic: CI rebuilds and checks that git sees no change.
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
 const entryPoints = {
   'protocol-lint': 'src/cli/protocol-lint.ts',
@@ -16,8 +17,8 @@ for (const [name, file] of Object.entries(entryPoints)) {
   if (!existsSync(file)) delete entryPoints[name];
 }
 
-rmSync('dist', { recursive: true, force: true });
-await build({
+const result = await build({
+  write: false,
   entryPoints,
   outdir: 'dist',
   bundle: true,
@@ -35,3 +36,16 @@ await build({
   // CommonJS dependencies (gray-matter, js-yaml) call require(); give ESM bundles one.
   banner: { js: "import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);" },
 });
+
+// Write only what changed and remove stale files afterwards, so processes running the
+// bundles while a build happens never find dist/ missing.
+const written = new Set();
+for (const file of result.outputFiles) {
+  const path = relative(process.cwd(), file.path);
+  written.add(path);
+  mkdirSync(dirname(path), { recursive: true });
+  if (existsSync(path) && Buffer.compare(readFileSync(path), Buffer.from(file.contents)) === 0) continue;
+  writeFileSync(path, file.contents);
+}
+const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
+for (const path of walk('dist')) if (!written.has(path)) rmSync(path);

@@ -121,6 +121,12 @@ export class WorkingTreeSource implements FileSource {
     } catch (error) {
       return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
     }
+    // Refuse FIFOs, sockets and devices before opening: opening a FIFO would block forever.
+    try {
+      if (!statSync(target).isFile()) return { ok: false, reason: 'Skipped: not a regular file' };
+    } catch (error) {
+      return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    }
     let fd: number;
     try {
       fd = openSync(target, 'r');

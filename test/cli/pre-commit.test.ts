@@ -1,0 +1,141 @@
+/**
+ * The pre-commit check in real temporary git repositories: a plain git hook, husky +
+ * lint-staged, and the pre-commit framework. A bad commit is refused, a good one accepted.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GIT_ENV, REPO, git } from '../helpers/run.js';
+import { removeTree, writeTree } from '../helpers/tree.js';
+
+const GOOD = {
+  '.protocol-lint.json': '{}\n',
+  'CLAUDE.md': '# Project\n\n## Session Protocol\n\nGet up to speed, then log this.\n',
+  'urls_todo.md': '# Pending URLs\n- https://example.com/article-1\n',
+  'urls_done.md': '# Completed URLs\n- https://example.com/article-0 (completed 2026-03-19)\n',
+};
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) removeTree(root);
+});
+
+function repo(): string {
+  const root = writeTree(GOOD);
+  roots.push(root);
+  git(root, ['init', '-q', '-b', 'main']);
+  git(root, ['add', '-A']);
+  git(root, ['commit', '-q', '-m', 'initial state', '--no-verify']);
+  return root;
+}
+
+function commit(root: string, message: string, env: NodeJS.ProcessEnv = {}) {
+  return spawnSync('git', ['commit', '-m', message], { cwd: root, encoding: 'utf8', env: { ...process.env, ...GIT_ENV, ...env } });
+}
+
+/** Stages a URL that is both pending and done: a queue-overlap error. */
+function stageOverlap(root: string): void {
+  writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-0\n');
+  git(root, ['add', 'urls_todo.md']);
+}
+
+/** Stages a good change: a new pending URL. */
+function stageGood(root: string): void {
+  writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-2\n');
+  git(root, ['add', 'urls_todo.md']);
+}
+
+describe('plain git hook', () => {
+  it('refuses a commit with a queue overlap and accepts a clean one', () => {
+    const root = repo();
+    const hook = join(root, '.git', 'hooks', 'pre-commit');
+    writeFileSync(hook, `#!/bin/sh\nexec node "${join(REPO, 'bin', 'protocol-lint')}" --staged\n`);
+    chmodSync(hook, 0o755);
+
+    stageOverlap(root);
+    const refused = commit(root, 'bad');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain('queue-overlap');
+    expect(git(root, ['rev-list', '--count', 'HEAD']).trim()).toBe('1');
+
+    stageGood(root);
+    const accepted = commit(root, 'good');
+    expect(accepted.status, accepted.stderr).toBe(0);
+    expect(git(root, ['rev-list', '--count', 'HEAD']).trim()).toBe('2');
+  });
+
+  it('lints the staged content, not the working tree', () => {
+    const root = repo();
+    const hook = join(root, '.git', 'hooks', 'pre-commit');
+    writeFileSync(hook, `#!/bin/sh\nexec node "${join(REPO, 'bin', 'protocol-lint')}" --staged\n`);
+    chmodSync(hook, 0o755);
+    stageOverlap(root);
+    // Repair the working tree without staging it: the commit would still carry the overlap.
+    writeFileSync(join(root, 'urls_todo.md'), GOOD['urls_todo.md']);
+    const refused = commit(root, 'bad staged content');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain('queue-overlap');
+  });
+});
+
+describe('husky + lint-staged', () => {
+  it('refuses a bad commit and accepts a good one', () => {
+    const root = repo();
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'fleet', private: true, 'lint-staged': { '*.{md,mdx}': 'protocol-lint' } }, null, 2));
+    mkdirSync(join(root, '.husky'), { recursive: true });
+    writeFileSync(join(root, '.husky', 'pre-commit'), 'lint-staged\n');
+    const husky = spawnSync(process.execPath, [join(REPO, 'node_modules', 'husky', 'bin.js')], { cwd: root, encoding: 'utf8' });
+    expect(husky.status, husky.stderr + husky.stdout).toBe(0);
+    git(root, ['add', 'package.json', '.husky/pre-commit']);
+    // The hooks find protocol-lint and lint-staged on PATH, as after `npm install` in a real project.
+    const path = [join(REPO, 'bin'), join(REPO, 'node_modules', '.bin'), process.env.PATH].join(':');
+
+    stageOverlap(root);
+    const refused = commit(root, 'bad', { PATH: path });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain('queue-overlap');
+
+    stageGood(root);
+    const accepted = commit(root, 'good', { PATH: path });
+    expect(accepted.status, accepted.stdout + accepted.stderr).toBe(0);
+  });
+});
+
+const preCommit = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' });
+const ci = process.env.CI === 'true';
+describe('pre-commit framework', () => {
+  // CI installs the framework (.ci/run); elsewhere the test runs when it is installed.
+  it.skipIf(!ci && preCommit.status !== 0)('refuses a bad commit and accepts a good one', () => {
+    expect(preCommit.status, 'pre-commit must be installed in CI').toBe(0);
+    const root = repo();
+    // The hook repository: a clone of this repository at its current commit (with dist/).
+    const hookRepo = join(root, '..', `${root.split('/').pop()}-hooks`);
+    roots.push(hookRepo);
+    git(REPO, ['worktree', 'prune']);
+    spawnSync('git', ['clone', '-q', '--no-hardlinks', REPO, hookRepo]);
+    // Bring the working tree's hook manifest and bundle in, committed, so the test covers uncommitted work too.
+    for (const file of ['.pre-commit-hooks.yaml', 'bin/protocol-lint']) {
+      spawnSync('cp', [join(REPO, file), join(hookRepo, file)]);
+    }
+    spawnSync('cp', ['-R', join(REPO, 'dist'), hookRepo]);
+    git(hookRepo, ['add', '-A']);
+    spawnSync('git', ['commit', '-q', '-m', 'test state', '--allow-empty'], { cwd: hookRepo, env: { ...process.env, ...GIT_ENV } });
+    const rev = git(hookRepo, ['rev-parse', 'HEAD']).trim();
+    writeFileSync(join(root, '.pre-commit-config.yaml'), `repos:\n  - repo: ${hookRepo}\n    rev: ${rev}\n    hooks:\n      - id: protocol-lint\n`);
+    git(root, ['add', '.pre-commit-config.yaml']);
+    const home = join(root, '.pre-commit-home');
+    const env = { PRE_COMMIT_HOME: home };
+    const install = spawnSync('pre-commit', ['install'], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(install.status, install.stderr + install.stdout).toBe(0);
+
+    stageOverlap(root);
+    const refused = commit(root, 'bad', env);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain('queue-overlap');
+
+    stageGood(root);
+    const accepted = commit(root, 'good', env);
+    expect(accepted.status, accepted.stdout + accepted.stderr).toBe(0);
+  });
+});
