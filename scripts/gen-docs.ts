@@ -160,3 +160,12 @@ writeFileSync(
       .join('\n') +
     '\n',
 );
+
+// The README's rule table, between its markers.
+const readme = readFileSync('README.md', 'utf8');
+const table = [
+  '| id | default | fixable | catches |',
+  '|---|---|---|---|',
+  ...rules.map((rule) => `| [${rule.id}](docs/rules/${rule.id}.md) | ${rule.severity} | ${rule.fixable ? 'yes' : ''} | ${rule.description} |`),
+].join('\n');
+writeFileSync('README.md', readme.replace(/<!-- rules:start -->[\s\S]*<!-- rules:end -->/, `<!-- rules:start -->\n${table}\n<!-- rules:end -->`));
