@@ -65,6 +65,8 @@ async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; p
     paths = [...new Set(paths)].sort();
   }
   const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none');
+  // The two queue files go first, into one batch: the checks between them then parse each once.
+  targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
   if (source instanceof GitIndexSource) {
     const { todo, done } = config.layout;
     const touchesQueue = targets.some((file) => file.kind === 'todo' || file.kind === 'done');
@@ -76,36 +78,66 @@ async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; p
 
   const collected: Collected[] = [];
   const now = options.now ?? new Date();
-  for (const rule of options.rules ?? registry) {
+  const active = (options.rules ?? registry).flatMap((rule) => {
     const { level, ruleOptions } = settingFor(rule, config);
-    if (level === 'off') continue;
-    const severity: 1 | 2 = level === 'error' ? 2 : 1;
-    const context: RuleContext<any> = {
-      project,
-      targets,
-      full,
-      options: ruleOptions,
-      now,
-      report(report: Report) {
-        collected.push(toMessage(project, rule, severity, report));
-      },
-    };
-    try {
-      await rule.check(context);
-    } catch (error) {
-      // A crashing rule becomes a message, not a crashed run (as markdownlint does).
-      const file = targets[0]?.path ?? config.layout.claudeMd;
-      collected.push({
-        file,
-        ruleId: rule.id,
-        severity: 2,
-        message: `Rule \`${rule.id}\` failed with an internal error: ${(error as Error).message}; please report this`,
-        line: 1,
-        column: 1,
-      });
+    return level === 'off' ? [] : [{ rule, severity: (level === 'error' ? 2 : 1) as 1 | 2, ruleOptions }];
+  });
+  // Rules run over batches of files, and each batch is released afterwards: held all at once,
+  // a fleet tree's texts would be copied by every young-generation GC. Cross-file rules still
+  // see the files they read through the project; a message repeated by several batches is
+  // reported once.
+  const kept: Collected[] = [];
+  const elsewhere: Collected[] = [];
+  for (let start = 0; start < Math.max(targets.length, 1); start += BATCH_SIZE) {
+    const batch = targets.slice(start, start + BATCH_SIZE);
+    for (const { rule, severity, ruleOptions } of active) {
+      const context: RuleContext<any> = {
+        project,
+        targets: batch,
+        full,
+        options: ruleOptions,
+        now,
+        report(report: Report) {
+          collected.push(toMessage(project, rule, severity, report));
+        },
+      };
+      try {
+        await rule.check(context);
+      } catch (error) {
+        // A crashing rule becomes a message, not a crashed run (as markdownlint does).
+        const file = batch[0]?.path ?? config.layout.claudeMd;
+        collected.push({
+          file,
+          ruleId: rule.id,
+          severity: 2,
+          message: `Rule \`${rule.id}\` failed with an internal error: ${(error as Error).message}; please report this`,
+          line: 1,
+          column: 1,
+        });
+      }
     }
+    // Apply the batch's inline directives while its texts are at hand, then let them go.
+    const inBatch = new Set(batch.map((file) => file.path));
+    for (const message of collected.splice(0)) {
+      if (!inBatch.has(message.file)) elsewhere.push(message);
+      else if (!isDisabled(project, message)) kept.push(message);
+    }
+    if (targets.length > BATCH_SIZE) for (const file of batch) file.release();
   }
-  return collect(project, targets, collected);
+  const remaining = [...kept, ...elsewhere.filter((message) => !isDisabled(project, message))];
+  return collect(project, targets, remaining);
+}
+
+/** Files per batch: large enough to amortise cross-file work, small enough to stay in the young generation. */
+const BATCH_SIZE = 256;
+
+function isQueue(file: ProjectFile): boolean {
+  return file.kind === 'todo' || file.kind === 'done';
+}
+
+function isDisabled(project: Project, message: Collected): boolean {
+  const file = project.file(message.file);
+  return file.text !== undefined && file.directives.isDisabled(message.ruleId, message.line);
 }
 
 function settingFor(rule: Rule<any>, config: Config): { level: RuleLevel; ruleOptions: Record<string, unknown> } {
@@ -136,8 +168,6 @@ function collect(project: Project, targets: ProjectFile[], collected: Collected[
   const fixes = new Map<string, Set<number>>();
   const seen = new Set<string>();
   for (const message of collected) {
-    const file = project.file(message.file);
-    if (file.text !== undefined && file.directives.isDisabled(message.ruleId, message.line)) continue;
     const key = `${message.file}\0${message.line}\0${message.column}\0${message.ruleId}\0${message.message}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -115,6 +115,18 @@ export class ProjectFile {
     return this.cachedDirectives;
   }
 
+  /**
+   * Forgets the parsed content (it is read again if asked for). The engine lints in batches
+   * and releases each batch, so a 12,000-file tree is never held in memory at once.
+   */
+  release(): void {
+    this.cachedContent = undefined;
+    this.cachedQueue = undefined;
+    this.cachedFrontMatter = undefined;
+    this.cachedScan = undefined;
+    this.cachedDirectives = undefined;
+  }
+
   /** The number of lines, for clamping positions. */
   get lineCount(): number {
     const text = this.text;
