@@ -43,10 +43,13 @@ export interface QueueSyntaxProblem {
 /** A parsed queue file. */
 export interface QueueFile {
   /** Every line with its own line ending; joining them gives the file back byte for byte. */
-  segments: string[];
+  readonly segments: string[];
   items: QueueItem[];
   problems: QueueSyntaxProblem[];
 }
+
+/** Items without notes share one empty, frozen list (100,000 items need not own 100,000 arrays). */
+const NO_NOTES: string[] = Object.freeze([]) as unknown as string[];
 
 const ITEM = /^- (\S+)(?:[ \t]+\((.*)\))?[ \t]*$/;
 const LOOSE_ITEM = /^(\s*)([-*+]|\d+[.)])(?:[ \t]|$)/;
@@ -89,7 +92,7 @@ export function parseQueueLine(content: string, lineNumber: number): QueueItem |
     if (!normalized.ok) {
       return { line: lineNumber, column: 3, text: content, reason: `\`${url}\` is not a queue URL: ${normalized.reason}` };
     }
-    const item: QueueItem = { line: lineNumber, column: 3, url, key: normalized.key, slashKey: normalized.slashKey, notes: [] };
+    const item: QueueItem = { line: lineNumber, column: 3, url, key: normalized.key, slashKey: normalized.slashKey, notes: NO_NOTES };
     if (match[2] !== undefined) {
       item.annotation = match[2];
       const problem = parseAnnotation(item, match[2]);
@@ -124,6 +127,11 @@ export function parseQueueLine(content: string, lineNumber: number): QueueItem |
  * `completed YYYY-MM-DD`, `claimed by AGENT at TIMESTAMP`, `by AGENT`, `output PATH`, or free text.
  */
 function parseAnnotation(item: QueueItem, annotation: string): string | undefined {
+  // The forms relay itself writes, read without splitting or regular expressions.
+  if (annotation.length === 20 && annotation.startsWith('completed ')) {
+    item.completed = annotation.slice(10);
+    return undefined;
+  }
   for (const rawField of annotation.split(/[;,]/)) {
     const field = rawField.trim();
     if (field === '') continue;
@@ -137,6 +145,7 @@ function parseAnnotation(item: QueueItem, annotation: string): string | undefine
     } else if ((match = /^output\s+(\S+)$/i.exec(field))) {
       item.output = match[1]!;
     } else {
+      if (item.notes === NO_NOTES) item.notes = [];
       item.notes.push(field);
     }
   }
@@ -145,36 +154,103 @@ function parseAnnotation(item: QueueItem, annotation: string): string | undefine
 
 /** Parses a queue file's text. Lines inside fenced code blocks and HTML comments are not items. */
 export function parseQueue(text: string): QueueFile {
-  const segments = splitSegments(text);
   const items: QueueItem[] = [];
   const problems: QueueSyntaxProblem[] = [];
   let fence: string | undefined;
   let inComment = false;
-  for (let index = 0; index < segments.length; index++) {
-    const content = lineContent(segments[index]!);
-    if (inComment) {
-      if (content.includes('-->')) inComment = false;
-      continue;
+  let lineNumber = 0;
+  const length = text.length;
+  for (let start = 0; start < length; ) {
+    const newline = text.indexOf('\n', start);
+    const next = newline === -1 ? length : newline + 1;
+    let end = newline === -1 ? length : newline;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    lineNumber++;
+    const first = text.charCodeAt(start);
+    // The common case first: `- http…` outside any fence or comment, read without slicing the line.
+    if (first === 45 && fence === undefined && !inComment && text.charCodeAt(start + 1) === 32) {
+      const item = fastItem(text, start + 2, end, lineNumber);
+      if (item) {
+        items.push(item);
+        start = next;
+        continue;
+      }
     }
-    const fenceMatch = FENCE.exec(content);
-    if (fence !== undefined) {
-      if (fenceMatch && fenceMatch[1]![0] === fence[0] && fenceMatch[1]!.length >= fence.length) fence = undefined;
-      continue;
+    // Only lines that can open or close a fence or comment, or look like list items, are sliced.
+    if (first === 96 || first === 126 || first === 32 || first === 60 || inComment || fence !== undefined || first === 45 || first === 42 || first === 43 || first === 9 || (first >= 48 && first <= 57)) {
+      const content = text.slice(start, end);
+      if (inComment) {
+        if (content.includes('-->')) inComment = false;
+      } else {
+        const fenceMatch = FENCE.exec(content);
+        if (fence !== undefined) {
+          if (fenceMatch && fenceMatch[1]![0] === fence[0] && fenceMatch[1]!.length >= fence.length) fence = undefined;
+        } else if (fenceMatch) {
+          fence = fenceMatch[1]!;
+        } else if (content.startsWith('<!--')) {
+          if (!content.includes('-->')) inComment = true;
+        } else {
+          const parsed = parseQueueLine(content, lineNumber);
+          if (parsed !== undefined) {
+            if ('key' in parsed) items.push(parsed);
+            else problems.push(parsed);
+          }
+        }
+      }
     }
-    if (fenceMatch) {
-      fence = fenceMatch[1]!;
-      continue;
-    }
-    if (content.startsWith('<!--')) {
-      if (!content.includes('-->')) inComment = true;
-      continue;
-    }
-    const parsed = parseQueueLine(content, index + 1);
-    if (parsed === undefined) continue;
-    if ('key' in parsed) items.push(parsed);
-    else problems.push(parsed);
+    start = next;
   }
-  return { segments, items, problems };
+  return new ParsedQueue(text, items, problems);
+}
+
+/** A parsed queue whose line segments are cut only when a writer asks for them. */
+class ParsedQueue implements QueueFile {
+  private cachedSegments?: string[];
+
+  constructor(
+    private readonly text: string,
+    readonly items: QueueItem[],
+    readonly problems: QueueSyntaxProblem[],
+  ) {}
+
+  get segments(): string[] {
+    this.cachedSegments ??= splitSegments(this.text);
+    return this.cachedSegments;
+  }
+}
+
+/**
+ * Reads `<url>` or `<url> (<annotation>)` between `start` and `end` without regular
+ * expressions; returns undefined for anything unusual, which the full parser then judges.
+ */
+function fastItem(text: string, start: number, end: number, lineNumber: number): QueueItem | undefined {
+  if (!text.startsWith('http', start)) return undefined;
+  let urlEnd = start;
+  while (urlEnd < end) {
+    const code = text.charCodeAt(urlEnd);
+    if (code === 32 || code === 9) break;
+    urlEnd++;
+  }
+  let annotation: string | undefined;
+  if (urlEnd < end) {
+    let last = end;
+    while (last > urlEnd && (text.charCodeAt(last - 1) === 32 || text.charCodeAt(last - 1) === 9)) last--;
+    let open = urlEnd;
+    while (open < last && (text.charCodeAt(open) === 32 || text.charCodeAt(open) === 9)) open++;
+    if (open < last) {
+      if (text.charCodeAt(open) !== 40 /* ( */ || text.charCodeAt(last - 1) !== 41 /* ) */ || last - open < 2) return undefined;
+      annotation = text.slice(open + 1, last - 1);
+    }
+  }
+  const url = text.slice(start, urlEnd);
+  const normalized = normalizeUrl(url);
+  if (!normalized.ok) return undefined;
+  const item: QueueItem = { line: lineNumber, column: 3, url, key: normalized.key, slashKey: normalized.slashKey, notes: NO_NOTES };
+  if (annotation !== undefined) {
+    item.annotation = annotation;
+    parseAnnotation(item, annotation);
+  }
+  return item;
 }
 
 /** Formats a queue item line (without line ending) from its parts. */
@@ -220,4 +296,45 @@ export function rewriteQueue(
     for (const line of edits.append) out.push(line + eol);
   }
   return out.join('');
+}
+
+/** Lookups over a queue's items, built once and shared by every check. */
+export interface QueueIndex {
+  /** The first item of each normalised URL. */
+  byKey: Map<string, QueueItem>;
+  /** Items whose URL ends in a slash, by their URL without it (first of each). */
+  slashVariants: Map<string, QueueItem>;
+  /** Later items repeating an earlier URL, with that first item. */
+  duplicates: { item: QueueItem; first: QueueItem }[];
+  /** Items that differ from an earlier one only by a trailing slash, with that item. */
+  likelyDuplicates: { item: QueueItem; first: QueueItem }[];
+}
+
+const indexes = new WeakMap<QueueFile, QueueIndex>();
+
+/** The index of a parsed queue (cached per queue). */
+export function queueIndex(queue: QueueFile): QueueIndex {
+  let index = indexes.get(queue);
+  if (index) return index;
+  index = { byKey: new Map(), slashVariants: new Map(), duplicates: [], likelyDuplicates: [] };
+  const { byKey, slashVariants, duplicates, likelyDuplicates } = index;
+  for (const item of queue.items) {
+    const first = byKey.get(item.key);
+    if (first) {
+      duplicates.push({ item, first });
+      continue;
+    }
+    const similar = findSlashVariant(index, item);
+    byKey.set(item.key, item);
+    if (item.slashKey !== item.key && !slashVariants.has(item.slashKey)) slashVariants.set(item.slashKey, item);
+    if (similar) likelyDuplicates.push({ item, first: similar });
+  }
+  indexes.set(queue, index);
+  return index;
+}
+
+/** The item of an index that differs from `item` only by a trailing slash, if any. */
+export function findSlashVariant(index: QueueIndex, item: QueueItem): QueueItem | undefined {
+  if (item.slashKey !== item.key) return index.byKey.get(item.slashKey);
+  return index.slashVariants.get(item.key);
 }

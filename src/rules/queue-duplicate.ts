@@ -1,3 +1,4 @@
+import { queueIndex } from '../protocol/queue.js';
 import type { Rule } from '../lint/types.js';
 import { lintedQueues } from './util.js';
 
@@ -33,32 +34,23 @@ export const queueDuplicate: Rule = {
   },
   check(context) {
     for (const file of lintedQueues(context)) {
-      const seen = new Map<string, number>();
-      const seenSlash = new Map<string, { line: number; url: string }>();
-      for (const item of file.queue!.items) {
-        const first = seen.get(item.key);
-        if (first !== undefined) {
-          context.report({
-            file: file.path,
-            line: item.line,
-            column: item.column,
-            message: `Unexpected second \`${item.url}\` in ${file.path}, expected each URL once (first on line ${first}); \`--fix\` removes this line`,
-            fix: { removeLine: item.line },
-          });
-          continue;
-        }
-        seen.set(item.key, item.line);
-        const similar = seenSlash.get(item.slashKey);
-        if (similar) {
-          context.report({
-            file: file.path,
-            line: item.line,
-            column: item.column,
-            message: `Unexpected \`${item.url}\`, likely a duplicate of \`${similar.url}\` on line ${similar.line} (they differ only by a trailing slash), expected each URL once; remove one of them if they are the same page`,
-          });
-        } else {
-          seenSlash.set(item.slashKey, { line: item.line, url: item.url });
-        }
+      const index = queueIndex(file.queue!);
+      for (const { item, first } of index.duplicates) {
+        context.report({
+          file: file.path,
+          line: item.line,
+          column: item.column,
+          message: `Unexpected second \`${item.url}\` in ${file.path}, expected each URL once (first on line ${first.line}); \`--fix\` removes this line`,
+          fix: { removeLine: item.line },
+        });
+      }
+      for (const { item, first } of index.likelyDuplicates) {
+        context.report({
+          file: file.path,
+          line: item.line,
+          column: item.column,
+          message: `Unexpected \`${item.url}\`, likely a duplicate of \`${first.url}\` on line ${first.line} (they differ only by a trailing slash), expected each URL once; remove one of them if they are the same page`,
+        });
       }
     }
   },

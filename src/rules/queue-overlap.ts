@@ -1,3 +1,4 @@
+import { findSlashVariant, queueIndex } from '../protocol/queue.js';
 import type { Rule } from '../lint/types.js';
 import { queuePair } from './util.js';
 
@@ -47,16 +48,11 @@ export const queueOverlap: Rule = {
     const todo = pair.todo.queue;
     const done = pair.done.queue;
     if (!todo || !done) return;
-    const doneByKey = new Map<string, number>();
-    const doneBySlash = new Map<string, { line: number; url: string }>();
-    for (const item of done.items) {
-      if (!doneByKey.has(item.key)) doneByKey.set(item.key, item.line);
-      if (!doneBySlash.has(item.slashKey)) doneBySlash.set(item.slashKey, { line: item.line, url: item.url });
-    }
+    const doneIndex = queueIndex(done);
     const todoPath = pair.todo.path;
     const donePath = pair.done.path;
     for (const item of todo.items) {
-      const doneLine = doneByKey.get(item.key);
+      const doneLine = doneIndex.byKey.get(item.key)?.line;
       if (doneLine !== undefined) {
         context.report({
           file: todoPath,
@@ -67,7 +63,7 @@ export const queueOverlap: Rule = {
         });
         continue;
       }
-      const similar = doneBySlash.get(item.slashKey);
+      const similar = findSlashVariant(doneIndex, item);
       if (similar) {
         context.report({
           file: todoPath,

@@ -4,21 +4,51 @@
  * temp file name carries the pid and a per-process counter, so concurrent writers never share
  * one, and a later writer can tell a dead writer's leftover from a live one's.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
 /** Replaces `path` with `data` atomically, keeping the old file's mode. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${(counter++).toString(36)}.tmp`);
   let mode = 0o644;
   try {
     mode = statSync(path).mode & 0o777;
   } catch {
     // A new file gets the default mode.
   }
+  const temp = writeTemp(path, data, mode);
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  syncDirectory(dirname(path));
+}
+
+/**
+ * Creates `path` with `data` only if nothing is there, atomically (temp file, then `link`):
+ * returns false and leaves the existing file alone when one exists.
+ */
+export function createFileAtomic(path: string, data: string | Uint8Array): boolean {
+  const temp = writeTemp(path, data, 0o644);
+  try {
+    linkSync(temp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  syncDirectory(dirname(path));
+  return true;
+}
+
+/** Writes and flushes a temp file beside `path`; returns its name. */
+function writeTemp(path: string, data: string | Uint8Array, mode: number): string {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${(counter++).toString(36)}${randomBytes(3).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', mode);
   try {
     const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -31,13 +61,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw error;
   }
   closeSync(fd);
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  syncDirectory(dir);
+  return temp;
 }
 
 /** Flushes a directory entry after a rename so the replacement survives a power cut; best effort. */

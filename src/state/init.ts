@@ -1,0 +1,120 @@
+/**
+ * `relay init`: lays out the state tree, the CLAUDE.md Session Protocol section, the
+ * `.gitattributes` lines that route the queue files to the merge driver, and the local git
+ * config that defines the driver. Idempotent: a second run changes nothing, and nothing the
+ * user wrote is overwritten.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config } from '../protocol/config.js';
+import { createFileAtomic, writeFileAtomic } from './atomic.js';
+import { isInsideWorkTree, runGit } from './git.js';
+import { DONE_HEADING, TODO_HEADING } from './queue-operations.js';
+
+/** The git merge driver's name in `.gitattributes` and git config. */
+export const MERGE_DRIVER_NAME = 'relay-queue';
+
+/** The section `relay init` adds to CLAUDE.md. */
+export const SESSION_PROTOCOL_SECTION = `## Session Protocol
+
+Every session shares state with the others through the files of this repository.
+
+1. **Get up to speed** before any work: run \`relay brief\` (the SessionStart hook shows the
+   same briefing), then read the files it points to.
+2. **Take work through the queue**: \`relay claim\` takes the next pending URL from
+   \`urls_todo.md\` under a lock; never edit the queue files by hand.
+3. **Finish** with \`relay done URL --output PATH\` (moves it to \`urls_done.md\`), or give the
+   URL back with \`relay release URL\`.
+4. **Log this** before you stop: write your findings under \`review/\`, and a postmortem
+   (\`relay postmortem new "title"\`) for anything that went wrong.
+5. Run \`protocol-lint\` and fix what it reports.
+`;
+
+/** What `initTree` needs to know beyond the root and layout. */
+export interface InitOptions {
+  /** The `merge.relay-queue.driver` command to configure, or undefined to leave git config alone. */
+  driverCommand?: string;
+}
+
+/** What `initTree` did. */
+export type InitResult = { ok: true; changes: string[] } | { ok: false; error: string; changes: string[] };
+
+/** Creates whatever part of the state tree is missing; reports each change. */
+export function initTree(root: string, config: Config, options: InitOptions): InitResult {
+  const changes: string[] = [];
+  const layout = config.layout;
+  for (const folder of [layout.plan, layout.review, layout.discovery, layout.postmortems]) {
+    const dir = join(root, folder);
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      changes.push(`created \`${folder}/\``);
+    }
+    // git keeps no empty folders; a .gitkeep makes the tree survive a clone.
+    if (readdirSync(dir).length === 0) {
+      createFileAtomic(join(dir, '.gitkeep'), '');
+      changes.push(`created \`${folder}/.gitkeep\``);
+    }
+  }
+  if (createIfMissing(join(root, layout.todo), `${TODO_HEADING}\n\n`)) changes.push(`created \`${layout.todo}\``);
+  if (createIfMissing(join(root, layout.done), `${DONE_HEADING}\n\n`)) changes.push(`created \`${layout.done}\``);
+
+  const claudeMd = join(root, layout.claudeMd);
+  if (!existsSync(claudeMd)) {
+    mkdirSync(dirname(claudeMd), { recursive: true });
+    if (createIfMissing(claudeMd, `# CLAUDE.md\n\n${SESSION_PROTOCOL_SECTION}`)) changes.push(`created \`${layout.claudeMd}\``);
+  } else {
+    const text = readFileSync(claudeMd, 'utf8');
+    if (!/^#{1,6}[ \t]+Session Protocol\b/im.test(text)) {
+      const separator = text === '' ? '' : text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
+      writeFileAtomic(claudeMd, text + separator + SESSION_PROTOCOL_SECTION);
+      changes.push(`added a Session Protocol section to \`${layout.claudeMd}\``);
+    }
+  }
+
+  const attributes = join(root, '.gitattributes');
+  const existing = existsSync(attributes) ? readFileSync(attributes, 'utf8') : '';
+  const missing = [layout.todo, layout.done].filter((path) => !hasMergeAttribute(existing, path));
+  if (missing.length > 0) {
+    const lines = missing.map((path) => `${path} merge=${MERGE_DRIVER_NAME}\n`).join('');
+    const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
+    writeFileAtomic(attributes, existing + separator + lines);
+    changes.push(`added \`merge=${MERGE_DRIVER_NAME}\` for ${missing.map((path) => `\`${path}\``).join(' and ')} to \`.gitattributes\``);
+  }
+
+  if (options.driverCommand !== undefined && isInsideWorkTree(root)) {
+    const wanted: [string, string][] = [
+      [`merge.${MERGE_DRIVER_NAME}.name`, 'relay queue item-level three-way merge'],
+      [`merge.${MERGE_DRIVER_NAME}.driver`, options.driverCommand],
+    ];
+    for (const [key, value] of wanted) {
+      const current = runGit(['config', '--local', '--get', key], root);
+      if (current.ok && current.stdout.replace(/\n$/, '') === value) continue;
+      const set = runGit(['config', '--local', key, value], root);
+      if (!set.ok) return { ok: false, error: `Cannot set git config \`${key}\` (${set.error})`, changes };
+      changes.push(`set git config \`${key}\``);
+    }
+  }
+  return { ok: true, changes };
+}
+
+/** Creates a file only if no file is there (never replaces one another process just made). */
+function createIfMissing(path: string, text: string): boolean {
+  return createFileAtomic(path, text);
+}
+
+function hasMergeAttribute(text: string, path: string): boolean {
+  return text.split(/\r?\n/).some((line) => {
+    const [pattern, ...attributes] = line.trim().split(/\s+/);
+    return (pattern === path || pattern === `/${path}`) && attributes.includes(`merge=${MERGE_DRIVER_NAME}`);
+  });
+}
+
+/** Quotes one word for a POSIX shell (git runs merge drivers through `sh -c`). */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The driver command for git config: `node <bundle> merge-driver %O %A %B %P`, the bundle path quoted. */
+export function mergeDriverCommand(bundlePath: string): string {
+  return `node ${shellQuote(bundlePath)} merge-driver %O %A %B %P`;
+}
