@@ -4,6 +4,7 @@
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
 import { applyFixes } from './fix.js';
+import { applyFocus } from './focus.js';
 import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
 import { GitIndexSource, WorkingTreeSource, type FileSource } from './sources.js';
 import type { FileResult, LintMessage, Report, Rule, RuleContext } from './types.js';
@@ -21,6 +22,11 @@ export interface LintOptions {
   source?: 'worktree' | 'index';
   fix?: boolean;
   now?: Date;
+  /**
+   * Lint only these 1-based lines of the queue files (with the lines of either queue that
+   * could be the same URL): the fast path for a hook after an edit. Ignored for other files.
+   */
+  focus?: Record<string, number[]>;
   /** Rules to run instead of the registry (examples and tests). */
   rules?: Rule<any>[];
 }
@@ -72,6 +78,8 @@ async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; p
     const touchesQueue = targets.some((file) => file.kind === 'todo' || file.kind === 'done');
     source.preload([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(touchesQueue ? [todo, done] : [])]);
   }
+
+  if (options.focus) applyFocus(project, options.focus);
 
   // Documents may carry front matter; queue files never do, so a queue-only run skips loading its parser.
   if (targets.some((file) => file.isProtocol && file.kind !== 'todo' && file.kind !== 'done')) await loadFrontMatterSupport();

@@ -115,6 +115,13 @@ export class ProjectFile {
     return this.cachedDirectives;
   }
 
+  /** Replaces the text with a focused view of it (see `src/lint/focus.ts`). */
+  focus(text: string): void {
+    const content = this.content;
+    this.release();
+    this.cachedContent = { ok: true, text, bom: content.ok && content.bom };
+  }
+
   /**
    * Forgets the parsed content (it is read again if asked for). The engine lints in batches
    * and releases each batch, so a 12,000-file tree is never held in memory at once.

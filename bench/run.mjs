@@ -1,0 +1,480 @@
+#!/usr/bin/env node
+/**
+ * The benchmark: generates fleet trees, times protocol-lint, the hooks and the relay CLI
+ * against floors measured side by side in the same run, and prints ratios with targets.
+ *
+ *   npm run bench -- [--scale-max 4] [--runs 5] [--quick] [--seed relay]
+ *
+ * Every timed command is a real child process (`child_process.spawn`), timed with
+ * `process.hrtime.bigint()`. Each round runs every command once, in an order rotated by one
+ * per round, so drift on a busy machine lands on all of them; the table uses medians.
+ * markdownlint-cli2 and remark-cli take a minute or more each, so they run once, after the
+ * rounds; `--quick` skips them. Results also go to bench/out/results.json.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, platform, release, arch } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate, defaultNow, GENERATOR_VERSION } from './generate.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repo = dirname(benchDir);
+const outDir = join(benchDir, 'out');
+const node = process.execPath;
+const lintBin = join(repo, 'bin', 'protocol-lint');
+const relayBin = join(repo, 'bin', 'relay');
+const postToolUseHook = join(repo, 'dist', 'hooks', 'post-tool-use.mjs');
+const sessionStartHook = join(repo, 'dist', 'hooks', 'session-start.mjs');
+/** A generated tree is reused for this long: its claims (at most 6 h old when made) stay fresh for the 24 h TTL. */
+const REUSE_MS = 12 * 3_600_000;
+const CLAIMERS = 100;
+const BRIEF_LIMIT = 8_000;
+
+function parseArguments(argv) {
+  const options = { scaleMax: 4, runs: 5, quick: false, seed: 'relay' };
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index];
+    const value = () => {
+      const next = argv[++index];
+      if (next === undefined) throw new Error(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === '--scale-max') options.scaleMax = Number(value());
+    else if (flag === '--runs') options.runs = Number(value());
+    else if (flag === '--seed') options.seed = value();
+    else if (flag === '--quick') options.quick = true;
+    else if (flag === '--help' || flag === '-h') options.help = true;
+    else throw new Error(`unknown option ${flag}`);
+  }
+  if (!(options.scaleMax >= 1)) throw new Error('--scale-max must be at least 1');
+  if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
+  return options;
+}
+
+const log = (text) => process.stderr.write(`bench: ${text}\n`);
+
+/** Runs a command to completion; resolves with its time in ms, exit code and output. */
+function timeCommand({ command, args, cwd = repo, input, env }) {
+  return new Promise((resolvePromise, reject) => {
+    const chunks = [];
+    let stderr = '';
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk) => chunks.push(chunk));
+    child.stderr.on('data', (chunk) => {
+      if (stderr.length < 100_000) stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      resolvePromise({ ms, code: code ?? signal, stdout: Buffer.concat(chunks).toString('utf8'), stderr });
+    });
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+function git(cwd, args) {
+  const result = spawnSync('git', ['-c', 'user.name=relay bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${cwd}: ${result.stderr || result.error}`);
+  return result.stdout;
+}
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The tree for a scale, generated and committed to its own git repository (a fleet's tree
+ * lives in git, and its own repository keeps every tool from seeing the relay checkout).
+ * Reused when a previous run made it with the same generator, seed and scale, recently.
+ */
+function prepareTree(scale, seed) {
+  const dir = join(outDir, `tree-scale-${scale}`);
+  const manifestPath = `${dir}.json`;
+  const manifest = readJson(manifestPath);
+  const fresh =
+    manifest &&
+    manifest.version === GENERATOR_VERSION &&
+    manifest.seed === seed &&
+    manifest.scale === scale &&
+    Date.now() - Date.parse(manifest.now) < REUSE_MS &&
+    existsSync(join(dir, '.git')) &&
+    existsSync(join(dir, '.protocol-lint.json'));
+  if (fresh) {
+    log(`reusing ${relative(repo, dir)} (${manifest.files} files, generated for ${manifest.now})`);
+    return manifest;
+  }
+  rmSync(manifestPath, { force: true });
+  log(`generating scale ${scale} into ${relative(repo, dir)}`);
+  const result = generate({ scale, seed, out: dir, now: defaultNow() });
+  git(dir, ['init', '-q']);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-q', '-m', `fleet tree, scale ${scale}`]);
+  const written = { ...result, dir, generatedAt: new Date().toISOString() };
+  writeFileSync(manifestPath, JSON.stringify(written, null, 2) + '\n');
+  log(`  ${result.files} files, ${(result.bytes / 1e6).toFixed(1)} MB`);
+  return written;
+}
+
+/** A copy of a tree with its git repository; remade when the source tree was. */
+function copyTree(source, name) {
+  const dir = join(outDir, name);
+  const manifestPath = `${dir}.json`;
+  const manifest = readJson(manifestPath);
+  if (manifest && manifest.now === source.now && manifest.version === source.version && existsSync(join(dir, '.git'))) return dir;
+  rmSync(manifestPath, { force: true });
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(source.dir, dir, { recursive: true });
+  writeFileSync(manifestPath, JSON.stringify({ now: source.now, version: source.version }) + '\n');
+  return dir;
+}
+
+const isoDay = (time) => new Date(time).toISOString().slice(0, 10);
+
+/**
+ * Stages a typical 5-file agent commit: one URL moved from the pending to the done queue,
+ * and a plan, a draft and a finding touched. Every change keeps the tree lint-clean.
+ */
+function stageFiveFiles(dir) {
+  git(dir, ['reset', '-q', '--hard', 'HEAD']);
+  const todoPath = join(dir, 'urls_todo.md');
+  const lines = readFileSync(todoPath, 'utf8').split('\n');
+  const index = lines.findIndex((line) => line.startsWith('- https://') && !line.includes('('));
+  const url = lines[index].slice(2);
+  lines.splice(index, 1);
+  writeFileSync(todoPath, lines.join('\n'));
+  const donePath = join(dir, 'urls_done.md');
+  writeFileSync(donePath, readFileSync(donePath, 'utf8') + `- ${url} (completed ${isoDay(Date.now() - 86_400_000)})\n`);
+  const touched = ['plan/task-00001.md', 'review/draft-00001.mdx', 'review/findings-00001.md'];
+  for (const file of touched) {
+    const path = join(dir, file);
+    writeFileSync(path, readFileSync(path, 'utf8') + '\nUpdated by the bench after a review pass.\n');
+  }
+  const files = ['urls_todo.md', 'urls_done.md', ...touched];
+  git(dir, ['add', '--', ...files]);
+  return files;
+}
+
+function hookInput(event, tree, extra) {
+  return JSON.stringify({ session_id: 'bench', cwd: tree, hook_event_name: event, ...extra });
+}
+
+function hookEnv(tree) {
+  return { ...process.env, CLAUDE_PROJECT_DIR: tree, CLAUDE_PLUGIN_ROOT: repo };
+}
+
+/** Installs markdownlint-cli2 and remark-cli from bench/package-lock.json on first use. */
+function ensureCompetitors() {
+  const needed = ['markdownlint-cli2', 'remark-cli', 'remark-preset-lint-recommended'];
+  if (needed.every((name) => existsSync(join(benchDir, 'node_modules', name, 'package.json')))) return undefined;
+  log('installing markdownlint-cli2 and remark-cli into bench/node_modules (first run only)');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['ci', '--prefix', benchDir, '--no-audit', '--no-fund'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) return `npm ci in bench/ failed (${result.status ?? result.error})`;
+  return undefined;
+}
+
+function packageBin(name, bin) {
+  const manifest = JSON.parse(readFileSync(join(benchDir, 'node_modules', name, 'package.json'), 'utf8'));
+  const entry = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[bin ?? name];
+  return { path: join(benchDir, 'node_modules', name, entry), version: manifest.version };
+}
+
+function machine() {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model ?? 'unknown',
+    cores: list.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+  };
+}
+
+/** Counts lint messages by rule in ESLint-style JSON output. */
+function ruleCounts(json) {
+  try {
+    const counts = {};
+    for (const file of JSON.parse(json)) for (const message of file.messages) counts[message.ruleId ?? '(none)'] = (counts[message.ruleId ?? '(none)'] ?? 0) + 1;
+    return counts;
+  } catch {
+    return { '(unparseable output)': 1 };
+  }
+}
+
+async function claimRun(sourceTree, claimTree) {
+  // Each run starts from the same pending queue and no locks.
+  cpSync(join(sourceTree, 'urls_todo.md'), join(claimTree, 'urls_todo.md'));
+  const before = readFileSync(join(claimTree, 'urls_todo.md'), 'utf8').split('\n').filter((line) => line.startsWith('- ')).length;
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(
+    Array.from({ length: CLAIMERS }, (_, index) =>
+      timeCommand({ command: node, args: [relayBin, 'claim', '-n', '1', '--agent', `bench-${index + 1}`], cwd: claimTree }),
+    ),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const lines = readFileSync(join(claimTree, 'urls_todo.md'), 'utf8').split('\n');
+  const items = lines.filter((line) => line.startsWith('- '));
+  const claimed = new Map();
+  const urls = new Set();
+  for (const line of items) {
+    const match = /^- (\S+) \(claimed by (bench-\d+) at /.exec(line);
+    if (!match) continue;
+    urls.add(match[1]);
+    claimed.set(match[2], (claimed.get(match[2]) ?? 0) + 1);
+  }
+  const succeeded = results.filter((result) => result.code === 0).length;
+  const claims = [...claimed.values()].reduce((sum, count) => sum + count, 0);
+  const failures = results.filter((result) => result.code !== 0).map((result) => `${result.code}: ${result.stderr.trim().split('\n')[0]}`);
+  return {
+    seconds,
+    succeeded,
+    claims,
+    uniqueUrls: urls.size,
+    agentsWithOneClaim: [...claimed.values()].filter((count) => count === 1).length,
+    itemsBefore: before,
+    itemsAfter: items.length,
+    claimsPerSecond: claims / seconds,
+    failures: failures.slice(0, 5),
+    ok: succeeded === CLAIMERS && claims === CLAIMERS && urls.size === CLAIMERS && claimed.size === CLAIMERS && items.length === before,
+  };
+}
+
+const fmtMs = (ms) => (ms === undefined ? 'n/a' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const fmtRatio = (ratio) => (ratio === undefined ? 'n/a' : ratio < 0.1 ? ratio.toFixed(4) : ratio.toFixed(2));
+
+async function main() {
+  const options = parseArguments(process.argv.slice(2));
+  if (options.help) {
+    console.log('usage: npm run bench -- [--scale-max 4] [--runs 5] [--quick] [--seed relay]');
+    return 0;
+  }
+  mkdirSync(outDir, { recursive: true });
+  const host = machine();
+  console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, node ${host.node}, ${host.os}`);
+
+  const have = {
+    lint: existsSync(join(repo, 'dist', 'protocol-lint.mjs')),
+    relay: existsSync(join(repo, 'dist', 'relay.mjs')),
+    postToolUse: existsSync(postToolUseHook),
+    sessionStart: existsSync(sessionStartHook),
+  };
+  const competitorError = options.quick ? 'skipped (--quick)' : ensureCompetitors();
+
+  const scales = [...new Set([1, options.scaleMax])];
+  const trees = Object.fromEntries(scales.map((scale) => [scale, prepareTree(scale, options.seed)]));
+  const tree1 = trees[1].dir;
+  const treeMax = trees[options.scaleMax].dir;
+  let stagedTree;
+  let stagedFiles = [];
+  if (have.lint) {
+    stagedTree = copyTree(trees[1], 'staged-scale-1');
+    stagedFiles = stageFiveFiles(stagedTree);
+  }
+
+  /** Every command timed in the rounds. */
+  const commands = [
+    { id: 'node-e-0', label: 'node -e 0', command: node, args: ['-e', '0'] },
+    { id: 'floor-1', label: 'floor, scale 1', command: node, args: [join(benchDir, 'floor.mjs'), tree1] },
+  ];
+  if (options.scaleMax !== 1) commands.push({ id: `floor-${options.scaleMax}`, label: `floor, scale ${options.scaleMax}`, command: node, args: [join(benchDir, 'floor.mjs'), treeMax] });
+  if (have.lint) {
+    commands.push({ id: 'lint-1', label: 'protocol-lint, scale 1', command: node, args: [lintBin, '--format', 'json', tree1] });
+    if (options.scaleMax !== 1) {
+      commands.push({ id: `lint-${options.scaleMax}`, label: `protocol-lint, scale ${options.scaleMax}`, command: node, args: [lintBin, '--format', 'json', treeMax] });
+    }
+    commands.push({ id: 'staged', label: `protocol-lint --staged (${stagedFiles.length} files)`, command: node, args: [lintBin, '--staged'], cwd: stagedTree });
+  }
+  if (have.postToolUse) {
+    const todo = join(tree1, 'urls_todo.md');
+    commands.push({
+      id: 'post-tool-use',
+      label: 'PostToolUse hook, urls_todo.md',
+      command: node,
+      args: [postToolUseHook],
+      cwd: tree1,
+      env: hookEnv(tree1),
+      input: hookInput('PostToolUse', tree1, { tool_name: 'Edit', tool_input: { file_path: todo }, tool_response: {} }),
+      // The write the hook reacts to: a new mtime, same (clean) content.
+      before: () => utimesSync(todo, new Date(), new Date()),
+    });
+  }
+  if (have.sessionStart) {
+    for (const scale of scales) {
+      const tree = trees[scale].dir;
+      commands.push({
+        id: `session-start-${scale}`,
+        label: `SessionStart hook, scale ${scale}`,
+        command: node,
+        args: [sessionStartHook],
+        cwd: tree,
+        env: hookEnv(tree),
+        input: hookInput('SessionStart', tree, { source: 'startup' }),
+      });
+    }
+  }
+
+  const samples = Object.fromEntries(commands.map((entry) => [entry.id, { label: entry.label, ms: [], codes: [], outputChars: [] }]));
+  const firstOutput = {};
+  for (let round = 0; round < options.runs; round++) {
+    log(`round ${round + 1}/${options.runs}`);
+    const order = commands.map((_, index) => commands[(index + round) % commands.length]);
+    for (const entry of order) {
+      entry.before?.();
+      const result = await timeCommand(entry);
+      const sample = samples[entry.id];
+      sample.ms.push(result.ms);
+      sample.codes.push(result.code);
+      sample.outputChars.push(result.stdout.length);
+      if (!(entry.id in firstOutput)) firstOutput[entry.id] = result;
+    }
+  }
+  for (const sample of Object.values(samples)) sample.median = median(sample.ms);
+  const med = (id) => samples[id]?.median;
+
+  // Competitors: once each, on the scale-1 tree, every Markdown and MDX file.
+  const competitors = {};
+  if (!competitorError && have.lint) {
+    const markdownlint = packageBin('markdownlint-cli2');
+    const remark = packageBin('remark-cli', 'remark');
+    const preset = JSON.parse(readFileSync(join(benchDir, 'node_modules', 'remark-preset-lint-recommended', 'package.json'), 'utf8')).version;
+    const runs = [
+      { id: 'markdownlint-cli2', label: `markdownlint-cli2 ${markdownlint.version}`, args: [markdownlint.path, '**/*.{md,mdx}'] },
+      {
+        id: 'remark-cli',
+        label: `remark-cli ${remark.version} + preset-lint-recommended ${preset}`,
+        args: [remark.path, '.', '--ext', 'md,mdx', '--use', 'remark-preset-lint-recommended', '--quiet', '--no-stdout'],
+      },
+    ];
+    for (const run of runs) {
+      log(`${run.label} on scale 1 (once; this takes a minute or two)`);
+      const result = await timeCommand({ command: node, args: run.args, cwd: tree1 });
+      const output = result.stdout + result.stderr;
+      competitors[run.id] = { label: run.label, ms: result.ms, code: result.code, outputChars: output.length, firstLine: output.split('\n')[0].slice(0, 200) };
+    }
+  }
+
+  let claim;
+  if (have.relay) {
+    const claimTree = copyTree(trees[1], 'claim-scale-1');
+    const runs = [];
+    const spawnOnly = [];
+    for (let round = 0; round < options.runs; round++) {
+      log(`claim round ${round + 1}/${options.runs}: ${CLAIMERS} concurrent relay claim`);
+      runs.push(await claimRun(tree1, claimTree));
+      // The process cost alone: the same number of bare node processes at once.
+      const started = process.hrtime.bigint();
+      await Promise.all(Array.from({ length: CLAIMERS }, () => timeCommand({ command: node, args: ['-e', '0'] })));
+      spawnOnly.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    claim = {
+      runs,
+      medianSeconds: median(runs.map((run) => run.seconds)),
+      medianClaimsPerSecond: median(runs.map((run) => run.claimsPerSecond)),
+      bareNodeMs: median(spawnOnly),
+      ok: runs.every((run) => run.ok),
+    };
+  }
+
+  const ratio = (a, b) => (a === undefined || b === undefined ? undefined : a / b);
+  const rows = [];
+  const row = (name, value, target, limit, note) => rows.push({ name, ratio: value, target, pass: value === undefined ? undefined : value <= limit, note });
+  row('full lint / floor (scale 1)', ratio(med('lint-1'), med('floor-1')), '≤ 2.5', 2.5, `${fmtMs(med('lint-1'))} / ${fmtMs(med('floor-1'))}`);
+  if (options.scaleMax !== 1) {
+    const limit = Math.round(1.1 * options.scaleMax * 100) / 100;
+    row(`full lint scale ${options.scaleMax} / scale 1`, ratio(med(`lint-${options.scaleMax}`), med('lint-1')), `≤ ${limit}`, limit, `${fmtMs(med(`lint-${options.scaleMax}`))} / ${fmtMs(med('lint-1'))}`);
+  }
+  for (const id of ['markdownlint-cli2', 'remark-cli']) {
+    const competitor = competitors[id];
+    row(`protocol-lint / ${id}`, ratio(med('lint-1'), competitor?.ms), '≤ 0.05', 0.05, competitor ? `${fmtMs(med('lint-1'))} / ${fmtMs(competitor.ms)}` : (competitorError ?? (have.lint ? 'n/a' : 'protocol-lint not built')));
+  }
+  row('PostToolUse hook / node -e 0', ratio(med('post-tool-use'), med('node-e-0')), '≤ 2.0', 2.0, have.postToolUse ? `${fmtMs(med('post-tool-use'))} / ${fmtMs(med('node-e-0'))}` : 'hook not built');
+  row('SessionStart hook / node -e 0', ratio(med('session-start-1'), med('node-e-0')), '≤ 2.5', 2.5, have.sessionStart ? `${fmtMs(med('session-start-1'))} / ${fmtMs(med('node-e-0'))}` : 'hook not built');
+  const briefSizes = have.sessionStart ? scales.map((scale) => ({ scale, chars: Math.max(...samples[`session-start-${scale}`].outputChars) })) : [];
+  rows.push({
+    name: 'SessionStart output, characters',
+    ratio: briefSizes.length ? Math.max(...briefSizes.map((size) => size.chars)) : undefined,
+    target: `≤ ${BRIEF_LIMIT}`,
+    pass: briefSizes.length ? briefSizes.every((size) => size.chars <= BRIEF_LIMIT) : undefined,
+    note: briefSizes.length ? briefSizes.map((size) => `scale ${size.scale}: ${size.chars}`).join(', ') : 'hook not built',
+    isCount: true,
+  });
+  row(`--staged, ${stagedFiles.length}-file commit / node -e 0`, ratio(med('staged'), med('node-e-0')), '≤ 2.0', 2.0, have.lint ? `${fmtMs(med('staged'))} / ${fmtMs(med('node-e-0'))}` : 'protocol-lint not built');
+  rows.push({
+    name: `relay claim, ${CLAIMERS} concurrent`,
+    ratio: claim?.medianClaimsPerSecond,
+    target: 'all unique, none lost',
+    pass: claim?.ok,
+    note: claim
+      ? `${claim.medianClaimsPerSecond.toFixed(1)} claims/s; ${CLAIMERS} claims in ${claim.medianSeconds.toFixed(2)} s (${CLAIMERS} bare node: ${(claim.bareNodeMs / 1000).toFixed(2)} s)`
+      : 'relay CLI not built',
+    isCount: true,
+  });
+
+  // Exit codes that say the tree is not clean or a command failed make the numbers suspect.
+  const warnings = [];
+  for (const [id, sample] of Object.entries(samples)) {
+    const bad = sample.codes.filter((code) => code !== 0);
+    if (bad.length) warnings.push(`${sample.label}: exit ${[...new Set(bad)].join(', ')}${firstOutput[id]?.stderr ? ` — ${firstOutput[id].stderr.trim().split('\n')[0]}` : ''}`);
+  }
+  for (const id of Object.keys(samples).filter((key) => key.startsWith('lint-'))) {
+    const counts = ruleCounts(firstOutput[id].stdout);
+    if (Object.keys(counts).length) warnings.push(`${samples[id].label} reported: ${JSON.stringify(counts)}`);
+  }
+  if (claim && !claim.ok) warnings.push(`relay claim: ${JSON.stringify(claim.runs.find((run) => !run.ok))}`);
+
+  const width = Math.max(...rows.map((entry) => entry.name.length));
+  console.log('');
+  console.log(`${'measure'.padEnd(width)}  ${'ratio'.padStart(9)}  ${'target'.padEnd(21)}  result  detail`);
+  for (const entry of rows) {
+    const value = entry.ratio === undefined ? 'n/a' : entry.isCount ? (Number.isInteger(entry.ratio) ? String(entry.ratio) : entry.ratio.toFixed(1)) : fmtRatio(entry.ratio);
+    const result = entry.pass === undefined ? 'n/a' : entry.pass ? 'PASS' : 'FAIL';
+    console.log(`${entry.name.padEnd(width)}  ${value.padStart(9)}  ${entry.target.padEnd(21)}  ${result.padEnd(6)}  ${entry.note}`);
+  }
+  console.log('');
+  console.log(`medians of ${options.runs} interleaved runs:`);
+  for (const sample of Object.values(samples)) console.log(`  ${sample.label.padEnd(40)} ${fmtMs(sample.median).padStart(9)}   runs: ${sample.ms.map((ms) => Math.round(ms)).join(' ')}`);
+  for (const competitor of Object.values(competitors)) console.log(`  ${competitor.label.padEnd(40)} ${fmtMs(competitor.ms).padStart(9)}   once, exit ${competitor.code}`);
+  console.log('trees: ' + scales.map((scale) => `scale ${scale}: ${trees[scale].files} files, ${(trees[scale].bytes / 1e6).toFixed(1)} MB`).join('; '));
+  for (const warning of warnings) console.log(`warning: ${warning}`);
+
+  const results = {
+    date: new Date().toISOString(),
+    machine: host,
+    options,
+    trees: Object.fromEntries(scales.map((scale) => [scale, { files: trees[scale].files, bytes: trees[scale].bytes, counts: trees[scale].counts, now: trees[scale].now }])),
+    stagedFiles,
+    measurements: samples,
+    competitors,
+    claim,
+    rows,
+    warnings,
+  };
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log(`results: ${relative(repo, join(outDir, 'results.json'))}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`bench: ${error.stack ?? error}`);
+    process.exit(2);
+  },
+);
+

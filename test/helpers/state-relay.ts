@@ -1,0 +1,125 @@
+/**
+ * Helpers for the state tests: a private bundle of the relay CLI built from the current
+ * sources (so the tests never race `npm run build` over dist/ and never test a stale bundle),
+ * real child processes run in bounded parallel batches, and temp trees.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { parseQueue } from '../../src/protocol/queue.js';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+/** Builds `src/cli/relay.ts` into one file in a temp dir and returns its path. */
+export async function buildRelayBundle(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-bundle-'));
+  const outfile = join(dir, 'relay.mjs');
+  await build({
+    entryPoints: [join(REPO, 'src/cli/relay.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);" },
+  });
+  return outfile;
+}
+
+/** What one relay process did. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
+
+/** Options for one relay process. */
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  input?: string;
+  /** SIGKILL the process this many ms after it starts. */
+  killAfterMs?: number;
+}
+
+/** Runs `node bundle args…` and collects its output. */
+export function runRelay(bundle: string, args: string[], options: RunOptions): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bundle, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, RELAY_AGENT: '', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    let timer: NodeJS.Timeout | undefined;
+    if (options.killAfterMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr, pid: child.pid ?? -1 });
+    });
+    child.stdin.on('error', () => {
+      // A process killed before reading its stdin closes the pipe; that is the point of the test.
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs tasks with at most `limit` in flight; results keep the tasks' order. */
+export async function runPool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
+/** A fresh temp dir. */
+export function tempDir(prefix = 'relay-state-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** `count` distinct URLs. */
+export function makeUrls(count: number, prefix = 'https://example.com/article-'): string[] {
+  return Array.from({ length: count }, (_, index) => `${prefix}${index}`);
+}
+
+/** Writes a queue file with a heading and the given item lines. */
+export function writeQueue(path: string, heading: string, lines: string[]): void {
+  writeFileSync(path, `${heading}\n\n${lines.map((line) => `${line}\n`).join('')}`);
+}
+
+/** Reads and parses a queue file. */
+export function readQueue(path: string): ReturnType<typeof parseQueue> {
+  return parseQueue(readFileSync(path, 'utf8'));
+}
+
+/** Runs git with an argument array; throws on failure (tests want to see it). */
+export function git(cwd: string, args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' },
+  });
+}
+
+/** Counts how often each value occurs. */
+export function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}

@@ -1,0 +1,59 @@
+/**
+ * Focused runs (the PostToolUse fast path) say what a full run says about the edited lines.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/protocol/config.js';
+import { lint } from '../../src/lint/engine.js';
+import { removeTree, writeTree } from '../helpers/tree.js';
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) removeTree(root);
+});
+
+function messages(results: Awaited<ReturnType<typeof lint>>['results']): string[] {
+  return results.flatMap((result) => result.messages.map((message) => `${result.filePath}:${message.line} ${message.ruleId}`));
+}
+
+describe('focus', () => {
+  const todo = [
+    '# Pending URLs',
+    '- https://example.com/a',
+    '- https://example.com/b',
+    '- HTTPS://EXAMPLE.com:443/c#x',
+    '* https://example.com/d',
+    '- https://example.com/e/',
+    '- https://example.com/a',
+    '- https://example.com/zz (claimed by w at 2020-01-01T00:00:00Z)',
+  ].join('\n') + '\n';
+  const done = ['# Completed URLs', '- https://example.com/c (completed 2026-03-19)', '- https://example.com/e (completed 2026-03-19)', '- https://example.com/b (completed 2026-03-19)'].join('\n') + '\n';
+
+  it('reports the same problems on focused lines as a full run, and none elsewhere', async () => {
+    const root = writeTree({ 'urls_todo.md': todo, 'urls_done.md': done });
+    roots.push(root);
+    const now = new Date('2026-03-20T00:00:00Z');
+    const full = messages((await lint({ root, config: defaultConfig(), targets: ['urls_todo.md'], now })).results);
+    for (const line of [2, 3, 4, 5, 6, 7, 8]) {
+      const focused = messages((await lint({ root, config: defaultConfig(), targets: ['urls_todo.md'], now, focus: { 'urls_todo.md': [line] } })).results);
+      const expected = full.filter((message) => message.startsWith(`urls_todo.md:${line} `));
+      // A duplicate is reported on the later line; focusing the first copy finds the second.
+      if (line === 2) expect(focused).toEqual(full.filter((message) => message.startsWith('urls_todo.md:7 ')));
+      else expect(focused).toEqual(expected);
+    }
+    expect(full).toEqual([
+      'urls_todo.md:3 queue-overlap',
+      'urls_todo.md:4 queue-overlap',
+      'urls_todo.md:5 queue-item-syntax',
+      'urls_todo.md:6 queue-overlap',
+      'urls_todo.md:7 queue-duplicate',
+      'urls_todo.md:8 queue-stale-claim',
+    ]);
+  });
+
+  it('checks an edited done line against the pending queue', async () => {
+    const root = writeTree({ 'urls_todo.md': todo, 'urls_done.md': done });
+    roots.push(root);
+    const focused = messages((await lint({ root, config: defaultConfig(), targets: ['urls_done.md'], focus: { 'urls_done.md': [4] } })).results);
+    expect(focused).toEqual(['urls_todo.md:3 queue-overlap']);
+  });
+});
