@@ -123,6 +123,8 @@ function prepareTree(scale, seed) {
   log(`generating scale ${scale} into ${relative(repo, dir)}`);
   const result = generate({ scale, seed, out: dir, now: defaultNow() });
   git(dir, ['init', '-q']);
+  // No background `gc --auto` repacking while the bench copies or times the tree.
+  git(dir, ['config', 'gc.auto', '0']);
   git(dir, ['add', '-A']);
   git(dir, ['commit', '-q', '-m', `fleet tree, scale ${scale}`]);
   const written = { ...result, dir, generatedAt: new Date().toISOString() };
@@ -131,7 +133,7 @@ function prepareTree(scale, seed) {
   return written;
 }
 
-/** A copy of a tree with its git repository; remade when the source tree was. */
+/** A clone of a tree (objects hard-linked, files checked out); remade when the source tree was. */
 function copyTree(source, name) {
   const dir = join(outDir, name);
   const manifestPath = `${dir}.json`;
@@ -139,7 +141,8 @@ function copyTree(source, name) {
   if (manifest && manifest.now === source.now && manifest.version === source.version && existsSync(join(dir, '.git'))) return dir;
   rmSync(manifestPath, { force: true });
   rmSync(dir, { recursive: true, force: true });
-  cpSync(source.dir, dir, { recursive: true });
+  git(outDir, ['clone', '-q', '--local', source.dir, dir]);
+  git(dir, ['config', 'gc.auto', '0']);
   writeFileSync(manifestPath, JSON.stringify({ now: source.now, version: source.version }) + '\n');
   return dir;
 }

@@ -8,10 +8,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rewriteQueue, splitSegments } from '../protocol/queue.js';
 import { writeFileAtomic } from '../state/atomic.js';
+import { withLock } from '../state/lock.js';
+import { QUEUE_LOCK } from '../state/queue-operations.js';
 import type { Project } from './project.js';
 
-/** Applies fixes; returns the paths rewritten. */
+/**
+ * Applies fixes under the queue lock that `relay claim`/`done` take, so a fix never races a
+ * fleet's writes; returns the paths rewritten.
+ */
 export function applyFixes(project: Project, fixes: Map<string, Set<number>>): string[] {
+  if (fixes.size === 0) return [];
+  const locked = withLock(project.root, QUEUE_LOCK, () => applyUnlocked(project, fixes));
+  if (!locked.ok) throw new Error(`--fix could not take the queue lock: ${locked.error}`);
+  return locked.value;
+}
+
+function applyUnlocked(project: Project, fixes: Map<string, Set<number>>): string[] {
   const fixed: string[] = [];
   for (const [path, lines] of fixes) {
     const file = project.file(path);
