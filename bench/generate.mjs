@@ -2,7 +2,7 @@
 /**
  * Generates a fleet-scale state tree (PROTOCOL §2) for the benchmark.
  *
- *   node bench/generate.mjs [--scale N] [--out DIR] [--seed S] [--now ISO]
+ *   node bench/generate.mjs [--scale N] [--out DIR] [--seed S] [--now ISO] [--json]
  *
  * Scale 1 is the reference workload: 50,000 pending and 50,000 done URLs, 5,000 plans,
  * 5,000 drafts, 1,000 findings, 109 waves of 10 files, 300 postmortems — about 12,400
@@ -43,12 +43,6 @@ export function countsFor(scale) {
     filesPerWave: BASE_COUNTS.filesPerWave,
     postmortems: scaled(BASE_COUNTS.postmortems),
   };
-}
-
-/** The number of files a tree of these counts holds (documents plus the five fixed files). */
-export function fileCount(counts) {
-  // urls_todo.md, urls_done.md, CLAUDE.md, review/completed.md, .protocol-lint.json
-  return counts.plans + counts.drafts + counts.findings + counts.waves * counts.filesPerWave + counts.postmortems + 5;
 }
 
 /** A small, fast, seedable PRNG (mulberry32) over a 32-bit hash of the seed text. */
@@ -312,7 +306,7 @@ export function defaultNow() {
 }
 
 function parseArguments(argv) {
-  const options = { scale: 1, out: undefined, seed: 'relay', now: undefined };
+  const options = { scale: 1, out: undefined, seed: 'relay', now: undefined, json: false };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
     const value = () => {
@@ -324,6 +318,7 @@ function parseArguments(argv) {
     else if (flag === '--out') options.out = value();
     else if (flag === '--seed') options.seed = value();
     else if (flag === '--now') options.now = value();
+    else if (flag === '--json') options.json = true;
     else if (flag === '--help' || flag === '-h') options.help = true;
     else throw new Error(`unknown option ${flag}`);
   }
@@ -335,7 +330,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   try {
     const options = parseArguments(process.argv.slice(2));
     if (options.help) {
-      console.log('usage: node bench/generate.mjs [--scale N] [--out DIR] [--seed S] [--now ISO]');
+      console.log('usage: node bench/generate.mjs [--scale N] [--out DIR] [--seed S] [--now ISO] [--json]');
       process.exit(0);
     }
     const out = resolve(options.out ?? join('bench', 'out', `tree-scale-${options.scale}`));
@@ -345,7 +340,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const started = process.hrtime.bigint();
     const result = generate({ ...options, out, now: options.now ?? defaultNow() });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`${result.out}: ${result.files} files, ${(result.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s`);
+    if (options.json) console.log(JSON.stringify(result));
+    else console.log(`${result.out}: ${result.files} files, ${(result.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s`);
   } catch (error) {
     console.error(`generate: ${error.message}`);
     process.exit(2);

@@ -3,7 +3,7 @@
  * The benchmark: generates fleet trees, times protocol-lint, the hooks and the relay CLI
  * against floors measured side by side in the same run, and prints ratios with targets.
  *
- *   npm run bench -- [--scale-max 4] [--runs 5] [--quick] [--seed relay]
+ *   npm run bench -- [--scale-max 4] [--runs 5] [--claim-runs 1] [--quick] [--seed relay]
  *
  * Every timed command is a real child process (`child_process.spawn`), timed with
  * `process.hrtime.bigint()`. Each round runs every command once, in an order rotated by one
@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, platform, release, arch } from 'node:os';
+import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, defaultNow, GENERATOR_VERSION } from './generate.mjs';
@@ -32,7 +32,7 @@ const CLAIMERS = 100;
 const BRIEF_LIMIT = 8_000;
 
 function parseArguments(argv) {
-  const options = { scaleMax: 4, runs: 5, quick: false, seed: 'relay' };
+  const options = { scaleMax: 4, runs: 5, claimRuns: 1, quick: false, seed: 'relay' };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
     const value = () => {
@@ -42,6 +42,7 @@ function parseArguments(argv) {
     };
     if (flag === '--scale-max') options.scaleMax = Number(value());
     else if (flag === '--runs') options.runs = Number(value());
+    else if (flag === '--claim-runs') options.claimRuns = Number(value());
     else if (flag === '--seed') options.seed = value();
     else if (flag === '--quick') options.quick = true;
     else if (flag === '--help' || flag === '-h') options.help = true;
@@ -49,6 +50,7 @@ function parseArguments(argv) {
   }
   if (!(options.scaleMax >= 1)) throw new Error('--scale-max must be at least 1');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
+  if (!Number.isInteger(options.claimRuns) || options.claimRuns < 1) throw new Error('--claim-runs must be a positive integer');
   return options;
 }
 
@@ -177,8 +179,9 @@ function hookInput(event, tree, extra) {
   return JSON.stringify({ session_id: 'bench', cwd: tree, hook_event_name: event, ...extra });
 }
 
+/** What Claude Code gives a plugin hook; the hooks' session memory stays inside bench/out. */
 function hookEnv(tree) {
-  return { ...process.env, CLAUDE_PROJECT_DIR: tree, CLAUDE_PLUGIN_ROOT: repo };
+  return { ...process.env, CLAUDE_PROJECT_DIR: tree, CLAUDE_PLUGIN_ROOT: repo, CLAUDE_PLUGIN_DATA: join(outDir, 'plugin-data') };
 }
 
 /** Installs markdownlint-cli2 and remark-cli from bench/package-lock.json on first use. */
@@ -206,6 +209,7 @@ function machine() {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     os: `${platform()} ${release()} ${arch()}`,
+    loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
   };
 }
 
@@ -264,12 +268,12 @@ const fmtRatio = (ratio) => (ratio === undefined ? 'n/a' : ratio < 0.1 ? ratio.t
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (options.help) {
-    console.log('usage: npm run bench -- [--scale-max 4] [--runs 5] [--quick] [--seed relay]');
+    console.log('usage: npm run bench -- [--scale-max 4] [--runs 5] [--claim-runs 1] [--quick] [--seed relay]');
     return 0;
   }
   mkdirSync(outDir, { recursive: true });
   const host = machine();
-  console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, node ${host.node}, ${host.os}`);
+  console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, node ${host.node}, ${host.os}; load average ${host.loadAverage.join(' ')}`);
 
   const have = {
     lint: existsSync(join(repo, 'dist', 'protocol-lint.mjs')),
@@ -377,8 +381,8 @@ async function main() {
     const claimTree = copyTree(trees[1], 'claim-scale-1');
     const runs = [];
     const spawnOnly = [];
-    for (let round = 0; round < options.runs; round++) {
-      log(`claim round ${round + 1}/${options.runs}: ${CLAIMERS} concurrent relay claim`);
+    for (let round = 0; round < options.claimRuns; round++) {
+      log(`claim round ${round + 1}/${options.claimRuns}: ${CLAIMERS} concurrent relay claim`);
       runs.push(await claimRun(tree1, claimTree));
       // The process cost alone: the same number of bare node processes at once.
       const started = process.hrtime.bigint();

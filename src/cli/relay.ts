@@ -329,8 +329,10 @@ function done(context: Context): Outcome {
   if (typeof output === 'string' && !/^[^\s,;()]+$/.test(output)) {
     return usage('done', `Unexpected output path \`${output}\`, expected a path without spaces, commas, semicolons or parentheses`);
   }
+  if (context.positionals.length === 0) return usage('done', 'Missing URLs, expected `relay done URL...` or `relay done -` with URLs on stdin');
   const urls = urlArguments(context);
-  if (urls.length === 0) return usage('done', 'Missing URLs, expected `relay done URL...` or `relay done -` with URLs on stdin');
+  // `relay claim | relay done -` with nothing claimed is a no-op, not a mistake.
+  if (urls.length === 0) return { code: 0, stderr: 'relay done: no URLs on stdin; nothing to do\n' };
   const options: Parameters<typeof completeUrls>[2] = { urls, agent, now: currentTime() };
   if (typeof output === 'string') options.output = output;
   const result = completeUrls(context.root, context.config, options);
@@ -353,9 +355,9 @@ function done(context: Context): Outcome {
 function release(context: Context): Outcome {
   const agent = agentOf(context, 'release');
   if (typeof agent !== 'string') return agent;
-  const urls = urlArguments(context);
   const all = context.values.all === true;
-  if (urls.length === 0 && !all) return usage('release', 'Missing URLs, expected `relay release URL...` or `relay release --all`');
+  if (context.positionals.length === 0 && !all) return usage('release', 'Missing URLs, expected `relay release URL...` or `relay release --all`');
+  const urls = urlArguments(context);
   const result = releaseUrls(context.root, context.config, { urls, all, agent, force: context.values.force === true });
   if (!result.ok) return failure(result);
   let stderr = '';
@@ -373,8 +375,9 @@ function release(context: Context): Outcome {
 }
 
 function add(context: Context): Outcome {
+  if (context.positionals.length === 0) return usage('add', 'Missing URLs, expected `relay add URL...` or `relay add -` with URLs on stdin');
   const urls = urlArguments(context);
-  if (urls.length === 0) return usage('add', 'Missing URLs, expected `relay add URL...` or `relay add -` with URLs on stdin');
+  if (urls.length === 0) return { code: 0, stderr: 'relay add: no URLs on stdin; nothing to do\n' };
   const result = addUrls(context.root, context.config, { urls });
   if (!result.ok) return failure(result);
   const stderr = rejections('add', result.rejected);

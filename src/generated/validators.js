@@ -2,8 +2,9 @@
 import runtime0 from 'ajv/dist/runtime/ucs2length.js';
 
 export const validateConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"protocol-lint configuration (.protocol-lint.json)","description":"Configuration of protocol-lint for one relay state tree. The folder holding this file is the root of the tree.","type":"object","properties":{"$schema":{"type":"string"},"layout":{"description":"Where the protocol files live, relative to the root.","type":"object","properties":{"plan":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"plan"},"review":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"review"},"discovery":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"discovery"},"postmortems":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"postmortems"},"todo":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_todo.md"},"done":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_done.md"},"claudeMd":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"CLAUDE.md"}},"additionalProperties":false},"rules":{"description":"Rule levels and options: \"off\" | \"warning\" | \"error\", or [level, options].","type":"object","properties":{"queue-overlap":{"description":"A URL in both urls_todo.md and urls_done.md (done wins) (default: error, fixable)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-duplicate":{"description":"A URL twice in one queue file (default: error, fixable)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-item-syntax":{"description":"A list item in a queue file that is not a `- <url> (annotation)` item (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-done-date":{"description":"A done item without a valid `completed YYYY-MM-DD` date (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-stale-claim":{"description":"A claim in urls_todo.md older than the claim TTL (default 24 h) (default: warning)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"merge-conflict-marker":{"description":"A `<<<<<<<` / `>>>>>>>` conflict marker left in a protocol file (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"file-encoding":{"description":"A protocol file that is not UTF-8 text (invalid bytes, NUL bytes, UTF-16) (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"file-unreadable":{"description":"A protocol file that cannot be read: no permission, a symlink that loops, dangles or leaves the root, or over the size limit (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]}},"additionalProperties":false},"ignores":{"description":"Glob patterns (relative to the root) of paths never linted.","type":"array","items":{"type":"string","minLength":1}},"maxDocumentBytes":{"description":"Documents larger than this are skipped with a file-unreadable message.","type":"integer","minimum":1}},"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"protocol-lint configuration (.protocol-lint.json)","description":"Configuration of protocol-lint for one relay state tree. The folder holding this file is the root of the tree.","type":"object","properties":{"$schema":{"type":"string"},"layout":{"description":"Where the protocol files live, relative to the root.","type":"object","properties":{"plan":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"plan"},"review":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"review"},"discovery":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"discovery"},"postmortems":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"postmortems"},"todo":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_todo.md"},"done":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_done.md"},"claudeMd":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"CLAUDE.md"}},"additionalProperties":false},"rules":{"description":"Rule levels and options: \"off\" | \"warning\" | \"error\", or [level, options].","type":"object","properties":{"layout-misplaced-file":{"description":"A protocol file outside its home (`task-*.md` outside plan/, drafts outside review/, queue files off the root) (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"layout-file-name":{"description":"A name in a protocol folder that almost matches (`Task-1.md`, `draft-001.md` in review/ with the wrong extension) (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"layout-unknown-file":{"description":"A file in a protocol folder that matches no pattern (default: warning)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"layout-duplicate-id":{"description":"Two files with the same number (`task-001.md` and `task-0001.md`) (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-overlap":{"description":"A URL in both urls_todo.md and urls_done.md (done wins) (default: error, fixable)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-duplicate":{"description":"A URL twice in one queue file (default: error, fixable)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-item-syntax":{"description":"A list item in a queue file that is not a `- <url> (annotation)` item (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-done-date":{"description":"A done item without a valid `completed YYYY-MM-DD` date (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"queue-stale-claim":{"description":"A claim in urls_todo.md older than the claim TTL (default 24 h) (default: warning)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"postmortem-title":{"description":"A postmortem without a `# Postmortem: <title>` heading (or a front matter `title`) (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"postmortem-date":{"description":"A postmortem without a valid `**Date**: YYYY-MM-DD` (or front matter `date`) matching its file name (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"postmortem-sections":{"description":"A postmortem without the sections `What Went Wrong`, `How It Was Fixed`, `Prevention`, in this order and non-empty (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"postmortem-placeholder":{"description":"A template placeholder (`[Issue Title]`, `[Description of the issue]`, `YYYY-MM-DD`, …) left in a postmortem (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"postmortem-schema":{"description":"Postmortem front matter that does not match `schemas/postmortem.schema.json` (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"frontmatter-syntax":{"description":"YAML front matter that does not parse; executable (`---js`) front matter, which is never run (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"plan-frontmatter-schema":{"description":"Plan front matter against `schemas/plan.schema.json`; `id` matching the file name; `depends_on` naming existing tasks (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"plan-title":{"description":"A plan without a `#` title (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"review-orphan-draft":{"description":"A draft or final with no task (`review/draft-NNN.mdx` without `plan/task-NNN.md`) (default: warning)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"wave-sequence":{"description":"Discovery wave folders with gaps (`wave-1`, `wave-2`, `wave-4`) or not starting at `wave-1` (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"link-broken":{"description":"A relative link to a missing file, or one that leaves the root (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"merge-conflict-marker":{"description":"A `<<<<<<<` / `>>>>>>>` conflict marker left in a protocol file (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"claude-md-protocol":{"description":"CLAUDE.md missing, or without a Session Protocol section (default: warning)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"file-encoding":{"description":"A protocol file that is not UTF-8 text (invalid bytes, NUL bytes, UTF-16) (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]},"file-unreadable":{"description":"A protocol file that cannot be read: no permission, a symlink that loops, dangles or leaves the root, or over the size limit (default: error)","oneOf":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"array","items":[{"enum":["off","warn","warning","error",0,1,2]},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]}},"additionalProperties":false},"ignores":{"description":"Glob patterns (relative to the root) of paths never linted.","type":"array","items":{"type":"string","minLength":1}},"maxDocumentBytes":{"description":"Documents larger than this are skipped with a file-unreadable message.","type":"integer","minimum":1}},"additionalProperties":false};
 const func2 = runtime0.default;
+const func9 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -310,7 +311,7 @@ if(data.rules !== undefined){
 let data9 = data.rules;
 if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 for(const key2 in data9){
-if(!((((((((key2 === "queue-overlap") || (key2 === "queue-duplicate")) || (key2 === "queue-item-syntax")) || (key2 === "queue-done-date")) || (key2 === "queue-stale-claim")) || (key2 === "merge-conflict-marker")) || (key2 === "file-encoding")) || (key2 === "file-unreadable"))){
+if(!(func9.call(schema11.properties.rules.properties, key2))){
 const err25 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err25];
@@ -321,14 +322,14 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data9["queue-overlap"] !== undefined){
-let data10 = data9["queue-overlap"];
+if(data9["layout-misplaced-file"] !== undefined){
+let data10 = data9["layout-misplaced-file"];
 const _errs25 = errors;
 let valid3 = false;
 let passing0 = null;
 const _errs26 = errors;
 if(!(((((((data10 === "off") || (data10 === "warn")) || (data10 === "warning")) || (data10 === "error")) || (data10 === 0)) || (data10 === 1)) || (data10 === 2))){
-const err26 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-overlap"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/rules/layout-misplaced-file",schemaPath:"#/properties/rules/properties/layout-misplaced-file/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["layout-misplaced-file"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -345,7 +346,7 @@ passing0 = 0;
 const _errs27 = errors;
 if(Array.isArray(data10)){
 if(data10.length > 2){
-const err27 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+const err27 = {instancePath:instancePath+"/rules/layout-misplaced-file",schemaPath:"#/properties/rules/properties/layout-misplaced-file/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -355,7 +356,7 @@ vErrors.push(err27);
 errors++;
 }
 if(data10.length < 1){
-const err28 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err28 = {instancePath:instancePath+"/rules/layout-misplaced-file",schemaPath:"#/properties/rules/properties/layout-misplaced-file/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -368,7 +369,7 @@ const len0 = data10.length;
 if(len0 > 0){
 let data11 = data10[0];
 if(!(((((((data11 === "off") || (data11 === "warn")) || (data11 === "warning")) || (data11 === "error")) || (data11 === 0)) || (data11 === 1)) || (data11 === 2))){
-const err29 = {instancePath:instancePath+"/rules/queue-overlap/0",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-overlap"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/rules/layout-misplaced-file/0",schemaPath:"#/properties/rules/properties/layout-misplaced-file/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["layout-misplaced-file"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -382,7 +383,7 @@ if(len0 > 1){
 let data12 = data10[1];
 if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
 for(const key3 in data12){
-const err30 = {instancePath:instancePath+"/rules/queue-overlap/1",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+const err30 = {instancePath:instancePath+"/rules/layout-misplaced-file/1",schemaPath:"#/properties/rules/properties/layout-misplaced-file/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -393,7 +394,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/rules/queue-overlap/1",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath:instancePath+"/rules/layout-misplaced-file/1",schemaPath:"#/properties/rules/properties/layout-misplaced-file/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -405,7 +406,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err32 = {instancePath:instancePath+"/rules/layout-misplaced-file",schemaPath:"#/properties/rules/properties/layout-misplaced-file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -426,7 +427,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err33 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err33 = {instancePath:instancePath+"/rules/layout-misplaced-file",schemaPath:"#/properties/rules/properties/layout-misplaced-file/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -447,14 +448,14 @@ vErrors = null;
 }
 }
 }
-if(data9["queue-duplicate"] !== undefined){
-let data13 = data9["queue-duplicate"];
+if(data9["layout-file-name"] !== undefined){
+let data13 = data9["layout-file-name"];
 const _errs34 = errors;
 let valid5 = false;
 let passing1 = null;
 const _errs35 = errors;
 if(!(((((((data13 === "off") || (data13 === "warn")) || (data13 === "warning")) || (data13 === "error")) || (data13 === 0)) || (data13 === 1)) || (data13 === 2))){
-const err34 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-duplicate"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+const err34 = {instancePath:instancePath+"/rules/layout-file-name",schemaPath:"#/properties/rules/properties/layout-file-name/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["layout-file-name"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -471,7 +472,7 @@ passing1 = 0;
 const _errs36 = errors;
 if(Array.isArray(data13)){
 if(data13.length > 2){
-const err35 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+const err35 = {instancePath:instancePath+"/rules/layout-file-name",schemaPath:"#/properties/rules/properties/layout-file-name/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -481,7 +482,7 @@ vErrors.push(err35);
 errors++;
 }
 if(data13.length < 1){
-const err36 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err36 = {instancePath:instancePath+"/rules/layout-file-name",schemaPath:"#/properties/rules/properties/layout-file-name/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -494,7 +495,7 @@ const len1 = data13.length;
 if(len1 > 0){
 let data14 = data13[0];
 if(!(((((((data14 === "off") || (data14 === "warn")) || (data14 === "warning")) || (data14 === "error")) || (data14 === 0)) || (data14 === 1)) || (data14 === 2))){
-const err37 = {instancePath:instancePath+"/rules/queue-duplicate/0",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-duplicate"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+const err37 = {instancePath:instancePath+"/rules/layout-file-name/0",schemaPath:"#/properties/rules/properties/layout-file-name/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["layout-file-name"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -508,7 +509,7 @@ if(len1 > 1){
 let data15 = data13[1];
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 for(const key4 in data15){
-const err38 = {instancePath:instancePath+"/rules/queue-duplicate/1",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+const err38 = {instancePath:instancePath+"/rules/layout-file-name/1",schemaPath:"#/properties/rules/properties/layout-file-name/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -519,7 +520,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/rules/queue-duplicate/1",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err39 = {instancePath:instancePath+"/rules/layout-file-name/1",schemaPath:"#/properties/rules/properties/layout-file-name/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -531,7 +532,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err40 = {instancePath:instancePath+"/rules/layout-file-name",schemaPath:"#/properties/rules/properties/layout-file-name/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -552,7 +553,7 @@ passing1 = 1;
 }
 }
 if(!valid5){
-const err41 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+const err41 = {instancePath:instancePath+"/rules/layout-file-name",schemaPath:"#/properties/rules/properties/layout-file-name/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -573,14 +574,14 @@ vErrors = null;
 }
 }
 }
-if(data9["queue-item-syntax"] !== undefined){
-let data16 = data9["queue-item-syntax"];
+if(data9["layout-unknown-file"] !== undefined){
+let data16 = data9["layout-unknown-file"];
 const _errs43 = errors;
 let valid7 = false;
 let passing2 = null;
 const _errs44 = errors;
 if(!(((((((data16 === "off") || (data16 === "warn")) || (data16 === "warning")) || (data16 === "error")) || (data16 === 0)) || (data16 === 1)) || (data16 === 2))){
-const err42 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-item-syntax"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+const err42 = {instancePath:instancePath+"/rules/layout-unknown-file",schemaPath:"#/properties/rules/properties/layout-unknown-file/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["layout-unknown-file"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -597,7 +598,7 @@ passing2 = 0;
 const _errs45 = errors;
 if(Array.isArray(data16)){
 if(data16.length > 2){
-const err43 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+const err43 = {instancePath:instancePath+"/rules/layout-unknown-file",schemaPath:"#/properties/rules/properties/layout-unknown-file/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -607,7 +608,7 @@ vErrors.push(err43);
 errors++;
 }
 if(data16.length < 1){
-const err44 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err44 = {instancePath:instancePath+"/rules/layout-unknown-file",schemaPath:"#/properties/rules/properties/layout-unknown-file/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -620,7 +621,7 @@ const len2 = data16.length;
 if(len2 > 0){
 let data17 = data16[0];
 if(!(((((((data17 === "off") || (data17 === "warn")) || (data17 === "warning")) || (data17 === "error")) || (data17 === 0)) || (data17 === 1)) || (data17 === 2))){
-const err45 = {instancePath:instancePath+"/rules/queue-item-syntax/0",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-item-syntax"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+const err45 = {instancePath:instancePath+"/rules/layout-unknown-file/0",schemaPath:"#/properties/rules/properties/layout-unknown-file/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["layout-unknown-file"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -634,7 +635,7 @@ if(len2 > 1){
 let data18 = data16[1];
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 for(const key5 in data18){
-const err46 = {instancePath:instancePath+"/rules/queue-item-syntax/1",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+const err46 = {instancePath:instancePath+"/rules/layout-unknown-file/1",schemaPath:"#/properties/rules/properties/layout-unknown-file/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -645,7 +646,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/rules/queue-item-syntax/1",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err47 = {instancePath:instancePath+"/rules/layout-unknown-file/1",schemaPath:"#/properties/rules/properties/layout-unknown-file/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -657,7 +658,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err48 = {instancePath:instancePath+"/rules/layout-unknown-file",schemaPath:"#/properties/rules/properties/layout-unknown-file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -678,7 +679,7 @@ passing2 = 1;
 }
 }
 if(!valid7){
-const err49 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
+const err49 = {instancePath:instancePath+"/rules/layout-unknown-file",schemaPath:"#/properties/rules/properties/layout-unknown-file/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -699,14 +700,14 @@ vErrors = null;
 }
 }
 }
-if(data9["queue-done-date"] !== undefined){
-let data19 = data9["queue-done-date"];
+if(data9["layout-duplicate-id"] !== undefined){
+let data19 = data9["layout-duplicate-id"];
 const _errs52 = errors;
 let valid9 = false;
 let passing3 = null;
 const _errs53 = errors;
 if(!(((((((data19 === "off") || (data19 === "warn")) || (data19 === "warning")) || (data19 === "error")) || (data19 === 0)) || (data19 === 1)) || (data19 === 2))){
-const err50 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-done-date"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+const err50 = {instancePath:instancePath+"/rules/layout-duplicate-id",schemaPath:"#/properties/rules/properties/layout-duplicate-id/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["layout-duplicate-id"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -723,7 +724,7 @@ passing3 = 0;
 const _errs54 = errors;
 if(Array.isArray(data19)){
 if(data19.length > 2){
-const err51 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+const err51 = {instancePath:instancePath+"/rules/layout-duplicate-id",schemaPath:"#/properties/rules/properties/layout-duplicate-id/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -733,7 +734,7 @@ vErrors.push(err51);
 errors++;
 }
 if(data19.length < 1){
-const err52 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err52 = {instancePath:instancePath+"/rules/layout-duplicate-id",schemaPath:"#/properties/rules/properties/layout-duplicate-id/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -746,7 +747,7 @@ const len3 = data19.length;
 if(len3 > 0){
 let data20 = data19[0];
 if(!(((((((data20 === "off") || (data20 === "warn")) || (data20 === "warning")) || (data20 === "error")) || (data20 === 0)) || (data20 === 1)) || (data20 === 2))){
-const err53 = {instancePath:instancePath+"/rules/queue-done-date/0",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-done-date"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+const err53 = {instancePath:instancePath+"/rules/layout-duplicate-id/0",schemaPath:"#/properties/rules/properties/layout-duplicate-id/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["layout-duplicate-id"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -760,7 +761,7 @@ if(len3 > 1){
 let data21 = data19[1];
 if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 for(const key6 in data21){
-const err54 = {instancePath:instancePath+"/rules/queue-done-date/1",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+const err54 = {instancePath:instancePath+"/rules/layout-duplicate-id/1",schemaPath:"#/properties/rules/properties/layout-duplicate-id/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -771,7 +772,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/rules/queue-done-date/1",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err55 = {instancePath:instancePath+"/rules/layout-duplicate-id/1",schemaPath:"#/properties/rules/properties/layout-duplicate-id/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -783,7 +784,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err56 = {instancePath:instancePath+"/rules/layout-duplicate-id",schemaPath:"#/properties/rules/properties/layout-duplicate-id/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -804,7 +805,7 @@ passing3 = 1;
 }
 }
 if(!valid9){
-const err57 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf"};
+const err57 = {instancePath:instancePath+"/rules/layout-duplicate-id",schemaPath:"#/properties/rules/properties/layout-duplicate-id/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -825,14 +826,14 @@ vErrors = null;
 }
 }
 }
-if(data9["queue-stale-claim"] !== undefined){
-let data22 = data9["queue-stale-claim"];
+if(data9["queue-overlap"] !== undefined){
+let data22 = data9["queue-overlap"];
 const _errs61 = errors;
 let valid11 = false;
 let passing4 = null;
 const _errs62 = errors;
 if(!(((((((data22 === "off") || (data22 === "warn")) || (data22 === "warning")) || (data22 === "error")) || (data22 === 0)) || (data22 === 1)) || (data22 === 2))){
-const err58 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-stale-claim"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+const err58 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-overlap"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -849,7 +850,7 @@ passing4 = 0;
 const _errs63 = errors;
 if(Array.isArray(data22)){
 if(data22.length > 2){
-const err59 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+const err59 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -859,7 +860,7 @@ vErrors.push(err59);
 errors++;
 }
 if(data22.length < 1){
-const err60 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err60 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -872,7 +873,7 @@ const len4 = data22.length;
 if(len4 > 0){
 let data23 = data22[0];
 if(!(((((((data23 === "off") || (data23 === "warn")) || (data23 === "warning")) || (data23 === "error")) || (data23 === 0)) || (data23 === 1)) || (data23 === 2))){
-const err61 = {instancePath:instancePath+"/rules/queue-stale-claim/0",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-stale-claim"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+const err61 = {instancePath:instancePath+"/rules/queue-overlap/0",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-overlap"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -886,8 +887,7 @@ if(len4 > 1){
 let data24 = data22[1];
 if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
 for(const key7 in data24){
-if(!(key7 === "ttlHours")){
-const err62 = {instancePath:instancePath+"/rules/queue-stale-claim/1",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+const err62 = {instancePath:instancePath+"/rules/queue-overlap/1",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -897,11 +897,8 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data24.ttlHours !== undefined){
-let data25 = data24.ttlHours;
-if(typeof data25 == "number"){
-if(data25 <= 0 || isNaN(data25)){
-const err63 = {instancePath:instancePath+"/rules/queue-stale-claim/1/ttlHours",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/properties/ttlHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+else {
+const err63 = {instancePath:instancePath+"/rules/queue-overlap/1",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -911,37 +908,14 @@ vErrors.push(err63);
 errors++;
 }
 }
+}
 else {
-const err64 = {instancePath:instancePath+"/rules/queue-stale-claim/1/ttlHours",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/properties/ttlHours/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err64 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
-}
-errors++;
-}
-}
-}
-else {
-const err65 = {instancePath:instancePath+"/rules/queue-stale-claim/1",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-}
-else {
-const err66 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
 }
 errors++;
 }
@@ -957,12 +931,12 @@ passing4 = 1;
 }
 }
 if(!valid11){
-const err67 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf"};
+const err65 = {instancePath:instancePath+"/rules/queue-overlap",schemaPath:"#/properties/rules/properties/queue-overlap/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err67];
+vErrors = [err65];
 }
 else {
-vErrors.push(err67);
+vErrors.push(err65);
 }
 errors++;
 }
@@ -978,14 +952,41 @@ vErrors = null;
 }
 }
 }
-if(data9["merge-conflict-marker"] !== undefined){
-let data26 = data9["merge-conflict-marker"];
-const _errs72 = errors;
-let valid14 = false;
+if(data9["queue-duplicate"] !== undefined){
+let data25 = data9["queue-duplicate"];
+const _errs70 = errors;
+let valid13 = false;
 let passing5 = null;
-const _errs73 = errors;
-if(!(((((((data26 === "off") || (data26 === "warn")) || (data26 === "warning")) || (data26 === "error")) || (data26 === 0)) || (data26 === 1)) || (data26 === 2))){
-const err68 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["merge-conflict-marker"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+const _errs71 = errors;
+if(!(((((((data25 === "off") || (data25 === "warn")) || (data25 === "warning")) || (data25 === "error")) || (data25 === 0)) || (data25 === 1)) || (data25 === 2))){
+const err66 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-duplicate"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+var _valid5 = _errs71 === errors;
+if(_valid5){
+valid13 = true;
+passing5 = 0;
+}
+const _errs72 = errors;
+if(Array.isArray(data25)){
+if(data25.length > 2){
+const err67 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if(data25.length < 1){
+const err68 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -994,15 +995,11 @@ vErrors.push(err68);
 }
 errors++;
 }
-var _valid5 = _errs73 === errors;
-if(_valid5){
-valid14 = true;
-passing5 = 0;
-}
-const _errs74 = errors;
-if(Array.isArray(data26)){
-if(data26.length > 2){
-const err69 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+const len5 = data25.length;
+if(len5 > 0){
+let data26 = data25[0];
+if(!(((((((data26 === "off") || (data26 === "warn")) || (data26 === "warning")) || (data26 === "error")) || (data26 === 0)) || (data26 === 1)) || (data26 === 2))){
+const err69 = {instancePath:instancePath+"/rules/queue-duplicate/0",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-duplicate"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1011,8 +1008,12 @@ vErrors.push(err69);
 }
 errors++;
 }
-if(data26.length < 1){
-const err70 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+if(len5 > 1){
+let data27 = data25[1];
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key8 in data27){
+const err70 = {instancePath:instancePath+"/rules/queue-duplicate/1",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1021,11 +1022,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-const len5 = data26.length;
-if(len5 > 0){
-let data27 = data26[0];
-if(!(((((((data27 === "off") || (data27 === "warn")) || (data27 === "warning")) || (data27 === "error")) || (data27 === 0)) || (data27 === 1)) || (data27 === 2))){
-const err71 = {instancePath:instancePath+"/rules/merge-conflict-marker/0",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["merge-conflict-marker"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err71 = {instancePath:instancePath+"/rules/queue-duplicate/1",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1035,11 +1034,9 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(len5 > 1){
-let data28 = data26[1];
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key8 in data28){
-const err72 = {instancePath:instancePath+"/rules/merge-conflict-marker/1",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+else {
+const err72 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1048,9 +1045,19 @@ vErrors.push(err72);
 }
 errors++;
 }
+var _valid5 = _errs72 === errors;
+if(_valid5 && valid13){
+valid13 = false;
+passing5 = [passing5, 1];
 }
 else {
-const err73 = {instancePath:instancePath+"/rules/merge-conflict-marker/1",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(_valid5){
+valid13 = true;
+passing5 = 1;
+}
+}
+if(!valid13){
+const err73 = {instancePath:instancePath+"/rules/queue-duplicate",schemaPath:"#/properties/rules/properties/queue-duplicate/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1059,10 +1066,26 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
+else {
+errors = _errs70;
+if(vErrors !== null){
+if(_errs70){
+vErrors.length = _errs70;
 }
 else {
-const err74 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors = null;
+}
+}
+}
+}
+if(data9["queue-item-syntax"] !== undefined){
+let data28 = data9["queue-item-syntax"];
+const _errs79 = errors;
+let valid15 = false;
+let passing6 = null;
+const _errs80 = errors;
+if(!(((((((data28 === "off") || (data28 === "warn")) || (data28 === "warning")) || (data28 === "error")) || (data28 === 0)) || (data28 === 1)) || (data28 === 2))){
+const err74 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-item-syntax"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1071,19 +1094,15 @@ vErrors.push(err74);
 }
 errors++;
 }
-var _valid5 = _errs74 === errors;
-if(_valid5 && valid14){
-valid14 = false;
-passing5 = [passing5, 1];
+var _valid6 = _errs80 === errors;
+if(_valid6){
+valid15 = true;
+passing6 = 0;
 }
-else {
-if(_valid5){
-valid14 = true;
-passing5 = 1;
-}
-}
-if(!valid14){
-const err75 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
+const _errs81 = errors;
+if(Array.isArray(data28)){
+if(data28.length > 2){
+const err75 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1092,26 +1111,8 @@ vErrors.push(err75);
 }
 errors++;
 }
-else {
-errors = _errs72;
-if(vErrors !== null){
-if(_errs72){
-vErrors.length = _errs72;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data9["file-encoding"] !== undefined){
-let data29 = data9["file-encoding"];
-const _errs81 = errors;
-let valid16 = false;
-let passing6 = null;
-const _errs82 = errors;
-if(!(((((((data29 === "off") || (data29 === "warn")) || (data29 === "warning")) || (data29 === "error")) || (data29 === 0)) || (data29 === 1)) || (data29 === 2))){
-const err76 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["file-encoding"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(data28.length < 1){
+const err76 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1120,15 +1121,11 @@ vErrors.push(err76);
 }
 errors++;
 }
-var _valid6 = _errs82 === errors;
-if(_valid6){
-valid16 = true;
-passing6 = 0;
-}
-const _errs83 = errors;
-if(Array.isArray(data29)){
-if(data29.length > 2){
-const err77 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+const len6 = data28.length;
+if(len6 > 0){
+let data29 = data28[0];
+if(!(((((((data29 === "off") || (data29 === "warn")) || (data29 === "warning")) || (data29 === "error")) || (data29 === 0)) || (data29 === 1)) || (data29 === 2))){
+const err77 = {instancePath:instancePath+"/rules/queue-item-syntax/0",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-item-syntax"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1137,8 +1134,12 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(data29.length < 1){
-const err78 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+if(len6 > 1){
+let data30 = data28[1];
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key9 in data30){
+const err78 = {instancePath:instancePath+"/rules/queue-item-syntax/1",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1147,11 +1148,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-const len6 = data29.length;
-if(len6 > 0){
-let data30 = data29[0];
-if(!(((((((data30 === "off") || (data30 === "warn")) || (data30 === "warning")) || (data30 === "error")) || (data30 === 0)) || (data30 === 1)) || (data30 === 2))){
-const err79 = {instancePath:instancePath+"/rules/file-encoding/0",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["file-encoding"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err79 = {instancePath:instancePath+"/rules/queue-item-syntax/1",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1161,11 +1160,9 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(len6 > 1){
-let data31 = data29[1];
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key9 in data31){
-const err80 = {instancePath:instancePath+"/rules/file-encoding/1",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+else {
+const err80 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1174,9 +1171,19 @@ vErrors.push(err80);
 }
 errors++;
 }
+var _valid6 = _errs81 === errors;
+if(_valid6 && valid15){
+valid15 = false;
+passing6 = [passing6, 1];
 }
 else {
-const err81 = {instancePath:instancePath+"/rules/file-encoding/1",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(_valid6){
+valid15 = true;
+passing6 = 1;
+}
+}
+if(!valid15){
+const err81 = {instancePath:instancePath+"/rules/queue-item-syntax",schemaPath:"#/properties/rules/properties/queue-item-syntax/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1185,10 +1192,26 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
+else {
+errors = _errs79;
+if(vErrors !== null){
+if(_errs79){
+vErrors.length = _errs79;
 }
 else {
-const err82 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors = null;
+}
+}
+}
+}
+if(data9["queue-done-date"] !== undefined){
+let data31 = data9["queue-done-date"];
+const _errs88 = errors;
+let valid17 = false;
+let passing7 = null;
+const _errs89 = errors;
+if(!(((((((data31 === "off") || (data31 === "warn")) || (data31 === "warning")) || (data31 === "error")) || (data31 === 0)) || (data31 === 1)) || (data31 === 2))){
+const err82 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-done-date"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1197,19 +1220,15 @@ vErrors.push(err82);
 }
 errors++;
 }
-var _valid6 = _errs83 === errors;
-if(_valid6 && valid16){
-valid16 = false;
-passing6 = [passing6, 1];
+var _valid7 = _errs89 === errors;
+if(_valid7){
+valid17 = true;
+passing7 = 0;
 }
-else {
-if(_valid6){
-valid16 = true;
-passing6 = 1;
-}
-}
-if(!valid16){
-const err83 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf"};
+const _errs90 = errors;
+if(Array.isArray(data31)){
+if(data31.length > 2){
+const err83 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1218,26 +1237,8 @@ vErrors.push(err83);
 }
 errors++;
 }
-else {
-errors = _errs81;
-if(vErrors !== null){
-if(_errs81){
-vErrors.length = _errs81;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data9["file-unreadable"] !== undefined){
-let data32 = data9["file-unreadable"];
-const _errs90 = errors;
-let valid18 = false;
-let passing7 = null;
-const _errs91 = errors;
-if(!(((((((data32 === "off") || (data32 === "warn")) || (data32 === "warning")) || (data32 === "error")) || (data32 === 0)) || (data32 === 1)) || (data32 === 2))){
-const err84 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["file-unreadable"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(data31.length < 1){
+const err84 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1246,15 +1247,11 @@ vErrors.push(err84);
 }
 errors++;
 }
-var _valid7 = _errs91 === errors;
-if(_valid7){
-valid18 = true;
-passing7 = 0;
-}
-const _errs92 = errors;
-if(Array.isArray(data32)){
-if(data32.length > 2){
-const err85 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+const len7 = data31.length;
+if(len7 > 0){
+let data32 = data31[0];
+if(!(((((((data32 === "off") || (data32 === "warn")) || (data32 === "warning")) || (data32 === "error")) || (data32 === 0)) || (data32 === 1)) || (data32 === 2))){
+const err85 = {instancePath:instancePath+"/rules/queue-done-date/0",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-done-date"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1263,8 +1260,12 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(data32.length < 1){
-const err86 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+if(len7 > 1){
+let data33 = data31[1];
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key10 in data33){
+const err86 = {instancePath:instancePath+"/rules/queue-done-date/1",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1273,11 +1274,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-const len7 = data32.length;
-if(len7 > 0){
-let data33 = data32[0];
-if(!(((((((data33 === "off") || (data33 === "warn")) || (data33 === "warning")) || (data33 === "error")) || (data33 === 0)) || (data33 === 1)) || (data33 === 2))){
-const err87 = {instancePath:instancePath+"/rules/file-unreadable/0",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["file-unreadable"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err87 = {instancePath:instancePath+"/rules/queue-done-date/1",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1287,11 +1286,9 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(len7 > 1){
-let data34 = data32[1];
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key10 in data34){
-const err88 = {instancePath:instancePath+"/rules/file-unreadable/1",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+else {
+const err88 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1300,9 +1297,19 @@ vErrors.push(err88);
 }
 errors++;
 }
+var _valid7 = _errs90 === errors;
+if(_valid7 && valid17){
+valid17 = false;
+passing7 = [passing7, 1];
 }
 else {
-const err89 = {instancePath:instancePath+"/rules/file-unreadable/1",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(_valid7){
+valid17 = true;
+passing7 = 1;
+}
+}
+if(!valid17){
+const err89 = {instancePath:instancePath+"/rules/queue-done-date",schemaPath:"#/properties/rules/properties/queue-done-date/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1311,10 +1318,26 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
+else {
+errors = _errs88;
+if(vErrors !== null){
+if(_errs88){
+vErrors.length = _errs88;
 }
 else {
-const err90 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors = null;
+}
+}
+}
+}
+if(data9["queue-stale-claim"] !== undefined){
+let data34 = data9["queue-stale-claim"];
+const _errs97 = errors;
+let valid19 = false;
+let passing8 = null;
+const _errs98 = errors;
+if(!(((((((data34 === "off") || (data34 === "warn")) || (data34 === "warning")) || (data34 === "error")) || (data34 === 0)) || (data34 === 1)) || (data34 === 2))){
+const err90 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-stale-claim"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1323,19 +1346,15 @@ vErrors.push(err90);
 }
 errors++;
 }
-var _valid7 = _errs92 === errors;
-if(_valid7 && valid18){
-valid18 = false;
-passing7 = [passing7, 1];
+var _valid8 = _errs98 === errors;
+if(_valid8){
+valid19 = true;
+passing8 = 0;
 }
-else {
-if(_valid7){
-valid18 = true;
-passing7 = 1;
-}
-}
-if(!valid18){
-const err91 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
+const _errs99 = errors;
+if(Array.isArray(data34)){
+if(data34.length > 2){
+const err91 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1344,21 +1363,8 @@ vErrors.push(err91);
 }
 errors++;
 }
-else {
-errors = _errs90;
-if(vErrors !== null){
-if(_errs90){
-vErrors.length = _errs90;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err92 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data34.length < 1){
+const err92 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1367,16 +1373,11 @@ vErrors.push(err92);
 }
 errors++;
 }
-}
-if(data.ignores !== undefined){
-let data35 = data.ignores;
-if(Array.isArray(data35)){
-const len8 = data35.length;
-for(let i0=0; i0<len8; i0++){
-let data36 = data35[i0];
-if(typeof data36 === "string"){
-if(func2(data36) < 1){
-const err93 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len8 = data34.length;
+if(len8 > 0){
+let data35 = data34[0];
+if(!(((((((data35 === "off") || (data35 === "warn")) || (data35 === "warning")) || (data35 === "error")) || (data35 === 0)) || (data35 === 1)) || (data35 === 2))){
+const err93 = {instancePath:instancePath+"/rules/queue-stale-claim/0",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["queue-stale-claim"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1386,8 +1387,12 @@ vErrors.push(err93);
 errors++;
 }
 }
-else {
-const err94 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(len8 > 1){
+let data36 = data34[1];
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key11 in data36){
+if(!(key11 === "ttlHours")){
+const err94 = {instancePath:instancePath+"/rules/queue-stale-claim/1",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1397,9 +1402,11 @@ vErrors.push(err94);
 errors++;
 }
 }
-}
-else {
-const err95 = {instancePath:instancePath+"/ignores",schemaPath:"#/properties/ignores/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data36.ttlHours !== undefined){
+let data37 = data36.ttlHours;
+if(typeof data37 == "number"){
+if(data37 <= 0 || isNaN(data37)){
+const err95 = {instancePath:instancePath+"/rules/queue-stale-claim/1/ttlHours",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/properties/ttlHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1409,10 +1416,8 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data.maxDocumentBytes !== undefined){
-let data37 = data.maxDocumentBytes;
-if(!((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37)))){
-const err96 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err96 = {instancePath:instancePath+"/rules/queue-stale-claim/1/ttlHours",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/properties/ttlHours/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1421,9 +1426,10 @@ vErrors.push(err96);
 }
 errors++;
 }
-if(typeof data37 == "number"){
-if(data37 < 1 || isNaN(data37)){
-const err97 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+else {
+const err97 = {instancePath:instancePath+"/rules/queue-stale-claim/1",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1434,9 +1440,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err98 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err98 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1445,23 +1450,2035 @@ vErrors.push(err98);
 }
 errors++;
 }
+var _valid8 = _errs99 === errors;
+if(_valid8 && valid19){
+valid19 = false;
+passing8 = [passing8, 1];
+}
+else {
+if(_valid8){
+valid19 = true;
+passing8 = 1;
+}
+}
+if(!valid19){
+const err99 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+else {
+errors = _errs97;
+if(vErrors !== null){
+if(_errs97){
+vErrors.length = _errs97;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["postmortem-title"] !== undefined){
+let data38 = data9["postmortem-title"];
+const _errs108 = errors;
+let valid22 = false;
+let passing9 = null;
+const _errs109 = errors;
+if(!(((((((data38 === "off") || (data38 === "warn")) || (data38 === "warning")) || (data38 === "error")) || (data38 === 0)) || (data38 === 1)) || (data38 === 2))){
+const err100 = {instancePath:instancePath+"/rules/postmortem-title",schemaPath:"#/properties/rules/properties/postmortem-title/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-title"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+var _valid9 = _errs109 === errors;
+if(_valid9){
+valid22 = true;
+passing9 = 0;
+}
+const _errs110 = errors;
+if(Array.isArray(data38)){
+if(data38.length > 2){
+const err101 = {instancePath:instancePath+"/rules/postmortem-title",schemaPath:"#/properties/rules/properties/postmortem-title/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+if(data38.length < 1){
+const err102 = {instancePath:instancePath+"/rules/postmortem-title",schemaPath:"#/properties/rules/properties/postmortem-title/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+const len9 = data38.length;
+if(len9 > 0){
+let data39 = data38[0];
+if(!(((((((data39 === "off") || (data39 === "warn")) || (data39 === "warning")) || (data39 === "error")) || (data39 === 0)) || (data39 === 1)) || (data39 === 2))){
+const err103 = {instancePath:instancePath+"/rules/postmortem-title/0",schemaPath:"#/properties/rules/properties/postmortem-title/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-title"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(len9 > 1){
+let data40 = data38[1];
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key12 in data40){
+const err104 = {instancePath:instancePath+"/rules/postmortem-title/1",schemaPath:"#/properties/rules/properties/postmortem-title/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/rules/postmortem-title/1",schemaPath:"#/properties/rules/properties/postmortem-title/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/rules/postmortem-title",schemaPath:"#/properties/rules/properties/postmortem-title/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+var _valid9 = _errs110 === errors;
+if(_valid9 && valid22){
+valid22 = false;
+passing9 = [passing9, 1];
+}
+else {
+if(_valid9){
+valid22 = true;
+passing9 = 1;
+}
+}
+if(!valid22){
+const err107 = {instancePath:instancePath+"/rules/postmortem-title",schemaPath:"#/properties/rules/properties/postmortem-title/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+else {
+errors = _errs108;
+if(vErrors !== null){
+if(_errs108){
+vErrors.length = _errs108;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["postmortem-date"] !== undefined){
+let data41 = data9["postmortem-date"];
+const _errs117 = errors;
+let valid24 = false;
+let passing10 = null;
+const _errs118 = errors;
+if(!(((((((data41 === "off") || (data41 === "warn")) || (data41 === "warning")) || (data41 === "error")) || (data41 === 0)) || (data41 === 1)) || (data41 === 2))){
+const err108 = {instancePath:instancePath+"/rules/postmortem-date",schemaPath:"#/properties/rules/properties/postmortem-date/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-date"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+var _valid10 = _errs118 === errors;
+if(_valid10){
+valid24 = true;
+passing10 = 0;
+}
+const _errs119 = errors;
+if(Array.isArray(data41)){
+if(data41.length > 2){
+const err109 = {instancePath:instancePath+"/rules/postmortem-date",schemaPath:"#/properties/rules/properties/postmortem-date/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+if(data41.length < 1){
+const err110 = {instancePath:instancePath+"/rules/postmortem-date",schemaPath:"#/properties/rules/properties/postmortem-date/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+const len10 = data41.length;
+if(len10 > 0){
+let data42 = data41[0];
+if(!(((((((data42 === "off") || (data42 === "warn")) || (data42 === "warning")) || (data42 === "error")) || (data42 === 0)) || (data42 === 1)) || (data42 === 2))){
+const err111 = {instancePath:instancePath+"/rules/postmortem-date/0",schemaPath:"#/properties/rules/properties/postmortem-date/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-date"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(len10 > 1){
+let data43 = data41[1];
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+for(const key13 in data43){
+const err112 = {instancePath:instancePath+"/rules/postmortem-date/1",schemaPath:"#/properties/rules/properties/postmortem-date/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/rules/postmortem-date/1",schemaPath:"#/properties/rules/properties/postmortem-date/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/rules/postmortem-date",schemaPath:"#/properties/rules/properties/postmortem-date/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+var _valid10 = _errs119 === errors;
+if(_valid10 && valid24){
+valid24 = false;
+passing10 = [passing10, 1];
+}
+else {
+if(_valid10){
+valid24 = true;
+passing10 = 1;
+}
+}
+if(!valid24){
+const err115 = {instancePath:instancePath+"/rules/postmortem-date",schemaPath:"#/properties/rules/properties/postmortem-date/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+else {
+errors = _errs117;
+if(vErrors !== null){
+if(_errs117){
+vErrors.length = _errs117;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["postmortem-sections"] !== undefined){
+let data44 = data9["postmortem-sections"];
+const _errs126 = errors;
+let valid26 = false;
+let passing11 = null;
+const _errs127 = errors;
+if(!(((((((data44 === "off") || (data44 === "warn")) || (data44 === "warning")) || (data44 === "error")) || (data44 === 0)) || (data44 === 1)) || (data44 === 2))){
+const err116 = {instancePath:instancePath+"/rules/postmortem-sections",schemaPath:"#/properties/rules/properties/postmortem-sections/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-sections"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+var _valid11 = _errs127 === errors;
+if(_valid11){
+valid26 = true;
+passing11 = 0;
+}
+const _errs128 = errors;
+if(Array.isArray(data44)){
+if(data44.length > 2){
+const err117 = {instancePath:instancePath+"/rules/postmortem-sections",schemaPath:"#/properties/rules/properties/postmortem-sections/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+if(data44.length < 1){
+const err118 = {instancePath:instancePath+"/rules/postmortem-sections",schemaPath:"#/properties/rules/properties/postmortem-sections/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+const len11 = data44.length;
+if(len11 > 0){
+let data45 = data44[0];
+if(!(((((((data45 === "off") || (data45 === "warn")) || (data45 === "warning")) || (data45 === "error")) || (data45 === 0)) || (data45 === 1)) || (data45 === 2))){
+const err119 = {instancePath:instancePath+"/rules/postmortem-sections/0",schemaPath:"#/properties/rules/properties/postmortem-sections/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-sections"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(len11 > 1){
+let data46 = data44[1];
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+for(const key14 in data46){
+const err120 = {instancePath:instancePath+"/rules/postmortem-sections/1",schemaPath:"#/properties/rules/properties/postmortem-sections/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/rules/postmortem-sections/1",schemaPath:"#/properties/rules/properties/postmortem-sections/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/rules/postmortem-sections",schemaPath:"#/properties/rules/properties/postmortem-sections/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+var _valid11 = _errs128 === errors;
+if(_valid11 && valid26){
+valid26 = false;
+passing11 = [passing11, 1];
+}
+else {
+if(_valid11){
+valid26 = true;
+passing11 = 1;
+}
+}
+if(!valid26){
+const err123 = {instancePath:instancePath+"/rules/postmortem-sections",schemaPath:"#/properties/rules/properties/postmortem-sections/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+else {
+errors = _errs126;
+if(vErrors !== null){
+if(_errs126){
+vErrors.length = _errs126;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["postmortem-placeholder"] !== undefined){
+let data47 = data9["postmortem-placeholder"];
+const _errs135 = errors;
+let valid28 = false;
+let passing12 = null;
+const _errs136 = errors;
+if(!(((((((data47 === "off") || (data47 === "warn")) || (data47 === "warning")) || (data47 === "error")) || (data47 === 0)) || (data47 === 1)) || (data47 === 2))){
+const err124 = {instancePath:instancePath+"/rules/postmortem-placeholder",schemaPath:"#/properties/rules/properties/postmortem-placeholder/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-placeholder"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+var _valid12 = _errs136 === errors;
+if(_valid12){
+valid28 = true;
+passing12 = 0;
+}
+const _errs137 = errors;
+if(Array.isArray(data47)){
+if(data47.length > 2){
+const err125 = {instancePath:instancePath+"/rules/postmortem-placeholder",schemaPath:"#/properties/rules/properties/postmortem-placeholder/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+if(data47.length < 1){
+const err126 = {instancePath:instancePath+"/rules/postmortem-placeholder",schemaPath:"#/properties/rules/properties/postmortem-placeholder/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+const len12 = data47.length;
+if(len12 > 0){
+let data48 = data47[0];
+if(!(((((((data48 === "off") || (data48 === "warn")) || (data48 === "warning")) || (data48 === "error")) || (data48 === 0)) || (data48 === 1)) || (data48 === 2))){
+const err127 = {instancePath:instancePath+"/rules/postmortem-placeholder/0",schemaPath:"#/properties/rules/properties/postmortem-placeholder/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-placeholder"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+if(len12 > 1){
+let data49 = data47[1];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+for(const key15 in data49){
+const err128 = {instancePath:instancePath+"/rules/postmortem-placeholder/1",schemaPath:"#/properties/rules/properties/postmortem-placeholder/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/rules/postmortem-placeholder/1",schemaPath:"#/properties/rules/properties/postmortem-placeholder/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/rules/postmortem-placeholder",schemaPath:"#/properties/rules/properties/postmortem-placeholder/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+var _valid12 = _errs137 === errors;
+if(_valid12 && valid28){
+valid28 = false;
+passing12 = [passing12, 1];
+}
+else {
+if(_valid12){
+valid28 = true;
+passing12 = 1;
+}
+}
+if(!valid28){
+const err131 = {instancePath:instancePath+"/rules/postmortem-placeholder",schemaPath:"#/properties/rules/properties/postmortem-placeholder/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+else {
+errors = _errs135;
+if(vErrors !== null){
+if(_errs135){
+vErrors.length = _errs135;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["postmortem-schema"] !== undefined){
+let data50 = data9["postmortem-schema"];
+const _errs144 = errors;
+let valid30 = false;
+let passing13 = null;
+const _errs145 = errors;
+if(!(((((((data50 === "off") || (data50 === "warn")) || (data50 === "warning")) || (data50 === "error")) || (data50 === 0)) || (data50 === 1)) || (data50 === 2))){
+const err132 = {instancePath:instancePath+"/rules/postmortem-schema",schemaPath:"#/properties/rules/properties/postmortem-schema/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-schema"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+var _valid13 = _errs145 === errors;
+if(_valid13){
+valid30 = true;
+passing13 = 0;
+}
+const _errs146 = errors;
+if(Array.isArray(data50)){
+if(data50.length > 2){
+const err133 = {instancePath:instancePath+"/rules/postmortem-schema",schemaPath:"#/properties/rules/properties/postmortem-schema/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+if(data50.length < 1){
+const err134 = {instancePath:instancePath+"/rules/postmortem-schema",schemaPath:"#/properties/rules/properties/postmortem-schema/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+const len13 = data50.length;
+if(len13 > 0){
+let data51 = data50[0];
+if(!(((((((data51 === "off") || (data51 === "warn")) || (data51 === "warning")) || (data51 === "error")) || (data51 === 0)) || (data51 === 1)) || (data51 === 2))){
+const err135 = {instancePath:instancePath+"/rules/postmortem-schema/0",schemaPath:"#/properties/rules/properties/postmortem-schema/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["postmortem-schema"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+if(len13 > 1){
+let data52 = data50[1];
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key16 in data52){
+const err136 = {instancePath:instancePath+"/rules/postmortem-schema/1",schemaPath:"#/properties/rules/properties/postmortem-schema/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/rules/postmortem-schema/1",schemaPath:"#/properties/rules/properties/postmortem-schema/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+}
+else {
+const err138 = {instancePath:instancePath+"/rules/postmortem-schema",schemaPath:"#/properties/rules/properties/postmortem-schema/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+var _valid13 = _errs146 === errors;
+if(_valid13 && valid30){
+valid30 = false;
+passing13 = [passing13, 1];
+}
+else {
+if(_valid13){
+valid30 = true;
+passing13 = 1;
+}
+}
+if(!valid30){
+const err139 = {instancePath:instancePath+"/rules/postmortem-schema",schemaPath:"#/properties/rules/properties/postmortem-schema/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+else {
+errors = _errs144;
+if(vErrors !== null){
+if(_errs144){
+vErrors.length = _errs144;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["frontmatter-syntax"] !== undefined){
+let data53 = data9["frontmatter-syntax"];
+const _errs153 = errors;
+let valid32 = false;
+let passing14 = null;
+const _errs154 = errors;
+if(!(((((((data53 === "off") || (data53 === "warn")) || (data53 === "warning")) || (data53 === "error")) || (data53 === 0)) || (data53 === 1)) || (data53 === 2))){
+const err140 = {instancePath:instancePath+"/rules/frontmatter-syntax",schemaPath:"#/properties/rules/properties/frontmatter-syntax/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["frontmatter-syntax"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+var _valid14 = _errs154 === errors;
+if(_valid14){
+valid32 = true;
+passing14 = 0;
+}
+const _errs155 = errors;
+if(Array.isArray(data53)){
+if(data53.length > 2){
+const err141 = {instancePath:instancePath+"/rules/frontmatter-syntax",schemaPath:"#/properties/rules/properties/frontmatter-syntax/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+if(data53.length < 1){
+const err142 = {instancePath:instancePath+"/rules/frontmatter-syntax",schemaPath:"#/properties/rules/properties/frontmatter-syntax/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+const len14 = data53.length;
+if(len14 > 0){
+let data54 = data53[0];
+if(!(((((((data54 === "off") || (data54 === "warn")) || (data54 === "warning")) || (data54 === "error")) || (data54 === 0)) || (data54 === 1)) || (data54 === 2))){
+const err143 = {instancePath:instancePath+"/rules/frontmatter-syntax/0",schemaPath:"#/properties/rules/properties/frontmatter-syntax/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["frontmatter-syntax"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+if(len14 > 1){
+let data55 = data53[1];
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+for(const key17 in data55){
+const err144 = {instancePath:instancePath+"/rules/frontmatter-syntax/1",schemaPath:"#/properties/rules/properties/frontmatter-syntax/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/rules/frontmatter-syntax/1",schemaPath:"#/properties/rules/properties/frontmatter-syntax/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/rules/frontmatter-syntax",schemaPath:"#/properties/rules/properties/frontmatter-syntax/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+var _valid14 = _errs155 === errors;
+if(_valid14 && valid32){
+valid32 = false;
+passing14 = [passing14, 1];
+}
+else {
+if(_valid14){
+valid32 = true;
+passing14 = 1;
+}
+}
+if(!valid32){
+const err147 = {instancePath:instancePath+"/rules/frontmatter-syntax",schemaPath:"#/properties/rules/properties/frontmatter-syntax/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+else {
+errors = _errs153;
+if(vErrors !== null){
+if(_errs153){
+vErrors.length = _errs153;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["plan-frontmatter-schema"] !== undefined){
+let data56 = data9["plan-frontmatter-schema"];
+const _errs162 = errors;
+let valid34 = false;
+let passing15 = null;
+const _errs163 = errors;
+if(!(((((((data56 === "off") || (data56 === "warn")) || (data56 === "warning")) || (data56 === "error")) || (data56 === 0)) || (data56 === 1)) || (data56 === 2))){
+const err148 = {instancePath:instancePath+"/rules/plan-frontmatter-schema",schemaPath:"#/properties/rules/properties/plan-frontmatter-schema/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["plan-frontmatter-schema"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+var _valid15 = _errs163 === errors;
+if(_valid15){
+valid34 = true;
+passing15 = 0;
+}
+const _errs164 = errors;
+if(Array.isArray(data56)){
+if(data56.length > 2){
+const err149 = {instancePath:instancePath+"/rules/plan-frontmatter-schema",schemaPath:"#/properties/rules/properties/plan-frontmatter-schema/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+if(data56.length < 1){
+const err150 = {instancePath:instancePath+"/rules/plan-frontmatter-schema",schemaPath:"#/properties/rules/properties/plan-frontmatter-schema/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+const len15 = data56.length;
+if(len15 > 0){
+let data57 = data56[0];
+if(!(((((((data57 === "off") || (data57 === "warn")) || (data57 === "warning")) || (data57 === "error")) || (data57 === 0)) || (data57 === 1)) || (data57 === 2))){
+const err151 = {instancePath:instancePath+"/rules/plan-frontmatter-schema/0",schemaPath:"#/properties/rules/properties/plan-frontmatter-schema/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["plan-frontmatter-schema"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+if(len15 > 1){
+let data58 = data56[1];
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+for(const key18 in data58){
+const err152 = {instancePath:instancePath+"/rules/plan-frontmatter-schema/1",schemaPath:"#/properties/rules/properties/plan-frontmatter-schema/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/rules/plan-frontmatter-schema/1",schemaPath:"#/properties/rules/properties/plan-frontmatter-schema/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/rules/plan-frontmatter-schema",schemaPath:"#/properties/rules/properties/plan-frontmatter-schema/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+var _valid15 = _errs164 === errors;
+if(_valid15 && valid34){
+valid34 = false;
+passing15 = [passing15, 1];
+}
+else {
+if(_valid15){
+valid34 = true;
+passing15 = 1;
+}
+}
+if(!valid34){
+const err155 = {instancePath:instancePath+"/rules/plan-frontmatter-schema",schemaPath:"#/properties/rules/properties/plan-frontmatter-schema/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+else {
+errors = _errs162;
+if(vErrors !== null){
+if(_errs162){
+vErrors.length = _errs162;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["plan-title"] !== undefined){
+let data59 = data9["plan-title"];
+const _errs171 = errors;
+let valid36 = false;
+let passing16 = null;
+const _errs172 = errors;
+if(!(((((((data59 === "off") || (data59 === "warn")) || (data59 === "warning")) || (data59 === "error")) || (data59 === 0)) || (data59 === 1)) || (data59 === 2))){
+const err156 = {instancePath:instancePath+"/rules/plan-title",schemaPath:"#/properties/rules/properties/plan-title/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["plan-title"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+var _valid16 = _errs172 === errors;
+if(_valid16){
+valid36 = true;
+passing16 = 0;
+}
+const _errs173 = errors;
+if(Array.isArray(data59)){
+if(data59.length > 2){
+const err157 = {instancePath:instancePath+"/rules/plan-title",schemaPath:"#/properties/rules/properties/plan-title/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+if(data59.length < 1){
+const err158 = {instancePath:instancePath+"/rules/plan-title",schemaPath:"#/properties/rules/properties/plan-title/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+const len16 = data59.length;
+if(len16 > 0){
+let data60 = data59[0];
+if(!(((((((data60 === "off") || (data60 === "warn")) || (data60 === "warning")) || (data60 === "error")) || (data60 === 0)) || (data60 === 1)) || (data60 === 2))){
+const err159 = {instancePath:instancePath+"/rules/plan-title/0",schemaPath:"#/properties/rules/properties/plan-title/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["plan-title"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(len16 > 1){
+let data61 = data59[1];
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+for(const key19 in data61){
+const err160 = {instancePath:instancePath+"/rules/plan-title/1",schemaPath:"#/properties/rules/properties/plan-title/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+else {
+const err161 = {instancePath:instancePath+"/rules/plan-title/1",schemaPath:"#/properties/rules/properties/plan-title/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+}
+else {
+const err162 = {instancePath:instancePath+"/rules/plan-title",schemaPath:"#/properties/rules/properties/plan-title/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+var _valid16 = _errs173 === errors;
+if(_valid16 && valid36){
+valid36 = false;
+passing16 = [passing16, 1];
+}
+else {
+if(_valid16){
+valid36 = true;
+passing16 = 1;
+}
+}
+if(!valid36){
+const err163 = {instancePath:instancePath+"/rules/plan-title",schemaPath:"#/properties/rules/properties/plan-title/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+else {
+errors = _errs171;
+if(vErrors !== null){
+if(_errs171){
+vErrors.length = _errs171;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["review-orphan-draft"] !== undefined){
+let data62 = data9["review-orphan-draft"];
+const _errs180 = errors;
+let valid38 = false;
+let passing17 = null;
+const _errs181 = errors;
+if(!(((((((data62 === "off") || (data62 === "warn")) || (data62 === "warning")) || (data62 === "error")) || (data62 === 0)) || (data62 === 1)) || (data62 === 2))){
+const err164 = {instancePath:instancePath+"/rules/review-orphan-draft",schemaPath:"#/properties/rules/properties/review-orphan-draft/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["review-orphan-draft"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+var _valid17 = _errs181 === errors;
+if(_valid17){
+valid38 = true;
+passing17 = 0;
+}
+const _errs182 = errors;
+if(Array.isArray(data62)){
+if(data62.length > 2){
+const err165 = {instancePath:instancePath+"/rules/review-orphan-draft",schemaPath:"#/properties/rules/properties/review-orphan-draft/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+if(data62.length < 1){
+const err166 = {instancePath:instancePath+"/rules/review-orphan-draft",schemaPath:"#/properties/rules/properties/review-orphan-draft/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+const len17 = data62.length;
+if(len17 > 0){
+let data63 = data62[0];
+if(!(((((((data63 === "off") || (data63 === "warn")) || (data63 === "warning")) || (data63 === "error")) || (data63 === 0)) || (data63 === 1)) || (data63 === 2))){
+const err167 = {instancePath:instancePath+"/rules/review-orphan-draft/0",schemaPath:"#/properties/rules/properties/review-orphan-draft/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["review-orphan-draft"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+if(len17 > 1){
+let data64 = data62[1];
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+for(const key20 in data64){
+const err168 = {instancePath:instancePath+"/rules/review-orphan-draft/1",schemaPath:"#/properties/rules/properties/review-orphan-draft/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+else {
+const err169 = {instancePath:instancePath+"/rules/review-orphan-draft/1",schemaPath:"#/properties/rules/properties/review-orphan-draft/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+}
+else {
+const err170 = {instancePath:instancePath+"/rules/review-orphan-draft",schemaPath:"#/properties/rules/properties/review-orphan-draft/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+var _valid17 = _errs182 === errors;
+if(_valid17 && valid38){
+valid38 = false;
+passing17 = [passing17, 1];
+}
+else {
+if(_valid17){
+valid38 = true;
+passing17 = 1;
+}
+}
+if(!valid38){
+const err171 = {instancePath:instancePath+"/rules/review-orphan-draft",schemaPath:"#/properties/rules/properties/review-orphan-draft/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+else {
+errors = _errs180;
+if(vErrors !== null){
+if(_errs180){
+vErrors.length = _errs180;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["wave-sequence"] !== undefined){
+let data65 = data9["wave-sequence"];
+const _errs189 = errors;
+let valid40 = false;
+let passing18 = null;
+const _errs190 = errors;
+if(!(((((((data65 === "off") || (data65 === "warn")) || (data65 === "warning")) || (data65 === "error")) || (data65 === 0)) || (data65 === 1)) || (data65 === 2))){
+const err172 = {instancePath:instancePath+"/rules/wave-sequence",schemaPath:"#/properties/rules/properties/wave-sequence/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["wave-sequence"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+var _valid18 = _errs190 === errors;
+if(_valid18){
+valid40 = true;
+passing18 = 0;
+}
+const _errs191 = errors;
+if(Array.isArray(data65)){
+if(data65.length > 2){
+const err173 = {instancePath:instancePath+"/rules/wave-sequence",schemaPath:"#/properties/rules/properties/wave-sequence/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+if(data65.length < 1){
+const err174 = {instancePath:instancePath+"/rules/wave-sequence",schemaPath:"#/properties/rules/properties/wave-sequence/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+const len18 = data65.length;
+if(len18 > 0){
+let data66 = data65[0];
+if(!(((((((data66 === "off") || (data66 === "warn")) || (data66 === "warning")) || (data66 === "error")) || (data66 === 0)) || (data66 === 1)) || (data66 === 2))){
+const err175 = {instancePath:instancePath+"/rules/wave-sequence/0",schemaPath:"#/properties/rules/properties/wave-sequence/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["wave-sequence"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(len18 > 1){
+let data67 = data65[1];
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+for(const key21 in data67){
+const err176 = {instancePath:instancePath+"/rules/wave-sequence/1",schemaPath:"#/properties/rules/properties/wave-sequence/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/rules/wave-sequence/1",schemaPath:"#/properties/rules/properties/wave-sequence/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+}
+else {
+const err178 = {instancePath:instancePath+"/rules/wave-sequence",schemaPath:"#/properties/rules/properties/wave-sequence/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+var _valid18 = _errs191 === errors;
+if(_valid18 && valid40){
+valid40 = false;
+passing18 = [passing18, 1];
+}
+else {
+if(_valid18){
+valid40 = true;
+passing18 = 1;
+}
+}
+if(!valid40){
+const err179 = {instancePath:instancePath+"/rules/wave-sequence",schemaPath:"#/properties/rules/properties/wave-sequence/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+else {
+errors = _errs189;
+if(vErrors !== null){
+if(_errs189){
+vErrors.length = _errs189;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["link-broken"] !== undefined){
+let data68 = data9["link-broken"];
+const _errs198 = errors;
+let valid42 = false;
+let passing19 = null;
+const _errs199 = errors;
+if(!(((((((data68 === "off") || (data68 === "warn")) || (data68 === "warning")) || (data68 === "error")) || (data68 === 0)) || (data68 === 1)) || (data68 === 2))){
+const err180 = {instancePath:instancePath+"/rules/link-broken",schemaPath:"#/properties/rules/properties/link-broken/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["link-broken"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+var _valid19 = _errs199 === errors;
+if(_valid19){
+valid42 = true;
+passing19 = 0;
+}
+const _errs200 = errors;
+if(Array.isArray(data68)){
+if(data68.length > 2){
+const err181 = {instancePath:instancePath+"/rules/link-broken",schemaPath:"#/properties/rules/properties/link-broken/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+if(data68.length < 1){
+const err182 = {instancePath:instancePath+"/rules/link-broken",schemaPath:"#/properties/rules/properties/link-broken/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+const len19 = data68.length;
+if(len19 > 0){
+let data69 = data68[0];
+if(!(((((((data69 === "off") || (data69 === "warn")) || (data69 === "warning")) || (data69 === "error")) || (data69 === 0)) || (data69 === 1)) || (data69 === 2))){
+const err183 = {instancePath:instancePath+"/rules/link-broken/0",schemaPath:"#/properties/rules/properties/link-broken/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["link-broken"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+if(len19 > 1){
+let data70 = data68[1];
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+for(const key22 in data70){
+const err184 = {instancePath:instancePath+"/rules/link-broken/1",schemaPath:"#/properties/rules/properties/link-broken/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+}
+else {
+const err185 = {instancePath:instancePath+"/rules/link-broken/1",schemaPath:"#/properties/rules/properties/link-broken/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+}
+else {
+const err186 = {instancePath:instancePath+"/rules/link-broken",schemaPath:"#/properties/rules/properties/link-broken/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+var _valid19 = _errs200 === errors;
+if(_valid19 && valid42){
+valid42 = false;
+passing19 = [passing19, 1];
+}
+else {
+if(_valid19){
+valid42 = true;
+passing19 = 1;
+}
+}
+if(!valid42){
+const err187 = {instancePath:instancePath+"/rules/link-broken",schemaPath:"#/properties/rules/properties/link-broken/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+else {
+errors = _errs198;
+if(vErrors !== null){
+if(_errs198){
+vErrors.length = _errs198;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["merge-conflict-marker"] !== undefined){
+let data71 = data9["merge-conflict-marker"];
+const _errs207 = errors;
+let valid44 = false;
+let passing20 = null;
+const _errs208 = errors;
+if(!(((((((data71 === "off") || (data71 === "warn")) || (data71 === "warning")) || (data71 === "error")) || (data71 === 0)) || (data71 === 1)) || (data71 === 2))){
+const err188 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["merge-conflict-marker"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+var _valid20 = _errs208 === errors;
+if(_valid20){
+valid44 = true;
+passing20 = 0;
+}
+const _errs209 = errors;
+if(Array.isArray(data71)){
+if(data71.length > 2){
+const err189 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+if(data71.length < 1){
+const err190 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+const len20 = data71.length;
+if(len20 > 0){
+let data72 = data71[0];
+if(!(((((((data72 === "off") || (data72 === "warn")) || (data72 === "warning")) || (data72 === "error")) || (data72 === 0)) || (data72 === 1)) || (data72 === 2))){
+const err191 = {instancePath:instancePath+"/rules/merge-conflict-marker/0",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["merge-conflict-marker"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+if(len20 > 1){
+let data73 = data71[1];
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+for(const key23 in data73){
+const err192 = {instancePath:instancePath+"/rules/merge-conflict-marker/1",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+else {
+const err193 = {instancePath:instancePath+"/rules/merge-conflict-marker/1",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+}
+}
+else {
+const err194 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+var _valid20 = _errs209 === errors;
+if(_valid20 && valid44){
+valid44 = false;
+passing20 = [passing20, 1];
+}
+else {
+if(_valid20){
+valid44 = true;
+passing20 = 1;
+}
+}
+if(!valid44){
+const err195 = {instancePath:instancePath+"/rules/merge-conflict-marker",schemaPath:"#/properties/rules/properties/merge-conflict-marker/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+else {
+errors = _errs207;
+if(vErrors !== null){
+if(_errs207){
+vErrors.length = _errs207;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["claude-md-protocol"] !== undefined){
+let data74 = data9["claude-md-protocol"];
+const _errs216 = errors;
+let valid46 = false;
+let passing21 = null;
+const _errs217 = errors;
+if(!(((((((data74 === "off") || (data74 === "warn")) || (data74 === "warning")) || (data74 === "error")) || (data74 === 0)) || (data74 === 1)) || (data74 === 2))){
+const err196 = {instancePath:instancePath+"/rules/claude-md-protocol",schemaPath:"#/properties/rules/properties/claude-md-protocol/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["claude-md-protocol"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+var _valid21 = _errs217 === errors;
+if(_valid21){
+valid46 = true;
+passing21 = 0;
+}
+const _errs218 = errors;
+if(Array.isArray(data74)){
+if(data74.length > 2){
+const err197 = {instancePath:instancePath+"/rules/claude-md-protocol",schemaPath:"#/properties/rules/properties/claude-md-protocol/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+if(data74.length < 1){
+const err198 = {instancePath:instancePath+"/rules/claude-md-protocol",schemaPath:"#/properties/rules/properties/claude-md-protocol/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+const len21 = data74.length;
+if(len21 > 0){
+let data75 = data74[0];
+if(!(((((((data75 === "off") || (data75 === "warn")) || (data75 === "warning")) || (data75 === "error")) || (data75 === 0)) || (data75 === 1)) || (data75 === 2))){
+const err199 = {instancePath:instancePath+"/rules/claude-md-protocol/0",schemaPath:"#/properties/rules/properties/claude-md-protocol/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["claude-md-protocol"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+}
+if(len21 > 1){
+let data76 = data74[1];
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+for(const key24 in data76){
+const err200 = {instancePath:instancePath+"/rules/claude-md-protocol/1",schemaPath:"#/properties/rules/properties/claude-md-protocol/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/rules/claude-md-protocol/1",schemaPath:"#/properties/rules/properties/claude-md-protocol/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+}
+else {
+const err202 = {instancePath:instancePath+"/rules/claude-md-protocol",schemaPath:"#/properties/rules/properties/claude-md-protocol/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+var _valid21 = _errs218 === errors;
+if(_valid21 && valid46){
+valid46 = false;
+passing21 = [passing21, 1];
+}
+else {
+if(_valid21){
+valid46 = true;
+passing21 = 1;
+}
+}
+if(!valid46){
+const err203 = {instancePath:instancePath+"/rules/claude-md-protocol",schemaPath:"#/properties/rules/properties/claude-md-protocol/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+else {
+errors = _errs216;
+if(vErrors !== null){
+if(_errs216){
+vErrors.length = _errs216;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["file-encoding"] !== undefined){
+let data77 = data9["file-encoding"];
+const _errs225 = errors;
+let valid48 = false;
+let passing22 = null;
+const _errs226 = errors;
+if(!(((((((data77 === "off") || (data77 === "warn")) || (data77 === "warning")) || (data77 === "error")) || (data77 === 0)) || (data77 === 1)) || (data77 === 2))){
+const err204 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["file-encoding"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+var _valid22 = _errs226 === errors;
+if(_valid22){
+valid48 = true;
+passing22 = 0;
+}
+const _errs227 = errors;
+if(Array.isArray(data77)){
+if(data77.length > 2){
+const err205 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+if(data77.length < 1){
+const err206 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+const len22 = data77.length;
+if(len22 > 0){
+let data78 = data77[0];
+if(!(((((((data78 === "off") || (data78 === "warn")) || (data78 === "warning")) || (data78 === "error")) || (data78 === 0)) || (data78 === 1)) || (data78 === 2))){
+const err207 = {instancePath:instancePath+"/rules/file-encoding/0",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["file-encoding"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+if(len22 > 1){
+let data79 = data77[1];
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key25 in data79){
+const err208 = {instancePath:instancePath+"/rules/file-encoding/1",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+}
+else {
+const err209 = {instancePath:instancePath+"/rules/file-encoding/1",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+}
+}
+else {
+const err210 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+var _valid22 = _errs227 === errors;
+if(_valid22 && valid48){
+valid48 = false;
+passing22 = [passing22, 1];
+}
+else {
+if(_valid22){
+valid48 = true;
+passing22 = 1;
+}
+}
+if(!valid48){
+const err211 = {instancePath:instancePath+"/rules/file-encoding",schemaPath:"#/properties/rules/properties/file-encoding/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+else {
+errors = _errs225;
+if(vErrors !== null){
+if(_errs225){
+vErrors.length = _errs225;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9["file-unreadable"] !== undefined){
+let data80 = data9["file-unreadable"];
+const _errs234 = errors;
+let valid50 = false;
+let passing23 = null;
+const _errs235 = errors;
+if(!(((((((data80 === "off") || (data80 === "warn")) || (data80 === "warning")) || (data80 === "error")) || (data80 === 0)) || (data80 === 1)) || (data80 === 2))){
+const err212 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["file-unreadable"].oneOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+var _valid23 = _errs235 === errors;
+if(_valid23){
+valid50 = true;
+passing23 = 0;
+}
+const _errs236 = errors;
+if(Array.isArray(data80)){
+if(data80.length > 2){
+const err213 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+if(data80.length < 1){
+const err214 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+const len23 = data80.length;
+if(len23 > 0){
+let data81 = data80[0];
+if(!(((((((data81 === "off") || (data81 === "warn")) || (data81 === "warning")) || (data81 === "error")) || (data81 === 0)) || (data81 === 1)) || (data81 === 2))){
+const err215 = {instancePath:instancePath+"/rules/file-unreadable/0",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/items/0/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.properties["file-unreadable"].oneOf[1].items[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+}
+if(len23 > 1){
+let data82 = data80[1];
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+for(const key26 in data82){
+const err216 = {instancePath:instancePath+"/rules/file-unreadable/1",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+}
+else {
+const err217 = {instancePath:instancePath+"/rules/file-unreadable/1",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+}
+else {
+const err218 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+var _valid23 = _errs236 === errors;
+if(_valid23 && valid50){
+valid50 = false;
+passing23 = [passing23, 1];
+}
+else {
+if(_valid23){
+valid50 = true;
+passing23 = 1;
+}
+}
+if(!valid50){
+const err219 = {instancePath:instancePath+"/rules/file-unreadable",schemaPath:"#/properties/rules/properties/file-unreadable/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+else {
+errors = _errs234;
+if(vErrors !== null){
+if(_errs234){
+vErrors.length = _errs234;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err220 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+if(data.ignores !== undefined){
+let data83 = data.ignores;
+if(Array.isArray(data83)){
+const len24 = data83.length;
+for(let i0=0; i0<len24; i0++){
+let data84 = data83[i0];
+if(typeof data84 === "string"){
+if(func2(data84) < 1){
+const err221 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+else {
+const err222 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+}
+else {
+const err223 = {instancePath:instancePath+"/ignores",schemaPath:"#/properties/ignores/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+if(data.maxDocumentBytes !== undefined){
+let data85 = data.maxDocumentBytes;
+if(!((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85)))){
+const err224 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+if(typeof data85 == "number"){
+if(data85 < 1 || isNaN(data85)){
+const err225 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err226 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
 export const validatePlan = validate11;
-const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"relay plan front matter","description":"Optional YAML front matter of plan/task-NNN.md.","type":"object","properties":{"id":{"type":["string","integer"],"pattern":"^task-\\d{3,}$","minimum":1,"description":"task-NNN (or the number), matching the file name."},"title":{"type":"string","minLength":1},"status":{"enum":["todo","in-progress","done","blocked"]},"owner":{"type":"string"},"urls":{"type":"array","items":{"type":"string","pattern":"^https?://"}},"depends_on":{"type":"array","items":{"type":["string","integer"],"pattern":"^task-\\d{3,}$","minimum":1}},"wave":{"type":"integer","minimum":1},"session_id":{"type":"string"},"created":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}"},"updated":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}"}},"additionalProperties":false};
-const func10 = Object.prototype.hasOwnProperty;
+const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"relay plan front matter","description":"Optional YAML front matter of plan/task-NNN.md.","type":"object","properties":{"id":{"type":["string","integer"],"pattern":"^task-\\d{3,}$","minimum":1,"description":"task-NNN (or the number), matching the file name."},"title":{"type":"string","pattern":"\\S"},"status":{"enum":["todo","in-progress","done","blocked"]},"owner":{"type":"string"},"urls":{"type":"array","items":{"type":"string","pattern":"^https?://"}},"depends_on":{"type":"array","items":{"type":["string","integer"],"pattern":"^task-\\d{3,}$","minimum":1}},"wave":{"type":"integer","minimum":1},"session_id":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}},"created":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}"},"updated":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}"}},"additionalProperties":false};
 const pattern7 = new RegExp("^task-\\d{3,}$", "u");
-const pattern8 = new RegExp("^https?://", "u");
-const pattern10 = new RegExp("^\\d{4}-\\d{2}-\\d{2}", "u");
+const pattern8 = new RegExp("\\S", "u");
+const pattern9 = new RegExp("^https?://", "u");
+const pattern11 = new RegExp("^\\d{4}-\\d{2}-\\d{2}", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func10.call(schema12.properties, key0))){
+if(!(func9.call(schema12.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -1512,8 +3529,8 @@ errors++;
 if(data.title !== undefined){
 let data1 = data.title;
 if(typeof data1 === "string"){
-if(func2(data1) < 1){
-const err4 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern8.test(data1)){
+const err4 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1566,7 +3583,7 @@ const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(typeof data5 === "string"){
-if(!pattern8.test(data5)){
+if(!pattern9.test(data5)){
 const err8 = {instancePath:instancePath+"/urls/" + i0,schemaPath:"#/properties/urls/items/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -1690,11 +3707,13 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.created !== undefined){
-let data10 = data.created;
-if(typeof data10 === "string"){
-if(!pattern10.test(data10)){
-const err18 = {instancePath:instancePath+"/created",schemaPath:"#/properties/created/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}"+"\""};
+if(data.tags !== undefined){
+let data10 = data.tags;
+if(Array.isArray(data10)){
+const len2 = data10.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data10[i2] !== "string"){
+const err18 = {instancePath:instancePath+"/tags/" + i2,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1704,8 +3723,9 @@ vErrors.push(err18);
 errors++;
 }
 }
+}
 else {
-const err19 = {instancePath:instancePath+"/created",schemaPath:"#/properties/created/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err19 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1715,11 +3735,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.updated !== undefined){
-let data11 = data.updated;
-if(typeof data11 === "string"){
-if(!pattern10.test(data11)){
-const err20 = {instancePath:instancePath+"/updated",schemaPath:"#/properties/updated/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}"+"\""};
+if(data.created !== undefined){
+let data12 = data.created;
+if(typeof data12 === "string"){
+if(!pattern11.test(data12)){
+const err20 = {instancePath:instancePath+"/created",schemaPath:"#/properties/created/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1730,7 +3750,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/updated",schemaPath:"#/properties/updated/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err21 = {instancePath:instancePath+"/created",schemaPath:"#/properties/created/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1740,9 +3760,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-else {
-const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.updated !== undefined){
+let data13 = data.updated;
+if(typeof data13 === "string"){
+if(!pattern11.test(data13)){
+const err22 = {instancePath:instancePath+"/updated",schemaPath:"#/properties/updated/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}"+"\""};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1751,20 +3773,44 @@ vErrors.push(err22);
 }
 errors++;
 }
+}
+else {
+const err23 = {instancePath:instancePath+"/updated",schemaPath:"#/properties/updated/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
 validate11.errors = vErrors;
 return errors === 0;
 }
 
 export const validatePostmortem = validate12;
-const schema13 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"relay postmortem front matter","description":"YAML front matter of postmortems/YYYY-MM-DD-slug.md. Front matter is optional; when present it replaces the **Date** and **Session ID** lines and the # Postmortem title.","type":"object","properties":{"title":{"type":"string","minLength":1,"description":"What went wrong, in a few words."},"date":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"The day it happened, YYYY-MM-DD."},"session_id":{"type":"string","minLength":1,"description":"The Claude Code session that hit the problem."},"severity":{"enum":["low","medium","high","critical"]},"tags":{"type":"array","items":{"type":"string"}},"authors":{"type":"array","items":{"type":"string"}},"related":{"type":"array","items":{"type":"string"},"description":"Paths or URLs of related files."},"rules":{"type":"array","items":{"type":"string"},"description":"protocol-lint rule ids, hooks or CLAUDE.md rules that now enforce the prevention."}},"required":["title","date"],"additionalProperties":false};
-const pattern12 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
+const schema13 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"relay postmortem front matter","description":"YAML front matter of postmortems/YYYY-MM-DD-slug.md. Front matter is optional and every key in it is optional: `title` may stand in for the # Postmortem heading, `date` and `session_id` for the **Date** and **Session ID** lines (postmortem-title and postmortem-date check that each is given one way or the other).","type":"object","properties":{"title":{"type":"string","pattern":"\\S","description":"What went wrong, in a few words."},"date":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"The day it happened, YYYY-MM-DD."},"session_id":{"type":"string","pattern":"\\S","description":"The Claude Code session that hit the problem."},"severity":{"enum":["low","medium","high","critical"]},"tags":{"type":"array","items":{"type":"string"}},"authors":{"type":"array","items":{"type":"string"}},"related":{"type":"array","items":{"type":"string"},"description":"Paths or URLs of related files."},"rules":{"type":"array","items":{"type":"string"},"description":"protocol-lint rule ids, hooks or CLAUDE.md rules that now enforce the prevention."}},"additionalProperties":false};
+const pattern14 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.title === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+for(const key0 in data){
+if(!((((((((key0 === "title") || (key0 === "date")) || (key0 === "session_id")) || (key0 === "severity")) || (key0 === "tags")) || (key0 === "authors")) || (key0 === "related")) || (key0 === "rules"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1773,8 +3819,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.date === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "date"},message:"must have required property '"+"date"+"'"};
+}
+if(data.title !== undefined){
+let data0 = data.title;
+if(typeof data0 === "string"){
+if(!pattern8.test(data0)){
+const err1 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1783,9 +3833,9 @@ vErrors.push(err1);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((((((((key0 === "title") || (key0 === "date")) || (key0 === "session_id")) || (key0 === "severity")) || (key0 === "tags")) || (key0 === "authors")) || (key0 === "related")) || (key0 === "rules"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+}
+else {
+const err2 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1795,11 +3845,11 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.title !== undefined){
-let data0 = data.title;
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err3 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.date !== undefined){
+let data1 = data.date;
+if(typeof data1 === "string"){
+if(!pattern14.test(data1)){
+const err3 = {instancePath:instancePath+"/date",schemaPath:"#/properties/date/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1810,7 +3860,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err4 = {instancePath:instancePath+"/date",schemaPath:"#/properties/date/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1820,11 +3870,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.date !== undefined){
-let data1 = data.date;
-if(typeof data1 === "string"){
-if(!pattern12.test(data1)){
-const err5 = {instancePath:instancePath+"/date",schemaPath:"#/properties/date/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+if(data.session_id !== undefined){
+let data2 = data.session_id;
+if(typeof data2 === "string"){
+if(!pattern8.test(data2)){
+const err5 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1835,7 +3885,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/date",schemaPath:"#/properties/date/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err6 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1845,40 +3895,15 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.session_id !== undefined){
-let data2 = data.session_id;
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-const err7 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.severity !== undefined){
+let data3 = data.severity;
+if(!((((data3 === "low") || (data3 === "medium")) || (data3 === "high")) || (data3 === "critical"))){
+const err7 = {instancePath:instancePath+"/severity",schemaPath:"#/properties/severity/enum",keyword:"enum",params:{allowedValues: schema13.properties.severity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
-}
-errors++;
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data.severity !== undefined){
-let data3 = data.severity;
-if(!((((data3 === "low") || (data3 === "medium")) || (data3 === "high")) || (data3 === "critical"))){
-const err9 = {instancePath:instancePath+"/severity",schemaPath:"#/properties/severity/enum",keyword:"enum",params:{allowedValues: schema13.properties.severity.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
 }
 errors++;
 }
@@ -1889,7 +3914,35 @@ if(Array.isArray(data4)){
 const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 if(typeof data4[i0] !== "string"){
-const err10 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.authors !== undefined){
+let data6 = data.authors;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data6[i1] !== "string"){
+const err10 = {instancePath:instancePath+"/authors/" + i1,schemaPath:"#/properties/authors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1901,7 +3954,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err11 = {instancePath:instancePath+"/authors",schemaPath:"#/properties/authors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1911,13 +3964,13 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.authors !== undefined){
-let data6 = data.authors;
-if(Array.isArray(data6)){
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data6[i1] !== "string"){
-const err12 = {instancePath:instancePath+"/authors/" + i1,schemaPath:"#/properties/authors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.related !== undefined){
+let data8 = data.related;
+if(Array.isArray(data8)){
+const len2 = data8.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data8[i2] !== "string"){
+const err12 = {instancePath:instancePath+"/related/" + i2,schemaPath:"#/properties/related/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1929,7 +3982,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/authors",schemaPath:"#/properties/authors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err13 = {instancePath:instancePath+"/related",schemaPath:"#/properties/related/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1939,13 +3992,13 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.related !== undefined){
-let data8 = data.related;
-if(Array.isArray(data8)){
-const len2 = data8.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data8[i2] !== "string"){
-const err14 = {instancePath:instancePath+"/related/" + i2,schemaPath:"#/properties/related/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.rules !== undefined){
+let data10 = data.rules;
+if(Array.isArray(data10)){
+const len3 = data10.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data10[i3] !== "string"){
+const err14 = {instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1957,7 +4010,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/related",schemaPath:"#/properties/related/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err15 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1967,42 +4020,14 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.rules !== undefined){
-let data10 = data.rules;
-if(Array.isArray(data10)){
-const len3 = data10.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data10[i3] !== "string"){
-const err16 = {instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
 }
 errors++;
 }

@@ -23,7 +23,7 @@ const OPTIONS = {
   language: 'yaml',
   excerpt: false,
   engines: {
-    yaml: (source: string) => parseYaml(source, { schema: 'core', uniqueKeys: true, prettyErrors: false }) as object,
+    yaml: (source: string) => parseYaml(source, { schema: 'core', uniqueKeys: true, prettyErrors: true }) as object,
     js: refuse('js'),
     javascript: refuse('javascript'),
     coffee: refuse('coffee'),
@@ -63,9 +63,11 @@ export function readFrontMatter(text: string): FrontMatter {
   } catch (error) {
     if (error instanceof RefusedEngineError) return { present: true, ok: false, reason: error.message, line: 1, column: 1, bodyStartLine, body };
     if (error instanceof YAMLParseError) {
+      // yaml fills linePos only with prettyErrors; gray-matter hands it the text from just after
+      // the opening `---`, so its line 1 is the file's line 1.
       const position = error.linePos?.[0];
       const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      return { present: true, ok: false, reason: `front matter is not valid YAML: ${message}`, line: (position?.line ?? 1) + 1, column: position?.col ?? 1, bodyStartLine, body };
+      return { present: true, ok: false, reason: `front matter is not valid YAML: ${message}`, line: position?.line ?? 2, column: position?.col ?? 1, bodyStartLine, body };
     }
     return { present: true, ok: false, reason: `front matter could not be read: ${(error as Error).message}`, line: 1, column: 1, bodyStartLine, body };
   }

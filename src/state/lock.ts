@@ -106,7 +106,8 @@ function acquire(path: string, timeoutMs: number, staleMs: number): LockResult<s
         };
       }
       sleep(delay * (0.5 + Math.random()));
-      delay = Math.min(delay * 1.5, 50);
+      // Many waiters poll; a longer cap keeps their wake-ups from starving the holder of CPU.
+      delay = Math.min(delay * 1.5, 100);
     }
   } finally {
     rmSync(temp, { force: true });

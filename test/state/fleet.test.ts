@@ -3,7 +3,7 @@
  * `relay done`, writers SIGKILLed at random points, and two git worktrees writing at once.
  * Every URL is counted.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ beforeAll(async () => {
 
 /** How many relay processes run at once: enough to contend hard, few enough for 2 cores. */
 const PARALLEL = 48;
+/** Generous: the storms take seconds, but a shared 2-core machine may be busy with other work. */
+const STORM_TIMEOUT_MS = 240_000;
 
 function queueTree(urls: string[]): string {
   const root = tempDir();
@@ -69,9 +71,10 @@ describe('a storm of concurrent writers', () => {
     for (const item of todo.items) expect(claimedBy.get(item.claim!.agent)).toContain(item.url);
 
     const dones = await runPool(
-      agents.map((agent) => () => runRelay(bundle, ['done', '--agent', agent, '--output', `review/${agent}.mdx`, '-'], { cwd: root, input: claimedBy.get(agent)!.join('\n') })),
+      agents.filter((agent) => claimedBy.get(agent)!.length > 0).map((agent) => () => runRelay(bundle, ['done', '--agent', agent, '--output', `review/${agent}.mdx`, '-'], { cwd: root, input: claimedBy.get(agent)!.join('\n') })),
       PARALLEL,
     );
+    expect(dones.length).toBeGreaterThanOrEqual(100);
     for (const result of dones) expect(result).toMatchObject({ code: 0, signal: null, stderr: '' });
     const after = expectWellFormed(root);
     expect(after.todo.items).toEqual([]);
@@ -85,7 +88,7 @@ describe('a storm of concurrent writers', () => {
     // No temp files or locks are left behind.
     expect(readdirSync(root).sort()).toEqual(['.relay', 'urls_done.md', 'urls_todo.md']);
     expect(readdirSync(join(root, '.relay'))).toEqual(['.gitignore']);
-  });
+  }, STORM_TIMEOUT_MS);
 
   it('writers SIGKILLed at random points lose nothing, leave well-formed files, and later claims still work', async () => {
     const urls = makeUrls(1500, 'https://example.com/kill-');
@@ -100,10 +103,10 @@ describe('a storm of concurrent writers', () => {
     const tasks: (() => Promise<RunResult & { kind: string; agent: string; urls: string[] }>)[] = [];
     let seed = 12345;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let index = 0; index < 120; index++) {
+    for (let index = 0; index < 60; index++) {
       const agent = `killer-${index}`;
       const kind = ['claim', 'done', 'add'][index % 3]!;
-      const batch = kind === 'done' ? urls.slice(index * 8, index * 8 + 8) : kind === 'add' ? added.slice((index % 30) * 10, (index % 30) * 10 + 10) : [];
+      const batch = kind === 'done' ? urls.slice(index * 12, index * 12 + 12) : kind === 'add' ? added.slice((index % 30) * 10, (index % 30) * 10 + 10) : [];
       const args = kind === 'claim' ? ['claim', '-n', '10', '--agent', agent] : kind === 'done' ? ['done', '--agent', agent, ...batch] : ['add', ...batch];
       const killAfterMs = random() < 0.7 ? Math.floor(random() * 250) : undefined;
       tasks.push(async () => ({ ...(await runRelay(bundle, args, { cwd: root, ...(killAfterMs === undefined ? {} : { killAfterMs }) })), kind, agent, urls: batch }));
@@ -137,7 +140,7 @@ describe('a storm of concurrent writers', () => {
     // Later claims work: drain the queue; every pending, unclaimed, not-done URL comes out once.
     const open = new Set(todo.items.filter((item) => !item.claim && !doneKeys.has(item.key)).map((item) => item.url));
     const drains = await runPool(
-      Array.from({ length: 24 }, (_, index) => () => runRelay(bundle, ['claim', '-n', '100', '--agent', `drain-${index}`], { cwd: root })),
+      Array.from({ length: 12 }, (_, index) => () => runRelay(bundle, ['claim', '-n', '200', '--agent', `drain-${index}`], { cwd: root })),
       PARALLEL,
     );
     for (const result of drains) expect(result).toMatchObject({ code: 0, signal: null });
@@ -147,7 +150,7 @@ describe('a storm of concurrent writers', () => {
     expectWellFormed(root);
     // Killed writers' temp files are swept by later writers.
     expect(readdirSync(root).filter((name) => name.endsWith('.tmp'))).toEqual([]);
-  });
+  }, STORM_TIMEOUT_MS);
 });
 
 describe('two git worktrees of one repository', () => {
@@ -170,13 +173,10 @@ describe('two git worktrees of one repository', () => {
       expect(blocked.code).toBe(1);
       expect(blocked.stderr).toContain(`waiting for the lock \`${join(lockDir, 'queue.lock')}\` held by pid ${process.pid}`);
     }
-    writeFileSync(join(lockDir, 'queue.lock'), '');
-    git(repo, ['status', '--short']);
-    const { rmSync } = await import('node:fs');
     rmSync(join(lockDir, 'queue.lock'));
 
-    const tasks = Array.from({ length: 40 }, (_, index) => () =>
-      runRelay(bundle, ['claim', '-n', '12', '--agent', `wt-${index}`], { cwd: index % 2 === 0 ? repo : second }),
+    const tasks = Array.from({ length: 24 }, (_, index) => () =>
+      runRelay(bundle, ['claim', '-n', '20', '--agent', `wt-${index}`], { cwd: index % 2 === 0 ? repo : second }),
     );
     const results = await runPool(tasks, PARALLEL);
     for (const result of results) expect(result).toMatchObject({ code: 0, signal: null });
@@ -190,5 +190,5 @@ describe('two git worktrees of one repository', () => {
     expect(readdirSync(lockDir)).toEqual([]);
     expect(readdirSync(repo)).not.toContain('.relay');
     expect(readdirSync(second)).not.toContain('.relay');
-  });
+  }, STORM_TIMEOUT_MS);
 });

@@ -1,0 +1,2 @@
+import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
+import"./chunk-GWVY3I6W.mjs";async function l(n,e=1){let[{unified:s},{default:o}]=await Promise.all([import("./unified-X7W2ZVN2.mjs"),import("./remark-parse-CCYD6FMF.mjs")]),a=s().use(o).parse(n),t=[],r=i=>{(i.type==="link"||i.type==="image"||i.type==="definition")&&i.url!==void 0&&i.position&&t.push({target:i.url,line:i.position.start.line+e-1,column:i.position.start.column}),i.children?.forEach(r)};return r(a),t}export{l as treeLinks};

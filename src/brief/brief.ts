@@ -1,0 +1,314 @@
+/**
+ * The "get up to speed" briefing: what a session needs to know about the state tree when it
+ * starts, bounded by a character budget at any tree size. It reads only what it shows: the
+ * folders are listed and their names sorted, then only the newest few files are opened, so a
+ * tree of 5,000 plans and 300 postmortems costs a few dozen reads, not thousands. Everything
+ * it leaves out is counted and named with the way to read it.
+ */
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Config } from '../protocol/config.js';
+import { queueSummary, type QueueSummary } from './queue-summary.js';
+
+/** The default budget: well under Claude Code's 10,000-character cap for hook output. */
+export const DEFAULT_BRIEF_BUDGET = 6000;
+
+/** Options for {@link buildBrief}. */
+export interface BriefOptions {
+  /** The most characters the briefing may have (default {@link DEFAULT_BRIEF_BUDGET}). */
+  budget?: number;
+}
+
+/** How many of the newest plans are opened to read their status and title. */
+const TASKS_READ = 40;
+/** How many of the newest findings logs are opened. */
+const FINDINGS_READ = 3;
+/** How many of the newest postmortems are opened for their Prevention lines. */
+const POSTMORTEMS_READ = 8;
+/** Bytes read from the top of a plan: front matter and title live there. */
+const PLAN_HEAD_BYTES = 2048;
+/** Bytes read from a findings log or a postmortem. */
+const DOCUMENT_HEAD_BYTES = 16 * 1024;
+/** The longest line the briefing prints; longer ones are cut with an ellipsis. */
+const LINE_LIMIT = 220;
+
+/** Builds the briefing for a root as Markdown text no longer than the budget. */
+export function buildBrief(root: string, config: Config, options: BriefOptions = {}): string {
+  const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
+  const { layout } = config;
+  const queue = queueSummary(readText(join(root, layout.todo)), readText(join(root, layout.done)));
+  const planNames = listNames(join(root, layout.plan));
+  const reviewNames = listNames(join(root, layout.review));
+  const postmortemNames = listNames(join(root, layout.postmortems));
+  const discoveryNames = listNames(join(root, layout.discovery));
+
+  const header = `# relay briefing: ${basename(root) || root}`;
+  if (!queue.todoExists && !queue.doneExists && planNames === undefined && reviewNames === undefined && postmortemNames === undefined) {
+    return fit(
+      [header, '', `No relay state tree here (no \`${layout.todo}\`, \`${layout.done}\`, \`${layout.plan}/\`, \`${layout.review}/\` or \`${layout.postmortems}/\`). Run \`relay init\` to create one.`],
+      budget,
+    ).join('\n');
+  }
+
+  // Shares of the budget; what a section does not use is not given to the others, which
+  // keeps each section's size predictable for the agents that read it every session.
+  const share = (fraction: number) => Math.floor(budget * fraction);
+  const sections = [
+    taskSection(root, layout.plan, planNames ?? [], share(0.27)),
+    queueSection(layout.todo, layout.done, queue, share(0.17)),
+    reviewSection(root, layout.review, reviewNames ?? [], share(0.2)),
+    postmortemSection(root, layout.postmortems, postmortemNames ?? [], share(0.22)),
+    discoverySection(root, layout.discovery, discoveryNames, share(0.05)),
+  ];
+  const footer = [
+    '## How to read more',
+    `This briefing opened only the newest files. \`relay status\` gives exact queue counts; Read or Glob the folders above for the rest; \`protocol-lint\` checks the whole tree.`,
+  ];
+  const lines = [header, '', ...sections.flatMap((section) => [...section, '']), ...footer];
+  return fit(lines, budget).join('\n');
+}
+
+/** Current tasks: the newest plans' status and title, open ones first. */
+function taskSection(root: string, folder: string, names: string[], cap: number): string[] {
+  const tasks = numbered(names, /^task-(\d{3,})\.md$/);
+  const heading = `## Tasks (\`${folder}/\`)`;
+  if (tasks.length === 0) return [heading, 'No tasks yet.'];
+  const read = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(join(root, folder, task.name)) }));
+  const counts = new Map<string, number>();
+  for (const task of read) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
+  const open = read.filter((task) => task.status !== 'done');
+  const countText = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
+  const lines = open.map((task) => `- ${task.name.replace(/\.md$/, '')} [${task.status}] ${task.title}`);
+  const unread = tasks.length - read.length;
+  const notes = [
+    `${tasks.length} task${tasks.length === 1 ? '' : 's'}; the newest ${read.length} read: ${countText}.${open.length === 0 ? ' None of them is open.' : ' Open ones:'}`,
+  ];
+  const tail = unread > 0 ? [`Not read: ${unread} older task${unread === 1 ? '' : 's'} (\`${folder}/task-NNN.md\`; Glob or Read them when you need one).`] : [];
+  return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} more open task${dropped === 1 ? '' : 's'} not listed (Read \`${folder}/\`).`);
+}
+
+/** Queue counts and the next pending items. */
+function queueSection(todo: string, done: string, queue: QueueSummary, cap: number): string[] {
+  const heading = '## Queue';
+  if (!queue.todoExists && !queue.doneExists) return [heading, `No \`${todo}\` or \`${done}\`.`];
+  const notes = [
+    `\`${todo}\`: ${queue.pending} pending (${queue.claimed} claimed, ${queue.pending - queue.claimed} free)${queue.todoExists ? '' : ' (file missing)'}. \`${done}\`: ${queue.done} done${queue.doneExists ? '' : ' (file missing)'}.`,
+  ];
+  const lines = queue.next.map((url) => `- ${url}`);
+  if (lines.length > 0) notes.push('Next free items (take one with `relay claim`; never edit the queue files by hand):');
+  const more = queue.pending - queue.claimed - queue.next.length;
+  const tail = more > 0 ? [`… ${more} more free item${more === 1 ? '' : 's'} in \`${todo}\`.`] : [];
+  return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} of the next items not listed.`);
+}
+
+/** Latest findings logs (excerpts) and drafts still waiting for a final version. */
+function reviewSection(root: string, folder: string, names: string[], cap: number): string[] {
+  const heading = `## Findings and reviews (\`${folder}/\`)`;
+  const findings = numbered(names, /^findings-(\d{3,})\.md$/);
+  const drafts = numbered(names, /^draft-(\d{3,})\.mdx$/);
+  const finals = new Set(numbered(names, /^final-(\d{3,})\.mdx$/).map((file) => file.number));
+  const waiting = drafts.filter((draft) => !finals.has(draft.number));
+  const notes = [
+    `${findings.length} findings log${findings.length === 1 ? '' : 's'}, ${drafts.length} draft${drafts.length === 1 ? '' : 's'}, ${finals.size} final${finals.size === 1 ? '' : 's'}.` +
+      (waiting.length > 0 ? ` Drafts without a final: ${waiting.slice(0, 8).map((draft) => draft.name).join(', ')}${waiting.length > 8 ? `, … ${waiting.length - 8} more` : ''}.` : ''),
+  ];
+  const lines: string[] = [];
+  const shown = findings.slice(0, FINDINGS_READ);
+  for (const file of shown) {
+    const text = readHead(join(root, folder, file.name), DOCUMENT_HEAD_BYTES);
+    if (text === undefined) continue;
+    lines.push(`### ${file.name}`, ...excerpt(text, 8));
+  }
+  const unread = findings.length - shown.length;
+  const tail = unread > 0 ? [`Not read: ${unread} older findings log${unread === 1 ? '' : 's'} (\`${folder}/findings-NNN.md\`).`] : [];
+  return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} lines of these findings not shown (Read the files).`);
+}
+
+/** The Prevention lines of the newest postmortems: the lessons every session should keep. */
+function postmortemSection(root: string, folder: string, names: string[], cap: number): string[] {
+  const heading = `## Postmortem lessons (\`${folder}/\`, newest first)`;
+  const files = names.filter((name) => /^\d{4}-\d{2}-\d{2}-.+\.md$/.test(name)).sort().reverse();
+  if (files.length === 0) return [heading, 'No postmortems yet.'];
+  const lines: string[] = [];
+  const opened = files.slice(0, POSTMORTEMS_READ);
+  for (const name of opened) {
+    const text = readHead(join(root, folder, name), DOCUMENT_HEAD_BYTES);
+    const prevention = text === undefined ? [] : preventionLines(text);
+    const label = name.replace(/\.md$/, '');
+    if (prevention.length === 0) lines.push(`- ${label}: (no Prevention section)`);
+    else for (const line of prevention) lines.push(`- ${label}: ${line.replace(/^[-*+]\s+/, '')}`);
+  }
+  const unread = files.length - opened.length;
+  const notes = [`${files.length} postmortem${files.length === 1 ? '' : 's'}; Prevention lines of the newest ${opened.length}:`];
+  const tail = unread > 0 ? [`Not read: ${unread} older postmortem${unread === 1 ? '' : 's'} (\`${folder}/\`).`] : [];
+  return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} more Prevention lines not shown (Read \`${folder}/\`).`);
+}
+
+/** The discovery relay's waves: which exist and how full the latest is. */
+function discoverySection(root: string, folder: string, names: string[] | undefined, cap: number): string[] {
+  if (names === undefined) return [];
+  const waves = names
+    .map((name) => /^wave-([1-9]\d*)$/.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => Number(match[1]))
+    .sort((a, b) => a - b);
+  const heading = `## Discovery (\`${folder}/\`)`;
+  if (waves.length === 0) return [heading, 'No waves yet.'];
+  const latest = waves[waves.length - 1]!;
+  const latestFiles = (listNames(join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
+  const text = `Waves ${waves.join(', ')}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads every wave before it.`;
+  return section(heading, [text], [], [], cap, () => '');
+}
+
+/**
+ * Lays out a section within its cap: heading and notes first, then as many lines as fit,
+ * then the tail; lines that do not fit are replaced by one line saying what was left out.
+ */
+function section(heading: string, notes: string[], lines: string[], tail: string[], cap: number, dropped: (count: number) => string): string[] {
+  const fixed = [heading, ...notes, ...tail].map(clip);
+  let used = fixed.reduce((sum, line) => sum + line.length + 1, 0);
+  const kept: string[] = [];
+  const reserve = 90;
+  for (let index = 0; index < lines.length; index++) {
+    const line = clip(lines[index]!);
+    const last = index === lines.length - 1;
+    if (used + line.length + 1 + (last ? 0 : reserve) > cap) {
+      kept.push(clip(dropped(lines.length - index)));
+      break;
+    }
+    kept.push(line);
+    used += line.length + 1;
+  }
+  return [fixed[0]!, ...fixed.slice(1, 1 + notes.length), ...kept, ...fixed.slice(1 + notes.length)];
+}
+
+/** Keeps whole lines while they fit the budget; marks the cut if anything was left out. */
+function fit(lines: string[], budget: number): string[] {
+  const kept: string[] = [];
+  let used = 0;
+  const marker = '… (briefing cut at its budget; run `relay brief --budget N` for more)';
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (used + line.length + 1 > budget) {
+      if (used + marker.length + 1 <= budget) kept.push(marker);
+      else if (kept.length === 0) kept.push(line.slice(0, Math.max(0, budget - 1)) + '…');
+      break;
+    }
+    kept.push(line);
+    used += line.length + 1;
+  }
+  return kept;
+}
+
+function clip(line: string): string {
+  return line.length > LINE_LIMIT ? line.slice(0, LINE_LIMIT - 1) + '…' : line;
+}
+
+/** The names in a folder, or undefined when it does not exist. */
+function listNames(path: string): string[] | undefined {
+  try {
+    return readdirSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files named `<prefix>-NNN.<ext>`, newest (highest number) first. */
+function numbered(names: string[], pattern: RegExp): Array<{ name: string; number: number }> {
+  const files: Array<{ name: string; number: number }> = [];
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match) files.push({ name, number: Number(match[1]) });
+  }
+  return files.sort((a, b) => b.number - a.number || (a.name < b.name ? -1 : 1));
+}
+
+/** A whole file as text, or undefined when it cannot be read. */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first bytes of a regular file as text, or undefined when it cannot be read. */
+function readHead(path: string, bytes: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    fd = openSync(path, 'r');
+    const buffer = Buffer.allocUnsafe(bytes);
+    const length = readSync(fd, buffer, 0, bytes, 0);
+    return buffer.toString('utf8', 0, length);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * A plan's status and title from its first bytes, by a line scan rather than a YAML parser:
+ * the briefing only shows them, and protocol-lint is what judges the front matter.
+ */
+function readPlanHead(path: string): { status: string; title: string } {
+  const text = readHead(path, PLAN_HEAD_BYTES);
+  if (text === undefined) return { status: 'unreadable', title: '' };
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let status = 'no status';
+  let title = '';
+  let index = 0;
+  if (lines[0]?.trim() === '---') {
+    for (index = 1; index < lines.length && lines[index]!.trim() !== '---'; index++) {
+      const line = lines[index]!;
+      const statusMatch = /^status:\s*["']?([A-Za-z-]+)["']?\s*$/.exec(line);
+      if (statusMatch) status = statusMatch[1]!;
+      const titleMatch = /^title:\s*["']?(.*?)["']?\s*$/.exec(line);
+      if (titleMatch && titleMatch[1]) title = titleMatch[1];
+    }
+    index++;
+  }
+  if (!title) {
+    for (; index < lines.length; index++) {
+      const heading = /^#\s+(.+?)\s*#*\s*$/.exec(lines[index]!);
+      if (heading) {
+        title = heading[1]!;
+        break;
+      }
+    }
+  }
+  return { status, title: title || '(no title)' };
+}
+
+/** The first meaningful lines of a document: its title, then non-empty lines. */
+function excerpt(text: string, count: number): string[] {
+  const lines: string[] = [];
+  let inFrontMatter = text.startsWith('---');
+  let first = true;
+  for (const raw of text.split(/\r?\n/)) {
+    if (inFrontMatter) {
+      if (!first && raw.trim() === '---') inFrontMatter = false;
+      first = false;
+      continue;
+    }
+    const line = raw.trimEnd();
+    if (line.trim() === '' || /^#\s/.test(line)) continue;
+    lines.push(line);
+    if (lines.length === count) break;
+  }
+  return lines;
+}
+
+/** The non-empty lines of a postmortem's `## Prevention` section. */
+function preventionLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  const start = lines.findIndex((line) => /^##\s+Prevention\s*$/i.test(line.trim()));
+  if (start === -1) return [];
+  const found: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^#{1,2}\s/.test(line)) break;
+    if (line.trim() !== '') found.push(line.trim());
+  }
+  return found;
+}

@@ -1,0 +1,123 @@
+/**
+ * PostToolUse hook: lints the protocol files a tool call just changed and hands problems back
+ * to Claude with file, line, rule id and how to fix; silent when they are clean.
+ *
+ * - Write, Edit, MultiEdit: the file in `tool_input.file_path`. After an Edit of a queue
+ *   file only the edited lines (and the lines of either queue that could be the same URL)
+ *   are checked, so a 50,000-item queue costs a few substring searches.
+ * - Bash: the protocol files whose mtime moved while the command ran (see bash-changes.ts).
+ *
+ * Errors block (`decision: "block"`: the reason reaches Claude at once); warnings alone come
+ * as `additionalContext`. Every protocol file changed is remembered for the Stop hook.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { classifyPath, type Layout } from '../protocol/layout.js';
+import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
+import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
+import { ownershipProblem } from './ownership.js';
+import { SessionMemory } from './session-memory.js';
+import { findStateTree, type StateTree } from './state-tree.js';
+
+const FILE_TOOLS = new Set(['Write', 'Edit', 'MultiEdit']);
+/** Without `duration_ms`, a Bash command is assumed to have run within this window. */
+const DEFAULT_BASH_WINDOW_MS = 60_000;
+
+async function postToolUse(input: HookInput): Promise<HookOutcome> {
+  const tool = stringField(input.tool_name);
+  const toolInput = (input.tool_input ?? {}) as Record<string, unknown>;
+  const cwd = stringField(input.cwd) ?? process.cwd();
+  let tree: StateTree | undefined;
+  let changed: string[] = [];
+  let focus: Record<string, number[]> | undefined;
+
+  if (tool !== undefined && FILE_TOOLS.has(tool)) {
+    const filePath = stringField(toolInput.file_path);
+    if (filePath === undefined) return {};
+    const absolute = isAbsolute(filePath) ? filePath : resolve(cwd, filePath);
+    tree = findStateTree(dirname(absolute));
+    if (!tree) return {};
+    const rel = relative(tree.root, absolute);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return {};
+    const posixRel = rel.split(sep).join('/');
+    if (classifyPath(posixRel, tree.config.layout).type === 'none') return {};
+    changed = [posixRel];
+    const lines = tool === 'Write' ? undefined : editedLines(absolute, toolInput);
+    if (lines !== undefined && isQueue(posixRel, tree.config.layout)) focus = { [posixRel]: lines };
+  } else if (tool === 'Bash') {
+    tree = findStateTree(cwd);
+    if (!tree) return {};
+    const duration = typeof input.duration_ms === 'number' && input.duration_ms >= 0 ? input.duration_ms : DEFAULT_BASH_WINDOW_MS;
+    const since = Date.now() - duration - MTIME_SLACK_MS;
+    changed = protocolFilesChangedSince(tree.root, tree.config.layout, since, stringField(toolInput.command) ?? '', cwd);
+  } else {
+    return {};
+  }
+  if (changed.length === 0) return {};
+
+  SessionMemory.open(stringField(input.session_id))?.recordTouched(tree.root, changed);
+
+  const agentType = stringField(input.agent_type);
+  const ownership = tool === 'Bash' ? [] : changed.flatMap((path) => {
+    const classification = classifyPath(path, tree!.config.layout);
+    const problem = ownershipProblem(agentType, path, classification.type === 'protocol' ? classification.kind : undefined);
+    return problem ? [problem] : [];
+  });
+
+  // The engine and reporter load only when there is something to lint.
+  const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
+  const { results } = await lint({ root: tree.root, config: tree.config, targets: changed, ...(focus ? { focus } : {}) });
+  const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
+  const report = formatClaude(results);
+  const text = [report, ...ownership.map((problem) => `relay: ${problem}`)].filter(Boolean).join('\n');
+  if (text === '') return {};
+  if (errors > 0 || ownership.length > 0) return { stdout: JSON.stringify({ decision: 'block', reason: text }) };
+  return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PostToolUse', additionalContext: text } }) };
+}
+
+function isQueue(path: string, layout: Layout): boolean {
+  return path === layout.todo || path === layout.done;
+}
+
+/**
+ * The 1-based lines an Edit or MultiEdit left its new text on, found by searching the file
+ * for each `new_string`; undefined when any cannot be found (the whole file is then linted).
+ */
+function editedLines(path: string, toolInput: Record<string, unknown>): number[] | undefined {
+  const edits = Array.isArray(toolInput.edits) ? (toolInput.edits as Array<Record<string, unknown>>) : [toolInput];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = new Set<number>();
+  for (const edit of edits) {
+    const added = edit?.new_string;
+    if (typeof added !== 'string') return undefined;
+    if (added === '') continue;
+    let found = false;
+    for (let offset = text.indexOf(added); offset !== -1; offset = text.indexOf(added, offset + 1)) {
+      found = true;
+      const first = lineOf(text, offset);
+      const last = first + countNewlines(added);
+      for (let line = first; line <= last; line++) lines.add(line);
+    }
+    if (!found) return undefined;
+  }
+  return lines.size === 0 ? undefined : [...lines].sort((a, b) => a - b);
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) line++;
+  return line;
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count++;
+  return count;
+}
+
+await runHook('PostToolUse', postToolUse);

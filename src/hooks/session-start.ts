@@ -1,0 +1,25 @@
+/**
+ * SessionStart hook (startup, resume, clear, compact): puts the bounded "get up to speed"
+ * briefing into the session as `additionalContext`. Silent outside a relay state tree.
+ */
+import { buildBrief, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
+import { runHook, stringField, type HookOutcome, type HookInput } from './hook-io.js';
+import { pruneSessions } from './session-memory.js';
+import { findStateTree } from './state-tree.js';
+
+/** Session files older than this are deleted when a session starts. */
+const SESSION_MEMORY_DAYS = 14;
+
+/** Builds the SessionStart outcome for an event. */
+function sessionStart(input: HookInput): HookOutcome {
+  const cwd = stringField(input.cwd) ?? process.cwd();
+  if (stringField(input.source) === 'startup') pruneSessions(SESSION_MEMORY_DAYS * 24 * 3600 * 1000);
+  const tree = findStateTree(cwd);
+  if (!tree) return {};
+  const budget = Number(process.env.RELAY_BRIEF_BUDGET) || DEFAULT_BRIEF_BUDGET;
+  const brief = buildBrief(tree.root, tree.config, { budget: Math.min(budget, 9000) });
+  const context = `${brief}\n\n(relay SessionStart briefing. The slash command /relay:get-up-to-speed shows it again with guidance; end the session with /relay:log-this.)`;
+  return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }) };
+}
+
+await runHook('SessionStart', sessionStart);

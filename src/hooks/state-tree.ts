@@ -1,0 +1,29 @@
+/**
+ * Finding the relay state tree a hook event is about. A plugin installed for a user fires
+ * in every repository, so hooks act only where a tree exists: a root holding the config
+ * file or one of the queue files (what `relay init` creates). Elsewhere they stay silent.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_FILE, loadConfig, resolveRoot, type Config } from '../protocol/config.js';
+
+/** A relay tree: its root and configuration. */
+export interface StateTree {
+  root: string;
+  config: Config;
+}
+
+/**
+ * The state tree for a directory, or undefined when there is none. A broken config file is
+ * thrown (the caller fails open with its message), since linting with defaults would report
+ * problems the user's layout does not have.
+ */
+export function findStateTree(directory: string): StateTree | undefined {
+  const root = resolveRoot(directory);
+  const hasConfig = existsSync(join(root, CONFIG_FILE));
+  const loaded = loadConfig(root);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const { layout } = loaded.config;
+  if (!hasConfig && !existsSync(join(root, layout.todo)) && !existsSync(join(root, layout.done))) return undefined;
+  return { root, config: loaded.config };
+}

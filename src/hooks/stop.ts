@@ -1,0 +1,63 @@
+/**
+ * Stop hook: the gate at the end of a turn. A session that changed protocol files is held
+ * back once when those files have lint errors, or when it wrote no findings log ("log
+ * this"). Never when `stop_hook_active` (Claude is already continuing because of a Stop
+ * hook), never for a session that changed nothing, and never twice for the same reason.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../protocol/config.js';
+import { classifyPath } from '../protocol/layout.js';
+import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
+import { SessionMemory } from './session-memory.js';
+
+async function stop(input: HookInput): Promise<HookOutcome> {
+  if (input.stop_hook_active === true) return {};
+  const memory = SessionMemory.open(stringField(input.session_id));
+  if (!memory) return {};
+  const record = memory.read();
+  if (record.touched.size === 0) return {};
+
+  const reasons: string[] = [];
+  const signature = createHash('sha256');
+  for (const [root, paths] of [...record.touched].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const loaded = loadConfig(root);
+    if (!loaded.ok) continue;
+    const { config } = loaded;
+    const sorted = [...paths].sort();
+    const logged = sorted.some((path) => {
+      const classification = classifyPath(path, config.layout);
+      return classification.type === 'protocol' && classification.kind === 'findings';
+    });
+    const existing = sorted.filter((path) => existsSync(join(root, path)));
+    let errorText = '';
+    let errors = 0;
+    if (existing.length > 0) {
+      const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
+      const { results } = await lint({ root, config, targets: existing });
+      // Only errors hold a session back; warnings were already shown after each write.
+      const errorResults = results
+        .map((result) => ({ ...result, messages: result.messages.filter((message) => message.severity === 2), warningCount: 0 }))
+        .filter((result) => result.messages.length > 0);
+      errors = errorResults.reduce((sum, result) => sum + result.messages.length, 0);
+      errorText = formatClaude(errorResults);
+    }
+    const shown = sorted.slice(0, 8).map((path) => `\`${path}\``).join(', ') + (sorted.length > 8 ? `, … ${sorted.length - 8} more` : '');
+    if (!logged) {
+      reasons.push(
+        `This session changed relay state files (${shown}) but wrote no findings log. Run /relay:log-this: write the findings to \`${config.layout.review}/findings-NNN.md\`, move finished URLs with \`relay done URL\`, and run \`protocol-lint\` until it is clean.`,
+      );
+    }
+    if (errors > 0) reasons.push(errorText);
+    signature.update(`${root}\0${sorted.join('\0')}\0${logged}\0${errors}\0${errorText}\n`);
+  }
+  if (reasons.length === 0) return {};
+  const key = signature.digest('hex').slice(0, 32);
+  if (record.blocked.has(key)) return {};
+  memory.recordBlocked(key);
+  const reason = `relay: before you stop —\n${reasons.join('\n')}\n(The relay Stop gate asks once for each state; if you cannot do this now, say why and stop.)`;
+  return { stdout: JSON.stringify({ decision: 'block', reason }) };
+}
+
+await runHook('Stop', stop);

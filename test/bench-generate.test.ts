@@ -1,0 +1,107 @@
+/**
+ * The benchmark's fleet-tree generator, at a tiny scale: the counts it promises and the
+ * same bytes for the same seed. Timing lives in `npm run bench`, never in tests.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const generator = join(__dirname, '..', 'bench', 'generate.mjs');
+const NOW = '2026-03-20T12:00:00Z';
+const temp = mkdtempSync(join(tmpdir(), 'relay-bench-'));
+
+interface Summary {
+  files: number;
+  bytes: number;
+  claims: number;
+  counts: { pending: number; done: number; plans: number; drafts: number; findings: number; waves: number; filesPerWave: number; postmortems: number };
+}
+
+function generate(name: string, seed: string, scale = '0.01'): { dir: string; summary: Summary } {
+  const dir = join(temp, name);
+  const stdout = execFileSync(process.execPath, [generator, '--scale', scale, '--out', dir, '--seed', seed, '--now', NOW, '--json'], { encoding: 'utf8' });
+  return { dir, summary: JSON.parse(stdout) as Summary };
+}
+
+/** Every file under a folder, root-relative and sorted, with its bytes. */
+function snapshot(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(path.slice(dir.length + 1), readFileSync(path));
+  }
+  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const queueItems = (text: string) => text.split('\n').filter((line) => line.startsWith('- '));
+
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+describe('bench/generate.mjs', () => {
+  const first = generate('a', 'seed-1');
+  const files = snapshot(first.dir);
+
+  it('writes the counts of scale 1 multiplied by the scale', () => {
+    expect(first.summary.counts).toEqual({ pending: 500, done: 500, plans: 50, drafts: 50, findings: 10, waves: 1, filesPerWave: 10, postmortems: 3 });
+    const names = [...files.keys()];
+    const count = (pattern: RegExp) => names.filter((name) => pattern.test(name)).length;
+    expect(count(/^plan\/task-\d{5}\.md$/)).toBe(50);
+    expect(count(/^review\/draft-\d{5}\.mdx$/)).toBe(50);
+    expect(count(/^review\/findings-\d{5}\.md$/)).toBe(10);
+    expect(count(/^discovery\/wave-1\/note-\d\d\.md$/)).toBe(10);
+    expect(count(/^postmortems\/\d{4}-\d\d-\d\d-[a-z0-9-]+\.md$/)).toBe(3);
+    for (const fixed of ['urls_todo.md', 'urls_done.md', 'CLAUDE.md', 'review/completed.md', '.protocol-lint.json']) expect(names).toContain(fixed);
+    expect(files.size).toBe(first.summary.files);
+    expect(files.size).toBe(50 + 50 + 10 + 10 + 3 + 5);
+    expect(files.get('.protocol-lint.json')!.toString()).toBe('{}\n');
+  });
+
+  it('writes queues of unique URLs, the pending ones partly claimed, the done ones dated in the past', () => {
+    const todo = queueItems(files.get('urls_todo.md')!.toString());
+    const done = queueItems(files.get('urls_done.md')!.toString());
+    expect(todo).toHaveLength(500);
+    expect(done).toHaveLength(500);
+    const urls = [...todo, ...done].map((line) => line.split(' ')[1]);
+    expect(new Set(urls).size).toBe(1000);
+    const claimed = todo.filter((line) => / \(claimed by writer-\d+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/.test(line));
+    expect(claimed.length).toBe(first.summary.claims);
+    for (const line of done) {
+      const date = / \(completed (\d{4}-\d\d-\d\d)\)$/.exec(line)?.[1];
+      expect(date).toBeDefined();
+      expect(date! < NOW.slice(0, 10)).toBe(true);
+    }
+  });
+
+  it('writes postmortems whose date matches the file name, with the three sections', () => {
+    for (const [name, bytes] of files) {
+      if (!name.startsWith('postmortems/')) continue;
+      const text = bytes.toString();
+      expect(text).toMatch(/^# Postmortem: \S/);
+      expect(text).toContain(`**Date**: ${name.slice('postmortems/'.length, 'postmortems/'.length + 10)}\n`);
+      expect(text.indexOf('## What Went Wrong')).toBeLessThan(text.indexOf('## How It Was Fixed'));
+      expect(text.indexOf('## How It Was Fixed')).toBeLessThan(text.indexOf('## Prevention'));
+    }
+  });
+
+  it('points every plan dependency and relative link at a file that exists', () => {
+    for (const [name, bytes] of files) {
+      const text = bytes.toString();
+      for (const match of text.matchAll(/^ {2}- (task-\d+)$/gm)) expect(files.has(`plan/${match[1]}.md`)).toBe(true);
+      for (const match of text.matchAll(/\]\(([^)]+)\)/g)) {
+        const target = join(name, '..', match[1]!);
+        expect(files.has(target), `${name} links ${match[1]}`).toBe(true);
+      }
+    }
+  });
+
+  it('writes the same bytes for the same seed and different bytes for another', () => {
+    const again = snapshot(generate('b', 'seed-1').dir);
+    expect([...again.keys()]).toEqual([...files.keys()]);
+    for (const [name, bytes] of files) expect(again.get(name)!.equals(bytes), name).toBe(true);
+    const other = snapshot(generate('c', 'seed-2').dir);
+    expect(other.get('urls_todo.md')!.equals(files.get('urls_todo.md')!)).toBe(false);
+  });
+});

@@ -1,0 +1,116 @@
+// A scripted stand-in for the Anthropic Messages API on 127.0.0.1: answers POST /v1/messages
+// with server-sent events (or JSON when the request does not stream), from a handler each
+// scenario sets, and logs every request body so the tests can assert on what the model saw.
+import { createServer } from 'node:http';
+
+/** Starts the mock on an ephemeral loopback port. */
+export async function startMockApi() {
+  const state = {
+    /** (body, request) => { content: [...blocks], stop_reason } | undefined */
+    handler: undefined,
+    /** Every request: { path, body, parsed } */
+    requests: [],
+  };
+  let counter = 0;
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body;
+      try {
+        body = raw === '' ? {} : JSON.parse(raw);
+      } catch {
+        body = {};
+      }
+      state.requests.push({ method: request.method, path: request.url, body, raw });
+      const path = (request.url ?? '').split('?')[0];
+      if (request.method !== 'POST' || path !== '/v1/messages') {
+        // count_tokens and anything else: a harmless answer, recorded above.
+        response.writeHead(path.endsWith('/count_tokens') ? 200 : 404, { 'content-type': 'application/json' });
+        response.end(path.endsWith('/count_tokens') ? JSON.stringify({ input_tokens: 100 }) : JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'mock: no such endpoint' } }));
+        return;
+      }
+      let reply;
+      try {
+        reply = state.handler?.(body, state) ?? { content: [{ type: 'text', text: 'OK.' }] };
+      } catch (error) {
+        reply = { content: [{ type: 'text', text: `mock handler error: ${error.message}` }] };
+      }
+      const content = reply.content;
+      const stopReason = reply.stop_reason ?? (content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn');
+      const message = {
+        id: `msg_mock_${++counter}`,
+        type: 'message',
+        role: 'assistant',
+        model: body.model ?? 'claude-mock',
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      };
+      if (!body.stream) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ ...message, content, stop_reason: stopReason, usage: { ...message.usage, output_tokens: 5 } }));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      const send = (event, data) => response.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+      send('message_start', { message });
+      content.forEach((block, index) => {
+        if (block.type === 'text') {
+          send('content_block_start', { index, content_block: { type: 'text', text: '' } });
+          send('content_block_delta', { index, delta: { type: 'text_delta', text: block.text } });
+        } else if (block.type === 'tool_use') {
+          send('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+          send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+        }
+        send('content_block_stop', { index });
+      });
+      send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 5 } });
+      send('message_stop', {});
+      response.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    port,
+    state,
+    /** Sets the scenario's handler and forgets earlier requests. */
+    reset(handler) {
+      state.handler = handler;
+      state.requests = [];
+    },
+    /** The /v1/messages requests of the current scenario. */
+    messages() {
+      return state.requests.filter((request) => request.path?.startsWith('/v1/messages') && !request.path.includes('count_tokens'));
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** The system prompt of a request as one string. */
+export function systemText(body) {
+  if (typeof body.system === 'string') return body.system;
+  if (Array.isArray(body.system)) return body.system.map((block) => block.text ?? '').join('\n');
+  return '';
+}
+
+/** The tool_result blocks in a request's messages, by tool_use_id. */
+export function toolResults(body) {
+  const results = new Map();
+  for (const message of body.messages ?? []) {
+    if (!Array.isArray(message.content)) continue;
+    for (const block of message.content) if (block.type === 'tool_result') results.set(block.tool_use_id, block);
+  }
+  return results;
+}
+
+/** The text of the last user message (all its text and tool_result parts). */
+export function lastUserText(body) {
+  const last = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  return last.content.map((block) => (block.type === 'text' ? block.text : block.type === 'tool_result' ? JSON.stringify(block.content) : '')).join('\n');
+}
