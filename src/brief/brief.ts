@@ -36,7 +36,7 @@ const LINE_LIMIT = 220;
 export function buildBrief(root: string, config: Config, options: BriefOptions = {}): string {
   const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
   const { layout } = config;
-  const queue = queueSummary(readText(join(root, layout.todo)), readText(join(root, layout.done)));
+  const queue = queueSummary(readBytes(join(root, layout.todo)), readBytes(join(root, layout.done)));
   const planNames = listNames(join(root, layout.plan));
   const reviewNames = listNames(join(root, layout.review));
   const postmortemNames = listNames(join(root, layout.postmortems));
@@ -156,8 +156,20 @@ function discoverySection(root: string, folder: string, names: string[] | undefi
   if (waves.length === 0) return [heading, 'No waves yet.'];
   const latest = waves[waves.length - 1]!;
   const latestFiles = (listNames(join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
-  const text = `Waves ${waves.join(', ')}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads every wave before it.`;
+  const text = `Waves ${ranges(waves)}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads every wave before it.`;
   return section(heading, [text], [], [], cap, () => '');
+}
+
+/** Sorted numbers as ranges: `1–3, 5`. */
+function ranges(numbers: number[]): string {
+  const parts: string[] = [];
+  for (let index = 0; index < numbers.length; ) {
+    let end = index;
+    while (end + 1 < numbers.length && numbers[end + 1] === numbers[end]! + 1) end++;
+    parts.push(end === index ? String(numbers[index]) : `${numbers[index]}–${numbers[end]}`);
+    index = end + 1;
+  }
+  return parts.join(', ');
 }
 
 /**
@@ -223,10 +235,10 @@ function numbered(names: string[], pattern: RegExp): Array<{ name: string; numbe
   return files.sort((a, b) => b.number - a.number || (a.name < b.name ? -1 : 1));
 }
 
-/** A whole file as text, or undefined when it cannot be read. */
-function readText(path: string): string | undefined {
+/** A whole file's bytes, or undefined when it cannot be read. */
+function readBytes(path: string): Buffer | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch {
     return undefined;
   }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { buildBrief, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
 import { loadConfig, resolveRoot, type Config } from '../protocol/config.js';
 import { currentTime, defaultAgentId, isCalendarDate, isValidAgentId, utcDate } from '../state/identity.js';
 import { initTree, mergeDriverCommand } from '../state/init.js';
@@ -109,7 +110,8 @@ Reads without the lock.
 `,
   brief: `Usage: relay brief [--budget CHARS]
 
-Prints the session briefing: the same text the SessionStart hook injects.
+Prints the session briefing: the same text the SessionStart hook injects
+(default budget ${DEFAULT_BRIEF_BUDGET} characters).
 `,
   postmortem: `Usage: relay postmortem new "TITLE" [--date YYYY-MM-DD] [--session ID]
                               [--what TEXT] [--fix TEXT] [--prevention TEXT] [--json]
@@ -131,7 +133,7 @@ non-UTF-8 input. See docs/sharing-through-git.md.
 const COMMANDS = new Set(['init', 'claim', 'done', 'release', 'add', 'status', 'brief', 'postmortem', 'merge-driver', 'help']);
 
 /** Runs the CLI on `argv` (without node and script) and returns what to print and the exit code. */
-export async function runRelay(argv: string[]): Promise<Outcome> {
+async function runRelay(argv: string[]): Promise<Outcome> {
   let root: string | undefined;
   let index = 0;
   for (; index < argv.length; index++) {
@@ -422,16 +424,12 @@ function formatStatus(result: QueueStatus, config: Config): string {
 }
 
 function brief(context: Context): Outcome {
-  const budgetText = typeof context.values.budget === 'string' ? context.values.budget : '8000';
+  const budgetText = typeof context.values.budget === 'string' ? context.values.budget : String(DEFAULT_BRIEF_BUDGET);
   const budget = Number(budgetText);
   if (!/^\d+$/.test(budgetText) || budget < 200) return usage('brief', `Unexpected \`--budget ${budgetText}\`, expected a whole number of characters, at least 200`);
-  // TODO(brief): print `buildBrief(root, config, { budget })` from src/brief/brief.ts once it
-  // exists, so `relay brief` and the SessionStart hook say the same thing. Until then this
-  // prints the queue part of the briefing only.
-  const result = queueStatus(context.root, context.config, { now: currentTime(), ttlHours: configuredTtlHours(context.config) });
-  if (!result.ok) return failure(result);
-  const text = `# Getting up to speed\n\n## Queue\n${formatStatus(result, context.config)}`;
-  return { code: 0, stdout: text.length > budget ? text.slice(0, budget - 2) + '…\n' : text };
+  // The same builder as the SessionStart hook, so both say the same thing.
+  const text = buildBrief(context.root, context.config, { budget });
+  return { code: 0, stdout: text.endsWith('\n') ? text : `${text}\n` };
 }
 
 function postmortem(context: Context): Outcome {

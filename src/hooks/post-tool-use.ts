@@ -11,11 +11,13 @@
  * as `additionalContext`. Every protocol file changed is remembered for the Stop hook.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { FileResult } from '../lint/types.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
 import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { ownershipProblem } from './ownership.js';
+import { compareWithSnapshot, saveSnapshot } from './queue-snapshot.js';
 import { SessionMemory } from './session-memory.js';
 import { findStateTree, type StateTree } from './state-tree.js';
 
@@ -29,7 +31,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   const cwd = stringField(input.cwd) ?? process.cwd();
   let tree: StateTree | undefined;
   let changed: string[] = [];
-  let focus: Record<string, number[]> | undefined;
+  let editLines: number[] | undefined;
 
   if (tool !== undefined && FILE_TOOLS.has(tool)) {
     const filePath = stringField(toolInput.file_path);
@@ -42,8 +44,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
     const posixRel = rel.split(sep).join('/');
     if (classifyPath(posixRel, tree.config.layout).type === 'none') return {};
     changed = [posixRel];
-    const lines = tool === 'Write' ? undefined : editedLines(absolute, toolInput);
-    if (lines !== undefined && isQueue(posixRel, tree.config.layout)) focus = { [posixRel]: lines };
+    if (tool !== 'Write' && isQueue(posixRel, tree.config.layout)) editLines = editedLines(absolute, toolInput);
   } else if (tool === 'Bash') {
     tree = findStateTree(cwd);
     if (!tree) return {};
@@ -64,15 +65,49 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
     return problem ? [problem] : [];
   });
 
-  // The engine and reporter load only when there is something to lint.
-  const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
-  const { results } = await lint({ root: tree.root, config: tree.config, targets: changed, ...(focus ? { focus } : {}) });
+  // Queue files are checked only on the lines the change added (and their twins): from the
+  // Edit's own text, else from the last linted copy; without either, the whole file.
+  const queues = changed.filter((path) => isQueue(path, tree!.config.layout));
+  const copies = new Map(queues.map((path) => [path, readOrUndefined(join(tree!.root, path))]));
+  const unchanged = new Set<string>();
+  let focus: Record<string, number[]> | undefined = {};
+  for (const path of queues) {
+    const copy = copies.get(path);
+    const comparison = copy === undefined ? undefined : compareWithSnapshot(tree.root, path, copy);
+    if (comparison?.identical) unchanged.add(path);
+    const lines = editLines ?? comparison?.lines;
+    if (lines === undefined) {
+      focus = undefined;
+      break;
+    }
+    focus[path] = lines;
+  }
+  const targets = changed.filter((path) => !(focus && focus[path]?.length === 0));
+  const nothingToLint = targets.length === 0;
+
+  let results: FileResult[] = [];
+  let report = '';
+  if (!nothingToLint) {
+    // The engine and reporter load only when there is something to lint.
+    const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
+    const queueFocus = focus && Object.keys(focus).length > 0 ? Object.fromEntries(Object.entries(focus).filter(([path]) => targets.includes(path))) : undefined;
+    ({ results } = await lint({ root: tree.root, config: tree.config, targets, ...(queueFocus && Object.keys(queueFocus).length > 0 ? { focus: queueFocus } : {}) }));
+    report = formatClaude(results);
+  }
+  for (const [path, copy] of copies) if (copy !== undefined && !unchanged.has(path)) saveSnapshot(tree.root, path, copy);
   const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
-  const report = formatClaude(results);
   const text = [report, ...ownership.map((problem) => `relay: ${problem}`)].filter(Boolean).join('\n');
   if (text === '') return {};
   if (errors > 0 || ownership.length > 0) return { stdout: JSON.stringify({ decision: 'block', reason: text }) };
   return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PostToolUse', additionalContext: text } }) };
+}
+
+function readOrUndefined(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function isQueue(path: string, layout: Layout): boolean {

@@ -57,7 +57,7 @@ export function parsePostmortem(scan: MarkdownScan, firstLine: number): Postmort
 
   // Field lines sit between the top and the first section.
   const firstSection = headings.find((heading) => heading.depth >= 2);
-  const fieldsEnd = (firstSection ? firstSection.line : lastLine + 1) - firstLine;
+  const fieldsEnd = Math.min((firstSection ? firstSection.line : lastLine + 1) - firstLine, lines.length);
   for (let index = 0; index < fieldsEnd; index++) {
     const line = lines[index]!;
     if (!line.includes('**')) continue;

@@ -66,7 +66,7 @@ export function withLock<T>(root: string, name: string, fn: () => T, options: Lo
     removeOrphanLockTemps(dir, `${name}.lock`);
     return { ok: true, value: fn() };
   } finally {
-    release(path, acquired.value);
+    releaseIfOwned(path, acquired.value);
   }
 }
 
@@ -207,10 +207,6 @@ function breakStale(path: string, stale: Holder): void {
   }
 }
 
-function release(path: string, token: string): void {
-  releaseIfOwned(path, token);
-}
-
 function releaseIfOwned(path: string, token: string): void {
   const holder = readHolder(path);
   // A lock broken as stale and taken by another process is theirs now; leave it.
@@ -219,13 +215,12 @@ function releaseIfOwned(path: string, token: string): void {
 
 /** Removes the temp files of lock takers that were killed before they cleaned up. */
 function removeOrphanLockTemps(dir: string, lockName: string): void {
-  const here = hostname();
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(`${lockName}.`) || !name.endsWith('.tmp')) continue;
     const pidText = name.slice(lockName.length + 1).replace(/^break\./, '').split('.')[0];
     const pid = Number(pidText);
     // Pids name processes on this host only; the lock directory is local to one host.
-    if (here && Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) rmSync(join(dir, name), { force: true });
+    if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) rmSync(join(dir, name), { force: true });
   }
 }
 

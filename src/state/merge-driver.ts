@@ -13,8 +13,8 @@
  *   the ones only theirs added.
  *
  * git merges one file at a time, so "done wins" across the two files is completed by
- * `doneElsewhere`: the URLs done in either side's urls_done.md, which the CLI reads from the
- * work tree and from MERGE_HEAD (or REBASE_HEAD / CHERRY_PICK_HEAD).
+ * `doneElsewhere`: the URLs done in either side's urls_done.md, which the driver reads from the
+ * work tree and from the commit being merged in (`GITHEAD_<sha>`, REBASE_HEAD, CHERRY_PICK_HEAD).
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -221,11 +221,24 @@ function doneKeysAround(donePath: string, top: string): Set<string> {
   }
   const relativePath = relative(top, donePath).split(sep).join('/');
   if (!relativePath.startsWith('..')) {
-    for (const head of ['MERGE_HEAD', 'REBASE_HEAD', 'CHERRY_PICK_HEAD']) {
-      if (runGit(['rev-parse', '-q', '--verify', head], top).ok) add(showAtRevision(head, relativePath, top));
-    }
+    for (const revision of otherSideRevisions(top)) add(showAtRevision(revision, relativePath, top));
   }
   return keys;
+}
+
+/**
+ * The commits being merged in. During `git merge` MERGE_HEAD is not written yet when drivers
+ * run, but git names the merged commit in a `GITHEAD_<sha>` variable; rebase and cherry-pick
+ * leave REBASE_HEAD / CHERRY_PICK_HEAD.
+ */
+function otherSideRevisions(top: string): string[] {
+  const revisions = Object.keys(process.env)
+    .map((name) => /^GITHEAD_([0-9a-f]{40,64})$/.exec(name)?.[1])
+    .filter((sha): sha is string => sha !== undefined);
+  for (const head of ['MERGE_HEAD', 'REBASE_HEAD', 'CHERRY_PICK_HEAD']) {
+    if (runGit(['rev-parse', '-q', '--verify', head], top).ok) revisions.push(head);
+  }
+  return revisions;
 }
 
 function gitTopLevel(cwd: string): string | undefined {

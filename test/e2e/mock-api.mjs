@@ -107,10 +107,23 @@ export function toolResults(body) {
   return results;
 }
 
-/** The text of the last user message (all its text and tool_result parts). */
-export function lastUserText(body) {
-  const last = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
-  if (!last) return '';
-  if (typeof last.content === 'string') return last.content;
-  return last.content.map((block) => (block.type === 'text' ? block.text : block.type === 'tool_result' ? JSON.stringify(block.content) : '')).join('\n');
+/**
+ * The text of everything after the last assistant message: the new user turn, tool results
+ * and the hook messages Claude Code adds (2.1.328 sends hook feedback as `system` messages).
+ */
+export function tailText(body) {
+  const messages = body.messages ?? [];
+  let start = 0;
+  messages.forEach((message, index) => {
+    if (message.role === 'assistant') start = index + 1;
+  });
+  return messages.slice(start).map((message) => contentText(message.content)).join('\n');
+}
+
+function contentText(content) {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((block) => (block.type === 'text' ? block.text : block.type === 'tool_result' ? contentText(block.content) : ''))
+    .join('\n');
 }

@@ -149,3 +149,13 @@ describe('link-broken', () => {
     ]);
   });
 });
+
+describe('odd documents', () => {
+  const ODD = ['', '\n', '---', '---\n', '---\n---\n', '---\n...\n', '#', '# \n##\n', '**Date**:', '**Date**: \n## Prevention', '## Prevention\n', '\r\n\r\n', '[', '[x](', '<a href=>', '[a]: \n[a]', '```\n## What Went Wrong\n', '---\n: :\n---\n'];
+  const PATHS = ['plan/task-001.md', 'review/draft-001.mdx', 'review/findings-001.md', 'postmortems/2026-03-15-odd.md', 'discovery/wave-1/odd.md', 'CLAUDE.md'];
+
+  it.each(ODD.map((text) => [JSON.stringify(text), text] as const))('never crash a rule: %s', async (_label, text) => {
+    const messages = await lintTree(Object.fromEntries(PATHS.map((path) => [path, text])));
+    expect(messages.filter((line) => line.includes('internal error'))).toEqual([]);
+  });
+});

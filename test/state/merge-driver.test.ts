@@ -1,10 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseQueue } from '../../src/protocol/queue.js';
 import { mergeQueueTexts } from '../../src/state/merge-driver.js';
 import { buildRelayBundle, countBy, git, makeUrls, readQueue, runRelay, tempDir } from '../helpers/state-relay.js';
 
+/** The linter bundle that `npm test`'s global setup builds. */
+const REPO = resolve(import.meta.dirname, '../..');
 const TODO = '# Pending URLs\n\n';
 const DONE = '# Completed URLs\n\n';
 const lines = (...items: string[]): string => items.map((item) => `${item}\n`).join('');
@@ -116,6 +119,8 @@ describe('two clones merged through git with the driver', () => {
     const aliceClaims = (await relay(alice, ['claim', '-n', '40', '--agent', 'alice'])).split('\n').filter(Boolean);
     expect(aliceClaims).toEqual(urls.slice(0, 40));
     await relay(alice, ['done', '--agent', 'alice', '--output', 'review/a.mdx', '-'], aliceClaims.slice(0, 20).join('\n'));
+    // Done here without ever being pending, while Bob adds it as new work: done must win.
+    await relay(alice, ['done', '--agent', 'alice', 'https://example.com/done-here-new-there']);
     const aliceAdds = makeUrls(5, 'https://example.com/alice-');
     await relay(alice, ['add', ...aliceAdds, 'https://example.com/both-added']);
     commit(alice, 'alice works');
@@ -127,7 +132,7 @@ describe('two clones merged through git with the driver', () => {
     expect(bobClaims).toEqual(urls.slice(0, 10));
     await relay(bob, ['done', '--agent', 'bob', '-'], [...urls.slice(100, 130), urls[15]!].join('\n'));
     const bobAdds = makeUrls(5, 'https://example.com/bob-');
-    await relay(bob, ['add', ...bobAdds, 'https://example.com/both-added']);
+    await relay(bob, ['add', ...bobAdds, 'https://example.com/both-added', 'https://example.com/done-here-new-there']);
     commit(bob, 'bob works');
 
     // A real `git pull` (a merge) runs the driver for both queue files.
@@ -137,16 +142,20 @@ describe('two clones merged through git with the driver', () => {
     const { todo, done } = expectCleanQueues(bob);
 
     const doneUrls = new Set(done.items.map((item) => item.url));
-    const expectedDone = new Set([...urls.slice(0, 20), ...urls.slice(100, 130)]);
+    const expectedDone = new Set([...urls.slice(0, 20), ...urls.slice(100, 130), 'https://example.com/done-here-new-there']);
     expect(doneUrls).toEqual(expectedDone);
     // Every URL is accounted for exactly once across the two files.
     const everything = [...todo.items, ...done.items].map((item) => item.url).sort();
-    expect(everything).toEqual([...urls, ...aliceAdds, ...bobAdds, 'https://example.com/both-added'].sort());
+    expect(everything).toEqual([...urls, ...aliceAdds, ...bobAdds, 'https://example.com/both-added', 'https://example.com/done-here-new-there'].sort());
     // Alice's open claims survive; Bob's claims on URLs Alice finished are gone with them.
     const claims = new Map(todo.items.filter((item) => item.claim).map((item) => [item.url, item.claim!.agent]));
     expect(claims).toEqual(new Map(urls.slice(20, 40).map((url) => [url, 'alice'])));
     // Alice's completion of a URL Bob also finished stays on record, once.
     expect(done.items.filter((item) => item.url === urls[15])).toHaveLength(1);
+
+    // The real linter agrees: the merged tree has no errors (the queue rules included).
+    const lint = spawnSync(process.execPath, [join(REPO, 'dist/protocol-lint.mjs'), '--format', 'json'], { cwd: bob, encoding: 'utf8' });
+    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
 
     // Alice pulls Bob's merge: a fast-forward, and the same files.
     git(bob, ['push', '-q', 'origin', 'main']);

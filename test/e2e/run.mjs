@@ -1,0 +1,367 @@
+// End-to-end tests of the relay plugin with the real Claude Code CLI, headless, against a
+// scripted stand-in for the Messages API on 127.0.0.1 (mock-api.mjs). The CLI is installed
+// at the pinned version into .cache/claude-code/; the plugin is loaded from a fresh clone of
+// this repository (plus the uncommitted files of the working tree, so a run before a commit
+// tests what would be committed), which has no node_modules: what a user's install gets.
+// Every run uses a throwaway CLAUDE_CONFIG_DIR and HOME. Prints `N passed, N failed` last.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tailText, startMockApi, systemText, toolResults } from './mock-api.mjs';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The Claude Code version the plugin reference verified; pinned because headless plugin commands regressed before. */
+const CLAUDE_VERSION = '2.1.328';
+const CACHE = join(REPO, '.cache', 'claude-code');
+const CLAUDE = join(CACHE, 'node_modules', '.bin', 'claude');
+const RUN_TIMEOUT_MS = 180_000;
+
+const results = [];
+const only = process.argv.slice(2);
+
+async function check(name, fn) {
+  if (only.length > 0 && !only.some((word) => name.includes(word))) return;
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok    ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    // The requests the model saw, for the post-mortem of a failed scenario (kept with RELAY_E2E_KEEP=1).
+    if (mock) writeFileSync(join(scratch, `requests-${results.length}.json`), JSON.stringify(mock.messages().map((request) => request.body), null, 1));
+    console.log(`FAIL  ${name} (${Date.now() - started} ms)\n      ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n      ')}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Installs the pinned CLI into the cache unless it is already there. */
+function ensureClaude() {
+  const version = () => {
+    try {
+      return execFileSync(CLAUDE, ['--version'], { encoding: 'utf8', env: quietEnv({}), stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  if (version().startsWith(CLAUDE_VERSION)) return;
+  mkdirSync(CACHE, { recursive: true });
+  console.log(`installing @anthropic-ai/claude-code@${CLAUDE_VERSION} into ${CACHE}`);
+  // Node 20 meets the CLI's ">=22" engine only with a warning: the package is a native binary.
+  execFileSync('npm', ['install', '--prefix', CACHE, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', `@anthropic-ai/claude-code@${CLAUDE_VERSION}`], {
+    stdio: 'inherit',
+  });
+  const installed = version();
+  if (!installed.startsWith(CLAUDE_VERSION)) throw new Error(`claude --version printed "${installed}", expected ${CLAUDE_VERSION}`);
+}
+
+/** The environment of every CLI run: isolated, offline but for the mock, no telemetry. */
+function quietEnv(extra) {
+  const env = {};
+  // Only what the CLI and the hooks need; no proxy settings or keys leak in from outside.
+  for (const name of ['PATH', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'SystemRoot']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return {
+    ...env,
+    NO_PROXY: '127.0.0.1,localhost',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_TELEMETRY: '1',
+    DO_NOT_TRACK: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
+    CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY: '1',
+    CLAUDE_CODE_DISABLE_TERMINAL_TITLE: '1',
+    CLAUDE_CODE_SKIP_PROMPT_HISTORY: '1',
+    ...extra,
+  };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'relay-e2e-'));
+
+/** A fresh clone of the repository with the working tree's uncommitted files laid over it. */
+function makeClone() {
+  const clone = join(scratch, 'relay');
+  execFileSync('git', ['clone', '--quiet', '--no-hardlinks', REPO, clone]);
+  const listed = execFileSync('git', ['-C', REPO, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' });
+  for (const path of listed.split('\0')) {
+    if (path === '') continue;
+    const source = join(REPO, path);
+    let stats;
+    try {
+      stats = lstatSync(source);
+    } catch {
+      continue; // deleted in the working tree
+    }
+    if (!stats.isFile() && !stats.isSymbolicLink()) continue;
+    mkdirSync(dirname(join(clone, path)), { recursive: true });
+    cpSync(source, join(clone, path), { verbatimSymlinks: true });
+  }
+  git(clone, 'add', '-A');
+  git(clone, '-c', 'user.name=relay e2e', '-c', 'user.email=e2e@relay.invalid', 'commit', '--quiet', '--allow-empty', '-m', 'working tree');
+  assert(!existsSync(join(clone, 'node_modules')), 'the clone has node_modules');
+  return clone;
+}
+
+function git(cwd, ...args) {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A project: a copy of the blog-pipeline example in its own git repository. */
+function makeProject(clone, name) {
+  const project = join(scratch, name);
+  cpSync(join(clone, 'examples', 'blog-pipeline'), project, { recursive: true });
+  git(project, 'init', '--quiet');
+  git(project, 'add', '-A');
+  git(project, '-c', 'user.name=relay e2e', '-c', 'user.email=e2e@relay.invalid', 'commit', '--quiet', '-m', 'seed');
+  return project;
+}
+
+/** A throwaway HOME and CLAUDE_CONFIG_DIR. */
+function makeConfig(name) {
+  const home = join(scratch, `home-${name}`);
+  mkdirSync(join(home, '.claude'), { recursive: true });
+  return { HOME: home, CLAUDE_CONFIG_DIR: join(home, '.claude') };
+}
+
+/** Runs the CLI; resolves with { code, stdout, stderr, events } (events: parsed stream-json lines). */
+function runClaude(args, { cwd, env }) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(CLAUDE, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`claude ${args.join(' ')} timed out after ${RUN_TIMEOUT_MS} ms\n${stderr}`));
+    }, RUN_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const events = [];
+      for (const line of stdout.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          events.push(JSON.parse(line));
+        } catch {
+          // not an event line
+        }
+      }
+      resolvePromise({ code, stdout, stderr, events });
+    });
+  });
+}
+
+let mock;
+let clone;
+
+/** Runs `claude -p PROMPT` with the plugin from the clone against the mock. */
+function headless(prompt, { project, config, extraArgs = [], pluginDir = true }) {
+  const args = ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--max-turns', '12', '--no-session-persistence'];
+  if (pluginDir) args.push('--plugin-dir', clone, '--setting-sources', '');
+  args.push(...extraArgs);
+  return runClaude(args, {
+    cwd: project,
+    env: quietEnv({ ...config, ANTHROPIC_BASE_URL: `http://127.0.0.1:${mock.port}`, ANTHROPIC_API_KEY: 'test' }),
+  });
+}
+
+function initEvent(run) {
+  const init = run.events.find((event) => event.type === 'system' && event.subtype === 'init');
+  assert(init, `no system/init event; exit ${run.code}; stderr: ${run.stderr.slice(0, 500)}; stdout: ${run.stdout.slice(0, 500)}`);
+  return init;
+}
+
+function resultEvent(run) {
+  const result = run.events.find((event) => event.type === 'result');
+  assert(result, `no result event; exit ${run.code}; stderr: ${run.stderr.slice(0, 500)}`);
+  return result;
+}
+
+function requestsMatching(predicate) {
+  return mock.messages().filter((request) => predicate(request.body, request.raw));
+}
+
+/** Main-thread requests: not a subagent's (whose system prompt is an agent body). */
+function mainRequests() {
+  return mock.messages().filter((request) => !/You are the relay \*\*(planner|writer|reviewer)\*\*/.test(systemText(request.body)));
+}
+
+const text = (value) => ({ content: [{ type: 'text', text: value }] });
+const toolUse = (id, name, input) => ({ content: [{ type: 'tool_use', id, name, input }] });
+const STOP_GATE = 'relay: before you stop';
+
+try {
+  ensureClaude();
+  mock = await startMockApi();
+  clone = makeClone();
+  console.log(`claude ${CLAUDE_VERSION}, mock on 127.0.0.1:${mock.port}, clone ${clone}`);
+
+  await check('claude plugin validate --strict passes on the clone (plugin and marketplace), also with --profile directory', async () => {
+    for (const args of [['--strict'], ['--strict', '--profile', 'directory']]) {
+      const run = await runClaude(['plugin', 'validate', ...args, clone], { cwd: clone, env: quietEnv(makeConfig('validate')) });
+      assert(run.code === 0, `validate ${args.join(' ')} exited ${run.code}:\n${run.stdout}\n${run.stderr}`);
+      assert(run.stdout.includes('Validation passed') && !/passed with warnings/.test(run.stdout), `validate ${args.join(' ')}:\n${run.stdout}`);
+    }
+    const report = JSON.parse((await runClaude(['plugin', 'validate', '--strict', '--json', join(clone, '.claude-plugin', 'plugin.json')], { cwd: clone, env: quietEnv(makeConfig('validate-json')) })).stdout);
+    assert(report.success && report.manifest.warnings.length === 0 && report.manifest.errors.length === 0, `plugin.json report: ${JSON.stringify(report.manifest)}`);
+    for (const name of ['relay:get-up-to-speed', 'relay:log-this', 'relay:postmortem']) assert(report.provides.commands.includes(name), `validate does not list command ${name}`);
+    for (const name of ['relay:planner', 'relay:writer', 'relay:reviewer']) assert(report.provides.agents.includes(name), `validate does not list agent ${name}`);
+  });
+
+  await check('plugin list --json: relay@inline loads enabled with no errors', async () => {
+    const run = await runClaude(['--plugin-dir', clone, 'plugin', 'list', '--json'], { cwd: clone, env: quietEnv(makeConfig('list')) });
+    const list = JSON.parse(run.stdout);
+    const relay = list.find((plugin) => plugin.id === 'relay@inline');
+    assert(relay, `relay@inline not listed: ${run.stdout}`);
+    assert(relay.enabled === true && !relay.errors?.length, `relay@inline: ${JSON.stringify(relay)}`);
+  });
+
+  await check('a session loads the commands and agents with no plugin error; the SessionStart briefing reaches the model; no Stop gate when nothing changed', async () => {
+    const project = makeProject(clone, 'project-load');
+    mock.reset(() => text('Hello.'));
+    const run = await headless('Say hello.', { project, config: makeConfig('load') });
+    const init = initEvent(run);
+    assert(init.claude_code_version === CLAUDE_VERSION, `claude_code_version ${init.claude_code_version}`);
+    assert(!init.plugin_errors?.length, `plugin_errors: ${JSON.stringify(init.plugin_errors)}`);
+    assert(init.plugins.some((plugin) => plugin.name === 'relay' && plugin.source === 'relay@inline'), `plugins: ${JSON.stringify(init.plugins)}`);
+    for (const name of ['relay:get-up-to-speed', 'relay:log-this', 'relay:postmortem']) assert(init.slash_commands.includes(name), `slash_commands lacks ${name}: ${init.slash_commands}`);
+    for (const name of ['relay:planner', 'relay:writer', 'relay:reviewer']) assert(init.agents.includes(name), `agents lacks ${name}: ${init.agents}`);
+    const requests = mock.messages();
+    assert(requests.length === 1, `expected 1 model request (no Stop gate for a session that changed nothing), got ${requests.length}`);
+    const raw = requests[0].raw;
+    assert(raw.includes('relay briefing: project-load'), 'the briefing header did not reach the model');
+    assert(raw.includes('https://example.com/article-1'), 'the next queue item did not reach the model');
+    assert(raw.includes('2026-03-15-failed-api-integration: Never edit'), 'the postmortem Prevention line did not reach the model');
+    assert(raw.includes('task-002 [in-progress] Write up the retry-budget article'), 'the open task did not reach the model');
+    const hook = run.events.find((event) => event.type === 'system' && event.subtype === 'hook_response' && /SessionStart/.test(JSON.stringify(event)));
+    assert(hook, 'no SessionStart hook_response event');
+    assert(resultEvent(run).is_error === false, 'the run ended in an error');
+  });
+
+  await check('/relay:get-up-to-speed runs its `relay brief` injection without a permission prompt', async () => {
+    const project = makeProject(clone, 'project-speed');
+    mock.reset(() => text('Loaded: the briefing.'));
+    const run = await headless('/relay:get-up-to-speed', { project, config: makeConfig('speed') });
+    const result = resultEvent(run);
+    assert(!/permission check failed|Unknown command|requires approval/i.test(result.result ?? ''), `the command aborted: ${result.result}`);
+    assert(result.num_turns > 0, `num_turns ${result.num_turns}: ${result.result}`);
+    const expanded = tailText(mock.messages()[0].body);
+    const start = expanded.indexOf('as `relay brief` read it just now');
+    const end = expanded.indexOf("The user's focus for this session");
+    assert(start !== -1 && end > start, `the command body did not reach the model: ${expanded.slice(0, 300)}`);
+    const injected = expanded.slice(start, end);
+    assert(!injected.includes('!`relay brief`') && injected.includes('https://example.com/article-1'), `relay brief output was not injected: ${injected}`);
+  });
+
+  await check('/relay:log-this expands with its arguments in prose', async () => {
+    const project = makeProject(clone, 'project-log');
+    mock.reset(() => text('Logged.'));
+    const run = await headless('/relay:log-this stress the retry budget', { project, config: makeConfig('log') });
+    const result = resultEvent(run);
+    assert(result.num_turns > 0 && !/Unknown command/.test(result.result ?? ''), `log-this did not run: ${result.result}`);
+    const expanded = tailText(mock.messages()[0].body);
+    assert(expanded.includes('The next session learns'), `the log-this body did not reach the model: ${expanded.slice(0, 300)}`);
+    assert(expanded.includes('(may be empty): stress the retry budget'), 'the arguments were not substituted');
+    assert(expanded.includes('relay done <URL>') && expanded.includes('protocol-lint'), 'the steps are missing');
+  });
+
+  await check('a Write that puts a URL in both queues comes back as queue-overlap; the Stop gate fires once, then lets go', async () => {
+    const project = makeProject(clone, 'project-overlap');
+    const done = '# Completed URLs\n- https://example.com/article-0 (completed 2026-03-19)\n- https://example.com/article-1 (completed 2026-03-20)\n';
+    mock.reset((body) => {
+      if (!toolResults(body).has('toolu_write_done')) return toolUse('toolu_write_done', 'Write', { file_path: join(project, 'urls_done.md'), content: done });
+      return text('Noted.');
+    });
+    const run = await headless('Record article-1 as done.', { project, config: makeConfig('overlap'), extraArgs: ['--permission-mode', 'acceptEdits'] });
+    resultEvent(run);
+    const requests = mock.messages();
+    assert(readFileSync(join(project, 'urls_done.md'), 'utf8') === done, 'the Write did not happen');
+    assert(requests.length >= 2, `expected the model to be called after the Write, got ${requests.length} requests`);
+    const afterWrite = tailText(requests[1].body);
+    assert(/queue-overlap/.test(afterWrite) && afterWrite.includes('article-1'), `no queue-overlap problem after the Write: ${afterWrite.slice(0, 600)}`);
+    assert(/urls_(todo|done)\.md:\d+:\d+/.test(afterWrite), 'the problem has no file:line:column');
+    const gated = requests.filter((request) => tailText(request.body).includes(STOP_GATE));
+    assert(gated.length === 1, `expected the Stop gate to fire once, it fired ${gated.length} times`);
+    const reason = tailText(gated[0].body);
+    assert(reason.includes('wrote no findings log') && reason.includes('`urls_done.md`') && /queue-overlap/.test(reason), `Stop reason: ${reason.slice(0, 600)}`);
+    assert(requests.length === 3, `expected 3 model requests (work, after the Write, after the gate), got ${requests.length}`);
+  });
+
+  await check('a Bash `relay done` is seen by the hooks: the Stop gate names the queue files it changed', async () => {
+    const project = makeProject(clone, 'project-bash');
+    mock.reset((body) => {
+      if (!toolResults(body).has('toolu_relay_done')) return toolUse('toolu_relay_done', 'Bash', { command: 'relay done https://example.com/article-2 --agent e2e', description: 'Mark article-2 done' });
+      return text('Moved.');
+    });
+    const run = await headless('Mark article-2 done.', { project, config: makeConfig('bash'), extraArgs: ['--allowedTools', 'Bash(relay done *)'] });
+    resultEvent(run);
+    assert(readFileSync(join(project, 'urls_done.md'), 'utf8').includes('https://example.com/article-2 (completed'), `relay done did not run: ${tailText(mock.messages()[1]?.body ?? {}).slice(0, 400)}`);
+    const gated = mock.messages().filter((request) => tailText(request.body).includes(STOP_GATE));
+    assert(gated.length === 1, `expected one Stop gate, got ${gated.length}`);
+    const reason = tailText(gated[0].body);
+    assert(reason.includes('`urls_done.md`') && reason.includes('`urls_todo.md`'), `the gate does not name the queue files: ${reason.slice(0, 500)}`);
+  });
+
+  await check('delegating to relay:writer runs the writer definition with its own tools (no Agent tool)', async () => {
+    const project = makeProject(clone, 'project-writer');
+    let writerTools;
+    mock.reset((body) => {
+      if (systemText(body).includes('You are the relay **writer**')) {
+        writerTools = (body.tools ?? []).map((tool) => tool.name);
+        return text('Draft written.');
+      }
+      if (!toolResults(body).has('toolu_agent_writer')) {
+        return toolUse('toolu_agent_writer', 'Agent', { description: 'Draft task-003', prompt: 'Draft task-003 into review/draft-003.mdx.', subagent_type: 'relay:writer', run_in_background: false });
+      }
+      return text('The writer is done.');
+    });
+    const run = await headless('Have the writer draft task-003.', { project, config: makeConfig('writer') });
+    resultEvent(run);
+    assert(writerTools, `no request carried the writer's system prompt; requests: ${mock.messages().length}; tool result: ${tailText(mock.messages().at(-1)?.body ?? {}).slice(0, 400)}`);
+    // The writer gets the tools its definition lists that this Claude Code version has (2.1.328
+    // has no Glob or Grep tool), and nothing else: above all no Agent tool.
+    const declared = /^tools:(.*)$/m.exec(readFileSync(join(clone, 'agents', 'writer.md'), 'utf8'))[1].split(',').map((name) => name.trim());
+    for (const name of ['Read', 'Write', 'Edit', 'Bash', 'WebFetch']) assert(writerTools.includes(name), `the writer lacks ${name}: ${writerTools}`);
+    for (const name of writerTools) assert(declared.includes(name), `the writer has ${name}, which agents/writer.md does not list: ${writerTools}`);
+    for (const name of ['Agent', 'Task']) assert(!writerTools.includes(name), `the writer can spawn agents: ${writerTools}`);
+    const mainTools = (mainRequests()[0].body.tools ?? []).map((tool) => tool.name);
+    assert(mainTools.includes('Agent'), `the main thread has no Agent tool: ${mainTools}`);
+  });
+
+  await check('marketplace: `plugin marketplace add <clone>` then `plugin install relay@relay-protocol` works, and the installed plugin briefs a session', async () => {
+    const config = makeConfig('marketplace');
+    const env = quietEnv(config);
+    const add = await runClaude(['plugin', 'marketplace', 'add', clone], { cwd: scratch, env });
+    assert(add.code === 0, `marketplace add exited ${add.code}: ${add.stdout}${add.stderr}`);
+    const install = await runClaude(['plugin', 'install', 'relay@relay-protocol'], { cwd: scratch, env });
+    assert(install.code === 0, `install exited ${install.code}: ${install.stdout}${install.stderr}`);
+    const list = JSON.parse((await runClaude(['plugin', 'list', '--json'], { cwd: scratch, env })).stdout);
+    const relay = list.find((plugin) => plugin.id === 'relay@relay-protocol');
+    assert(relay && relay.enabled === true && !relay.errors?.length, `installed plugin: ${JSON.stringify(list)}`);
+    const project = makeProject(clone, 'project-marketplace');
+    mock.reset(() => text('Hello.'));
+    const run = await headless('Say hello.', { project, config, pluginDir: false, extraArgs: ['--setting-sources', 'user'] });
+    const init = initEvent(run);
+    assert(init.plugins.some((plugin) => plugin.name === 'relay' && plugin.source === 'relay@relay-protocol'), `plugins: ${JSON.stringify(init.plugins)}`);
+    assert(!init.plugin_errors?.length, `plugin_errors: ${JSON.stringify(init.plugin_errors)}`);
+    assert(mock.messages()[0]?.raw.includes('relay briefing: project-marketplace'), 'the installed plugin did not brief the session');
+  });
+} catch (error) {
+  results.push({ name: 'setup', ok: false });
+  console.log(`FAIL  setup\n      ${String(error?.stack ?? error)}`);
+} finally {
+  await mock?.close();
+  if (process.env.RELAY_E2E_KEEP) console.log(`kept ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
+}
+
+const passed = results.filter((result) => result.ok).length;
+const failed = results.length - passed;
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

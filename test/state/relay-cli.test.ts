@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildBrief } from '../../src/brief/brief.js';
+import { defaultConfig } from '../../src/protocol/config.js';
+import { buildRelayBundle, git, runRelay, tempDir } from '../helpers/state-relay.js';
+
+let bundle: string;
+beforeAll(async () => {
+  bundle = await buildRelayBundle();
+});
+
+const env = { RELAY_NOW: '2026-03-20T12:00:00Z' };
+
+describe('relay CLI', () => {
+  it('prints help with exit 0 and reports usage errors with exit 2', async () => {
+    const root = tempDir();
+    expect(await runRelay(bundle, ['--help'], { cwd: root })).toMatchObject({ code: 0, stderr: '' });
+    expect((await runRelay(bundle, ['claim', '--help'], { cwd: root })).stdout).toContain('Usage: relay claim');
+    expect(await runRelay(bundle, ['bogus'], { cwd: root })).toMatchObject({ code: 2, stdout: '' });
+    expect(await runRelay(bundle, [], { cwd: root })).toMatchObject({ code: 2, stderr: 'relay: Missing a command; see `relay --help`\n' });
+    expect(await runRelay(bundle, ['claim', '-n', 'x'], { cwd: root })).toMatchObject({
+      code: 2,
+      stderr: 'relay: Unexpected `-n x`, expected a whole number from 1 to 10000; see `relay claim --help`\n',
+    });
+    expect(await runRelay(bundle, ['claim', '--agent', 'a,b'], { cwd: root })).toMatchObject({ code: 2 });
+    expect(await runRelay(bundle, ['status', 'extra'], { cwd: root })).toMatchObject({ code: 2 });
+    expect(await runRelay(bundle, ['merge-driver', 'a'], { cwd: root })).toMatchObject({ code: 2 });
+  });
+
+  it('init creates the tree once, keeps an existing CLAUDE.md, and registers the driver in git', async () => {
+    const root = tempDir();
+    git(root, ['init', '-q']);
+    writeFileSync(join(root, 'CLAUDE.md'), '# My project\n\nKeep this.\n');
+    writeFileSync(join(root, '.gitattributes'), '*.png binary\n');
+    const first = await runRelay(bundle, ['init'], { cwd: root });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('added a Session Protocol section to `CLAUDE.md`');
+    expect(readFileSync(join(root, 'CLAUDE.md'), 'utf8')).toMatch(/^# My project\n\nKeep this.\n\n## Session Protocol\n/);
+    expect(readFileSync(join(root, '.gitattributes'), 'utf8')).toBe('*.png binary\nurls_todo.md merge=relay-queue\nurls_done.md merge=relay-queue\n');
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).toBe('# Pending URLs\n\n');
+    expect(readFileSync(join(root, 'urls_done.md'), 'utf8')).toBe('# Completed URLs\n\n');
+    expect(execFileSync('git', ['config', '--local', 'merge.relay-queue.driver'], { cwd: root, encoding: 'utf8' })).toBe(`node ${bundle} merge-driver %O %A %B %P\n`);
+    const second = await runRelay(bundle, ['init'], { cwd: root });
+    expect(second).toMatchObject({ code: 0, stdout: '' });
+    expect(second.stderr).toContain('already set up');
+  });
+
+  it('claim: nothing to claim is exit 0 with a note; a missing queue is exit 1', async () => {
+    const root = tempDir();
+    expect(await runRelay(bundle, ['claim'], { cwd: root })).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'relay: Unexpected missing `urls_todo.md`, expected the pending queue; run `relay init`\n',
+    });
+    await runRelay(bundle, ['init'], { cwd: root });
+    expect(await runRelay(bundle, ['claim', '--json'], { cwd: root })).toMatchObject({ code: 0, stdout: '[]\n' });
+    expect((await runRelay(bundle, ['claim'], { cwd: root })).stderr).toContain('nothing to claim');
+  });
+
+  it('add, claim, done, release and status work together, with the agent from RELAY_AGENT', async () => {
+    const root = tempDir();
+    await runRelay(bundle, ['init'], { cwd: root });
+    const added = await runRelay(bundle, ['add', '-'], { cwd: root, input: '# seed\n- https://example.com/a\nhttps://example.com/b\n\nhttps://example.com/c\n' });
+    expect(added).toMatchObject({ code: 0, stdout: 'https://example.com/a\nhttps://example.com/b\nhttps://example.com/c\n' });
+    const again = await runRelay(bundle, ['add', 'https://EXAMPLE.com/a', 'https://example.com/d'], { cwd: root });
+    expect(again).toMatchObject({ code: 1, stdout: 'https://example.com/d\n', stderr: 'relay add: rejected `https://EXAMPLE.com/a`: already pending in `urls_todo.md`\n' });
+    const claimed = await runRelay(bundle, ['claim', '-n', '2'], { cwd: root, env: { ...env, RELAY_AGENT: 'writer-7' } });
+    expect(claimed.stdout).toBe('https://example.com/a\nhttps://example.com/b\n');
+    const done = await runRelay(bundle, ['done', 'https://example.com/a', '--output', 'review/draft-001.mdx', '--json'], { cwd: root, env: { ...env, RELAY_AGENT: 'writer-7' } });
+    expect(JSON.parse(done.stdout)).toEqual({ completed: [{ url: 'https://example.com/a', status: 'completed' }], rejected: [] });
+    expect(await runRelay(bundle, ['release', 'https://example.com/b', '--agent', 'other'], { cwd: root })).toMatchObject({ code: 1 });
+    expect(await runRelay(bundle, ['release', '--all', '--agent', 'writer-7'], { cwd: root })).toMatchObject({ code: 0, stdout: 'https://example.com/b\n' });
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).toBe('# Pending URLs\n\n- https://example.com/b\n- https://example.com/c\n- https://example.com/d\n');
+    expect(readFileSync(join(root, 'urls_done.md'), 'utf8')).toBe('# Completed URLs\n\n- https://example.com/a (completed 2026-03-20, by writer-7, output review/draft-001.mdx)\n');
+    const status = await runRelay(bundle, ['status', '--json'], { cwd: root, env });
+    expect(JSON.parse(status.stdout)).toMatchObject({ pending: 3, claimed: 0, unclaimed: 3, done: 1, next: ['https://example.com/b', 'https://example.com/c', 'https://example.com/d'] });
+    expect((await runRelay(bundle, ['status'], { cwd: root, env })).stdout).toBe(
+      'pending  3 (0 claimed, 3 unclaimed)\ndone     1\nnext     https://example.com/b\n         https://example.com/c\n         https://example.com/d\n',
+    );
+  });
+
+  it('brief prints the same briefing as the SessionStart builder', async () => {
+    const root = tempDir();
+    await runRelay(bundle, ['init'], { cwd: root });
+    await runRelay(bundle, ['add', 'https://example.com/a'], { cwd: root });
+    const result = await runRelay(bundle, ['brief', '--budget', '3000'], { cwd: root });
+    expect(result.code).toBe(0);
+    const expected = buildBrief(root, defaultConfig(), { budget: 3000 });
+    expect(result.stdout).toBe(expected.endsWith('\n') ? expected : `${expected}\n`);
+  });
+
+  it('postmortem new writes the template, marks unfilled sections, and never overwrites', async () => {
+    const root = tempDir();
+    const args = ['postmortem', 'new', 'Failed API Integration!', '--date', '2026-03-15', '--session', 's-1', '--what', 'The API changed.'];
+    const first = await runRelay(bundle, args, { cwd: root });
+    expect(first).toMatchObject({ code: 0, stdout: 'postmortems/2026-03-15-failed-api-integration.md\n' });
+    expect(first.stderr).toContain('fill in `## How It Was Fixed`, `## Prevention`');
+    expect(readFileSync(join(root, 'postmortems/2026-03-15-failed-api-integration.md'), 'utf8')).toBe(
+      '# Postmortem: Failed API Integration!\n\n**Date**: 2026-03-15\n**Session ID**: s-1\n\n## What Went Wrong\n\nThe API changed.\n\n## How It Was Fixed\n\n[Description of the fix]\n\n## Prevention\n\n[Prevention steps]\n',
+    );
+    expect(await runRelay(bundle, args, { cwd: root })).toMatchObject({ code: 1 });
+    expect(await runRelay(bundle, ['postmortem', 'new', 'x', '--date', '2026-02-30'], { cwd: root })).toMatchObject({ code: 2 });
+  });
+});
