@@ -146,7 +146,11 @@ const code = (standaloneCode as unknown as (ajv: Ajv, refs: Record<string, strin
     return runtime.get(module)!;
   },
 );
-const runtimeImports = [...runtime].map(([module, name]) => `import ${name} from '${module}.js';`).join('\n');
+// The helpers are CommonJS with `exports.default`; under some loaders the default import is the
+// function itself, so accept both shapes.
+const runtimeImports = [...runtime]
+  .map(([module, name]) => `import ${name}Module from '${module}.js';\nconst ${name} = typeof ${name}Module === 'function' ? { default: ${name}Module } : ${name}Module;`)
+  .join('\n');
 mkdirSync(join('src', 'generated'), { recursive: true });
 writeFileSync(
   join('src', 'generated', 'validators.js'),

@@ -194,14 +194,19 @@ function section(heading: string, notes: string[], lines: string[], tail: string
   return [fixed[0]!, ...fixed.slice(1, 1 + notes.length), ...kept, ...fixed.slice(1 + notes.length)];
 }
 
-/** Keeps whole lines while they fit the budget; marks the cut if anything was left out. */
+/** Keeps whole lines while they fit the budget, with room left to say where it was cut. */
 function fit(lines: string[], budget: number): string[] {
   const kept: string[] = [];
   let used = 0;
   const marker = '… (briefing cut at its budget; run `relay brief --budget N` for more)';
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
-    if (used + line.length + 1 > budget) {
+    const last = index === lines.length - 1;
+    if (used + line.length + 1 + (last ? 0 : marker.length + 1) > budget) {
+      if (last && used + line.length <= budget) {
+        kept.push(line);
+        break;
+      }
       if (used + marker.length + 1 <= budget) kept.push(marker);
       else if (kept.length === 0) kept.push(line.slice(0, Math.max(0, budget - 1)) + '…');
       break;

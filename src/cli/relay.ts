@@ -405,7 +405,7 @@ function formatStatus(result: QueueStatus, config: Config): string {
   if (!result.todoExists) lines.push(`no \`${config.layout.todo}\` yet; run \`relay init\``);
   lines.push(`pending  ${result.pending} (${result.claimed} claimed, ${result.unclaimed} unclaimed)`);
   lines.push(`done     ${result.done}`);
-  const agents = Object.entries(result.claimsByAgent).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const agents = Object.entries(result.claimsByAgent).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   if (agents.length > 0) lines.push(`claims   ${agents.map(([agent, count]) => `${agent} ${count}`).join(', ')}`);
   if (result.staleClaims.length > 0) {
     lines.push(`stale    ${result.staleClaims.length} claims older than ${result.ttlHours} h (\`relay claim --steal-stale\` or \`relay release --force URL\`):`);

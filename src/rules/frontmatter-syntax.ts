@@ -25,10 +25,10 @@ export const frontmatterSyntax: Rule = {
           'plan/task-004.md': '---\nurls: [https://example.com/a\n---\n# A task\n',
         },
         messages: [
-          'plan/task-001.md:3:1 Unexpected YAML in the front matter: Map keys must be unique, expected valid YAML; fix the syntax',
+          'plan/task-001.md:3:1 Unexpected YAML in the front matter: duplicated mapping key, expected valid YAML; fix the syntax',
           'plan/task-002.md:1:1 Unexpected executable `---js` front matter, expected YAML between `---` lines; it is never run, rewrite it as YAML',
           'plan/task-003.md:1:1 Unexpected front matter opened on line 1 and never closed, expected a closing `---` line; close it, or remove the opening `---`',
-          'plan/task-004.md:2:29 Unexpected YAML in the front matter: Flow sequence in block collection must be sufficiently indented and end with a ], expected valid YAML; fix the syntax',
+          'plan/task-004.md:3:1 Unexpected YAML in the front matter: unexpected end of the stream within a flow collection, expected valid YAML; fix the syntax',
           'review/findings-001.md:2:1 Unexpected front matter that is not a mapping, expected `key: value` lines; write it as YAML keys and values',
         ],
       },

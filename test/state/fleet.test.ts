@@ -44,13 +44,13 @@ function expectWellFormed(root: string): { todo: ReturnType<typeof readQueue>; d
 const key = (url: string): string => (normalizeUrl(url) as { key: string }).key;
 
 describe('a storm of concurrent writers', () => {
-  it('120 concurrent `relay claim` processes over 3000 URLs claim each URL exactly once, then 120 `relay done` complete them all', async () => {
+  it('104 concurrent `relay claim` processes over 3000 URLs claim each URL exactly once, then 104 `relay done` complete them all', async () => {
     const urls = makeUrls(3000);
     const root = queueTree(urls);
-    const agents = Array.from({ length: 120 }, (_, index) => `agent-${index}`);
-    // 120 × 26 asks for more than there is: the last claims must come back short or empty.
+    const agents = Array.from({ length: 104 }, (_, index) => `agent-${index}`);
+    // 104 × 29 asks for more than there is: the last claim must come back short.
     const claims = await runPool(
-      agents.map((agent) => () => runRelay(bundle, ['claim', '-n', '26', '--agent', agent, '--json'], { cwd: root })),
+      agents.map((agent) => () => runRelay(bundle, ['claim', '-n', '29', '--agent', agent, '--json'], { cwd: root })),
       PARALLEL,
     );
     for (const result of claims) expect(result).toMatchObject({ code: 0, signal: null });
@@ -63,7 +63,7 @@ describe('a storm of concurrent writers', () => {
     expect(printed).toHaveLength(3000);
     expect(new Set(printed).size).toBe(3000);
     expect(new Set(printed)).toEqual(new Set(urls));
-    expect(claims.filter((result) => result.stderr.includes('nothing to claim')).length).toBeGreaterThan(0);
+    expect(claims.map((result) => (JSON.parse(result.stdout) as unknown[]).length).sort((a, b) => a - b)[0]).toBe(3000 - 103 * 29);
 
     const { todo } = expectWellFormed(root);
     expect(todo.items).toHaveLength(3000);
@@ -74,7 +74,7 @@ describe('a storm of concurrent writers', () => {
       agents.filter((agent) => claimedBy.get(agent)!.length > 0).map((agent) => () => runRelay(bundle, ['done', '--agent', agent, '--output', `review/${agent}.mdx`, '-'], { cwd: root, input: claimedBy.get(agent)!.join('\n') })),
       PARALLEL,
     );
-    expect(dones.length).toBeGreaterThanOrEqual(100);
+    expect(dones).toHaveLength(104);
     for (const result of dones) expect(result).toMatchObject({ code: 0, signal: null, stderr: '' });
     const after = expectWellFormed(root);
     expect(after.todo.items).toEqual([]);
@@ -103,12 +103,12 @@ describe('a storm of concurrent writers', () => {
     const tasks: (() => Promise<RunResult & { kind: string; agent: string; urls: string[] }>)[] = [];
     let seed = 12345;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let index = 0; index < 60; index++) {
+    for (let index = 0; index < 45; index++) {
       const agent = `killer-${index}`;
       const kind = ['claim', 'done', 'add'][index % 3]!;
       const batch = kind === 'done' ? urls.slice(index * 12, index * 12 + 12) : kind === 'add' ? added.slice((index % 30) * 10, (index % 30) * 10 + 10) : [];
       const args = kind === 'claim' ? ['claim', '-n', '10', '--agent', agent] : kind === 'done' ? ['done', '--agent', agent, ...batch] : ['add', ...batch];
-      const killAfterMs = random() < 0.7 ? Math.floor(random() * 250) : undefined;
+      const killAfterMs = random() < 0.7 ? 50 + Math.floor(random() * 450) : undefined;
       tasks.push(async () => ({ ...(await runRelay(bundle, args, { cwd: root, ...(killAfterMs === undefined ? {} : { killAfterMs }) })), kind, agent, urls: batch }));
     }
     const results = await runPool(tasks, PARALLEL);
@@ -140,7 +140,7 @@ describe('a storm of concurrent writers', () => {
     // Later claims work: drain the queue; every pending, unclaimed, not-done URL comes out once.
     const open = new Set(todo.items.filter((item) => !item.claim && !doneKeys.has(item.key)).map((item) => item.url));
     const drains = await runPool(
-      Array.from({ length: 12 }, (_, index) => () => runRelay(bundle, ['claim', '-n', '200', '--agent', `drain-${index}`], { cwd: root })),
+      Array.from({ length: 8 }, (_, index) => () => runRelay(bundle, ['claim', '-n', '300', '--agent', `drain-${index}`], { cwd: root })),
       PARALLEL,
     );
     for (const result of drains) expect(result).toMatchObject({ code: 0, signal: null });
@@ -175,8 +175,8 @@ describe('two git worktrees of one repository', () => {
     }
     rmSync(join(lockDir, 'queue.lock'));
 
-    const tasks = Array.from({ length: 24 }, (_, index) => () =>
-      runRelay(bundle, ['claim', '-n', '20', '--agent', `wt-${index}`], { cwd: index % 2 === 0 ? repo : second }),
+    const tasks = Array.from({ length: 16 }, (_, index) => () =>
+      runRelay(bundle, ['claim', '-n', '30', '--agent', `wt-${index}`], { cwd: index % 2 === 0 ? repo : second }),
     );
     const results = await runPool(tasks, PARALLEL);
     for (const result of results) expect(result).toMatchObject({ code: 0, signal: null });
