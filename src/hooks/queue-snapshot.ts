@@ -86,10 +86,7 @@ function commonSuffix(a: Buffer, b: Buffer, prefix: number): number {
 
 /** The 1-based line holding a byte offset. */
 function lineAt(bytes: Buffer, offset: number): number {
-  // Latin-1 keeps byte offsets as string offsets, and V8's string search is far faster than
-  // one native Buffer call per line.
-  const text = bytes.toString('latin1', 0, offset);
   let line = 1;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) line++;
+  for (let at = bytes.indexOf(10); at !== -1 && at < offset; at = bytes.indexOf(10, at + 1)) line++;
   return line;
 }
