@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_LAYOUT, type Layout } from './layout.js';
-import { validateConfigSchema } from './schemas.js';
+import { validateConfig } from '../generated/validate-config.js';
+import { check } from './schema-errors.js';
 
 /** The configuration file's name. */
 export const CONFIG_FILE = '.protocol-lint.json';
@@ -75,7 +76,7 @@ export function loadConfig(root: string, explicitFile?: string): ConfigResult {
   } catch (error) {
     return { ok: false, error: `${file}: the config file is not valid JSON (${(error as Error).message})` };
   }
-  const problems = validateConfigSchema(data);
+  const problems = check(validateConfig, data).map((problem) => `\`${problem.key}\` ${problem.reason}`);
   if (problems.length > 0) {
     return { ok: false, error: problems.map((problem) => `${file}: ${problem}`).join('\n') };
   }

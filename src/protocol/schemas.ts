@@ -1,67 +1,13 @@
 /**
- * JSON Schema validation for the config file and front matter. The validators are compiled
- * by ajv at build time (standalone code in src/generated/), so no run pays for compiling
- * schemas or loading ajv.
+ * JSON Schema validation of front matter. The validators are compiled by ajv at build time
+ * (standalone code in src/generated/, one module per schema), so no run pays for compiling
+ * schemas or loading ajv, and a run loads only the validators it uses.
  */
-import type { ErrorObject } from 'ajv';
-import { validateConfig, validatePlan, validatePostmortem } from '../generated/validators.js';
+import { validatePlan } from '../generated/validate-plan.js';
+import { validatePostmortem } from '../generated/validate-postmortem.js';
+import { check, type SchemaProblem } from './schema-errors.js';
 
-type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
-
-/** One schema problem: where (a dotted key) and why. */
-export interface SchemaProblem {
-  key: string;
-  reason: string;
-}
-
-/** Turns ajv's errors into `key` + reason pairs a person can read. */
-export function describeErrors(errors: ErrorObject[] | null | undefined): SchemaProblem[] {
-  const problems: SchemaProblem[] = [];
-  const seen = new Set<string>();
-  for (const error of errors ?? []) {
-    const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
-    let reason: string;
-    if (error.keyword === 'additionalProperties') {
-      path.push(String((error.params as { additionalProperty: string }).additionalProperty));
-      reason = 'is not a known key';
-    } else if (error.keyword === 'enum') {
-      reason = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((value) => `\`${JSON.stringify(value)}\``).join(', ')}`;
-    } else if (error.keyword === 'required') {
-      path.push(String((error.params as { missingProperty: string }).missingProperty));
-      reason = 'is required';
-    } else {
-      reason = error.message ?? 'is invalid';
-    }
-    const key = path.length === 0 ? '(top level)' : path.join('.');
-    const text = `${key} ${reason}`;
-    if (seen.has(text)) continue;
-    seen.add(text);
-    problems.push({ key, reason });
-  }
-  return preferSpecific(problems);
-}
-
-/** `oneOf` failures repeat a key with every branch's reason; keep the most specific line per key. */
-function preferSpecific(problems: SchemaProblem[]): SchemaProblem[] {
-  const byKey = new Map<string, SchemaProblem>();
-  for (const problem of problems) {
-    const existing = byKey.get(problem.key);
-    if (!existing || /must match (a|exactly one) schema|must be (array|object)$/.test(existing.reason)) byKey.set(problem.key, problem);
-  }
-  // A deeper key explains its parent's failure better than the parent's generic line.
-  return [...byKey.values()].filter(
-    (problem) => !(/must match (a|exactly one) schema/.test(problem.reason) && [...byKey.keys()].some((key) => key !== problem.key && key.startsWith(problem.key + '.'))),
-  );
-}
-
-function check(validate: Validator, data: unknown): SchemaProblem[] {
-  return validate(data) ? [] : describeErrors(validate.errors);
-}
-
-/** Validates a parsed config file; returns `key reason` lines. */
-export function validateConfigSchema(data: unknown): string[] {
-  return check(validateConfig, data).map((problem) => `\`${problem.key}\` ${problem.reason}`);
-}
+export type { SchemaProblem } from './schema-errors.js';
 
 /** Validates plan front matter. */
 export function validatePlanFrontMatter(data: unknown): SchemaProblem[] {
