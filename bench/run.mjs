@@ -12,7 +12,7 @@
  * rounds; `--quick` skips them. Results also go to bench/out/results.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,17 +60,21 @@ const log = (text) => process.stderr.write(`bench: ${text}\n`);
 function timeCommand({ command, args, cwd = repo, input, env }) {
   return new Promise((resolvePromise, reject) => {
     const chunks = [];
+    // stderr is kept only up to 100,000 characters (a competitor's report can be megabytes), but counted in full.
     let stderr = '';
+    let stderrChars = 0;
     const started = process.hrtime.bigint();
     const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk) => chunks.push(chunk));
+    child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk) => {
+      stderrChars += chunk.length;
       if (stderr.length < 100_000) stderr += chunk;
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      resolvePromise({ ms, code: code ?? signal, stdout: Buffer.concat(chunks).toString('utf8'), stderr });
+      resolvePromise({ ms, code: code ?? signal, stdout: Buffer.concat(chunks).toString('utf8'), stderr, stderrChars });
     });
     if (input !== undefined) child.stdin.end(input);
   });
@@ -201,6 +205,14 @@ function packageBin(name, bin) {
   return { path: join(benchDir, 'node_modules', name, entry), version: manifest.version };
 }
 
+/** The relay commit being measured, and whether dist/ differs from it. */
+function revision() {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'dist', 'bin'], { cwd: repo, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown (not a git checkout)';
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? ' with uncommitted changes in dist/ or bin/' : ''}`;
+}
+
 function machine() {
   const list = cpus();
   return {
@@ -239,13 +251,17 @@ async function claimRun(sourceTree, claimTree) {
   const items = lines.filter((line) => line.startsWith('- '));
   const claimed = new Map();
   const urls = new Set();
+  const urlOfAgent = new Map();
   for (const line of items) {
     const match = /^- (\S+) \(claimed by (bench-\d+) at /.exec(line);
     if (!match) continue;
     urls.add(match[1]);
+    urlOfAgent.set(match[2], match[1]);
     claimed.set(match[2], (claimed.get(match[2]) ?? 0) + 1);
   }
   const succeeded = results.filter((result) => result.code === 0).length;
+  // What each claimer was told it got must be what the file says it holds: no lost update.
+  const mismatches = results.filter((result, index) => result.code === 0 && /https?:\/\/\S+/.exec(result.stdout)?.[0] !== urlOfAgent.get(`bench-${index + 1}`)).length;
   const claims = [...claimed.values()].reduce((sum, count) => sum + count, 0);
   const failures = results.filter((result) => result.code !== 0).map((result) => `${result.code}: ${result.stderr.trim().split('\n')[0]}`);
   return {
@@ -254,11 +270,12 @@ async function claimRun(sourceTree, claimTree) {
     claims,
     uniqueUrls: urls.size,
     agentsWithOneClaim: [...claimed.values()].filter((count) => count === 1).length,
+    printedUrlNotInFile: mismatches,
     itemsBefore: before,
     itemsAfter: items.length,
     claimsPerSecond: claims / seconds,
     failures: failures.slice(0, 5),
-    ok: succeeded === CLAIMERS && claims === CLAIMERS && urls.size === CLAIMERS && claimed.size === CLAIMERS && items.length === before,
+    ok: succeeded === CLAIMERS && claims === CLAIMERS && urls.size === CLAIMERS && claimed.size === CLAIMERS && mismatches === 0 && items.length === before,
   };
 }
 
@@ -276,7 +293,9 @@ async function main() {
   }
   mkdirSync(outDir, { recursive: true });
   const host = machine();
+  const measured = revision();
   console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, node ${host.node}, ${host.os}; load average ${host.loadAverage.join(' ')}`);
+  console.log(`relay: ${measured}`);
 
   const have = {
     lint: existsSync(join(repo, 'dist', 'protocol-lint.mjs')),
@@ -310,9 +329,19 @@ async function main() {
     }
     commands.push({ id: 'staged', label: `protocol-lint --staged (${stagedFiles.length} files)`, command: node, args: [lintBin, '--staged'], cwd: stagedTree });
   }
+  let restoreTodo = () => {};
+  let primeHook;
   if (have.postToolUse) {
+    // The write the hook reacts to, as an agent makes it: each run claims one more URL in
+    // urls_todo.md (one changed line, the tree stays clean); the file is restored afterwards.
     const todo = join(tree1, 'urls_todo.md');
-    commands.push({
+    const original = readFileSync(todo, 'utf8');
+    const unclaimed = original.split('\n').filter((text) => text.startsWith('- https://') && !text.includes('('));
+    const at = `${new Date().toISOString().slice(0, 19)}Z`;
+    let current = original;
+    let writes = 0;
+    restoreTodo = () => writeFileSync(todo, original);
+    const hook = {
       id: 'post-tool-use',
       label: 'PostToolUse hook, urls_todo.md',
       command: node,
@@ -320,8 +349,16 @@ async function main() {
       cwd: tree1,
       env: hookEnv(tree1),
       input: hookInput('PostToolUse', tree1, { tool_name: 'Edit', tool_input: { file_path: todo }, tool_response: {} }),
-      // The write the hook reacts to: a new mtime, same (clean) content.
-      before: () => utimesSync(todo, new Date(), new Date()),
+    };
+    // One untimed run first, so the hook has seen the file, as it has in a session.
+    primeHook = () => timeCommand(hook);
+    commands.push({
+      ...hook,
+      before: () => {
+        const line = unclaimed[writes++ % unclaimed.length];
+        current = current.replace(`\n${line}\n`, `\n${line} (claimed by bench-hook at ${at})\n`);
+        writeFileSync(todo, current);
+      },
     });
   }
   if (have.sessionStart) {
@@ -343,18 +380,23 @@ async function main() {
   const firstOutput = {};
   // One untimed pass over every tree, so no command pays for a cold page cache alone.
   for (const scale of scales) await timeCommand({ command: node, args: [join(benchDir, 'floor.mjs'), trees[scale].dir] });
-  for (let round = 0; round < options.runs; round++) {
-    log(`round ${round + 1}/${options.runs}`);
-    const order = commands.map((_, index) => commands[(index + round) % commands.length]);
-    for (const entry of order) {
-      entry.before?.();
-      const result = await timeCommand(entry);
-      const sample = samples[entry.id];
-      sample.ms.push(result.ms);
-      sample.codes.push(result.code);
-      sample.outputChars.push(result.stdout.length);
-      if (!(entry.id in firstOutput)) firstOutput[entry.id] = result;
+  try {
+    await primeHook?.();
+    for (let round = 0; round < options.runs; round++) {
+      log(`round ${round + 1}/${options.runs}`);
+      const order = commands.map((_, index) => commands[(index + round) % commands.length]);
+      for (const entry of order) {
+        entry.before?.();
+        const result = await timeCommand(entry);
+        const sample = samples[entry.id];
+        sample.ms.push(result.ms);
+        sample.codes.push(result.code);
+        sample.outputChars.push(result.stdout.length);
+        if (!(entry.id in firstOutput)) firstOutput[entry.id] = result;
+      }
     }
+  } finally {
+    restoreTodo();
   }
   for (const [id, sample] of Object.entries(samples)) {
     sample.median = median(sample.ms);
@@ -380,8 +422,14 @@ async function main() {
     for (const run of runs) {
       log(`${run.label} on scale 1 (once; this takes a minute or two)`);
       const result = await timeCommand({ command: node, args: run.args, cwd: tree1 });
-      const output = result.stdout + result.stderr;
-      competitors[run.id] = { label: run.label, args: run.args.slice(1), ms: result.ms, code: result.code, outputChars: output.length, outputTail: tail(output) };
+      competitors[run.id] = {
+        label: run.label,
+        args: run.args.slice(1),
+        ms: result.ms,
+        code: result.code,
+        outputChars: result.stdout.length + result.stderrChars,
+        outputTail: tail(result.stdout + result.stderr),
+      };
     }
   }
 
@@ -435,7 +483,7 @@ async function main() {
   rows.push({
     name: `relay claim, ${CLAIMERS} concurrent`,
     ratio: claim?.medianClaimsPerSecond,
-    target: 'all unique, none lost',
+    target: 'all 100, unique, none lost',
     pass: claim?.ok,
     note: claim
       ? `${claim.medianClaimsPerSecond.toFixed(1)} claims/s; ${claim.medianClaims} of ${CLAIMERS} claimed in ${claim.medianSeconds.toFixed(2)} s (${CLAIMERS} bare node -e 0 at once: ${(claim.bareNodeMs / 1000).toFixed(2)} s)`
@@ -473,6 +521,7 @@ async function main() {
   const results = {
     date: new Date().toISOString(),
     machine: host,
+    revision: measured,
     options,
     trees: Object.fromEntries(scales.map((scale) => [scale, { files: trees[scale].files, bytes: trees[scale].bytes, counts: trees[scale].counts, now: trees[scale].now }])),
     stagedFiles,
