@@ -73,13 +73,19 @@ async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; p
   const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none');
   // The two queue files go first, into one batch: the checks between them then parse each once.
   targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
+  let focus = options.focus;
   if (source instanceof GitIndexSource) {
     const { todo, done } = config.layout;
-    const touchesQueue = targets.some((file) => file.kind === 'todo' || file.kind === 'done');
-    source.preload([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(touchesQueue ? [todo, done] : [])]);
+    const stagedQueues = targets.filter(isQueue).map((file) => file.path);
+    source.preload([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues);
+    // A commit's queue changes are checked like an edit: the lines it adds, and their twins.
+    if (focus === undefined && stagedQueues.length > 0) {
+      const added = source.stagedLines(stagedQueues);
+      if ([...added.values()].every((lines) => lines !== undefined)) focus = Object.fromEntries(added) as Record<string, number[]>;
+    }
   }
 
-  if (options.focus) applyFocus(project, options.focus);
+  if (focus) applyFocus(project, focus);
 
   // Documents may carry front matter; queue files never do, so a queue-only run skips loading its parser.
   if (targets.some((file) => file.isProtocol && file.kind !== 'todo' && file.kind !== 'done')) await loadFrontMatterSupport();

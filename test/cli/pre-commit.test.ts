@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GIT_ENV, REPO, git } from '../helpers/run.js';
+import { GIT_ENV, REPO, git, runBin } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
 
 const GOOD = {
@@ -76,6 +76,42 @@ describe('plain git hook', () => {
     const refused = commit(root, 'bad staged content');
     expect(refused.status).not.toBe(0);
     expect(refused.stdout + refused.stderr).toContain('queue-overlap');
+  });
+});
+
+describe('--staged on queue files', () => {
+  it('checks the lines a commit adds (and their twins), not problems it did not bring', () => {
+    const root = repo();
+    // An old overlap, committed without the hook.
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-0\n');
+    git(root, ['commit', '-q', '-am', 'old overlap', '--no-verify']);
+    const lint = () => runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd: root });
+
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-0\n- https://example.com/article-2\n');
+    git(root, ['add', 'urls_todo.md']);
+    const clean = lint();
+    expect(clean.status, clean.stdout).toBe(0);
+
+    // A line that repeats a pending URL far above it is caught, with the twin's line.
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-0\n- https://example.com/article-2\n- HTTPS://EXAMPLE.COM/article-1\n');
+    git(root, ['add', 'urls_todo.md']);
+    const duplicate = lint();
+    expect(duplicate.status).toBe(1);
+    const messages = JSON.parse(duplicate.stdout).flatMap((result: { filePath: string; messages: { ruleId: string; line: number }[] }) =>
+      result.messages.map((message) => `${result.filePath}:${message.line} ${message.ruleId}`),
+    );
+    expect(messages).toEqual(['urls_todo.md:5 queue-duplicate']);
+
+    // A done line for a pending URL is an overlap reported on the pending line.
+    git(root, ['checkout', '--', '.']);
+    git(root, ['reset', '-q']);
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-0\n');
+    writeFileSync(join(root, 'urls_done.md'), GOOD['urls_done.md'] + '- https://example.com/article-1/ (completed 2026-03-20)\n');
+    git(root, ['add', 'urls_done.md']);
+    const overlap = lint();
+    expect(overlap.status).toBe(1);
+    expect(overlap.stdout).toContain('queue-overlap');
+    expect(overlap.stdout).toContain('"line":2');
   });
 });
 
