@@ -31,7 +31,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   const cwd = stringField(input.cwd) ?? process.cwd();
   let tree: StateTree | undefined;
   let changed: string[] = [];
-  let editLines: number[] | undefined;
+  let editInput: Record<string, unknown> | undefined;
 
   if (tool !== undefined && FILE_TOOLS.has(tool)) {
     const filePath = stringField(toolInput.file_path);
@@ -44,7 +44,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
     const posixRel = rel.split(sep).join('/');
     if (classifyPath(posixRel, tree.config.layout).type === 'none') return {};
     changed = [posixRel];
-    if (tool !== 'Write' && isQueue(posixRel, tree.config.layout)) editLines = editedLines(absolute, toolInput);
+    if (tool !== 'Write' && isQueue(posixRel, tree.config.layout)) editInput = toolInput;
   } else if (tool === 'Bash') {
     tree = findStateTree(cwd);
     if (!tree) return {};
@@ -69,6 +69,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   // Edit's own text, else from the last linted copy; without either, the whole file.
   const queues = changed.filter((path) => isQueue(path, tree!.config.layout));
   const copies = new Map(queues.map((path) => [path, readOrUndefined(join(tree!.root, path))]));
+  const editLines = editInput && queues.length === 1 ? editedLines(copies.get(queues[0]!), editInput) : undefined;
   const unchanged = new Set<string>();
   let focus: Record<string, number[]> | undefined = {};
   for (const path of queues) {
@@ -91,7 +92,9 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
     // The engine and reporter load only when there is something to lint.
     const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
     const queueFocus = focus && Object.keys(focus).length > 0 ? Object.fromEntries(Object.entries(focus).filter(([path]) => targets.includes(path))) : undefined;
-    ({ results } = await lint({ root: tree.root, config: tree.config, targets, ...(queueFocus && Object.keys(queueFocus).length > 0 ? { focus: queueFocus } : {}) }));
+    // The queue copies just read are handed over, so the engine does not read them again.
+    const contents = new Map([...copies].filter((entry): entry is [string, Buffer] => entry[1] !== undefined));
+    ({ results } = await lint({ root: tree.root, config: tree.config, targets, contents, ...(queueFocus && Object.keys(queueFocus).length > 0 ? { focus: queueFocus } : {}) }));
     report = formatClaude(results);
   }
   for (const [path, copy] of copies) if (copy !== undefined && !unchanged.has(path)) saveSnapshot(tree.root, path, copy);
@@ -115,38 +118,32 @@ function isQueue(path: string, layout: Layout): boolean {
 }
 
 /**
- * The 1-based lines an Edit or MultiEdit left its new text on, found by searching the file
- * for each `new_string`; undefined when any cannot be found (the whole file is then linted).
+ * The 1-based lines an Edit or MultiEdit left its new text on, found by searching the file's
+ * bytes for each `new_string`; undefined when the event has no text or any cannot be found
+ * (the snapshot, or else the whole file, decides then).
  */
-function editedLines(path: string, toolInput: Record<string, unknown>): number[] | undefined {
+function editedLines(bytes: Buffer | undefined, toolInput: Record<string, unknown>): number[] | undefined {
+  if (bytes === undefined) return undefined;
   const edits = Array.isArray(toolInput.edits) ? (toolInput.edits as Array<Record<string, unknown>>) : [toolInput];
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  if (edits.some((edit) => typeof edit?.new_string !== 'string')) return undefined;
   const lines = new Set<number>();
   for (const edit of edits) {
-    const added = edit?.new_string;
-    if (typeof added !== 'string') return undefined;
+    const added = edit.new_string as string;
     if (added === '') continue;
     let found = false;
-    for (let offset = text.indexOf(added); offset !== -1; offset = text.indexOf(added, offset + 1)) {
+    // Matches come in order, so line numbers are counted on from the previous one.
+    let line = 1;
+    let counted = 0;
+    for (let offset = bytes.indexOf(added); offset !== -1; offset = bytes.indexOf(added, offset + 1)) {
       found = true;
-      const first = lineOf(text, offset);
-      const last = first + countNewlines(added);
-      for (let line = first; line <= last; line++) lines.add(line);
+      for (let index = bytes.indexOf(10, counted); index !== -1 && index < offset; index = bytes.indexOf(10, index + 1)) line++;
+      counted = offset;
+      const last = line + countNewlines(added);
+      for (let at = line; at <= last; at++) lines.add(at);
     }
     if (!found) return undefined;
   }
   return lines.size === 0 ? undefined : [...lines].sort((a, b) => a - b);
-}
-
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) line++;
-  return line;
 }
 
 function countNewlines(text: string): number {

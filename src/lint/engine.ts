@@ -27,6 +27,8 @@ export interface LintOptions {
    * could be the same URL): the fast path for a hook after an edit. Ignored for other files.
    */
   focus?: Record<string, number[]>;
+  /** Bytes of files the caller has just read (a hook), used instead of reading them again. */
+  contents?: Map<string, Buffer>;
   /** Rules to run instead of the registry (examples and tests). */
   rules?: Rule<any>[];
 }
@@ -55,7 +57,7 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
 
 async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; project: Project; fixes: Map<string, Set<number>> }> {
   const { root, config } = options;
-  const source: FileSource = options.source === 'index' ? new GitIndexSource(root) : new WorkingTreeSource(root, config.ignores);
+  const source: FileSource = options.source === 'index' ? new GitIndexSource(root) : new WorkingTreeSource(root, config.ignores, options.contents);
   const project = new Project(root, config, source);
   const full = options.targets === undefined && options.source !== 'index';
   let paths: string[];

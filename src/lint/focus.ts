@@ -1,10 +1,10 @@
 /**
  * Focused runs: lint only some lines of the queue files, plus the lines of either queue
- * that could be the same URL. The PostToolUse hook uses this after an edit of a queue file:
- * checking the edited lines against 100,000 others costs a few substring searches instead
- * of parsing every item. Lines outside the focus are blanked (line numbers are kept), so
- * the ordinary rules run unchanged and say exactly what a full run would say about the
- * edited lines and their twins.
+ * that could be the same URL. The PostToolUse hook and `--staged` use this after a change
+ * to a queue file: checking the changed lines against 100,000 others costs a few byte
+ * searches instead of parsing every item. Lines outside the focus are blanked (line numbers
+ * are kept), so the ordinary rules run unchanged and say exactly what a full run would say
+ * about the changed lines and their twins.
  */
 import { lineContent, parseQueueLine } from '../protocol/queue.js';
 import type { Project } from './project.js';
@@ -22,29 +22,24 @@ function tokenOf(slashKey: string): string | undefined {
 }
 
 /** Characters that end a URL or its path. */
-function isEnd(code: number): boolean {
-  return Number.isNaN(code) || code === 32 || code === 9 || code === 10 || code === 13 || code === 63 || code === 35 || code === 41;
+function isEnd(code: number | undefined): boolean {
+  return code === undefined || code === 32 || code === 9 || code === 10 || code === 13 || code === 63 || code === 35 || code === 41;
 }
 
-/** Whether a token found at `offset` ends the path there (`/a` must not find `/about` or `/a/b`, but finds `/a/`). */
-function endsPath(text: string, end: number): boolean {
-  const code = text.charCodeAt(end);
-  return isEnd(code) || (code === 47 && isEnd(text.charCodeAt(end + 1)));
+/** Whether a token found at `end - token.length` ends the path there (`/a` must not find `/about` or `/a/b`, but finds `/a/`). */
+function endsPath(bytes: Buffer, end: number): boolean {
+  const code = bytes[end];
+  return isEnd(code) || (code === 47 && isEnd(bytes[end + 1]));
 }
 
-/** Whether the token search can vouch for a text: no non-ASCII (which the URL parser percent-encodes), no dot segments. */
-function searchable(text: string): boolean {
-  return Buffer.byteLength(text, 'utf8') === text.length && !text.includes('/./') && !text.includes('/../');
-}
-
-/** A text with its line positions found on demand (a handful of lines, not all 100,000). */
+/** An ASCII file's bytes with line positions found on demand (a handful of lines, not all 100,000). */
 class Lines {
-  constructor(readonly text: string) {}
+  constructor(readonly bytes: Buffer) {}
 
   /** The 1-based line holding an offset, counting on from an earlier position. */
   lineAt(offset: number, from = { offset: 0, line: 1 }): number {
     let line = from.line;
-    for (let index = this.text.indexOf('\n', from.offset); index !== -1 && index < offset; index = this.text.indexOf('\n', index + 1)) line++;
+    for (let index = this.bytes.indexOf(10, from.offset); index !== -1 && index < offset; index = this.bytes.indexOf(10, index + 1)) line++;
     return line;
   }
 
@@ -52,17 +47,17 @@ class Lines {
   startOf(line: number): number | undefined {
     let start = 0;
     for (let current = 1; current < line; current++) {
-      const newline = this.text.indexOf('\n', start);
+      const newline = this.bytes.indexOf(10, start);
       if (newline === -1) return undefined;
       start = newline + 1;
     }
-    return start <= this.text.length ? start : undefined;
+    return start <= this.bytes.length ? start : undefined;
   }
 
-  /** The line (with its ending) starting at an offset. */
+  /** The line (with its ending) starting at an offset, as text. */
   segmentAt(start: number): string {
-    const newline = this.text.indexOf('\n', start);
-    return this.text.slice(start, newline === -1 ? this.text.length : newline + 1);
+    const newline = this.bytes.indexOf(10, start);
+    return this.bytes.toString('latin1', start, newline === -1 ? this.bytes.length : newline + 1);
   }
 
   /** The text with only the given lines kept; the others are empty lines, so numbers stay. */
@@ -77,22 +72,27 @@ class Lines {
   }
 }
 
+/** Text the byte search cannot vouch for: dot segments, which the URL parser removes. */
+function hasDotSegments(bytes: Buffer): boolean {
+  return bytes.includes('/./') || bytes.includes('/../');
+}
+
 /**
  * Narrows the queue files of a project to the focused lines and their possible twins.
- * Returns false (and changes nothing) when a focused file is not a queue file, or when
- * substring search could miss a twin (the files are then linted whole).
+ * Returns false (and changes nothing) when a focused file is not a queue file, or when a
+ * byte search could miss a twin — non-ASCII text (which the URL parser percent-encodes) or
+ * dot segments —, and the files are then linted whole.
  */
 export function applyFocus(project: Project, focus: Record<string, number[]>): boolean {
   const { todo, done } = project.config.layout;
   const paths = Object.keys(focus);
   if (paths.length === 0 || paths.some((path) => path !== todo && path !== done)) return false;
-  const queues = [todo, done].map((path) => ({ path, file: project.file(path) }));
+  const queues = [todo, done].map((path) => ({ path, file: project.file(path) })).filter(({ file }) => project.exists(file.path));
   const views = new Map<string, { lines: Lines; keep: Map<number, number> }>();
   for (const { path, file } of queues) {
-    const text = file.text;
-    if (text === undefined) continue;
-    if (!searchable(text)) return false;
-    views.set(path, { lines: new Lines(text), keep: new Map() });
+    const bytes = file.asciiBytes();
+    if (bytes === undefined || hasDotSegments(bytes)) return false;
+    views.set(path, { lines: new Lines(bytes), keep: new Map() });
   }
   const tokens = new Set<string>();
   for (const [path, lines] of Object.entries(focus)) {
@@ -110,13 +110,13 @@ export function applyFocus(project: Project, focus: Record<string, number[]>): b
     }
   }
   for (const view of views.values()) {
-    const { text } = view.lines;
+    const { bytes } = view.lines;
     for (const token of tokens) {
       // Matches come in order, so line numbers are counted on from the previous match.
       const position = { offset: 0, line: 1 };
-      for (let offset = text.indexOf(token); offset !== -1; offset = text.indexOf(token, offset + 1)) {
-        if (!endsPath(text, offset + token.length)) continue;
-        const lineStart = text.lastIndexOf('\n', offset) + 1;
+      for (let offset = bytes.indexOf(token); offset !== -1; offset = bytes.indexOf(token, offset + 1)) {
+        if (!endsPath(bytes, offset + token.length)) continue;
+        const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(10, offset - 1) + 1;
         const line = view.lines.lineAt(lineStart, position);
         position.offset = lineStart;
         position.line = line;

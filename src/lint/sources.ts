@@ -9,7 +9,7 @@ import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
 import { changedLines } from './changed-lines.js';
 
 /** The bytes of a file, or why they could not be had. */
-export type ReadResult = { ok: true; buffer?: Buffer; size?: number } | { ok: false; reason: string };
+export type ReadResult = { ok: true; buffer?: Buffer; size?: number; shared?: boolean } | { ok: false; reason: string };
 
 /** A tree of files. Paths are root-relative and POSIX. */
 export interface FileSource {
@@ -38,6 +38,8 @@ export class WorkingTreeSource implements FileSource {
   constructor(
     readonly root: string,
     private readonly ignores: string[],
+    /** Bytes the caller has already read, by path: served instead of reading the file again. */
+    private readonly provided: Map<string, Buffer> = new Map(),
   ) {}
 
   async walk(folder = ''): Promise<string[]> {
@@ -107,6 +109,10 @@ export class WorkingTreeSource implements FileSource {
 
   read(path: string, limit: number): ReadResult {
     const absolute = join(this.root, path);
+    const given = this.provided.get(path);
+    if (given !== undefined && isRegularFile(absolute)) {
+      return given.length > limit ? { ok: true, size: given.length } : { ok: true, buffer: given, size: given.length };
+    }
     if (this.regularFiles.has(path)) return this.readRegular(absolute, limit);
     let target = absolute;
     try {
@@ -138,8 +144,8 @@ export class WorkingTreeSource implements FileSource {
   }
 
   /**
-   * Reads a regular file into the shared scratch buffer. The returned buffer is valid until
-   * the next read: callers decode it at once and keep the text, not the bytes.
+   * Reads a regular file into the shared scratch buffer. The returned buffer (marked `shared`)
+   * is valid until the next read: callers decode it at once and keep the text, not the bytes.
    */
   private readRegular(target: string, limit: number): ReadResult {
     let fd: number;
@@ -162,12 +168,20 @@ export class WorkingTreeSource implements FileSource {
         if (count === 0) break;
         offset += count;
       }
-      return { ok: true, buffer: buffer.subarray(0, offset), size: offset };
+      return { ok: true, buffer: buffer.subarray(0, offset), size: offset, shared: true };
     } catch (error) {
       return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 

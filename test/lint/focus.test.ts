@@ -56,4 +56,15 @@ describe('focus', () => {
     const focused = messages((await lint({ root, config: defaultConfig(), targets: ['urls_done.md'], focus: { 'urls_done.md': [4] } })).results);
     expect(focused).toEqual(['urls_todo.md:3 queue-overlap']);
   });
+
+  it('falls back to the whole files when a byte search could miss a twin', async () => {
+    // `café` and `caf%C3%A9` are the same URL to the parser, but not the same bytes.
+    const root = writeTree({
+      'urls_todo.md': '# Pending URLs\n- https://example.com/caf%C3%A9\n- https://example.com/other\n',
+      'urls_done.md': '# Completed URLs\n- https://example.com/café (completed 2026-03-19)\n',
+    });
+    roots.push(root);
+    const focused = messages((await lint({ root, config: defaultConfig(), targets: ['urls_todo.md'], focus: { 'urls_todo.md': [3] } })).results);
+    expect(focused).toEqual(['urls_todo.md:2 queue-overlap']);
+  });
 });
