@@ -203,6 +203,19 @@ export function parseQueue(text: string): QueueFile {
   return new ParsedQueue(text, items, problems);
 }
 
+/**
+ * Parses the line of `text` between `start` and `end` (its content, without the line ending)
+ * exactly as `parseQueue` does for a line outside any fence or HTML comment, without slicing
+ * the common `- http…` line. For callers that look at a few lines of a large queue.
+ */
+export function parseQueueLineAt(text: string, start: number, end: number, lineNumber: number): QueueItem | QueueSyntaxProblem | undefined {
+  if (text.charCodeAt(start) === 45 && text.charCodeAt(start + 1) === 32) {
+    const item = fastItem(text, start + 2, end, lineNumber);
+    if (item) return item;
+  }
+  return parseQueueLine(text.slice(start, end), lineNumber);
+}
+
 /** A parsed queue whose line segments are cut only when a writer asks for them. */
 class ParsedQueue implements QueueFile {
   private cachedSegments?: string[];

@@ -4,14 +4,20 @@
  * temp file name carries the pid and a per-process counter, so concurrent writers never share
  * one, and a later writer can tell a dead writer's leftover from a live one's.
  */
-import { closeSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
+/**
+ * File content: text (written as UTF-8), bytes, parts of bytes written one after another, or a
+ * function that writes the content through `put` (so a large file can be streamed).
+ */
+export type FileData = string | Uint8Array | readonly Uint8Array[] | ((put: (bytes: Uint8Array) => void) => void);
+
 /** Replaces `path` with `data` atomically, keeping the old file's mode. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: FileData): void {
   let mode = 0o644;
   try {
     mode = statSync(path).mode & 0o777;
@@ -32,7 +38,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  * Creates `path` with `data` only if nothing is there, atomically (temp file, then `link`):
  * returns false and leaves the existing file alone when one exists.
  */
-export function createFileAtomic(path: string, data: string | Uint8Array): boolean {
+export function createFileAtomic(path: string, data: FileData): boolean {
   const temp = writeTemp(path, data, 0o644);
   try {
     linkSync(temp, path);
@@ -46,14 +52,48 @@ export function createFileAtomic(path: string, data: string | Uint8Array): boole
   return true;
 }
 
+/**
+ * Appends `tail` to `path` atomically: the file is copied beside itself by the kernel (never
+ * read into memory), `tail` appended to the copy, and the copy renamed over it. A crash leaves
+ * the old file or the new one.
+ */
+export function appendFileAtomic(path: string, tail: string | Uint8Array): void {
+  const temp = tempName(path);
+  try {
+    copyFileSync(path, temp, constants.COPYFILE_EXCL);
+    const fd = openSync(temp, 'a');
+    try {
+      writeAll(fd, typeof tail === 'string' ? Buffer.from(tail, 'utf8') : tail);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  syncDirectory(dirname(path));
+}
+
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${(counter++).toString(36)}${randomBytes(3).toString('hex')}.tmp`);
+}
+
+function writeAll(fd: number, buffer: Uint8Array): void {
+  let offset = 0;
+  while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+}
+
 /** Writes and flushes a temp file beside `path`; returns its name. */
-function writeTemp(path: string, data: string | Uint8Array, mode: number): string {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${(counter++).toString(36)}${randomBytes(3).toString('hex')}.tmp`);
+function writeTemp(path: string, data: FileData, mode: number): string {
+  const temp = tempName(path);
   const fd = openSync(temp, 'wx', mode);
   try {
-    const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let offset = 0;
-    while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+    if (typeof data === 'string') writeAll(fd, Buffer.from(data, 'utf8'));
+    else if (data instanceof Uint8Array) writeAll(fd, data);
+    else if (typeof data === 'function') data((bytes) => writeAll(fd, bytes));
+    else for (const part of data) writeAll(fd, part);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);

@@ -1,0 +1,320 @@
+/**
+ * Looking up a few URLs in a 100,000-line queue without parsing it: the substring-token
+ * technique of `src/lint/focus.ts`, for the writes under the queue lock. Every spelling of a
+ * URL (host case, default port, fragment) contains its path, so a byte search for the path
+ * finds every line that could be the same URL; only those lines are parsed, and their
+ * normalised keys decide. Edits are spliced into the bytes at their offsets.
+ *
+ * It works on bytes, never decoding a whole file: under a fleet's load the cost of a claim was
+ * memory (a fresh 3.6 MB buffer costs ~13 ms of page faults on a small VM, decoding it into a
+ * string as much again). urls_done.md is only searched, so it is read in chunks through one
+ * small reused buffer (`FileSource`); urls_todo.md is read whole, since it is rewritten.
+ *
+ * The search is exact only when no URL in the file is one the URL parser rewrites in its path
+ * and when every line is judged on its own. `QueueScan.of` refuses (and the caller parses the
+ * whole file instead) text with non-ASCII bytes (percent-encoded by the parser), dot segments
+ * (`/.`, `%2e`) or backslashes in an item's URL, fences (` ``` `, `~~~`) or multi-line HTML
+ * comments (whose lines are not items). A URL whose path holds a `%` (which another spelling
+ * may write as a raw `{`, `"` or control character) or that has no path is not searched for.
+ */
+import { isAscii } from 'node:buffer';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { parseQueueLineAt, type QueueItem } from '../protocol/queue.js';
+
+/** An item line of a queue file: the parsed item and where its content is. */
+export interface ItemLine {
+  item: QueueItem;
+  /** Byte offset of the line's first character. */
+  start: number;
+  /** Byte offset just past the line's content (before `\r\n` or `\n`). */
+  end: number;
+}
+
+/** One change to a queue file: replace a line's content (its ending kept), or remove the line (`content` undefined). */
+export interface LineEdit {
+  start: number;
+  end: number;
+  content?: string;
+}
+
+/**
+ * Strings whose presence in an item's URL makes the parser rewrite its path into one that is not
+ * in the text. (Characters it percent-encodes need no check: a URL whose path holds a `%` is not
+ * searched for, see `searchToken`, and the stripped control characters end a path in `isEnd`.)
+ */
+const REWRITTEN_IN_URL = ['/.', '%2e', '%2E', '\\'];
+const NEWLINE = 10;
+const CR = 13;
+
+/** The search token of a URL: its path without a trailing slash; undefined for a bare host. */
+export function searchToken(slashKey: string): string | undefined {
+  const pathStart = slashKey.indexOf('/', slashKey.indexOf('//') + 2);
+  if (pathStart === -1) return undefined;
+  let pathEnd = slashKey.length;
+  const query = slashKey.indexOf('?', pathStart);
+  if (query !== -1) pathEnd = query;
+  const hash = slashKey.indexOf('#', pathStart);
+  if (hash !== -1 && hash < pathEnd) pathEnd = hash;
+  const path = slashKey.slice(pathStart, pathEnd);
+  // A `%` may stand for a character another spelling writes raw (`{`, `"`, a control character).
+  if (path === '/' || path === '' || path.includes('%')) return undefined;
+  return path;
+}
+
+/** Whether the byte at `offset` ends a URL's path (or the bytes end). */
+function isEnd(bytes: Buffer, offset: number): boolean {
+  if (offset >= bytes.length) return true;
+  const code = bytes[offset]!;
+  // Spaces and control characters (which the parser strips from a URL's end), `?`, `#`, `)`.
+  return code <= 32 || code === 63 || code === 35 || code === 41;
+}
+
+/** Whether a token ending at `end` ends the path there (`/a` finds `/a`, `/a/`, `/a?q`, not `/about` or `/a/b`). */
+function endsPath(bytes: Buffer, end: number): boolean {
+  return isEnd(bytes, end) || (bytes[end] === 47 && isEnd(bytes, end + 1));
+}
+
+function lineStartOf(bytes: Buffer, offset: number): number {
+  return offset === 0 ? 0 : bytes.lastIndexOf(NEWLINE, offset - 1) + 1;
+}
+
+/** The end of a line's content: before its `\n` or `\r\n`. */
+function contentEnd(bytes: Buffer, start: number, from: number): { end: number; next: number } {
+  const newline = bytes.indexOf(NEWLINE, from);
+  let end = newline === -1 ? bytes.length : newline;
+  if (end > start && bytes[end - 1] === CR) end--;
+  return { end, next: newline === -1 ? bytes.length : newline + 1 };
+}
+
+/** Whether `offset` lies inside the URL of a `- URL` line. */
+function inItemUrl(bytes: Buffer, offset: number): boolean {
+  const start = lineStartOf(bytes, offset);
+  if (bytes[start] !== 45 || bytes[start + 1] !== 32 || offset < start + 2) return false;
+  for (let index = start + 2; index < offset; index++) {
+    const code = bytes[index];
+    if (code === 32 || code === 9) return false;
+  }
+  return true;
+}
+
+/** Whether the token search can vouch for these whole lines (see the module comment). */
+function searchable(bytes: Buffer): boolean {
+  if (!isAscii(bytes)) return false;
+  if (bytes.includes('```') || bytes.includes('~~~')) return false;
+  // A comment that opens a line and does not close on it hides the lines after it.
+  for (let index = bytes.indexOf('<!--'); index !== -1; index = bytes.indexOf('<!--', index + 4)) {
+    if (index !== 0 && bytes[index - 1] !== NEWLINE) continue;
+    const newline = bytes.indexOf(NEWLINE, index);
+    const close = bytes.indexOf('-->', index);
+    if (close === -1 || (newline !== -1 && close > newline)) return false;
+  }
+  for (const needle of REWRITTEN_IN_URL) {
+    for (let index = bytes.indexOf(needle); index !== -1; index = bytes.indexOf(needle, index + 1)) {
+      if (inItemUrl(bytes, index)) return false;
+    }
+  }
+  return true;
+}
+
+/** Bytes of a queue file, visited in chunks that end at line ends (absolute offset `base`). */
+export interface ByteSource {
+  /** Stops when `visit` returns false. */
+  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void;
+}
+
+/** A file held in memory: one chunk. */
+export class BufferSource implements ByteSource {
+  constructor(readonly bytes: Buffer) {}
+
+  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void {
+    visit(this.bytes, 0);
+  }
+}
+
+/** The chunk size of a `FileSource`: small enough that its pages are touched once and reused. */
+const CHUNK = 256 * 1024;
+
+/** An open file read in line-aligned chunks through one reused buffer; the fd keeps the file read under the lock. */
+export class FileSource implements ByteSource {
+  private buffer = Buffer.allocUnsafeSlow(CHUNK);
+  private busy = false;
+
+  private constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
+
+  /** Opens `path`; undefined when it does not exist. */
+  static open(path: string): FileSource | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return new FileSource(fd, fstatSync(fd).size);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** The whole file in one buffer. */
+  readAll(): Buffer {
+    const bytes = Buffer.allocUnsafe(this.size);
+    let got = 0;
+    while (got < this.size) {
+      const read = readSync(this.fd, bytes, got, this.size - got, got);
+      if (read === 0) break;
+      got += read;
+    }
+    return got === this.size ? bytes : bytes.subarray(0, got);
+  }
+
+  /** The byte at an offset. */
+  byteAt(offset: number): number | undefined {
+    const one = Buffer.alloc(1);
+    return readSync(this.fd, one, 0, 1, offset) === 1 ? one[0] : undefined;
+  }
+
+  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void {
+    // A visit may read the file again (a search inside a walk): that one gets its own buffer.
+    const nested = this.busy;
+    let buffer = nested ? Buffer.allocUnsafeSlow(CHUNK) : this.buffer;
+    this.busy = true;
+    try {
+      let position = 0;
+      while (position < this.size) {
+        const want = Math.min(buffer.length, this.size - position);
+        let got = 0;
+        while (got < want) {
+          const read = readSync(this.fd, buffer, got, want - got, position + got);
+          if (read === 0) break;
+          got += read;
+        }
+        if (got === 0) return;
+        let length = got;
+        if (position + got < this.size) {
+          const newline = buffer.lastIndexOf(NEWLINE, got - 1);
+          if (newline === -1) {
+            // A line longer than the buffer: read it again with room for it.
+            buffer = Buffer.allocUnsafeSlow(buffer.length * 2);
+            if (!nested) this.buffer = buffer;
+            continue;
+          }
+          length = newline + 1;
+        }
+        if (!visit(buffer.subarray(0, length), position)) return;
+        position += length;
+      }
+    } finally {
+      if (!nested) this.busy = false;
+    }
+  }
+}
+
+/** A queue file searched by token instead of parsed. */
+export class QueueScan {
+  private constructor(readonly source: ByteSource) {}
+
+
+  /** A scan of `source`, or undefined when the token search cannot be exact for it (the caller then parses it whole). */
+  static of(source: ByteSource): QueueScan | undefined {
+    let ok = true;
+    source.forEachChunk((chunk) => (ok = searchable(chunk)));
+    return ok ? new QueueScan(source) : undefined;
+  }
+
+  /**
+   * Every item line whose normalised URL is `key`, in file order; undefined when the URL has
+   * no path to search for (a bare host). Item line numbers are not counted (they are 0).
+   */
+  linesOf(key: string, slashKey: string): ItemLine[] | undefined {
+    const token = searchToken(slashKey);
+    if (token === undefined) return undefined;
+    const found: ItemLine[] = [];
+    this.source.forEachChunk((bytes, base) => {
+      for (let offset = bytes.indexOf(token); offset !== -1; offset = bytes.indexOf(token, offset + 1)) {
+        if (!endsPath(bytes, offset + token.length)) continue;
+        const start = lineStartOf(bytes, offset);
+        const { end, next } = contentEnd(bytes, start, offset);
+        if (bytes[start] === 45 && bytes[start + 1] === 32) {
+          const line = bytes.toString('latin1', start, end);
+          const parsed = parseQueueLineAt(line, 0, line.length, 0);
+          if (parsed !== undefined && 'key' in parsed && parsed.key === key) found.push({ item: parsed, start: base + start, end: base + end });
+        }
+        // One verdict per line: go on from the next line.
+        offset = next - 1;
+      }
+      return true;
+    });
+    return found;
+  }
+}
+
+/**
+ * Calls `visit` for each `- ` line of a file in order (the only lines that can be items), with
+ * its text, byte offsets and 1-based number; stops when it returns false.
+ */
+export function forEachListLine(source: ByteSource, visit: (text: string, start: number, end: number, line: number) => boolean): void {
+  let line = 0;
+  source.forEachChunk((bytes, base) => {
+    for (let start = 0; start < bytes.length; ) {
+      const { end, next } = contentEnd(bytes, start, start);
+      line++;
+      if (bytes[start] === 45 && bytes[start + 1] === 32 && !visit(bytes.toString('latin1', start, end), base + start, base + end, line)) return false;
+      start = next;
+    }
+    return true;
+  });
+}
+
+/** The line ending a file mostly uses (that of its first line), as `detectLineEnding` judges segments. */
+export function lineEndingOf(bytes: Uint8Array): string {
+  const newline = bytes.indexOf(NEWLINE);
+  return newline > 0 && bytes[newline - 1] === CR ? '\r\n' : '\n';
+}
+
+/**
+ * Writes `source` with line edits (byte offsets into it) applied and lines appended, as
+ * `rewriteQueue` does for segments: a replaced line keeps its ending, a removed line goes with
+ * its ending, appended lines take the file's line ending. Every other byte is kept. The source
+ * is streamed chunk by chunk to `put`, so a large file is never held whole.
+ */
+export function spliceLines(source: ByteSource, edits: LineEdit[], append: string[], put: (bytes: Uint8Array) => void): void {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  let next = 0;
+  let eol: string | undefined;
+  let lastByte: number | undefined;
+  const emit = (bytes: Uint8Array): void => {
+    if (bytes.length === 0) return;
+    put(bytes);
+    lastByte = bytes[bytes.length - 1];
+  };
+  source.forEachChunk((chunk, base) => {
+    eol ??= lineEndingOf(chunk);
+    let at = 0;
+    const limit = base + chunk.length;
+    while (next < sorted.length && sorted[next]!.start < limit) {
+      const edit = sorted[next++]!;
+      const start = edit.start - base;
+      // Two edits of one line (a URL given twice): the first wins.
+      if (start < at) continue;
+      emit(chunk.subarray(at, start));
+      if (edit.content === undefined) {
+        at = contentEnd(chunk, start, edit.end - base).next;
+      } else {
+        emit(Buffer.from(edit.content, 'utf8'));
+        at = edit.end - base;
+      }
+    }
+    emit(chunk.subarray(at));
+    return true;
+  });
+  if (append.length > 0) {
+    const ending = eol ?? '\n';
+    const lines = append.map((line) => line + ending).join('');
+    emit(Buffer.from(lastByte !== undefined && lastByte !== NEWLINE ? ending + lines : lines, 'utf8'));
+  }
+}
