@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildBrief, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
 import { loadConfig, resolveRoot, type Config } from '../protocol/config.js';
-import { currentTime, defaultAgentId, isCalendarDate, isValidAgentId, utcDate } from '../state/identity.js';
+import { isRealDate } from '../protocol/dates.js';
+import { currentTime, defaultAgentId, isValidAgentId, utcDate } from '../state/identity.js';
 import { initTree, mergeDriverCommand } from '../state/init.js';
 import { runMergeDriver } from '../state/merge-driver.js';
 import { createPostmortem } from '../state/postmortem.js';
@@ -439,7 +440,7 @@ function postmortem(context: Context): Outcome {
   if (extra.length > 0) return usage('postmortem', `Unexpected argument \`${extra[0]}\`; quote a title with spaces`);
   if (/[\r\n]/.test(title)) return usage('postmortem', 'Unexpected line break in the title, expected one line');
   const date = typeof context.values.date === 'string' ? context.values.date : utcDate(currentTime());
-  if (!isCalendarDate(date)) return usage('postmortem', `Unexpected \`--date ${date}\`, expected a real calendar day as YYYY-MM-DD`);
+  if (!isRealDate(date)) return usage('postmortem', `Unexpected \`--date ${date}\`, expected a real calendar day as YYYY-MM-DD`);
   const session = typeof context.values.session === 'string' ? context.values.session : process.env.CLAUDE_SESSION_ID;
   const input: Parameters<typeof createPostmortem>[2] = { title, date };
   if (session) input.session = session;

@@ -46,6 +46,19 @@ const HTML_LINK = /\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const REFERENCE_DEFINITION = /^ {0,3}\[[^\]]+\]:\s*(\S+)/;
 const REFERENCE_USE = /\]\[[^\]]*\]|\[[^\]]+\](?!\(|:)/;
 
+/**
+ * Advances the fenced-code state over one line: the fence left open after it, and whether
+ * the line is part of a fence (its opener, contents or closer).
+ */
+export function trackFence(open: string | undefined, line: string): { open: string | undefined; fenced: boolean } {
+  const match = FENCE.exec(line);
+  if (open !== undefined) {
+    const closes = match !== null && match[1]![0] === open[0] && match[1]!.length >= open.length && line.trim() === match[0].trim();
+    return { open: closes ? undefined : open, fenced: true };
+  }
+  return match ? { open: match[1]!, fenced: true } : { open: undefined, fenced: false };
+}
+
 /** Removes inline code spans so their contents are not read as links. */
 function stripCode(line: string): string {
   if (!line.includes('`')) return line;
@@ -74,14 +87,11 @@ export function scanMarkdown(text: string, firstLine = 1): MarkdownScan {
       previousParagraph = undefined;
       continue;
     }
-    const fenceMatch = FENCE.exec(line);
-    if (fence !== undefined) {
-      if (fenceMatch && fenceMatch[1]![0] === fence[0] && fenceMatch[1]!.length >= fence.length && line.trim() === fenceMatch[0].trim()) fence = undefined;
-      continue;
-    }
-    if (fenceMatch) {
-      fence = fenceMatch[1]!;
-      previousParagraph = undefined;
+    const wasOpen = fence !== undefined;
+    const step = trackFence(fence, line);
+    fence = step.open;
+    if (step.fenced) {
+      if (!wasOpen) previousParagraph = undefined;
       continue;
     }
     if (inComment) {

@@ -1,5 +1,6 @@
 import type { Rule } from '../lint/types.js';
 import { bodyStartLine, targetsOfKind } from './util.js';
+import { trackFence } from '../protocol/markdown.js';
 
 /**
  * Template text left in a postmortem. Bracketed placeholders are matched ignoring case, and
@@ -11,7 +12,6 @@ const BRACKETED =
 const BARE = /\bYYYY-MM-DD\b|\bTBD\b|\bTODO\b|<session[-_ ]?id>|<title>|<date>/g;
 /** A line holding only an ellipsis, as in the template's section bodies. */
 const ELLIPSIS = /^\s*(?:[-*+]\s+)?(?:…|\.\.\.)\s*$/;
-const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 const CODE_SPAN = /(`+)[^`]*?\1/g;
 /** Inline links and images: their text is the author's, not a placeholder. */
 const INLINE_LINK = /!?\[[^\]]*\]\([^)]*\)/g;
@@ -62,15 +62,9 @@ export const postmortemPlaceholder: Rule = {
         let line = lines[index]!;
         if (line.endsWith('\r')) line = line.slice(0, -1);
         if (lineNumber >= firstBodyLine) {
-          const fenceMatch = FENCE.exec(line);
-          if (fence !== undefined) {
-            if (fenceMatch && fenceMatch[1]![0] === fence[0] && fenceMatch[1]!.length >= fence.length && line.trim() === fenceMatch[0].trim()) fence = undefined;
-            continue;
-          }
-          if (fenceMatch) {
-            fence = fenceMatch[1]!;
-            continue;
-          }
+          const step = trackFence(fence, line);
+          fence = step.open;
+          if (step.fenced) continue;
         }
         if (ELLIPSIS.test(line)) {
           report(file.path, lineNumber, line.search(/…|\.\.\./) + 1, line.trim().replace(/^[-*+]\s+/, ''));

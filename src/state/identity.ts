@@ -48,9 +48,3 @@ export function utcDate(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Whether `text` is a real calendar date written `YYYY-MM-DD`. */
-export function isCalendarDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
-}
