@@ -5,7 +5,7 @@
 // tests what would be committed), which has no node_modules: what a user's install gets.
 // Every run uses a throwaway CLAUDE_CONFIG_DIR and HOME. Prints `N passed, N failed` last.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +118,21 @@ function makeProject(clone, name) {
   git(project, 'init', '--quiet');
   git(project, 'add', '-A');
   git(project, '-c', 'user.name=relay e2e', '-c', 'user.email=e2e@relay.invalid', 'commit', '--quiet', '-m', 'seed');
+  // A real project's files were not written a second before the session: age them, so the
+  // hooks' "changed during this Bash command" window sees only what the session changes.
+  ageTree(project, new Date(Date.now() - 3600_000));
   return project;
+}
+
+/** Sets the times of every file and folder under `dir` (not .git) to `when`. */
+function ageTree(dir, when) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === '.git') continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) ageTree(path, when);
+    utimesSync(path, when, when);
+  }
+  utimesSync(dir, when, when);
 }
 
 /** A throwaway HOME and CLAUDE_CONFIG_DIR. */
