@@ -12,6 +12,7 @@
  * completion date is in the past when the tree is linted.
  */
 import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -306,22 +307,19 @@ export function defaultNow() {
 }
 
 function parseArguments(argv) {
-  const options = { scale: 1, out: undefined, seed: 'relay', now: undefined, json: false };
-  for (let index = 0; index < argv.length; index++) {
-    const flag = argv[index];
-    const value = () => {
-      const next = argv[++index];
-      if (next === undefined) throw new Error(`${flag} needs a value`);
-      return next;
-    };
-    if (flag === '--scale') options.scale = Number(value());
-    else if (flag === '--out') options.out = value();
-    else if (flag === '--seed') options.seed = value();
-    else if (flag === '--now') options.now = value();
-    else if (flag === '--json') options.json = true;
-    else if (flag === '--help' || flag === '-h') options.help = true;
-    else throw new Error(`unknown option ${flag}`);
-  }
+  // node:util parseArgs throws on unknown options and missing values, with the flag named.
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scale: { type: 'string', default: '1' },
+      out: { type: 'string' },
+      seed: { type: 'string', default: 'relay' },
+      now: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const options = { ...values, scale: Number(values.scale) };
   if (!(options.scale > 0)) throw new Error('--scale must be a positive number');
   return options;
 }

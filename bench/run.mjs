@@ -12,6 +12,7 @@
  * rounds; `--quick` skips them. Results also go to bench/out/results.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -32,22 +33,19 @@ const CLAIMERS = 100;
 const BRIEF_LIMIT = 8_000;
 
 function parseArguments(argv) {
-  const options = { scaleMax: 4, runs: 5, claimRuns: 1, quick: false, seed: 'relay' };
-  for (let index = 0; index < argv.length; index++) {
-    const flag = argv[index];
-    const value = () => {
-      const next = argv[++index];
-      if (next === undefined) throw new Error(`${flag} needs a value`);
-      return next;
-    };
-    if (flag === '--scale-max') options.scaleMax = Number(value());
-    else if (flag === '--runs') options.runs = Number(value());
-    else if (flag === '--claim-runs') options.claimRuns = Number(value());
-    else if (flag === '--seed') options.seed = value();
-    else if (flag === '--quick') options.quick = true;
-    else if (flag === '--help' || flag === '-h') options.help = true;
-    else throw new Error(`unknown option ${flag}`);
-  }
+  // node:util parseArgs throws on unknown options and missing values, with the flag named.
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'scale-max': { type: 'string', default: '4' },
+      runs: { type: 'string', default: '5' },
+      'claim-runs': { type: 'string', default: '1' },
+      seed: { type: 'string', default: 'relay' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const options = { scaleMax: Number(values['scale-max']), runs: Number(values.runs), claimRuns: Number(values['claim-runs']), quick: values.quick, seed: values.seed, help: values.help };
   if (!(options.scaleMax >= 1)) throw new Error('--scale-max must be at least 1');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(options.claimRuns) || options.claimRuns < 1) throw new Error('--claim-runs must be a positive integer');

@@ -7,30 +7,8 @@
  * about the changed lines and their twins.
  */
 import { lineContent, parseQueueLine } from '../protocol/queue.js';
+import { endsPath, lineStartOf, searchable, searchToken } from '../protocol/queue-search.js';
 import type { Project } from './project.js';
-
-/**
- * The search token of a URL: its path without a trailing slash (`/blog/post`), which any
- * spelling of the same URL contains, whatever its host case, port or fragment. Undefined
- * for a bare host, which has no distinctive path.
- */
-function tokenOf(slashKey: string): string | undefined {
-  const pathStart = slashKey.indexOf('/', slashKey.indexOf('//') + 2);
-  if (pathStart === -1) return undefined;
-  const path = slashKey.slice(pathStart).split(/[?#]/)[0]!;
-  return path === '/' || path === '' ? undefined : path;
-}
-
-/** Characters that end a URL or its path. */
-function isEnd(code: number | undefined): boolean {
-  return code === undefined || code === 32 || code === 9 || code === 10 || code === 13 || code === 63 || code === 35 || code === 41;
-}
-
-/** Whether a token found at `end - token.length` ends the path there (`/a` must not find `/about` or `/a/b`, but finds `/a/`). */
-function endsPath(bytes: Buffer, end: number): boolean {
-  const code = bytes[end];
-  return isEnd(code) || (code === 47 && isEnd(bytes[end + 1]));
-}
 
 /** An ASCII file's bytes with line positions found on demand (a handful of lines, not all 100,000). */
 class Lines {
@@ -72,16 +50,11 @@ class Lines {
   }
 }
 
-/** Text the byte search cannot vouch for: dot segments, which the URL parser removes. */
-function hasDotSegments(bytes: Buffer): boolean {
-  return bytes.includes('/./') || bytes.includes('/../');
-}
-
 /**
  * Narrows the queue files of a project to the focused lines and their possible twins.
  * Returns false (and changes nothing) when a focused file is not a queue file, or when a
- * byte search could miss a twin — non-ASCII text (which the URL parser percent-encodes) or
- * dot segments —, and the files are then linted whole.
+ * byte search could miss a twin (see `searchable` in queue-search.ts), and the files are then
+ * linted whole.
  */
 export function applyFocus(project: Project, focus: Record<string, number[]>): boolean {
   const { todo, done } = project.config.layout;
@@ -91,7 +64,7 @@ export function applyFocus(project: Project, focus: Record<string, number[]>): b
   const views = new Map<string, { lines: Lines; keep: Map<number, number> }>();
   for (const { path, file } of queues) {
     const bytes = file.asciiBytes();
-    if (bytes === undefined || hasDotSegments(bytes)) return false;
+    if (bytes === undefined || !searchable(bytes)) return false;
     views.set(path, { lines: new Lines(bytes), keep: new Map() });
   }
   const tokens = new Set<string>();
@@ -104,7 +77,7 @@ export function applyFocus(project: Project, focus: Record<string, number[]>): b
       view.keep.set(line, start);
       const parsed = parseQueueLine(lineContent(view.lines.segmentAt(start)), line);
       if (!parsed || !('key' in parsed)) continue;
-      const token = tokenOf(parsed.slashKey);
+      const token = searchToken(parsed.slashKey);
       if (token === undefined) return false;
       tokens.add(token);
     }
@@ -116,7 +89,7 @@ export function applyFocus(project: Project, focus: Record<string, number[]>): b
       const position = { offset: 0, line: 1 };
       for (let offset = bytes.indexOf(token); offset !== -1; offset = bytes.indexOf(token, offset + 1)) {
         if (!endsPath(bytes, offset + token.length)) continue;
-        const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(10, offset - 1) + 1;
+        const lineStart = lineStartOf(bytes, offset);
         const line = view.lines.lineAt(lineStart, position);
         position.offset = lineStart;
         position.line = line;

@@ -17,7 +17,8 @@ import { normalizeUrl } from '../protocol/url.js';
 import { appendFileAtomic, removeOrphanTempFiles, writeFileAtomic } from './atomic.js';
 import { isoSeconds, utcDate } from './identity.js';
 import { withLock, type LockOptions } from './lock.js';
-import { BufferSource, FileSource, forEachListLine, lineEndingOf, QueueScan, searchToken, spliceLines, type ItemLine, type LineEdit } from './queue-scan.js';
+import { searchToken } from '../protocol/queue-search.js';
+import { BufferSource, FileSource, forEachListLine, lineEndingOf, QueueScan, spliceLines, type ItemLine, type LineEdit } from './queue-scan.js';
 
 /** The lock every queue write takes. */
 export const QUEUE_LOCK = 'queue';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/protocol/config.js';
 import { addUrls, claimUrls, completeUrls, releaseUrls } from '../../src/state/queue-operations.js';
-import { BufferSource, QueueScan, searchToken } from '../../src/state/queue-scan.js';
+import { searchToken } from '../../src/protocol/queue-search.js';
+import { BufferSource, QueueScan } from '../../src/state/queue-scan.js';
 import { tempDir } from '../helpers/state-relay.js';
 
 const config = defaultConfig();
