@@ -7,7 +7,6 @@ import { relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { isOwnRoot, loadConfig, resolveRoot } from '../protocol/config.js';
-import { lint } from '../lint/engine.js';
 import { GitError } from '../lint/sources.js';
 import type { FileResult } from '../lint/types.js';
 import { formatClaude } from '../report/claude.js';
@@ -15,7 +14,6 @@ import { formatGithub } from '../report/github.js';
 import { formatJson } from '../report/json.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatStylish, paletteFor } from '../report/stylish.js';
-import { rules } from '../rules/index.js';
 
 const FORMATS = ['stylish', 'json', 'sarif', 'github', 'claude'] as const;
 type Format = (typeof FORMATS)[number];
@@ -105,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values['list-rules']) {
+    const { rules } = await import('../rules/index.js');
     for (const rule of rules) process.stdout.write(`${rule.id.padEnd(26)} ${rule.severity.padEnd(8)} ${rule.fixable ? 'fixable ' : '        '}${rule.description}\n`);
     return 0;
   }
@@ -138,7 +137,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`protocol-lint: invalid configuration\n${loaded.error}\n`);
       return 2;
     }
-    const outcome = await lint({ root: group.root, config: loaded.config, targets: group.targets, source: values.staged ? 'index' : 'worktree', fix: values.fix, now });
+    // A pre-commit check must feel instant: git starts reading the commit before the engine
+    // and the rules load, and both proceed at once.
+    const source = values.staged ? new (await import('../lint/git-index-source.js')).GitIndexSource(group.root, loaded.config.layout) : 'worktree';
+    const { lint } = await import('../lint/engine.js');
+    const outcome = await lint({ root: group.root, config: loaded.config, targets: group.targets, source, fix: values.fix, now });
     for (const path of outcome.fixed) process.stderr.write(`protocol-lint: fixed ${path}\n`);
     all.push(...outcome.results);
   }

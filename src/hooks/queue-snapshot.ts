@@ -6,7 +6,6 @@
  * and their possible twins instead of 100,000 items. Copies live next to the session
  * memory (`${CLAUDE_PLUGIN_DATA}/queue-snapshots/`), one folder per root.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { changedLines } from '../lint/changed-lines.js';
@@ -15,8 +14,23 @@ import { sessionFolder } from './session-memory.js';
 /** Queue files larger than this are not copied. */
 const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * A short stable name for a root: 64 bits of FNV-1a in two lanes. Not a security boundary
+ * (the folder is the user's own), and it spares the hook loading node:crypto after every edit.
+ */
+function rootKey(root: string): string {
+  let low = 0x811c9dc5;
+  let high = 0xcbf29ce4;
+  for (let index = 0; index < root.length; index++) {
+    const code = root.charCodeAt(index);
+    low = Math.imul(low ^ code, 0x01000193);
+    high = Math.imul(high ^ code ^ (low >>> 16), 0x5bd1e995);
+  }
+  return (low >>> 0).toString(16).padStart(8, '0') + (high >>> 0).toString(16).padStart(8, '0');
+}
+
 function snapshotPath(root: string, rel: string, env: NodeJS.ProcessEnv): string {
-  const folder = createHash('sha256').update(root).digest('hex').slice(0, 24);
+  const folder = rootKey(root);
   return join(sessionFolder(env), '..', 'queue-snapshots', folder, rel.replace(/[^A-Za-z0-9._-]/g, '_'));
 }
 

@@ -40,8 +40,10 @@ export function changedLines(previous: Buffer, current: Buffer, maxLines = MAX_F
 function commonPrefix(a: Buffer, b: Buffer): number {
   const length = Math.min(a.length, b.length);
   let at = 0;
-  while (at + CHUNK <= length && a.compare(b, at, at + CHUNK, at, at + CHUNK) === 0) at += CHUNK;
-  while (at < length && a[at] === b[at]) at++;
+  // Native comparisons of shrinking chunks: 64 KiB at a time, then halves down to one byte.
+  for (let chunk = CHUNK; chunk >= 1; chunk >>= 1) {
+    while (at + chunk <= length && a.compare(b, at, at + chunk, at, at + chunk) === 0) at += chunk;
+  }
   return at;
 }
 
@@ -49,8 +51,9 @@ function commonPrefix(a: Buffer, b: Buffer): number {
 function commonSuffix(a: Buffer, b: Buffer, prefix: number): number {
   const limit = Math.min(a.length, b.length) - prefix;
   let length = 0;
-  while (length + CHUNK <= limit && a.compare(b, b.length - length - CHUNK, b.length - length, a.length - length - CHUNK, a.length - length) === 0) length += CHUNK;
-  while (length < limit && a[a.length - 1 - length] === b[b.length - 1 - length]) length++;
+  for (let chunk = CHUNK; chunk >= 1; chunk >>= 1) {
+    while (length + chunk <= limit && a.compare(b, b.length - length - chunk, b.length - length, a.length - length - chunk, a.length - length) === 0) length += chunk;
+  }
   return length;
 }
 

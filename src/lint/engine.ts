@@ -3,10 +3,10 @@
  */
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
-import { applyFixes } from './fix.js';
 import { applyFocus } from './focus.js';
 import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
-import { GitIndexSource, WorkingTreeSource, type FileSource } from './sources.js';
+import type { GitIndexSource } from './git-index-source.js';
+import { WorkingTreeSource, type FileSource } from './sources.js';
 import type { FileResult, LintMessage, Report, Rule, RuleContext } from './types.js';
 
 /** Where the rule docs are published. */
@@ -18,8 +18,11 @@ export interface LintOptions {
   config: Config;
   /** Root-relative POSIX paths of files or folders; undefined lints the whole root (or, with `source: 'index'`, the staged changes). */
   targets?: string[];
-  /** Read the working tree (default) or the git index (`--staged`). */
-  source?: 'worktree' | 'index';
+  /**
+   * Read the working tree (default) or the git index (`--staged`); a GitIndexSource made
+   * before the engine loaded has its git processes already running.
+   */
+  source?: 'worktree' | 'index' | GitIndexSource;
   fix?: boolean;
   now?: Date;
   /**
@@ -49,6 +52,8 @@ interface Collected extends LintMessage {
 export async function lint(options: LintOptions): Promise<LintOutcome> {
   const first = await runOnce(options);
   if (!options.fix) return { results: first.results, fixed: [] };
+  // The fixer (and the lock it takes) loads only for --fix.
+  const { applyFixes } = await import('./fix.js');
   const fixed = applyFixes(first.project, first.fixes);
   if (fixed.length === 0) return { results: first.results, fixed };
   const second = await runOnce({ ...options, fix: false });
@@ -57,12 +62,23 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
 
 async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; project: Project; fixes: Map<string, Set<number>> }> {
   const { root, config } = options;
-  const source: FileSource = options.source === 'index' ? new GitIndexSource(root) : new WorkingTreeSource(root, config.ignores, options.contents);
+  let gitIndex: GitIndexSource | undefined;
+  if (options.source === 'index') gitIndex = new (await import('./git-index-source.js')).GitIndexSource(root, config.layout);
+  else if (typeof options.source === 'object') gitIndex = options.source;
+  try {
+    return await runOn(options, gitIndex ?? new WorkingTreeSource(root, config.ignores, options.contents), gitIndex);
+  } finally {
+    gitIndex?.close();
+  }
+}
+
+async function runOn(options: LintOptions, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<{ results: FileResult[]; project: Project; fixes: Map<string, Set<number>> }> {
+  const { root, config } = options;
   const project = new Project(root, config, source);
-  const full = options.targets === undefined && options.source !== 'index';
+  const full = options.targets === undefined && gitIndex === undefined;
   let paths: string[];
   if (options.targets === undefined) {
-    paths = source instanceof GitIndexSource ? source.stagedChanges() : await source.walk();
+    paths = gitIndex ? await gitIndex.stagedChanges() : await source.walk();
   } else {
     paths = [];
     for (const target of options.targets) {
@@ -76,13 +92,13 @@ async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; p
   // The two queue files go first, into one batch: the checks between them then parse each once.
   targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
   let focus = options.focus;
-  if (source instanceof GitIndexSource) {
+  if (gitIndex) {
     const { todo, done } = config.layout;
     const stagedQueues = targets.filter(isQueue).map((file) => file.path);
-    source.preload([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues);
+    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues);
     // A commit's queue changes are checked like an edit: the lines it adds, and their twins.
     if (focus === undefined && stagedQueues.length > 0) {
-      const added = source.stagedLines(stagedQueues);
+      const added = gitIndex.stagedLines(stagedQueues);
       if ([...added.values()].every((lines) => lines !== undefined)) focus = Object.fromEntries(added) as Record<string, number[]>;
     }
   }
