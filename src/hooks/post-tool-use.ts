@@ -10,14 +10,14 @@
  * Errors block (`decision: "block"`: the reason reaches Claude at once); warnings alone come
  * as `additionalContext`. Every protocol file changed is remembered for the Stop hook.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { FileResult } from '../lint/types.js';
+import { FileSource, LineCounter } from '../protocol/byte-source.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
 import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { ownershipProblem } from './ownership.js';
-import { compareWithSnapshot, saveSnapshot } from './queue-snapshot.js';
+import { copyQueue } from './queue-snapshot.js';
 import { SessionMemory } from './session-memory.js';
 import { findStateTree, type StateTree } from './state-tree.js';
 
@@ -66,51 +66,41 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   });
 
   // Queue files are checked only on the lines the change added (and their twins): from the
-  // Edit's own text, else from the last linted copy; without either, the whole file.
+  // Edit's own text, else from the last linted copy; without either, the whole file. Each is
+  // copied first, and the copy is what gets compared, linted and kept as the next snapshot.
   const queues = changed.filter((path) => isQueue(path, tree!.config.layout));
-  const copies = new Map(queues.map((path) => [path, readOrUndefined(join(tree!.root, path))]));
-  const editLines = editInput && queues.length === 1 ? editedLines(copies.get(queues[0]!), editInput) : undefined;
-  const unchanged = new Set<string>();
-  let focus: Record<string, number[]> | undefined = {};
-  for (const path of queues) {
-    const copy = copies.get(path);
-    const comparison = copy === undefined ? undefined : compareWithSnapshot(tree.root, path, copy);
-    if (comparison?.identical) unchanged.add(path);
-    const lines = editLines ?? comparison?.lines;
-    if (lines === undefined) {
-      focus = undefined;
-      break;
-    }
-    focus[path] = lines;
-  }
-  const targets = changed.filter((path) => !(focus && focus[path]?.length === 0));
-  const nothingToLint = targets.length === 0;
-
+  const copies = new Map(queues.map((path) => [path, copyQueue(tree!.root, path)]));
   let results: FileResult[] = [];
   let report = '';
-  if (!nothingToLint) {
-    // The engine and reporter load only when there is something to lint.
-    const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
-    const queueFocus = focus && Object.keys(focus).length > 0 ? Object.fromEntries(Object.entries(focus).filter(([path]) => targets.includes(path))) : undefined;
-    // The queue copies just read are handed over, so the engine does not read them again.
-    const contents = new Map([...copies].filter((entry): entry is [string, Buffer] => entry[1] !== undefined));
-    ({ results } = await lint({ root: tree.root, config: tree.config, targets, contents, ...(queueFocus && Object.keys(queueFocus).length > 0 ? { focus: queueFocus } : {}) }));
-    report = formatClaude(results);
+  try {
+    const editLines = editInput && queues.length === 1 ? editedLines(copies.get(queues[0]!)?.path, editInput) : undefined;
+    let focus: Record<string, number[]> | undefined = {};
+    for (const path of queues) {
+      const lines = editLines ?? copies.get(path)?.lines;
+      if (lines === undefined) {
+        focus = undefined;
+        break;
+      }
+      focus[path] = lines;
+    }
+    const targets = changed.filter((path) => !(focus && focus[path]?.length === 0));
+    if (targets.length > 0) {
+      // The engine and reporter load only when there is something to lint.
+      const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
+      const queueFocus = focus && Object.keys(focus).length > 0 ? Object.fromEntries(Object.entries(focus).filter(([path]) => targets.includes(path))) : undefined;
+      const copyPaths = new Map(queues.flatMap((path) => (copies.get(path) ? [[path, copies.get(path)!.path] as [string, string]] : [])));
+      ({ results } = await lint({ root: tree.root, config: tree.config, targets, copies: copyPaths, ...(queueFocus && Object.keys(queueFocus).length > 0 ? { focus: queueFocus } : {}) }));
+      report = formatClaude(results);
+    }
+    for (const copy of copies.values()) copy?.keep();
+  } finally {
+    for (const copy of copies.values()) copy?.discard();
   }
-  for (const [path, copy] of copies) if (copy !== undefined && !unchanged.has(path)) saveSnapshot(tree.root, path, copy);
   const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
   const text = [report, ...ownership.map((problem) => `relay: ${problem}`)].filter(Boolean).join('\n');
   if (text === '') return {};
   if (errors > 0 || ownership.length > 0) return { stdout: JSON.stringify({ decision: 'block', reason: text }) };
   return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PostToolUse', additionalContext: text } }) };
-}
-
-function readOrUndefined(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 function isQueue(path: string, layout: Layout): boolean {
@@ -119,31 +109,64 @@ function isQueue(path: string, layout: Layout): boolean {
 
 /**
  * The 1-based lines an Edit or MultiEdit left its new text on, found by searching the file's
- * bytes for each `new_string`; undefined when the event has no text or any cannot be found
- * (the snapshot, or else the whole file, decides then).
+ * bytes for each `new_string` (in chunks: a queue is never read whole); undefined when the
+ * event has no text or any cannot be found (the snapshot, or else the whole file, decides then).
  */
-function editedLines(bytes: Buffer | undefined, toolInput: Record<string, unknown>): number[] | undefined {
-  if (bytes === undefined) return undefined;
+function editedLines(path: string | undefined, toolInput: Record<string, unknown>): number[] | undefined {
+  if (path === undefined) return undefined;
   const edits = Array.isArray(toolInput.edits) ? (toolInput.edits as Array<Record<string, unknown>>) : [toolInput];
   if (edits.some((edit) => typeof edit?.new_string !== 'string')) return undefined;
-  const lines = new Set<number>();
-  for (const edit of edits) {
-    const added = edit.new_string as string;
-    if (added === '') continue;
-    let found = false;
-    // Matches come in order, so line numbers are counted on from the previous one.
-    let line = 1;
-    let counted = 0;
-    for (let offset = bytes.indexOf(added); offset !== -1; offset = bytes.indexOf(added, offset + 1)) {
-      found = true;
-      for (let index = bytes.indexOf(10, counted); index !== -1 && index < offset; index = bytes.indexOf(10, index + 1)) line++;
-      counted = offset;
-      const last = line + countNewlines(added);
-      for (let at = line; at <= last; at++) lines.add(at);
-    }
-    if (!found) return undefined;
+  let source: FileSource | undefined;
+  try {
+    source = FileSource.open(path);
+  } catch {
+    return undefined;
   }
-  return lines.size === 0 ? undefined : [...lines].sort((a, b) => a - b);
+  if (!source) return undefined;
+  try {
+    const lines = new Set<number>();
+    for (const edit of edits) {
+      const added = edit.new_string as string;
+      if (added === '') continue;
+      const found = added.includes('\n') ? searchWhole(source, added, lines) : searchChunks(source, Buffer.from(added, 'utf8'), lines);
+      if (!found) return undefined;
+    }
+    return lines.size === 0 ? undefined : [...lines].sort((a, b) => a - b);
+  } finally {
+    source.close();
+  }
+}
+
+/** Adds the line of every match of a one-line text; chunks end at line ends, so no match is cut. */
+function searchChunks(source: FileSource, needle: Buffer, lines: Set<number>): boolean {
+  let found = false;
+  const counter = new LineCounter();
+  source.forEachChunk((chunk, base) => {
+    for (let offset = chunk.indexOf(needle); offset !== -1; offset = chunk.indexOf(needle, offset + 1)) {
+      found = true;
+      lines.add(counter.lineAt(chunk, base, offset));
+    }
+    counter.finish(chunk, base);
+    return true;
+  });
+  return found;
+}
+
+/** Adds the lines every match of a text spanning lines covers (rare for a queue: read it whole). */
+function searchWhole(source: FileSource, added: string, lines: Set<number>): boolean {
+  const bytes = source.readAll();
+  let found = false;
+  // Matches come in order, so line numbers are counted on from the previous one.
+  let line = 1;
+  let counted = 0;
+  for (let offset = bytes.indexOf(added); offset !== -1; offset = bytes.indexOf(added, offset + 1)) {
+    found = true;
+    for (let index = bytes.indexOf(10, counted); index !== -1 && index < offset; index = bytes.indexOf(10, index + 1)) line++;
+    counted = offset;
+    const last = line + countNewlines(added);
+    for (let at = line; at <= last; at++) lines.add(at);
+  }
+  return found;
 }
 
 function countNewlines(text: string): number {

@@ -5,13 +5,18 @@
  * unchanged, and only the lines between are new. The focused lint then checks those lines
  * and their possible twins instead of 100,000 items. Copies live next to the session
  * memory (`${CLAUDE_PLUGIN_DATA}/queue-snapshots/`), one folder per root.
+ *
+ * The hook never reads a queue whole: it copies the file (a kernel copy of one inode, so the
+ * copy is one consistent version even while a fleet writes), compares the copy with the last
+ * snapshot in chunks, lints the copy, and then the copy becomes the next snapshot.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { changedLines } from '../lint/changed-lines.js';
+import { FileSource } from '../protocol/byte-source.js';
+import { changedLinesOf } from '../lint/changed-lines.js';
 import { sessionFolder } from './session-memory.js';
 
-/** Queue files larger than this are not copied. */
+/** Queue files larger than this are not copied (they are linted in place, whole). */
 const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -30,38 +35,57 @@ function rootKey(root: string): string {
 }
 
 function snapshotPath(root: string, rel: string, env: NodeJS.ProcessEnv): string {
-  const folder = rootKey(root);
-  return join(sessionFolder(env), '..', 'queue-snapshots', folder, rel.replace(/[^A-Za-z0-9._-]/g, '_'));
+  return join(sessionFolder(env), '..', 'queue-snapshots', rootKey(root), rel.replace(/[^A-Za-z0-9._-]/g, '_'));
 }
 
-/** How a queue file compares with its last snapshot. */
-export interface SnapshotComparison {
+/** A consistent copy of a queue file, compared with the last snapshot of it. */
+export interface QueueCopy {
+  /** The absolute path of the copy: lint this, not the live file. */
+  path: string;
   /**
-   * The 1-based lines of the current copy that the snapshot lacks ([] when nothing was
-   * added); undefined without a snapshot or when the change is too large to focus on.
+   * The 1-based lines of the copy that the snapshot lacks ([] when nothing was added);
+   * undefined without a snapshot or when the change is too large to focus on.
    */
   lines: number[] | undefined;
-  /** Whether the snapshot holds exactly the current bytes (nothing to save). */
+  /** Whether the snapshot holds exactly the copy's bytes. */
   identical: boolean;
+  /** Makes the copy the snapshot the next change is compared with (atomically). */
+  keep(): void;
+  /** Removes the copy. */
+  discard(): void;
 }
 
-/** Compares a queue file's current bytes with the last snapshot of it. */
-export function compareWithSnapshot(root: string, rel: string, current: Buffer, env: NodeJS.ProcessEnv = process.env): SnapshotComparison {
-  let previous: Buffer;
+/** Copies a queue file and compares it with its last snapshot; undefined when it cannot be copied. */
+export function copyQueue(root: string, rel: string, env: NodeJS.ProcessEnv = process.env): QueueCopy | undefined {
+  const live = join(root, rel);
+  const snapshot = snapshotPath(root, rel, env);
+  const copy = `${snapshot}.${process.pid}.tmp`;
   try {
-    previous = readFileSync(snapshotPath(root, rel, env));
+    if (statSync(live).size > MAX_SNAPSHOT_BYTES) return undefined;
+    mkdirSync(join(snapshot, '..'), { recursive: true });
+    copyFileSync(live, copy);
   } catch {
-    return { lines: undefined, identical: false };
+    rmSync(copy, { force: true });
+    return undefined;
   }
-  return changedLines(previous, current);
+  let comparison: { lines: number[] | undefined; identical: boolean } = { lines: undefined, identical: false };
+  const previous = openOrUndefined(snapshot);
+  const current = previous && openOrUndefined(copy);
+  if (previous && current) comparison = changedLinesOf(previous, current);
+  previous?.close();
+  current?.close();
+  return {
+    path: copy,
+    ...comparison,
+    keep: () => (comparison.identical ? rmSync(copy, { force: true }) : renameSync(copy, snapshot)),
+    discard: () => rmSync(copy, { force: true }),
+  };
 }
 
-/** Stores the copy the next change is compared with (atomically: readers never see half of it). */
-export function saveSnapshot(root: string, rel: string, current: Buffer, env: NodeJS.ProcessEnv = process.env): void {
-  if (current.length > MAX_SNAPSHOT_BYTES) return;
-  const path = snapshotPath(root, rel, env);
-  mkdirSync(join(path, '..'), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, current);
-  renameSync(temporary, path);
+function openOrUndefined(path: string): FileSource | undefined {
+  try {
+    return FileSource.open(path);
+  } catch {
+    return undefined;
+  }
 }

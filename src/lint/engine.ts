@@ -30,8 +30,11 @@ export interface LintOptions {
    * could be the same URL): the fast path for a hook after an edit. Ignored for other files.
    */
   focus?: Record<string, number[]>;
-  /** Bytes of files the caller has just read (a hook), used instead of reading them again. */
-  contents?: Map<string, Buffer>;
+  /**
+   * Copies the caller made of files (a hook's consistent copy of a queue it just compared),
+   * by path: the absolute path of the copy, read instead of the file.
+   */
+  copies?: Map<string, string>;
   /** Rules to run instead of the registry (examples and tests). */
   rules?: Rule<any>[];
 }
@@ -60,21 +63,32 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
   return { results: second.results, fixed };
 }
 
-async function runOnce(options: LintOptions): Promise<{ results: FileResult[]; project: Project; fixes: Map<string, Set<number>> }> {
+async function runOnce(options: LintOptions): Promise<RunResult> {
   const { root, config } = options;
   let gitIndex: GitIndexSource | undefined;
   if (options.source === 'index') gitIndex = new (await import('./git-index-source.js')).GitIndexSource(root, config.layout);
   else if (typeof options.source === 'object') gitIndex = options.source;
   try {
-    return await runOn(options, gitIndex ?? new WorkingTreeSource(root, config.ignores, options.contents), gitIndex);
+    return await runOn(options, gitIndex ?? new WorkingTreeSource(root, config.ignores, options.copies), gitIndex);
   } finally {
     gitIndex?.close();
   }
 }
 
-async function runOn(options: LintOptions, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<{ results: FileResult[]; project: Project; fixes: Map<string, Set<number>> }> {
-  const { root, config } = options;
-  const project = new Project(root, config, source);
+type RunResult = { results: FileResult[]; project: Project; fixes: Map<string, Set<number>> };
+
+async function runOn(options: LintOptions, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<RunResult> {
+  const project = new Project(options.root, options.config, source);
+  try {
+    return await lintProject(options, project, source, gitIndex);
+  } finally {
+    // Files opened for chunked reading (focused runs) are closed; parsed texts stay for --fix.
+    project.close();
+  }
+}
+
+async function lintProject(options: LintOptions, project: Project, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<RunResult> {
+  const { config } = options;
   const full = options.targets === undefined && gitIndex === undefined;
   let paths: string[];
   if (options.targets === undefined) {

@@ -18,6 +18,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { BufferSource, type ByteSource } from '../protocol/byte-source.js';
 import type { Layout } from '../protocol/layout.js';
 import { changedLines } from './changed-lines.js';
 import { indexEntriesUnder } from './git-index.js';
@@ -109,7 +110,7 @@ export class GitIndexSource implements FileSource {
   private staged?: Map<string, Staged>;
   /** Paths the commit deletes. */
   private deleted = new Set<string>();
-  private listing?: { paths: string[]; pathSet: Set<string>; modes: Map<string, string>; folders: Map<string, string[] | undefined> };
+  private listing?: { paths: string[]; symlinks: Set<string>; folders: Map<string, string[] | undefined> };
   private cache = new Map<string, Buffer | undefined>();
   /** HEAD's copies of the queue files, to compare with the staged ones. */
   private heads = new Map<string, Buffer | undefined>();
@@ -223,30 +224,56 @@ export class GitIndexSource implements FileSource {
     if (this.listing) return this.listing;
     let entries = indexEntriesUnder(this.root);
     if (!entries) {
-      entries = [];
+      entries = { paths: [], symlinks: new Set() };
       for (const record of gitSync(this.root, ['ls-files', '-s', '-z', '--', '.']).toString('utf8').split('\0')) {
         if (record === '') continue;
         const path = record.slice(record.indexOf('\t') + 1);
-        if (entries.length === 0 || entries[entries.length - 1]!.path !== path) entries.push({ path, mode: record.slice(0, 6) });
+        if (entries.paths[entries.paths.length - 1] === path) continue;
+        entries.paths.push(path);
+        if (record.startsWith(SYMLINK)) entries.symlinks.add(path);
       }
     }
-    const paths = entries.map((entry) => entry.path);
-    this.listing = { paths, pathSet: new Set(paths), modes: new Map(entries.map((entry) => [entry.path, entry.mode])), folders: new Map() };
+    // git keeps the index in byte order; binary searches below compare JavaScript strings,
+    // which agree except around characters outside the BMP: check, and sort if they differ.
+    const { paths } = entries;
+    for (let index = 1; index < paths.length; index++) {
+      if (paths[index - 1]! > paths[index]!) {
+        paths.sort();
+        break;
+      }
+    }
+    this.listing = { paths, symlinks: entries.symlinks, folders: new Map() };
     return this.listing;
   }
 
-  /** The names directly in a folder (files and subfolders), found by one pass over the paths. */
+  /** The index of the first path not before `key`. */
+  private lowerBound(key: string): number {
+    const { paths } = this.list();
+    let low = 0;
+    let high = paths.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (paths[middle]! < key) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** The names directly in a folder (files and subfolders): the paths under it sit together. */
   listDir(folder: string): string[] | undefined {
     const listing = this.list();
     if (listing.folders.has(folder)) return listing.folders.get(folder);
     const prefix = folder === '' ? '' : folder + '/';
-    const names = new Set<string>();
-    for (const path of listing.paths) {
-      if (!path.startsWith(prefix)) continue;
+    const names: string[] = [];
+    for (let index = this.lowerBound(prefix); index < listing.paths.length; index++) {
+      const path = listing.paths[index]!;
+      if (!path.startsWith(prefix)) break;
       const slash = path.indexOf('/', prefix.length);
-      names.add(slash === -1 ? path.slice(prefix.length) : path.slice(prefix.length, slash));
+      const name = slash === -1 ? path.slice(prefix.length) : path.slice(prefix.length, slash);
+      if (names[names.length - 1] !== name) names.push(name);
     }
-    const sorted = names.size > 0 ? [...names].sort() : undefined;
+    // A file and a folder of one name cannot both be staged, but names may repeat around subfolders.
+    const sorted = names.length > 0 ? [...new Set(names)].sort() : undefined;
     listing.folders.set(folder, sorted);
     return sorted;
   }
@@ -256,19 +283,31 @@ export class GitIndexSource implements FileSource {
   }
 
   isDirectory(path: string): boolean {
-    return path === '' || this.listDir(path) !== undefined;
+    if (path === '') return true;
+    const { paths } = this.list();
+    return paths[this.lowerBound(path + '/')]?.startsWith(path + '/') ?? false;
   }
 
   exists(path: string): boolean {
-    return this.list().pathSet.has(path) || this.isDirectory(path);
+    if (this.staged?.has(path) || (this.cache.has(path) && this.cache.get(path) !== undefined)) return true;
+    if (this.deleted.has(path)) return false;
+    const { paths } = this.list();
+    return paths[this.lowerBound(path)] === path || this.isDirectory(path);
   }
 
-  private modeOf(path: string): string | undefined {
-    return this.staged?.get(path)?.mode ?? (this.cache.has(path) ? undefined : this.list().modes.get(path));
+  private isSymlink(path: string): boolean {
+    const change = this.staged?.get(path);
+    if (change !== undefined) return change.mode === SYMLINK;
+    return !this.cache.has(path) && this.list().symlinks.has(path);
+  }
+
+  bytes(path: string, limit: number): ByteSource | undefined {
+    const result = this.read(path, limit);
+    return result.ok && result.buffer !== undefined ? new BufferSource(result.buffer) : undefined;
   }
 
   read(path: string, limit: number): ReadResult {
-    if (this.modeOf(path) === SYMLINK) return { ok: false, reason: 'Skipped: a symbolic link is committed here; commit the file itself' };
+    if (this.isSymlink(path)) return { ok: false, reason: 'Skipped: a symbolic link is committed here; commit the file itself' };
     if (!this.cache.has(path)) {
       this.cache.set(path, batchable(path) ? parseBatch(gitSync(this.root, ['cat-file', '--batch'], `:./${path}\n`), 1)[0] : blobSync(this.root, `:./${path}`));
     }

@@ -14,10 +14,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
-/** One staged path (relative to the work tree's top) and its mode (`100644`, `120000`, …). */
-export interface IndexEntry {
-  path: string;
-  mode: string;
+/** The staged paths (relative to the work tree's top, in index order) and which are symbolic links. */
+export interface IndexEntries {
+  paths: string[];
+  symlinks: Set<string>;
 }
 
 /** Where a directory's repository keeps its index, and the top of its work tree. */
@@ -82,7 +82,7 @@ function objectFormat(gitDir: string): 20 | 32 | undefined {
  * The entries of an index file, or undefined when it is not a plain index this reader
  * vouches for (the caller then asks git). A path listed at several merge stages is listed once.
  */
-export function readIndexEntries(location: IndexLocation): IndexEntry[] | undefined {
+export function readIndexEntries(location: IndexLocation): IndexEntries | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(location.indexFile);
@@ -102,7 +102,8 @@ export function readIndexEntries(location: IndexLocation): IndexEntry[] | undefi
     if (!checksum.equals(trailer)) return undefined;
   }
 
-  const entries: IndexEntry[] = [];
+  const paths: string[] = [];
+  const symlinks = new Set<string>();
   let offset = 12;
   let previous: Buffer = Buffer.alloc(0);
   for (let index = 0; index < count; index++) {
@@ -116,7 +117,7 @@ export function readIndexEntries(location: IndexLocation): IndexEntry[] | undefi
       if (version < 3) return undefined;
       offset += 2;
     }
-    let name: Buffer;
+    let path: string;
     if (version === 4) {
       // The name is the previous one minus N trailing bytes, plus a NUL-terminated suffix.
       // git's varint: 7 bits a byte, high bit "more", and each continuation adds one first.
@@ -128,22 +129,23 @@ export function readIndexEntries(location: IndexLocation): IndexEntry[] | undefi
       }
       const end = bytes.indexOf(0, offset);
       if (end === -1 || end >= body || strip > previous.length) return undefined;
-      name = Buffer.concat([previous.subarray(0, previous.length - strip), bytes.subarray(offset, end)]);
+      previous = Buffer.concat([previous.subarray(0, previous.length - strip), bytes.subarray(offset, end)]);
+      path = previous.toString('utf8');
       offset = end + 1;
     } else {
       const end = bytes.indexOf(0, offset);
       if (end === -1 || end >= body) return undefined;
-      name = bytes.subarray(offset, end);
+      path = bytes.toString('utf8', offset, end);
       // Entries are padded with 1–8 NULs to a multiple of 8 bytes.
       offset = start + ((end - start + 8) & ~7);
     }
-    previous = name;
     const type = mode >>> 12;
     // A sparse index stores whole folders as entries (mode 040000): leave those to git.
     if (type !== 0o10 && type !== 0o12 && type !== 0o16) return undefined;
-    const path = name.toString('utf8');
-    if (entries.length > 0 && entries[entries.length - 1]!.path === path) continue;
-    entries.push({ path, mode: mode.toString(8).padStart(6, '0') });
+    // A path in conflict is listed once per merge stage; list it once.
+    if (paths.length > 0 && paths[paths.length - 1] === path) continue;
+    paths.push(path);
+    if (type === 0o12) symlinks.add(path);
   }
   // Extensions follow: a four-letter signature, then a length. Upper-case first letters are
   // optional caches; a lower-case one (split index `link`, sparse `sdir`) changes the meaning.
@@ -152,21 +154,22 @@ export function readIndexEntries(location: IndexLocation): IndexEntry[] | undefi
     if (first >= 0x61 && first <= 0x7a) return undefined;
     offset += 8 + bytes.readUInt32BE(offset + 4);
   }
-  return offset === body ? entries : undefined;
+  return offset === body ? { paths, symlinks } : undefined;
 }
 
 /**
  * The staged entries under `root`, with paths relative to it, read from the index file;
  * undefined when the caller must ask git.
  */
-export function indexEntriesUnder(root: string, env: NodeJS.ProcessEnv = process.env): IndexEntry[] | undefined {
+export function indexEntriesUnder(root: string, env: NodeJS.ProcessEnv = process.env): IndexEntries | undefined {
   const location = locateIndex(root, env);
   if (!location) return undefined;
   const inside = relative(location.top, resolve(root));
   if (inside.startsWith('..') || isAbsolute(inside)) return undefined;
   const entries = readIndexEntries(location);
-  if (!entries) return undefined;
-  if (inside === '') return entries;
+  if (!entries || inside === '') return entries;
   const prefix = inside.split(sep).join('/') + '/';
-  return entries.filter((entry) => entry.path.startsWith(prefix)).map((entry) => ({ path: entry.path.slice(prefix.length), mode: entry.mode }));
+  const paths = entries.paths.filter((path) => path.startsWith(prefix)).map((path) => path.slice(prefix.length));
+  const symlinks = new Set([...entries.symlinks].filter((path) => path.startsWith(prefix)).map((path) => path.slice(prefix.length)));
+  return { paths, symlinks };
 }

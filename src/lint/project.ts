@@ -3,7 +3,7 @@
  * content. Everything is read and parsed at most once, and only when a rule asks, so a run
  * on one file after an edit touches one or two files, not the whole tree.
  */
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import { posix } from 'node:path';
 import { type Config } from '../protocol/config.js';
 import type { FrontMatter } from '../protocol/frontmatter.js';
@@ -11,6 +11,7 @@ import { classifyPath, numberedName, waveNumber, type Classification, type Numbe
 import { scanMarkdown, type MarkdownScan } from '../protocol/markdown.js';
 import { parseQueue, type QueueFile } from '../protocol/queue.js';
 import { parseDirectives, type Directives } from './directives.js';
+import type { ByteSource } from '../protocol/byte-source.js';
 import type { FileSource, ReadResult } from './sources.js';
 
 type FrontMatterModule = typeof import('../protocol/frontmatter.js');
@@ -116,16 +117,12 @@ export class ProjectFile {
   }
 
   /**
-   * The file's bytes when it is plain ASCII text (which is also valid UTF-8), without decoding
-   * it; undefined otherwise. Focused runs search these instead of a decoded copy of 100,000 lines.
+   * The file's bytes as a chunked source, without reading or decoding them all (focused runs
+   * search 100,000-line queues this way); undefined when it cannot be read or is already read.
    */
-  asciiBytes(): Buffer | undefined {
+  byteSource(): ByteSource | undefined {
     if (this.cachedContent) return undefined;
-    const isQueue = this.kind === 'todo' || this.kind === 'done';
-    const result = this.project.source.read(this.path, isQueue ? MAX_QUEUE_BYTES : this.project.config.maxDocumentBytes);
-    if (!result.ok || result.buffer === undefined || !isAscii(result.buffer)) return undefined;
-    // A shared read buffer is reused by the next read; keep a copy of it.
-    return result.shared ? Buffer.from(result.buffer) : result.buffer;
+    return this.project.byteSource(this.path);
   }
 
   /** Replaces the text with a focused view of it (see `src/lint/focus.ts`). */
@@ -211,6 +208,7 @@ function firstInvalidUtf8(buffer: Buffer): number {
 export class Project {
   private files = new Map<string, ProjectFile>();
   private numbered = new Map<string, Map<number, string[]>>();
+  private opened: Array<ByteSource & { close(): void }> = [];
 
   constructor(
     readonly root: string,
@@ -228,6 +226,19 @@ export class Project {
     return file;
   }
 
+  /** A chunked source of a file's bytes (closed by `close`); undefined when it cannot be read. */
+  byteSource(path: string): ByteSource | undefined {
+    const isQueue = path === this.config.layout.todo || path === this.config.layout.done;
+    const source = this.source.bytes?.(path, isQueue ? MAX_QUEUE_BYTES : this.config.maxDocumentBytes);
+    if (source && 'close' in source) this.opened.push(source as ByteSource & { close(): void });
+    return source;
+  }
+
+  /** Closes the files opened for chunked reading. */
+  close(): void {
+    for (const source of this.opened.splice(0)) source.close();
+  }
+
   /** Whether a root-relative path exists (file or folder). */
   exists(path: string): boolean {
     return this.source.exists(path);
@@ -240,20 +251,22 @@ export class Project {
 
   /** Files of one numbered kind in its home folder, by number (several paths when ids collide). */
   numberedFiles(kind: NumberedKind): Map<number, string[]> {
-    let byNumber = this.numbered.get(kind);
-    if (byNumber) return byNumber;
-    byNumber = new Map();
+    const known = this.numbered.get(kind);
+    if (known) return known;
+    // One pass over the folder files every kind that lives there (review/ holds three).
     const folder = kind === 'task' ? this.config.layout.plan : this.config.layout.review;
+    const kinds: NumberedKind[] = kind === 'task' ? ['task'] : ['draft', 'final', 'findings'];
+    for (const each of kinds) this.numbered.set(each, new Map());
     for (const name of this.list(folder)) {
       const parsed = numberedName(name);
-      if (!parsed || parsed.kind !== kind) continue;
+      const byNumber = parsed && this.numbered.get(parsed.kind);
+      if (!parsed || !byNumber || !kinds.includes(parsed.kind)) continue;
+      const path = folder === '' ? name : `${folder}/${name}`;
       const paths = byNumber.get(parsed.number);
-      const path = posix.join(folder, name);
       if (paths) paths.push(path);
       else byNumber.set(parsed.number, [path]);
     }
-    this.numbered.set(kind, byNumber);
-    return byNumber;
+    return this.numbered.get(kind)!;
   }
 
   /** The wave folders under discovery/, by wave number. */

@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
 
 /** The bytes of a file, or why they could not be had. */
@@ -20,6 +21,11 @@ export interface FileSource {
   exists(path: string): boolean;
   /** Reads a file; files over `limit` bytes are not read (their size is returned). */
   read(path: string, limit: number): ReadResult;
+  /**
+   * The bytes of a file (up to `limit`) as a chunked source, without reading them all;
+   * undefined when it cannot be read that way (the caller then uses `read`).
+   */
+  bytes?(path: string, limit: number): ByteSource | undefined;
 }
 
 function toPosix(path: string): string {
@@ -37,8 +43,8 @@ export class WorkingTreeSource implements FileSource {
   constructor(
     readonly root: string,
     private readonly ignores: string[],
-    /** Bytes the caller has already read, by path: served instead of reading the file again. */
-    private readonly provided: Map<string, Buffer> = new Map(),
+    /** Copies the caller made of files, by path: the absolute path of the copy, read instead. */
+    private readonly copies: Map<string, string> = new Map(),
   ) {}
 
   async walk(folder = ''): Promise<string[]> {
@@ -108,11 +114,35 @@ export class WorkingTreeSource implements FileSource {
 
   read(path: string, limit: number): ReadResult {
     const absolute = join(this.root, path);
-    const given = this.provided.get(path);
-    if (given !== undefined && isRegularFile(absolute)) {
-      return given.length > limit ? { ok: true, size: given.length } : { ok: true, buffer: given, size: given.length };
+    const copy = this.copies.get(path);
+    if (copy !== undefined && isRegularFile(absolute)) return this.readRegular(copy, limit);
+    const target = this.regularFiles.has(path) ? absolute : this.readableTarget(absolute);
+    if (typeof target !== 'string') return target;
+    return this.readRegular(target, limit);
+  }
+
+  bytes(path: string, limit: number): ByteSource | undefined {
+    const absolute = join(this.root, path);
+    const copy = this.copies.get(path);
+    const target = copy !== undefined && isRegularFile(absolute) ? copy : this.regularFiles.has(path) ? absolute : this.readableTarget(absolute);
+    if (typeof target !== 'string') return undefined;
+    try {
+      const source = FileBytes.open(target);
+      if (source && source.size > limit) {
+        source.close();
+        return undefined;
+      }
+      return source;
+    } catch {
+      return undefined;
     }
-    if (this.regularFiles.has(path)) return this.readRegular(absolute, limit);
+  }
+
+  /**
+   * The regular file a path stands for (a symbolic link is followed only inside the root), or
+   * why it cannot be read.
+   */
+  private readableTarget(absolute: string): string | { ok: false; reason: string } {
     let target = absolute;
     try {
       const link = lstatSync(absolute);
@@ -139,7 +169,7 @@ export class WorkingTreeSource implements FileSource {
     } catch (error) {
       return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
     }
-    return this.readRegular(target, limit);
+    return target;
   }
 
   /**

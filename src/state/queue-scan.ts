@@ -8,12 +8,13 @@
  * It works on bytes, never decoding a whole file: under a fleet's load the cost of a claim was
  * memory (a fresh 3.6 MB buffer costs ~13 ms of page faults on a small VM, decoding it into a
  * string as much again). urls_done.md is only searched, so it is read in chunks through one
- * small reused buffer (`FileSource`); urls_todo.md is read whole, since it is rewritten.
+ * small reused buffer (`FileSource`, src/protocol/byte-source.ts); urls_todo.md is read
+ * whole, since it is rewritten.
  *
  * The search primitives and the text they can vouch for are in `src/protocol/queue-search.ts`;
  * `QueueScan.of` refuses what `searchable` refuses, and the caller parses the whole file.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { ByteSource } from '../protocol/byte-source.js';
 import { parseQueueLineAt, type QueueItem } from '../protocol/queue.js';
 import { endsPath, lineStartOf, searchable, searchToken } from '../protocol/queue-search.js';
 
@@ -33,6 +34,8 @@ export interface LineEdit {
   content?: string;
 }
 
+export { BufferSource, FileSource, type ByteSource } from '../protocol/byte-source.js';
+
 const NEWLINE = 10;
 const CR = 13;
 
@@ -42,104 +45,6 @@ function contentEnd(bytes: Buffer, start: number, from: number): { end: number; 
   let end = newline === -1 ? bytes.length : newline;
   if (end > start && bytes[end - 1] === CR) end--;
   return { end, next: newline === -1 ? bytes.length : newline + 1 };
-}
-
-/** Bytes of a queue file, visited in chunks that end at line ends (absolute offset `base`). */
-export interface ByteSource {
-  /** Stops when `visit` returns false. */
-  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void;
-}
-
-/** A file held in memory: one chunk. */
-export class BufferSource implements ByteSource {
-  constructor(readonly bytes: Buffer) {}
-
-  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void {
-    visit(this.bytes, 0);
-  }
-}
-
-/** The chunk size of a `FileSource`: small enough that its pages are touched once and reused. */
-const CHUNK = 256 * 1024;
-
-/** An open file read in line-aligned chunks through one reused buffer; the fd keeps the file read under the lock. */
-export class FileSource implements ByteSource {
-  private buffer = Buffer.allocUnsafeSlow(CHUNK);
-  private busy = false;
-
-  private constructor(
-    private readonly fd: number,
-    readonly size: number,
-  ) {}
-
-  /** Opens `path`; undefined when it does not exist. */
-  static open(path: string): FileSource | undefined {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    return new FileSource(fd, fstatSync(fd).size);
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
-
-  /** The whole file in one buffer. */
-  readAll(): Buffer {
-    const bytes = Buffer.allocUnsafe(this.size);
-    let got = 0;
-    while (got < this.size) {
-      const read = readSync(this.fd, bytes, got, this.size - got, got);
-      if (read === 0) break;
-      got += read;
-    }
-    return got === this.size ? bytes : bytes.subarray(0, got);
-  }
-
-  /** The byte at an offset. */
-  byteAt(offset: number): number | undefined {
-    const one = Buffer.alloc(1);
-    return readSync(this.fd, one, 0, 1, offset) === 1 ? one[0] : undefined;
-  }
-
-  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void {
-    // A visit may read the file again (a search inside a walk): that one gets its own buffer.
-    const nested = this.busy;
-    let buffer = nested ? Buffer.allocUnsafeSlow(CHUNK) : this.buffer;
-    this.busy = true;
-    try {
-      let position = 0;
-      while (position < this.size) {
-        const want = Math.min(buffer.length, this.size - position);
-        let got = 0;
-        while (got < want) {
-          const read = readSync(this.fd, buffer, got, want - got, position + got);
-          if (read === 0) break;
-          got += read;
-        }
-        if (got === 0) return;
-        let length = got;
-        if (position + got < this.size) {
-          const newline = buffer.lastIndexOf(NEWLINE, got - 1);
-          if (newline === -1) {
-            // A line longer than the buffer: read it again with room for it.
-            buffer = Buffer.allocUnsafeSlow(buffer.length * 2);
-            if (!nested) this.buffer = buffer;
-            continue;
-          }
-          length = newline + 1;
-        }
-        if (!visit(buffer.subarray(0, length), position)) return;
-        position += length;
-      }
-    } finally {
-      if (!nested) this.busy = false;
-    }
-  }
 }
 
 /** A queue file searched by token instead of parsed. */

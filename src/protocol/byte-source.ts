@@ -1,0 +1,159 @@
+/**
+ * The bytes of a large file (a 100,000-line queue) without holding them: read in chunks
+ * through one small reused buffer.
+ *
+ * On the machines fleets run on, memory is the cost, not reading: a fresh 3.6 MB buffer costs
+ * ~13 ms of page faults on a small VM, while reading the same file through a warm 256 KiB
+ * buffer takes well under a millisecond. The relay CLI's writes under the lock, the hook's
+ * focused lint after an edit and `--staged` all search and compare queue files this way.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+const NEWLINE = 10;
+
+/** Bytes visited in chunks that end at line ends (absolute offset `base`), or read at an offset. */
+export interface ByteSource {
+  readonly size: number;
+  /** Stops when `visit` returns false. A chunk is only valid during its visit. */
+  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void;
+  /** Copies up to `length` bytes from `position` into `target`; returns how many. */
+  readAt(target: Buffer, position: number, length: number): number;
+}
+
+/** Bytes held in memory: one chunk. */
+export class BufferSource implements ByteSource {
+  constructor(readonly bytes: Buffer) {}
+
+  get size(): number {
+    return this.bytes.length;
+  }
+
+  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void {
+    visit(this.bytes, 0);
+  }
+
+  readAt(target: Buffer, position: number, length: number): number {
+    return this.bytes.copy(target, 0, position, Math.min(position + length, this.bytes.length));
+  }
+}
+
+/** The chunk size of a `FileSource`: small enough that its pages are touched once and reused. */
+export const CHUNK = 256 * 1024;
+
+/** An open file read in line-aligned chunks through one reused buffer; the fd keeps the file that was opened. */
+export class FileSource implements ByteSource {
+  private buffer = Buffer.allocUnsafeSlow(CHUNK);
+  private busy = false;
+
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+    /** Where this file's bytes start in the fd (a blob inside `git cat-file --batch` output). */
+    private readonly start = 0,
+  ) {}
+
+  /** Opens `path`; undefined when it does not exist. */
+  static open(path: string): FileSource | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return new FileSource(fd, fstatSync(fd).size);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  readAt(target: Buffer, position: number, length: number): number {
+    const want = Math.min(length, this.size - position, target.length);
+    let got = 0;
+    while (got < want) {
+      const read = readSync(this.fd, target, got, want - got, this.start + position + got);
+      if (read === 0) break;
+      got += read;
+    }
+    return got;
+  }
+
+  /** The whole file in one buffer. */
+  readAll(): Buffer {
+    const bytes = Buffer.allocUnsafe(this.size);
+    const got = this.readAt(bytes, 0, this.size);
+    return got === this.size ? bytes : bytes.subarray(0, got);
+  }
+
+  /** The byte at an offset. */
+  byteAt(offset: number): number | undefined {
+    const one = Buffer.alloc(1);
+    return this.readAt(one, offset, 1) === 1 ? one[0] : undefined;
+  }
+
+  forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void {
+    // A visit may read the file again (a search inside a walk): that one gets its own buffer.
+    const nested = this.busy;
+    let buffer = nested ? Buffer.allocUnsafeSlow(CHUNK) : this.buffer;
+    this.busy = true;
+    try {
+      let position = 0;
+      while (position < this.size) {
+        const got = this.readAt(buffer, position, buffer.length);
+        if (got === 0) return;
+        let length = got;
+        if (position + got < this.size) {
+          const newline = buffer.lastIndexOf(NEWLINE, got - 1);
+          if (newline === -1) {
+            // A line longer than the buffer: read it again with room for it.
+            buffer = Buffer.allocUnsafeSlow(buffer.length * 2);
+            if (!nested) this.buffer = buffer;
+            continue;
+          }
+          length = newline + 1;
+        }
+        if (!visit(buffer.subarray(0, length), position)) return;
+        position += length;
+      }
+    } finally {
+      if (!nested) this.busy = false;
+    }
+  }
+}
+
+/** Whether every byte of a source passes `test` (a native check run on each chunk). */
+export function everyChunk(source: ByteSource, test: (chunk: Buffer) => boolean): boolean {
+  let ok = true;
+  source.forEachChunk((chunk) => (ok = test(chunk)));
+  return ok;
+}
+
+/** Counts lines through a file's chunks: the 1-based line of an offset in the current chunk. */
+export class LineCounter {
+  private line = 1;
+  private counted = 0;
+  private base = -1;
+
+  /** The line holding `offset` (an offset in `chunk`, at or after the previous one asked in it). */
+  lineAt(chunk: Buffer, base: number, offset: number): number {
+    if (base !== this.base) {
+      // A new chunk: the lines of the rest of the previous one were counted when it was done.
+      this.base = base;
+      this.counted = 0;
+    }
+    for (let index = chunk.indexOf(NEWLINE, this.counted); index !== -1 && index < offset; index = chunk.indexOf(NEWLINE, index + 1)) this.line++;
+    this.counted = offset;
+    return this.line;
+  }
+
+  /** Counts the rest of a chunk once it is done. */
+  finish(chunk: Buffer, base: number): void {
+    if (base !== this.base) {
+      this.base = base;
+      this.counted = 0;
+    }
+    for (let index = chunk.indexOf(NEWLINE, this.counted); index !== -1; index = chunk.indexOf(NEWLINE, index + 1)) this.line++;
+    this.counted = chunk.length;
+  }
+}
