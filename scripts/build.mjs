@@ -17,6 +17,21 @@ for (const [name, file] of Object.entries(entryPoints)) {
   if (!existsSync(file)) delete entryPoints[name];
 }
 
+// js-yaml 3 (gray-matter's YAML engine) loads esprima at run time, through a require esbuild
+// cannot see, to support `!!js/function` tags. relay reads YAML with the core schema and
+// never runs front matter, so the bundle never loads esprima (it cost ~10 ms a run when a
+// node_modules/ beside dist/ had it).
+const noEsprima = {
+  name: 'no-esprima',
+  setup(builder) {
+    builder.onLoad({ filter: /js-yaml[\\/]lib[\\/]js-yaml[\\/]type[\\/]js[\\/]function\.js$/ }, async (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes("_require('esprima')")) throw new Error(`${args.path}: the esprima require moved; update scripts/build.mjs`);
+      return { contents: source.replace("_require('esprima')", 'undefined'), loader: 'js' };
+    });
+  },
+};
+
 const result = await build({
   write: false,
   entryPoints,
@@ -33,6 +48,7 @@ const result = await build({
   keepNames: false,
   sourcemap: false,
   logLevel: 'warning',
+  plugins: [noEsprima],
   // CommonJS dependencies (gray-matter, js-yaml) call require(); give ESM bundles one.
   banner: { js: "import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);" },
 });

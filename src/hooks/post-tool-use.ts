@@ -146,7 +146,7 @@ function searchChunks(source: FileSource, needle: Buffer, lines: Set<number>): b
       found = true;
       lines.add(counter.lineAt(chunk, base, offset));
     }
-    counter.finish(chunk, base);
+    counter.finish(source, chunk, base);
     return true;
   });
   return found;

@@ -6,13 +6,12 @@
  * about 0.1 s). Used by the PostToolUse hook (against the last linted copy) and by `--staged`
  * (against HEAD's copy).
  */
-import { BufferSource, type ByteSource } from '../protocol/byte-source.js';
+import { BufferSource, countNewlines as countInBytes, type ByteSource } from '../protocol/byte-source.js';
 
 /** Changed regions longer than this many lines are linted whole. */
 export const MAX_FOCUSED_LINES = 5000;
 /** Bytes compared per native call while looking for the first difference. */
 const CHUNK = 64 * 1024;
-const NEWLINE = 10;
 
 /** How a new copy compares with an old one. */
 export interface LineChange {
@@ -38,7 +37,7 @@ export function changedLinesOf(previous: ByteSource, current: ByteSource, maxLin
   // Only removed bytes: removing items adds no problem to check.
   if (end <= prefix) return { lines: [], identical: false };
   // Widen to whole lines: the region may start or end in the middle of one.
-  const first = 1 + countNewlines(current, 0, prefix, a);
+  const first = 1 + newlinesBefore(current, prefix);
   const last = first + countNewlines(current, prefix, Math.max(prefix, end - 1), a);
   if (last - first + 1 > maxLines) return { lines: undefined, identical: false };
   const lines: number[] = [];
@@ -92,13 +91,27 @@ function commonSuffix(previous: ByteSource, current: ByteSource, prefix: number,
   return length;
 }
 
+/** The line feeds before `offset`, counted chunk by chunk (the source remembers the counts of whole chunks). */
+function newlinesBefore(source: ByteSource, offset: number): number {
+  let count = 0;
+  source.forEachChunk((chunk, base) => {
+    if (base + chunk.length <= offset) {
+      count += source.newlinesIn(chunk, base);
+      return true;
+    }
+    count += countInBytes(chunk, 0, offset - base);
+    return false;
+  });
+  return count;
+}
+
 /** The number of line feeds in `source[from, to)`, read through `buffer`. */
 export function countNewlines(source: ByteSource, from: number, to: number, buffer: Buffer): number {
   let count = 0;
   for (let position = from; position < to; ) {
     const n = source.readAt(buffer, position, Math.min(buffer.length, to - position));
     if (n === 0) break;
-    for (let index = buffer.indexOf(NEWLINE); index !== -1 && index < n; index = buffer.indexOf(NEWLINE, index + 1)) count++;
+    count += countInBytes(buffer, 0, n);
     position += n;
   }
   return count;

@@ -83,7 +83,7 @@ async function runOn(options: LintOptions, source: FileSource, gitIndex: GitInde
     return await lintProject(options, project, source, gitIndex);
   } finally {
     // Files opened for chunked reading (focused runs) are closed; parsed texts stay for --fix.
-    project.close();
+    source.close?.();
   }
 }
 

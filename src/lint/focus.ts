@@ -6,7 +6,7 @@
  * are kept), so the ordinary rules run unchanged and say exactly what a full run would say
  * about the changed lines and their twins.
  */
-import { everyChunk, LineCounter, type ByteSource } from '../protocol/byte-source.js';
+import { countNewlines, everyChunk, LineCounter, skipLines, type ByteSource } from '../protocol/byte-source.js';
 import { lineContent, parseQueueLine } from '../protocol/queue.js';
 import { endsPath, lineStartOf, searchable, searchToken } from '../protocol/queue-search.js';
 import type { Project } from './project.js';
@@ -18,19 +18,29 @@ function linesOf(source: ByteSource, wanted: number[]): Map<number, string> {
   const found = new Map<number, string>();
   const sorted = [...new Set(wanted)].sort((a, b) => a - b);
   let next = 0;
+  // The line at the start of the current chunk.
   let line = 1;
-  source.forEachChunk((chunk) => {
-    let start = 0;
-    while (next < sorted.length && start < chunk.length) {
-      const newline = chunk.indexOf(NEWLINE, start);
-      const end = newline === -1 ? chunk.length : newline + 1;
-      if (line === sorted[next]) {
-        found.set(line, chunk.toString('latin1', start, end));
-        next++;
-      }
-      line++;
-      start = end;
+  source.forEachChunk((chunk, base) => {
+    if (next >= sorted.length) return false;
+    // A chunk holding none of the wanted lines is skipped by its (remembered) count.
+    const inChunk = source.newlinesIn(chunk, base);
+    if (sorted[next]! > line + inChunk) {
+      line += inChunk;
+      return true;
     }
+    let start = 0;
+    while (next < sorted.length) {
+      const at = skipLines(chunk, start, sorted[next]! - line);
+      if (at === -1 || at >= chunk.length) break;
+      line = sorted[next]!;
+      const newline = chunk.indexOf(NEWLINE, at);
+      const end = newline === -1 ? chunk.length : newline + 1;
+      found.set(line, chunk.toString('latin1', at, end));
+      next++;
+      start = at;
+    }
+    // Chunks end at line ends: count the rest of this one and go on.
+    line += countNewlines(chunk, start, chunk.length);
     return next < sorted.length;
   });
   return found;
@@ -53,7 +63,7 @@ function twinsOf(source: ByteSource, tokens: Set<string>, keep: Map<number, stri
       const newline = chunk.indexOf(NEWLINE, start);
       keep.set(line, chunk.toString('latin1', start, newline === -1 ? chunk.length : newline + 1));
     }
-    counter.finish(chunk, base);
+    counter.finish(source, chunk, base);
     return true;
   });
 }

@@ -15,12 +15,13 @@
  * git always runs with argument arrays, never through a shell.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BufferSource, type ByteSource } from '../protocol/byte-source.js';
+import { BufferSource, FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
 import type { Layout } from '../protocol/layout.js';
-import { changedLines } from './changed-lines.js';
+import { changedLinesOf } from './changed-lines.js';
 import { indexEntriesUnder } from './git-index.js';
 import { GitError, type FileSource, type ReadResult } from './sources.js';
 
@@ -51,13 +52,14 @@ class GitProcess {
   readonly done: Promise<Buffer>;
   private child;
 
-  constructor(root: string, args: string[], input?: string) {
-    this.child = spawn('git', args, { cwd: root, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  /** Runs git; its output is collected, or written straight to `outputFd` (a file) when given. */
+  constructor(root: string, args: string[], input?: string, outputFd?: number) {
+    this.child = spawn('git', args, { cwd: root, stdio: [input === undefined ? 'ignore' : 'pipe', outputFd ?? 'pipe', 'pipe'] });
     const child = this.child;
     this.done = new Promise<Buffer>((resolvePromise, reject) => {
       const chunks: Buffer[] = [];
       const errors: Buffer[] = [];
-      child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
       child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk));
       child.on('error', (error) => reject(new GitError(`git could not be run: ${error.message}`)));
       child.on('close', (code, signal) => {
@@ -99,6 +101,45 @@ function parseBatch(output: Buffer, count: number): (Buffer | undefined)[] {
   return blobs;
 }
 
+/**
+ * The objects in `git cat-file --batch` output written to a file: each a chunked source over
+ * its bytes in the file (undefined for missing names). Nothing is read but the headers.
+ */
+function parseBatchFile(fd: number, count: number): (FileBytes | undefined)[] {
+  const size = fstatSync(fd).size;
+  const header = Buffer.alloc(512);
+  const blobs: (FileBytes | undefined)[] = [];
+  let position = 0;
+  for (let index = 0; index < count; index++) {
+    const got = readSync(fd, header, 0, header.length, position);
+    const end = header.subarray(0, got).indexOf(10);
+    if (end === -1) throw new GitError('git cat-file gave a truncated answer');
+    const line = header.toString('latin1', 0, end);
+    position += end + 1;
+    if (line.endsWith(' missing') || line.endsWith(' ambiguous')) {
+      blobs.push(undefined);
+      continue;
+    }
+    const length = Number(line.split(' ')[2]);
+    if (!Number.isSafeInteger(length) || position + length > size) throw new GitError('git cat-file gave a truncated answer');
+    blobs.push(new FileBytes(fd, length, position));
+    position += length + 1;
+  }
+  return blobs;
+}
+
+/** An anonymous temporary file for git to write into (removed at once where the system allows). */
+function temporaryFile(): { fd: number; path?: string } {
+  const path = join(tmpdir(), `relay-staged-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const fd = openSync(path, 'wx+', 0o600);
+  try {
+    unlinkSync(path);
+    return { fd };
+  } catch {
+    return { fd, path };
+  }
+}
+
 /** A staged change: the path's staged mode and object name. */
 interface Staged {
   mode: string;
@@ -111,11 +152,16 @@ export class GitIndexSource implements FileSource {
   /** Paths the commit deletes. */
   private deleted = new Set<string>();
   private listing?: { paths: string[]; symlinks: Set<string>; folders: Map<string, string[] | undefined> };
-  private cache = new Map<string, Buffer | undefined>();
-  /** HEAD's copies of the queue files, to compare with the staged ones. */
-  private heads = new Map<string, Buffer | undefined>();
+  /** Staged bytes: whole for documents, a chunked source over the file for queue files. */
+  private cache = new Map<string, Buffer | FileBytes | undefined>();
+  /** HEAD's copies of the queue files (inside the temporary file), to compare with the staged ones. */
+  private heads = new Map<string, FileBytes | undefined>();
   private readonly diff: GitProcess;
   private readonly headQueues: GitProcess;
+  private readonly headFile: { fd: number; path?: string };
+  /** Working-tree files held open as the staged bytes of queue files. */
+  private opened: FileBytes[] = [];
+  private closed = false;
 
   /**
    * Starts asking git at once (call this before loading the engine): the staged changes,
@@ -128,8 +174,10 @@ export class GitIndexSource implements FileSource {
     // `--raw -z` gives `:oldmode newmode oldname newname status\0path\0` (two paths for renames and copies).
     this.diff = new GitProcess(root, ['diff', '--cached', '--raw', '-z', '--no-abbrev', '--no-ext-diff', '--diff-filter=ACMRD', '--relative', '--', '.']);
     // `HEAD:./path` names HEAD's blob of a path relative to the working directory (the root).
+    // They go to a temporary file, compared in chunks: 6 MB through a pipe would cost more.
     const heads = [layout.todo, layout.done].filter(batchable).map((path) => `HEAD:./${path}\n`);
-    this.headQueues = new GitProcess(root, ['cat-file', '--batch'], heads.join(''));
+    this.headFile = temporaryFile();
+    this.headQueues = new GitProcess(root, ['cat-file', '--batch'], heads.join(''), this.headFile.fd);
   }
 
   /** The staged paths (added, copied, modified, renamed) relative to the root. */
@@ -169,7 +217,7 @@ export class GitIndexSource implements FileSource {
       else if (!batchable(path)) this.cache.set(path, blobSync(this.root, `:./${path}`));
       else if (change === undefined) fromGit.push(path);
       else {
-        const bytes = readIfObject(join(this.root, path), change.object);
+        const bytes = this.isQueue(path) ? this.openIfObject(path, change.object) : readIfObject(join(this.root, path), change.object);
         if (bytes !== undefined) this.cache.set(path, bytes);
         else fromGit.push(path);
       }
@@ -194,14 +242,66 @@ export class GitIndexSource implements FileSource {
   private async readHeads(): Promise<void> {
     if (this.heads.size > 0) return;
     const paths = [this.layout.todo, this.layout.done];
-    const blobs = parseBatch(await this.headQueues.done, paths.filter(batchable).length);
-    for (const path of paths) this.heads.set(path, batchable(path) ? blobs.shift() : blobSync(this.root, `HEAD:./${path}`));
+    await this.headQueues.done;
+    const blobs = parseBatchFile(this.headFile.fd, paths.filter(batchable).length);
+    for (const path of paths) {
+      if (batchable(path)) this.heads.set(path, blobs.shift());
+      else this.heads.set(path, this.keep(blobSync(this.root, `HEAD:./${path}`)));
+    }
   }
 
-  /** Stops the git processes still running (the answer is no longer needed). */
+  /** A queue's HEAD copy read the slow way, parked in the temporary file like the others. */
+  private keep(bytes: Buffer | undefined): FileBytes | undefined {
+    if (bytes === undefined) return undefined;
+    const start = fstatSync(this.headFile.fd).size;
+    writeSync(this.headFile.fd, bytes, 0, bytes.length, start);
+    return new FileBytes(this.headFile.fd, bytes.length, start);
+  }
+
+  /**
+   * A queue file in the working tree held open, when its bytes are exactly the staged object
+   * (hashed in chunks: a 3.6 MB queue is never read whole).
+   */
+  private openIfObject(path: string, object: string): FileBytes | undefined {
+    const algorithm = object.length === 40 ? 'sha1' : object.length === 64 ? 'sha256' : undefined;
+    if (algorithm === undefined) return undefined;
+    let source: FileBytes | undefined;
+    try {
+      if (!lstatSync(join(this.root, path)).isFile()) return undefined;
+      source = FileBytes.open(join(this.root, path));
+      if (!source) return undefined;
+      const hash = createHash(algorithm).update(`blob ${source.size}\0`);
+      let hashed = 0;
+      source.forEachChunk((chunk) => {
+        hash.update(chunk);
+        hashed += chunk.length;
+        return true;
+      });
+      if (hashed === source.size && hash.digest('hex') === object) {
+        this.opened.push(source);
+        return source;
+      }
+    } catch {
+      // Unreadable: git is asked instead.
+    }
+    source?.close();
+    return undefined;
+  }
+
+  /** Stops the git processes still running and closes the files held open. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.diff.cancel();
     this.headQueues.cancel();
+    for (const source of this.opened.splice(0)) source.close();
+    // The HEAD copies' file is closed once git has stopped writing it.
+    const { fd, path } = this.headFile;
+    const release = () => {
+      closeSync(fd);
+      if (path !== undefined) rmSync(path, { force: true });
+    };
+    this.headQueues.done.then(release, release);
   }
 
   /**
@@ -214,7 +314,7 @@ export class GitIndexSource implements FileSource {
     for (const path of paths) {
       const staged = this.cache.get(path);
       const head = this.heads.get(path);
-      lines.set(path, staged === undefined || head === undefined ? undefined : changedLines(head, staged).lines);
+      lines.set(path, staged === undefined || head === undefined ? undefined : changedLinesOf(head, Buffer.isBuffer(staged) ? new BufferSource(staged) : staged).lines);
     }
     return lines;
   }
@@ -302,6 +402,8 @@ export class GitIndexSource implements FileSource {
   }
 
   bytes(path: string, limit: number): ByteSource | undefined {
+    const cached = this.cache.get(path);
+    if (cached instanceof FileBytes && !this.isSymlink(path)) return cached.size > limit ? undefined : cached;
     const result = this.read(path, limit);
     return result.ok && result.buffer !== undefined ? new BufferSource(result.buffer) : undefined;
   }
@@ -311,9 +413,12 @@ export class GitIndexSource implements FileSource {
     if (!this.cache.has(path)) {
       this.cache.set(path, batchable(path) ? parseBatch(gitSync(this.root, ['cat-file', '--batch'], `:./${path}\n`), 1)[0] : blobSync(this.root, `:./${path}`));
     }
-    const buffer = this.cache.get(path);
-    if (buffer === undefined) return { ok: false, reason: 'Skipped: the file is not in the index' };
-    if (buffer.length > limit) return { ok: true, size: buffer.length };
+    const cached = this.cache.get(path);
+    if (cached === undefined) return { ok: false, reason: 'Skipped: the file is not in the index' };
+    const size = Buffer.isBuffer(cached) ? cached.length : cached.size;
+    if (size > limit) return { ok: true, size };
+    // A queue held as a chunked source is read whole only when it must be parsed whole.
+    const buffer = Buffer.isBuffer(cached) ? cached : cached.readAll();
     return { ok: true, buffer, size: buffer.length };
   }
 }

@@ -208,7 +208,6 @@ function firstInvalidUtf8(buffer: Buffer): number {
 export class Project {
   private files = new Map<string, ProjectFile>();
   private numbered = new Map<string, Map<number, string[]>>();
-  private opened: Array<ByteSource & { close(): void }> = [];
 
   constructor(
     readonly root: string,
@@ -226,17 +225,10 @@ export class Project {
     return file;
   }
 
-  /** A chunked source of a file's bytes (closed by `close`); undefined when it cannot be read. */
+  /** A chunked source of a file's bytes (valid until the source closes); undefined when it cannot be read. */
   byteSource(path: string): ByteSource | undefined {
     const isQueue = path === this.config.layout.todo || path === this.config.layout.done;
-    const source = this.source.bytes?.(path, isQueue ? MAX_QUEUE_BYTES : this.config.maxDocumentBytes);
-    if (source && 'close' in source) this.opened.push(source as ByteSource & { close(): void });
-    return source;
-  }
-
-  /** Closes the files opened for chunked reading. */
-  close(): void {
-    for (const source of this.opened.splice(0)) source.close();
+    return this.source.bytes?.(path, isQueue ? MAX_QUEUE_BYTES : this.config.maxDocumentBytes);
   }
 
   /** Whether a root-relative path exists (file or folder). */

@@ -26,6 +26,8 @@ export interface FileSource {
    * undefined when it cannot be read that way (the caller then uses `read`).
    */
   bytes?(path: string, limit: number): ByteSource | undefined;
+  /** Releases what the source holds open (the files `bytes` opened). */
+  close?(): void;
 }
 
 function toPosix(path: string): string {
@@ -39,6 +41,8 @@ export class WorkingTreeSource implements FileSource {
   private regularFiles = new Set<string>();
   /** One read buffer reused for every file up to its size, so reading 12,000 files does not allocate 12,000 buffers. */
   private scratch = Buffer.allocUnsafe(1024 * 1024);
+  /** Files opened by `bytes`, closed by `close`. */
+  private opened: FileBytes[] = [];
 
   constructor(
     readonly root: string,
@@ -132,10 +136,15 @@ export class WorkingTreeSource implements FileSource {
         source.close();
         return undefined;
       }
+      if (source) this.opened.push(source);
       return source;
     } catch {
       return undefined;
     }
+  }
+
+  close(): void {
+    for (const source of this.opened.splice(0)) source.close();
   }
 
   /**
