@@ -15,7 +15,7 @@
  * git always runs with argument arrays, never through a shell.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,8 +130,17 @@ function parseBatchFile(fd: number, count: number): (FileBytes | undefined)[] {
 
 /** An anonymous temporary file for git to write into (removed at once where the system allows). */
 function temporaryFile(): { fd: number; path?: string } {
-  const path = join(tmpdir(), `relay-staged-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const fd = openSync(path, 'wx+', 0o600);
+  // An exclusive create: a name taken by another process is never opened, another is tried.
+  let fd: number | undefined;
+  let path = '';
+  for (let attempt = 0; fd === undefined; attempt++) {
+    path = join(tmpdir(), `relay-staged-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+    try {
+      fd = openSync(path, 'wx+', 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 10) throw error;
+    }
+  }
   try {
     unlinkSync(path);
     return { fd };

@@ -113,6 +113,45 @@ describe('--staged on queue files', () => {
     expect(overlap.stdout).toContain('queue-overlap');
     expect(overlap.stdout).toContain('"line":2');
   });
+
+  it('checks the staged queue, not a working tree edited after `git add`', () => {
+    const root = repo();
+    const lint = () => runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd: root });
+    // Staged: a duplicate. Then the working tree is fixed but not staged.
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-1/\n');
+    git(root, ['add', 'urls_todo.md']);
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-2\n');
+    const staged = lint();
+    expect(staged.status, staged.stdout).toBe(1);
+    expect(staged.stdout).toContain('queue-duplicate');
+    // The other way round: staged clean, working tree broken.
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-2\n');
+    git(root, ['add', 'urls_todo.md']);
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-1\n');
+    const clean = lint();
+    expect(clean.status, clean.stdout).toBe(0);
+  });
+
+  it('checks the queues of a first commit, which has no HEAD to compare with', () => {
+    const root = writeTree({ ...GOOD, 'urls_todo.md': '# Pending URLs\n- https://example.com/article-0\n' });
+    roots.push(root);
+    git(root, ['init', '-q', '-b', 'main']);
+    git(root, ['add', '-A']);
+    const result = runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd: root });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('queue-overlap');
+  });
+
+  it('takes an unchanged queue from HEAD when the commit changes only the other one', () => {
+    const root = repo();
+    // urls_done.md is unchanged (HEAD's copy is the staged one) and differs in the working tree.
+    writeFileSync(join(root, 'urls_done.md'), '# Completed URLs\n');
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n- https://example.com/article-1\n- https://example.com/article-0/\n');
+    git(root, ['add', 'urls_todo.md']);
+    const result = runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd: root });
+    expect(result.status, result.stdout).toBe(1);
+    expect(result.stdout).toContain('queue-overlap');
+  });
 });
 
 describe('husky + lint-staged', () => {

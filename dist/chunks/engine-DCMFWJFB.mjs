@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{a,b}from"./chunk-447MNMAA.mjs";import"./chunk-3VO4DQ4I.mjs";import"./chunk-PU3UZRTU.mjs";import"./chunk-ZYPNW5YT.mjs";import"./chunk-QXTF3IJQ.mjs";import"./chunk-S3R2JQHX.mjs";import"./chunk-K3KY3IV6.mjs";import"./chunk-52E2KYH6.mjs";import"./chunk-2VC2B44G.mjs";import"./chunk-GWVY3I6W.mjs";export{a as DOCS_BASE,b as lint};

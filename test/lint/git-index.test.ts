@@ -1,0 +1,138 @@
+/**
+ * The index reader (src/lint/git-index.ts) against git itself, in real repositories: every
+ * format it reads must list exactly what `git ls-files -s` lists, and every format it does not
+ * read must be handed back to git (undefined), never guessed at.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { indexEntriesUnder, locateIndex, readIndexEntries } from '../../src/lint/git-index.js';
+import { git, GIT_ENV } from '../helpers/run.js';
+import { removeTree, writeTree } from '../helpers/tree.js';
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) removeTree(root);
+});
+
+/** A repository with awkward names: spaces, non-ASCII, deep folders, a link, long names. */
+function repo(): string {
+  const root = writeTree({
+    'urls_todo.md': '# Pending URLs\n',
+    'plan/task-001.md': '# One\n',
+    'plan/task-002.md': '# Two\n',
+    'review/draft-001.mdx': '# Draft\n',
+    'notes/with space.md': 'x\n',
+    'notes/ünïcödé-名前.md': 'x\n',
+    'notes/😀 emoji.md': 'x\n',
+    'notes/\uE000-private-use.md': 'x\n',
+    [`deep/${'a/'.repeat(20)}file.md`]: 'x\n',
+    [`long/${'n'.repeat(200)}.md`]: 'x\n',
+  });
+  roots.push(root);
+  symlinkSync('../urls_todo.md', join(root, 'notes', 'link.md'));
+  git(root, ['init', '-q', '-b', 'main']);
+  git(root, ['add', '-A']);
+  git(root, ['commit', '-q', '-m', 'initial', '--no-verify']);
+  return root;
+}
+
+/** What git lists: paths (each once) and the symbolic links among them. */
+function gitListing(root: string, env: NodeJS.ProcessEnv = {}): { paths: string[]; symlinks: string[] } {
+  const output = spawnSync('git', ['ls-files', '-s', '-z'], { cwd: root, env: { ...process.env, ...GIT_ENV, ...env } }).stdout.toString('utf8');
+  const paths: string[] = [];
+  const symlinks: string[] = [];
+  for (const record of output.split('\0')) {
+    if (record === '') continue;
+    const path = record.slice(record.indexOf('\t') + 1);
+    if (paths[paths.length - 1] !== path) paths.push(path);
+    if (record.startsWith('120000')) symlinks.push(path);
+  }
+  return { paths, symlinks };
+}
+
+function ours(root: string, env: NodeJS.ProcessEnv = {}) {
+  const location = locateIndex(root, env);
+  if (!location) return undefined;
+  const entries = readIndexEntries(location);
+  return entries && { paths: entries.paths, symlinks: [...entries.symlinks] };
+}
+
+describe('the git index reader', () => {
+  it('lists what git lists, in versions 2, 3 and 4', () => {
+    const root = repo();
+    expect(ours(root)).toEqual(gitListing(root));
+    // An intent-to-add entry carries the extended flags of version 3.
+    writeFileSync(join(root, 'notes', 'later.md'), 'x\n');
+    git(root, ['add', '-N', 'notes/later.md']);
+    expect(readIndexVersion(root)).toBe(3);
+    expect(ours(root)).toEqual(gitListing(root));
+    // Version 4 compresses each path against the one before it.
+    git(root, ['update-index', '--index-version', '4']);
+    expect(readIndexVersion(root)).toBe(4);
+    expect(ours(root)).toEqual(gitListing(root));
+    expect(ours(root)!.paths).toContain('notes/ünïcödé-名前.md');
+    expect(ours(root)!.symlinks).toEqual(['notes/link.md']);
+  });
+
+  it('lists a path in conflict once', () => {
+    const root = repo();
+    git(root, ['checkout', '-q', '-b', 'side']);
+    writeFileSync(join(root, 'plan', 'task-001.md'), '# One, side\n');
+    git(root, ['commit', '-q', '-am', 'side', '--no-verify']);
+    git(root, ['checkout', '-q', 'main']);
+    writeFileSync(join(root, 'plan', 'task-001.md'), '# One, main\n');
+    git(root, ['commit', '-q', '-am', 'main', '--no-verify']);
+    spawnSync('git', ['merge', 'side'], { cwd: root, env: { ...process.env, ...GIT_ENV } });
+    expect(git(root, ['ls-files', '-u'])).toContain('plan/task-001.md');
+    expect(ours(root)).toEqual(gitListing(root));
+  });
+
+  it('hands a split index, a changed file and a redirected git back to git', () => {
+    const root = repo();
+    git(root, ['update-index', '--split-index']);
+    expect(ours(root)).toBeUndefined();
+    git(root, ['update-index', '--no-split-index']);
+    expect(ours(root)).toEqual(gitListing(root));
+    // A byte changed inside the file: the checksum no longer matches.
+    const location = locateIndex(root)!;
+    const bytes = readFileSync(location.indexFile);
+    bytes[20] ^= 0xff;
+    writeFileSync(location.indexFile, bytes);
+    expect(readIndexEntries(location)).toBeUndefined();
+    expect(locateIndex(root, { GIT_DIR: join(root, '.git') })).toBeUndefined();
+  });
+
+  it('reads the index GIT_INDEX_FILE names (a commit -a hook) and a linked worktree’s own index', () => {
+    const root = repo();
+    const other = join(root, '.git', 'other-index');
+    git(root, ['read-tree', 'HEAD'], { GIT_INDEX_FILE: other });
+    writeFileSync(join(root, 'plan', 'task-003.md'), '# Three\n');
+    git(root, ['add', 'plan/task-003.md'], { GIT_INDEX_FILE: other });
+    const listed = ours(root, { GIT_INDEX_FILE: other });
+    expect(listed).toEqual(gitListing(root, { GIT_INDEX_FILE: other }));
+    expect(listed!.paths).toContain('plan/task-003.md');
+    expect(ours(root)!.paths).not.toContain('plan/task-003.md');
+
+    const worktree = join(root, '..', `${basename(root)}-worktree`);
+    roots.push(worktree);
+    git(root, ['worktree', 'add', '-q', worktree]);
+    writeFileSync(join(worktree, 'plan', 'task-004.md'), '# Four\n');
+    git(worktree, ['add', 'plan/task-004.md']);
+    expect(ours(worktree)).toEqual(gitListing(worktree));
+    expect(ours(worktree)!.paths).toContain('plan/task-004.md');
+  });
+
+  it('lists the paths under a root inside the repository, relative to it', () => {
+    const root = repo();
+    mkdirSync(join(root, 'state'));
+    writeFileSync(join(root, 'state', 'urls_todo.md'), '# Pending URLs\n');
+    git(root, ['add', 'state/urls_todo.md']);
+    expect(indexEntriesUnder(join(root, 'state'))?.paths).toEqual(['urls_todo.md']);
+  });
+});
+
+function readIndexVersion(root: string): number {
+  return readFileSync(join(root, '.git', 'index')).readUInt32BE(4);
+}
