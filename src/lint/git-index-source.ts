@@ -20,9 +20,9 @@ import { closeSync, fstatSync, lstatSync, openSync, readSync, rmSync, unlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BufferSource, FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
-import type { Layout } from '../protocol/layout.js';
+import { numberedSpellings, type Layout, type NumberedKind } from '../protocol/layout.js';
 import { changedLinesOf } from './changed-lines.js';
-import { indexEntriesUnder } from './git-index.js';
+import { indexListing, PathListing, type IndexListing } from './git-index.js';
 import { GitError, type FileSource, type ReadResult } from './sources.js';
 
 const SYMLINK = '120000';
@@ -160,7 +160,8 @@ export class GitIndexSource implements FileSource {
   private staged?: Map<string, Staged>;
   /** Paths the commit deletes. */
   private deleted = new Set<string>();
-  private listing?: { paths: string[]; symlinks: Set<string>; folders: Map<string, string[] | undefined> };
+  private listing?: IndexListing;
+  private folders = new Map<string, string[] | undefined>();
   /** Staged bytes: whole for documents, a chunked source over the file for queue files. */
   private cache = new Map<string, Buffer | FileBytes | undefined>();
   /** HEAD's copies of the queue files (inside the temporary file), to compare with the staged ones. */
@@ -328,86 +329,67 @@ export class GitIndexSource implements FileSource {
     return lines;
   }
 
-  /** The index listing, made only when a rule asks about folders (a queue-only commit never does). */
-  private list() {
+  /** The index listing, read only when a rule asks about folders (a queue-only commit never does). */
+  private list(): IndexListing {
     if (this.listing) return this.listing;
-    let entries = indexEntriesUnder(this.root);
-    if (!entries) {
-      entries = { paths: [], symlinks: new Set() };
+    let listing = indexListing(this.root);
+    if (!listing) {
+      const paths: string[] = [];
+      const symlinks = new Set<string>();
       for (const record of gitSync(this.root, ['ls-files', '-s', '-z', '--', '.']).toString('utf8').split('\0')) {
         if (record === '') continue;
         const path = record.slice(record.indexOf('\t') + 1);
-        if (entries.paths[entries.paths.length - 1] === path) continue;
-        entries.paths.push(path);
-        if (record.startsWith(SYMLINK)) entries.symlinks.add(path);
+        if (paths[paths.length - 1] === path) continue;
+        paths.push(path);
+        if (record.startsWith(SYMLINK)) symlinks.add(path);
       }
+      listing = new PathListing(paths, symlinks);
     }
-    // git keeps the index in byte order; binary searches below compare JavaScript strings,
-    // which agree except around characters outside the BMP: check, and sort if they differ.
-    const { paths } = entries;
-    for (let index = 1; index < paths.length; index++) {
-      if (paths[index - 1]! > paths[index]!) {
-        paths.sort();
-        break;
-      }
-    }
-    this.listing = { paths, symlinks: entries.symlinks, folders: new Map() };
-    return this.listing;
+    this.listing = listing;
+    return listing;
   }
 
-  /** The index of the first path not before `key`. */
-  private lowerBound(key: string): number {
-    const { paths } = this.list();
-    let low = 0;
-    let high = paths.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (paths[middle]! < key) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
-  /** The names directly in a folder (files and subfolders): the paths under it sit together. */
   listDir(folder: string): string[] | undefined {
-    const listing = this.list();
-    if (listing.folders.has(folder)) return listing.folders.get(folder);
-    const prefix = folder === '' ? '' : folder + '/';
-    const names: string[] = [];
-    for (let index = this.lowerBound(prefix); index < listing.paths.length; index++) {
-      const path = listing.paths[index]!;
-      if (!path.startsWith(prefix)) break;
-      const slash = path.indexOf('/', prefix.length);
-      const name = slash === -1 ? path.slice(prefix.length) : path.slice(prefix.length, slash);
-      if (names[names.length - 1] !== name) names.push(name);
-    }
-    // A file and a folder of one name cannot both be staged, but names may repeat around subfolders.
-    const sorted = names.length > 0 ? [...new Set(names)].sort() : undefined;
-    listing.folders.set(folder, sorted);
-    return sorted;
+    let names = this.folders.get(folder);
+    if (names === undefined && !this.folders.has(folder)) this.folders.set(folder, (names = this.list().listDir(folder)));
+    return names;
   }
 
   async walk(folder = ''): Promise<string[]> {
-    return this.list().paths.filter((path) => folder === '' || path.startsWith(folder + '/')).sort();
+    return this.list().paths().filter((path) => folder === '' || path.startsWith(folder + '/'));
   }
 
   isDirectory(path: string): boolean {
-    if (path === '') return true;
-    const { paths } = this.list();
-    return paths[this.lowerBound(path + '/')]?.startsWith(path + '/') ?? false;
+    return this.list().isDirectory(path);
   }
 
   exists(path: string): boolean {
     if (this.staged?.has(path) || (this.cache.has(path) && this.cache.get(path) !== undefined)) return true;
     if (this.deleted.has(path)) return false;
-    const { paths } = this.list();
-    return paths[this.lowerBound(path)] === path || this.isDirectory(path);
+    return this.list().has(path) || this.list().isDirectory(path);
+  }
+
+  /** Exact lookups are binary searches in the index: cheaper than listing a folder. */
+  has(path: string): boolean {
+    return this.exists(path);
+  }
+
+  /**
+   * The staged files of one numbered kind and number in `folder`, found by looking up each
+   * spelling of the number (`task-001.md`, `task-0001.md`, …) instead of listing the folder.
+   */
+  numbered(folder: string, kind: NumberedKind, number: number): string[] {
+    const listing = this.list();
+    const base = folder === '' ? '' : folder + '/';
+    return numberedSpellings(kind, number, listing.longest - Buffer.byteLength(base))
+      .map((name) => base + name)
+      .filter((path) => listing.has(path));
   }
 
   private isSymlink(path: string): boolean {
     const change = this.staged?.get(path);
     if (change !== undefined) return change.mode === SYMLINK;
-    return !this.cache.has(path) && this.list().symlinks.has(path);
+    return !this.cache.has(path) && this.list().isSymlink(path);
   }
 
   bytes(path: string, limit: number): ByteSource | undefined {

@@ -208,6 +208,8 @@ function firstInvalidUtf8(buffer: Buffer): number {
 export class Project {
   private files = new Map<string, ProjectFile>();
   private numbered = new Map<string, Map<number, string[]>>();
+  /** Folder listings as sets: checking a name is one lookup, not a stat. */
+  private listingSets = new Map<string, Set<string>>();
 
   constructor(
     readonly root: string,
@@ -239,6 +241,29 @@ export class Project {
   /** The entries of a root-relative folder, or an empty list. */
   list(folder: string): string[] {
     return this.source.listDir(folder) ?? [];
+  }
+
+  /**
+   * The files of one numbered kind and number in its home folder (several when ids collide).
+   * A targeted run over the git index looks the number up; otherwise the folder is listed once.
+   */
+  numberedPaths(kind: NumberedKind, number: number): string[] {
+    if (this.source.numbered && !this.numbered.has(kind)) {
+      const folder = kind === 'task' ? this.config.layout.plan : this.config.layout.review;
+      return this.source.numbered(folder, kind, number);
+    }
+    return this.numberedFiles(kind).get(number) ?? [];
+  }
+
+  /** Whether a root-relative file or folder exists: one lookup where the source has it, else from its folder's listing. */
+  pathExists(path: string): boolean {
+    if (path === '' || path === '.') return true;
+    if (this.source.has) return this.source.has(path);
+    const slash = path.lastIndexOf('/');
+    const folder = slash === -1 ? '' : path.slice(0, slash);
+    let names = this.listingSets.get(folder);
+    if (!names) this.listingSets.set(folder, (names = new Set(this.list(folder))));
+    return names.has(path.slice(slash + 1));
   }
 
   /** Files of one numbered kind in its home folder, by number (several paths when ids collide). */

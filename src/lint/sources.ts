@@ -7,6 +7,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realp
 import { join, relative, sep } from 'node:path';
 import { FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
+import type { NumberedKind } from '../protocol/layout.js';
 
 /** The bytes of a file, or why they could not be had. */
 export type ReadResult = { ok: true; buffer?: Buffer; size?: number; shared?: boolean } | { ok: false; reason: string };
@@ -28,6 +29,10 @@ export interface FileSource {
   bytes?(path: string, limit: number): ByteSource | undefined;
   /** Releases what the source holds open (the files `bytes` opened). */
   close?(): void;
+  /** Whether a file or folder exists, when the source answers that cheaply (an index lookup). */
+  has?(path: string): boolean;
+  /** The files of one numbered kind and number in a folder, when the source finds them without listing it. */
+  numbered?(folder: string, kind: NumberedKind, number: number): string[];
 }
 
 function toPosix(path: string): string {

@@ -94,6 +94,21 @@ export function numberedName(name: string): { kind: NumberedKind; number: number
   return undefined;
 }
 
+/**
+ * Every strict spelling of a numbered name up to `longest` characters (`task-001.md`,
+ * `task-0001.md`, …): they are all the same id.
+ */
+export function numberedSpellings(kind: NumberedKind, number: number, longest: number): string[] {
+  const { prefix, suffix } = NUMBERED.find((candidate) => candidate.kind === kind)!;
+  const digits = String(number);
+  const names: string[] = [];
+  for (let width = Math.max(3, digits.length); prefix.length + width + suffix.length <= longest; width++) {
+    names.push(prefix + digits.padStart(width, '0'));
+    names[names.length - 1] += suffix;
+  }
+  return names;
+}
+
 /** The file name of a numbered kind, padded to three digits. */
 export function numberedFileName(kind: NumberedKind, number: number): string {
   const pattern = NUMBERED.find((candidate) => candidate.kind === kind)!;

@@ -32,8 +32,8 @@ export const layoutDuplicateId: Rule = {
       const { kind } = file;
       const number = file.classification.type === 'protocol' ? file.classification.number : undefined;
       if (kind === undefined || number === undefined || !NUMBERED_KINDS.has(kind)) continue;
-      const paths = context.project.numberedFiles(kind as NumberedKind).get(number);
-      if (!paths || paths.length < 2) continue;
+      const paths = context.project.numberedPaths(kind as NumberedKind, number);
+      if (paths.length < 2) continue;
       const others = paths.filter((path) => path !== file.path).map((path) => `\`${path}\``).join(', ');
       context.report({
         file: file.path,

@@ -10,19 +10,9 @@ const EXTERNAL = /^(?:[A-Za-z][A-Za-z0-9+.-]*:|\/\/)/;
 /** What every link the scan or remark could find contains: `](`, a definition's `]:`, or an HTML `href=` / `src=`. */
 const HTML_ATTRIBUTE = /\b(?:href|src)\s*=/;
 
-/** Folder listings as sets, per project: checking a name is one lookup, not a stat. */
-const listings = new WeakMap<Project, Map<string, Set<string>>>();
-
-/** Whether a root-relative path (no `..`, no trailing slash) exists, judged from its folder's listing. */
+/** Whether a root-relative path (no `..`, no trailing slash) exists. */
 function pathExists(project: Project, path: string): boolean {
-  if (path === '' || path === '.') return true;
-  let byFolder = listings.get(project);
-  if (!byFolder) listings.set(project, (byFolder = new Map()));
-  const folder = posix.dirname(path);
-  const key = folder === '.' ? '' : folder;
-  let names = byFolder.get(key);
-  if (!names) byFolder.set(key, (names = new Set(project.list(key))));
-  return names.has(posix.basename(path));
+  return project.pathExists(path);
 }
 
 /** Where a link target points inside the root, or why it does not. */

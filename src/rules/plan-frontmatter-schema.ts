@@ -65,7 +65,6 @@ export const planFrontmatterSchema: Rule = {
       }
 
       if (!Array.isArray(data.depends_on)) continue;
-      const tasks = context.project.numberedFiles('task');
       for (const entry of data.depends_on) {
         const number = taskNumber(entry);
         if (number === undefined) continue; // the schema reports it
@@ -76,7 +75,7 @@ export const planFrontmatterSchema: Rule = {
             ...position,
             message: `Unexpected dependency of \`${file.path}\` on itself, expected other tasks; remove \`${String(entry)}\``,
           });
-        } else if (!tasks.has(number)) {
+        } else if (context.project.numberedPaths('task', number).length === 0) {
           context.report({
             file: file.path,
             ...position,

@@ -30,7 +30,7 @@ export const reviewOrphanDraft: Rule = {
     for (const file of context.targets) {
       if (file.kind !== 'draft' && file.kind !== 'final') continue;
       const number = file.classification.type === 'protocol' ? file.classification.number : undefined;
-      if (number === undefined || context.project.numberedFiles('task').has(number)) continue;
+      if (number === undefined || context.project.numberedPaths('task', number).length > 0) continue;
       context.report({
         file: file.path,
         line: 1,

@@ -142,6 +142,22 @@ describe('--staged on queue files', () => {
     expect(result.stdout).toContain('queue-overlap');
   });
 
+  it('finds a duplicate id spelled with other zero padding, and a missing dependency, without listing the folder', () => {
+    const root = repo();
+    mkdirSync(join(root, 'plan'), { recursive: true });
+    writeFileSync(join(root, 'plan', 'task-001.md'), '# One\n');
+    git(root, ['add', 'plan/task-001.md']);
+    git(root, ['commit', '-q', '-m', 'task one', '--no-verify']);
+    writeFileSync(join(root, 'plan', 'task-00001.md'), '---\nid: task-00001\ndepends_on: [task-007]\n---\n# One again\n');
+    git(root, ['add', 'plan/task-00001.md']);
+    const result = runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd: root });
+    expect(result.status).toBe(1);
+    const rules = JSON.parse(result.stdout).flatMap((file: { messages: { ruleId: string }[] }) => file.messages.map((message) => message.ruleId));
+    expect(rules).toContain('layout-duplicate-id');
+    expect(result.stdout).toContain('plan/task-001.md');
+    expect(result.stdout).toContain('task-007');
+  });
+
   it('takes an unchanged queue from HEAD when the commit changes only the other one', () => {
     const root = repo();
     // urls_done.md is unchanged (HEAD's copy is the staged one) and differs in the working tree.

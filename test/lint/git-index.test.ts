@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { indexEntriesUnder, locateIndex, readIndexEntries } from '../../src/lint/git-index.js';
+import { indexEntriesUnder, indexListing, locateIndex, PathListing, RawIndexListing, readIndexEntries, type IndexListing } from '../../src/lint/git-index.js';
 import { git, GIT_ENV } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
 
@@ -98,7 +98,7 @@ describe('the git index reader', () => {
     // A byte changed inside the file: the checksum no longer matches.
     const location = locateIndex(root)!;
     const bytes = readFileSync(location.indexFile);
-    bytes[20] ^= 0xff;
+    bytes[20] = bytes[20]! ^ 0xff;
     writeFileSync(location.indexFile, bytes);
     expect(readIndexEntries(location)).toBeUndefined();
     expect(locateIndex(root, { GIT_DIR: join(root, '.git') })).toBeUndefined();
@@ -130,6 +130,46 @@ describe('the git index reader', () => {
     writeFileSync(join(root, 'state', 'urls_todo.md'), '# Pending URLs\n');
     git(root, ['add', 'state/urls_todo.md']);
     expect(indexEntriesUnder(join(root, 'state'))?.paths).toEqual(['urls_todo.md']);
+  });
+});
+
+/** Every question `--staged` asks, answered by a listing and by git's own listing. */
+function answers(listing: IndexListing, paths: string[]) {
+  const folders = new Set(['']);
+  for (const path of paths) for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) folders.add(path.slice(0, slash));
+  const probes = [...paths, ...folders, 'missing.md', 'plan/task-00', 'notes/link', 'plan/', 'dee'];
+  return {
+    paths: listing.paths(),
+    listings: [...folders].sort().map((folder) => [folder, listing.listDir(folder)]),
+    has: probes.map((path) => [path, listing.has(path)]),
+    isDirectory: probes.map((path) => [path, listing.isDirectory(path)]),
+    symlinks: paths.filter((path) => listing.isSymlink(path)),
+  };
+}
+
+describe('the index listing', () => {
+  it('answers as a listing of git ls-files does, over the raw index and over paths', () => {
+    const root = repo();
+    const expected = gitListing(root);
+    const reference = answers(new PathListing(expected.paths, new Set(expected.symlinks)), expected.paths);
+    const raw = RawIndexListing.read(locateIndex(root)!, '');
+    expect(raw).toBeDefined();
+    expect(answers(raw!, expected.paths)).toEqual(reference);
+    expect(raw!.listDir('plan')).toEqual(['task-001.md', 'task-002.md']);
+    expect(raw!.isSymlink('notes/link.md')).toBe(true);
+    // Version 4 is read through the path parser; the answers stay the same.
+    git(root, ['update-index', '--index-version', '4']);
+    expect(RawIndexListing.read(locateIndex(root)!, '')).toBeUndefined();
+    expect(answers(indexListing(root)!, expected.paths)).toEqual(reference);
+  });
+
+  it('answers for a root inside the repository, relative to it', () => {
+    const root = repo();
+    const listing = indexListing(join(root, 'plan'))!;
+    expect(listing.paths()).toEqual(['task-001.md', 'task-002.md']);
+    expect(listing.has('task-001.md')).toBe(true);
+    expect(listing.has('plan/task-001.md')).toBe(false);
+    expect(listing.listDir('')).toEqual(['task-001.md', 'task-002.md']);
   });
 });
 

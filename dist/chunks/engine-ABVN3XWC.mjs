@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{a,b}from"./chunk-QTTMLMIV.mjs";import"./chunk-3NLPSJIX.mjs";import"./chunk-ZI2BT5BR.mjs";import"./chunk-ZYPNW5YT.mjs";import"./chunk-QXTF3IJQ.mjs";import"./chunk-S3R2JQHX.mjs";import"./chunk-K3KY3IV6.mjs";import"./chunk-55UA4RNX.mjs";import"./chunk-6KPRTVGD.mjs";import"./chunk-GWVY3I6W.mjs";export{a as DOCS_BASE,b as lint};
