@@ -186,25 +186,33 @@ function parseBatchFile(fd: number, count: number): (FileBytes | undefined)[] {
   return blobs;
 }
 
-/** An anonymous temporary file for git to write into (removed at once where the system allows). */
-function temporaryFile(): { fd: number; path?: string } {
-  // An exclusive create: a name taken by another process is never opened, another is tried.
-  let fd: number | undefined;
-  let path = '';
-  for (let attempt = 0; fd === undefined; attempt++) {
-    path = join(tmpdir(), `relay-staged-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
-    try {
-      fd = openSync(path, 'wx+', 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 10) throw error;
+/**
+ * An anonymous temporary file for git to write into (removed at once where the system allows):
+ * in the system's temporary folder, else beside the files being linted.
+ */
+function temporaryFile(root: string): { fd: number; path?: string } {
+  let lastError: unknown;
+  for (const folder of [tmpdir(), root]) {
+    // An exclusive create: a name taken by another process is never opened, another is tried.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const path = join(folder, `.relay-staged-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+      let fd: number;
+      try {
+        fd = openSync(path, 'wx+', 0o600);
+      } catch (error) {
+        lastError = error;
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        break;
+      }
+      try {
+        unlinkSync(path);
+        return { fd };
+      } catch {
+        return { fd, path };
+      }
     }
   }
-  try {
-    unlinkSync(path);
-    return { fd };
-  } catch {
-    return { fd, path };
-  }
+  throw new GitError(`no temporary file could be made for git's output: ${(lastError as Error)?.message ?? 'unknown error'}`);
 }
 
 /** A staged change: the path's staged mode and object name. */
@@ -243,7 +251,7 @@ export class GitIndexSource implements FileSource {
     // `HEAD:./path` names HEAD's blob of a path relative to the working directory (the root).
     // They go to a temporary file, compared in chunks: 6 MB through a pipe would cost more.
     const heads = [layout.todo, layout.done].filter(batchable).map((path) => `HEAD:./${path}\n`);
-    this.headFile = temporaryFile();
+    this.headFile = temporaryFile(root);
     this.git = startStagedGit(root, diffArgs, heads.join(''), this.headFile.fd);
   }
 

@@ -78,11 +78,8 @@ function objectFormat(gitDir: string): 20 | 32 | undefined {
   return format === 'sha1' ? 20 : format === 'sha256' ? 32 : undefined;
 }
 
-/**
- * The entries of an index file, or undefined when it is not a plain index this reader
- * vouches for (the caller then asks git). A path listed at several merge stages is listed once.
- */
-export function readIndexEntries(location: IndexLocation): IndexEntries | undefined {
+/** An index file's bytes with its header read and its checksum verified; undefined when it is not one. */
+function openIndex(location: IndexLocation): { bytes: Buffer; version: number; count: number; body: number } | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(location.indexFile);
@@ -93,7 +90,6 @@ export function readIndexEntries(location: IndexLocation): IndexEntries | undefi
   if (bytes.length < 12 + hashBytes || bytes.toString('latin1', 0, 4) !== 'DIRC') return undefined;
   const version = bytes.readUInt32BE(4);
   if (version < 2 || version > 4) return undefined;
-  const count = bytes.readUInt32BE(8);
   const body = bytes.length - hashBytes;
   // A trailer of zeros means git skipped the checksum (`index.skipHash`).
   const trailer = bytes.subarray(body);
@@ -101,7 +97,32 @@ export function readIndexEntries(location: IndexLocation): IndexEntries | undefi
     const checksum = createHash(hashBytes === 20 ? 'sha1' : 'sha256').update(bytes.subarray(0, body)).digest();
     if (!checksum.equals(trailer)) return undefined;
   }
+  return { bytes, version, count: bytes.readUInt32BE(8), body };
+}
 
+/**
+ * Whether the extensions after the entries (from `offset`) are ones this reader may skip: a
+ * four-letter signature, then a length. Upper-case first letters are optional caches; a
+ * lower-case one (split index `link`, sparse `sdir`) changes the meaning.
+ */
+function onlyOptionalExtensions(bytes: Buffer, offset: number, body: number): boolean {
+  while (offset + 8 <= body) {
+    const first = bytes[offset]!;
+    if (first >= 0x61 && first <= 0x7a) return false;
+    offset += 8 + bytes.readUInt32BE(offset + 4);
+  }
+  return offset === body;
+}
+
+/**
+ * The entries of an index file, or undefined when it is not a plain index this reader
+ * vouches for (the caller then asks git). A path listed at several merge stages is listed once.
+ */
+export function readIndexEntries(location: IndexLocation): IndexEntries | undefined {
+  const file = openIndex(location);
+  if (!file) return undefined;
+  const { bytes, version, count, body } = file;
+  const { hashBytes } = location;
   const paths: string[] = [];
   const symlinks = new Set<string>();
   let offset = 12;
@@ -148,14 +169,7 @@ export function readIndexEntries(location: IndexLocation): IndexEntries | undefi
     paths.push(path);
     if (type === 0o12) symlinks.add(path);
   }
-  // Extensions follow: a four-letter signature, then a length. Upper-case first letters are
-  // optional caches; a lower-case one (split index `link`, sparse `sdir`) changes the meaning.
-  while (offset + 8 <= body) {
-    const first = bytes[offset]!;
-    if (first >= 0x61 && first <= 0x7a) return undefined;
-    offset += 8 + bytes.readUInt32BE(offset + 4);
-  }
-  return offset === body ? { paths, symlinks } : undefined;
+  return onlyOptionalExtensions(bytes, offset, body) ? { paths, symlinks } : undefined;
 }
 
 /**
@@ -264,23 +278,10 @@ export class RawIndexListing implements IndexListing {
 
   /** Reads a version 2 or 3 index; undefined for anything else (the caller reads it another way). */
   static read(location: IndexLocation, prefix: string): RawIndexListing | undefined {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(location.indexFile);
-    } catch {
-      return undefined;
-    }
+    const file = openIndex(location);
+    if (!file || file.version === 4) return undefined;
+    const { bytes, version, count, body } = file;
     const { hashBytes } = location;
-    if (bytes.length < 12 + hashBytes || bytes.toString('latin1', 0, 4) !== 'DIRC') return undefined;
-    const version = bytes.readUInt32BE(4);
-    if (version !== 2 && version !== 3) return undefined;
-    const count = bytes.readUInt32BE(8);
-    const body = bytes.length - hashBytes;
-    const trailer = bytes.subarray(body);
-    if (trailer.some((byte) => byte !== 0)) {
-      const checksum = createHash(hashBytes === 20 ? 'sha1' : 'sha256').update(bytes.subarray(0, body)).digest();
-      if (!checksum.equals(trailer)) return undefined;
-    }
     const nameStart = new Int32Array(count);
     const nameEnd = new Int32Array(count);
     const symlinks = new Uint8Array(count);
@@ -306,12 +307,7 @@ export class RawIndexListing implements IndexListing {
       if (end - name > longest) longest = end - name;
       offset = start + ((end - start + 8) & ~7);
     }
-    while (offset + 8 <= body) {
-      const first = bytes[offset]!;
-      if (first >= 0x61 && first <= 0x7a) return undefined;
-      offset += 8 + bytes.readUInt32BE(offset + 4);
-    }
-    if (offset !== body) return undefined;
+    if (!onlyOptionalExtensions(bytes, offset, body)) return undefined;
     return new RawIndexListing(bytes, nameStart, nameEnd, symlinks, count, prefix, longest);
   }
 
