@@ -106,10 +106,16 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   // The two queue files go first, into one batch: the checks between them then parse each once.
   targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
   let focus = options.focus;
+  let frontMatterLoading: Promise<void> | undefined;
   if (gitIndex) {
     const { todo, done } = config.layout;
     const stagedQueues = targets.filter(isQueue).map((file) => file.path);
-    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues);
+    // While git inflates HEAD's queues, the YAML reader loads and the index is read.
+    const documents = targets.some((file) => file.isProtocol && !isQueue(file));
+    if (documents) frontMatterLoading = loadFrontMatterSupport();
+    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues, () => {
+      if (documents) gitIndex.warm();
+    });
     // A commit's queue changes are checked like an edit: the lines it adds, and their twins.
     if (focus === undefined && stagedQueues.length > 0) {
       const added = gitIndex.stagedLines(stagedQueues);
@@ -120,7 +126,8 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   if (focus) applyFocus(project, focus);
 
   // Documents may carry front matter; queue files never do, so a queue-only run skips loading its parser.
-  if (targets.some((file) => file.isProtocol && file.kind !== 'todo' && file.kind !== 'done')) await loadFrontMatterSupport();
+  if (frontMatterLoading) await frontMatterLoading;
+  else if (targets.some((file) => file.isProtocol && !isQueue(file))) await loadFrontMatterSupport();
 
   const collected: Collected[] = [];
   const now = options.now ?? new Date();

@@ -278,7 +278,7 @@ export class GitIndexSource implements FileSource {
    * before the rules run: from the working tree when it holds the staged object, else with
    * one `git cat-file --batch`.
    */
-  async prepare(paths: string[], withHead: string[] = []): Promise<void> {
+  async prepare(paths: string[], withHead: string[] = [], whileWaiting?: () => void): Promise<void> {
     await this.stagedChanges();
     const staged = this.staged!;
     const fromGit: string[] = [];
@@ -299,6 +299,7 @@ export class GitIndexSource implements FileSource {
     }
     const wantsHead = withHead.length > 0 || fromHead.length > 0;
     if (!wantsHead) this.git.cancelHeads();
+    whileWaiting?.();
     const [contents] = await Promise.all([
       fromGit.length > 0 ? new GitProcess(this.root, ['cat-file', '--batch'], fromGit.map((path) => `:./${path}`).join('\n') + '\n').done : undefined,
       wantsHead ? this.readHeads() : undefined,
@@ -411,6 +412,11 @@ export class GitIndexSource implements FileSource {
     }
     this.listing = listing;
     return listing;
+  }
+
+  /** Reads the index listing now (while git works), so later questions find it ready. */
+  warm(): void {
+    this.list();
   }
 
   listDir(folder: string): string[] | undefined {

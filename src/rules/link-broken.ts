@@ -10,6 +10,11 @@ const EXTERNAL = /^(?:[A-Za-z][A-Za-z0-9+.-]*:|\/\/)/;
 /** What every link the scan or remark could find contains: `](`, a definition's `]:`, or an HTML `href=` / `src=`. */
 const HTML_ATTRIBUTE = /\b(?:href|src)\s*=/;
 
+/** `HTML_ATTRIBUTE`, behind plain substring checks: the expression alone cost 60 ms of a fleet run. */
+function hasHtmlAttribute(text: string): boolean {
+  return (text.includes('href') || text.includes('src')) && HTML_ATTRIBUTE.test(text);
+}
+
 /** Whether a root-relative path (no `..`, no trailing slash) exists. */
 function pathExists(project: Project, path: string): boolean {
   return project.pathExists(path);
@@ -70,7 +75,7 @@ export const linkBroken: Rule = {
     for (const file of lintedDocuments(context)) {
       // Most documents link nowhere; they are not scanned for this rule (a third of a fleet run's parsing).
       const text = file.text!;
-      if (!text.includes('](') && !text.includes(']:') && !HTML_ATTRIBUTE.test(text)) continue;
+      if (!text.includes('](') && !text.includes(']:') && !hasHtmlAttribute(text)) continue;
       const scan = file.scan;
       let links: Link[] = scan.links;
       if (scan.needsTree) {
