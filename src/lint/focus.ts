@@ -48,24 +48,40 @@ function linesOf(source: ByteSource, wanted: number[]): Map<number, string> {
 
 /** Adds every line holding a token that ends a URL path there, by line number. */
 function twinsOf(source: ByteSource, tokens: Set<string>, keep: Map<number, string>): void {
-  const counter = new LineCounter();
+  // The matches first, by offset; their line numbers only if there are any (counting a
+  // 50,000-line file is most of a search's cost, and most searches find nothing).
+  const found = new Map<number, string>();
   source.forEachChunk((chunk, base) => {
-    const starts: number[] = [];
     for (const token of tokens) {
       for (let offset = chunk.indexOf(token); offset !== -1; offset = chunk.indexOf(token, offset + 1)) {
-        if (endsPath(chunk, offset + token.length)) starts.push(lineStartOf(chunk, offset));
+        if (!endsPath(chunk, offset + token.length)) continue;
+        // Chunks end at line ends, so each match's line lies whole in its chunk.
+        const start = lineStartOf(chunk, offset);
+        if (found.has(base + start)) continue;
+        const newline = chunk.indexOf(NEWLINE, start);
+        found.set(base + start, chunk.toString('latin1', start, newline === -1 ? chunk.length : newline + 1));
       }
     }
-    // Chunks end at line ends, so each match's line lies whole in its chunk.
-    for (const start of starts.sort((a, b) => a - b)) {
-      const line = counter.lineAt(chunk, base, start);
-      if (keep.has(line)) continue;
-      const newline = chunk.indexOf(NEWLINE, start);
-      keep.set(line, chunk.toString('latin1', start, newline === -1 ? chunk.length : newline + 1));
-    }
-    counter.finish(source, chunk, base);
     return true;
   });
+  if (found.size === 0) return;
+  const offsets = [...found.keys()].sort((a, b) => a - b);
+  const lines = linesAt(source, offsets);
+  offsets.forEach((offset, index) => {
+    if (!keep.has(lines[index]!)) keep.set(lines[index]!, found.get(offset)!);
+  });
+}
+
+/** The 1-based lines of ascending offsets, counted chunk by chunk (whole chunks from the source's memory). */
+function linesAt(source: ByteSource, offsets: number[]): number[] {
+  const lines: number[] = [];
+  const counter = new LineCounter();
+  source.forEachChunk((chunk, base) => {
+    while (lines.length < offsets.length && offsets[lines.length]! < base + chunk.length) lines.push(counter.lineAt(chunk, base, offsets[lines.length]! - base));
+    counter.finish(source, chunk, base);
+    return lines.length < offsets.length;
+  });
+  return lines;
 }
 
 /** The text with only the given lines kept; the others are empty lines, so numbers stay. */
