@@ -247,7 +247,7 @@ export class GitIndexSource implements FileSource {
     private readonly layout: Pick<Layout, 'todo' | 'done'>,
   ) {
     // `--raw -z` gives `:oldmode newmode oldname newname status\0path\0` (two paths for renames and copies).
-    const diffArgs = ['diff', '--cached', '--raw', '-z', '--no-abbrev', '--no-ext-diff', '--diff-filter=ACMRD', '--relative', '--', '.'];
+    const diffArgs = ['diff', '--cached', '--raw', '-z', '--no-abbrev', '--no-ext-diff', '--diff-filter=ACMRTD', '--relative', '--', '.'];
     // `HEAD:./path` names HEAD's blob of a path relative to the working directory (the root).
     // They go to a temporary file, compared in chunks: 6 MB through a pipe would cost more.
     const heads = [layout.todo, layout.done].filter(batchable).map((path) => `HEAD:./${path}\n`);
@@ -255,7 +255,7 @@ export class GitIndexSource implements FileSource {
     this.git = startStagedGit(root, diffArgs, heads.join(''), this.headFile.fd);
   }
 
-  /** The staged paths (added, copied, modified, renamed) relative to the root. */
+  /** The staged paths (added, copied, modified, renamed, changed in type) relative to the root. */
   async stagedChanges(): Promise<string[]> {
     if (this.staged) return [...this.staged.keys()];
     const fields = (await this.git.diff).toString('utf8').split('\0');

@@ -3,7 +3,7 @@
  * lint-staged, and the pre-commit framework. A bad commit is refused, a good one accepted.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GIT_ENV, REPO, git, runBin } from '../helpers/run.js';
@@ -156,6 +156,19 @@ describe('--staged on queue files', () => {
     expect(rules).toContain('layout-duplicate-id');
     expect(result.stdout).toContain('plan/task-001.md');
     expect(result.stdout).toContain('task-007');
+  });
+
+  it('reports a queue the commit turns into a symbolic link', () => {
+    const root = repo();
+    rmSync(join(root, 'urls_done.md'));
+    writeFileSync(join(root, 'elsewhere.md'), GOOD['urls_done.md']);
+    symlinkSync('elsewhere.md', join(root, 'urls_done.md'));
+    git(root, ['add', '-A']);
+    expect(git(root, ['diff', '--cached', '--name-status'])).toContain('T\turls_done.md');
+    const result = runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd: root });
+    expect(result.status, result.stdout).toBe(1);
+    expect(result.stdout).toContain('file-unreadable');
+    expect(result.stdout).toContain('symbolic link');
   });
 
   it('takes an unchanged queue from HEAD when the commit changes only the other one', () => {
