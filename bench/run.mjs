@@ -402,6 +402,9 @@ async function main() {
     sample.stderrTail = tail(firstOutput[id].stderr);
   }
   const med = (id) => samples[id]?.median;
+  // The fastest run of each command: a shared machine's noise only ever adds time, so the
+  // ratio of the fastest runs is shown beside the ratio of medians (which decides PASS/FAIL).
+  const best = (id) => (samples[id] ? Math.min(...samples[id].ms) : undefined);
 
   // Competitors: once each, on the scale-1 tree, every Markdown and MDX file.
   const competitors = {};
@@ -456,18 +459,18 @@ async function main() {
 
   const ratio = (a, b) => (a === undefined || b === undefined ? undefined : a / b);
   const rows = [];
-  const row = (name, value, target, limit, note) => rows.push({ name, ratio: value, target, pass: value === undefined ? undefined : value <= limit, note });
-  row('full lint / floor (scale 1)', ratio(med('lint-1'), med('floor-1')), '≤ 2.5', 2.5, `${fmtMs(med('lint-1'))} / ${fmtMs(med('floor-1'))}`);
+  const row = (name, value, target, limit, note, bestRatio) => rows.push({ name, ratio: value, best: bestRatio, target, pass: value === undefined ? undefined : value <= limit, note });
+  row('full lint / floor (scale 1)', ratio(med('lint-1'), med('floor-1')), '≤ 2.5', 2.5, `${fmtMs(med('lint-1'))} / ${fmtMs(med('floor-1'))}`, ratio(best('lint-1'), best('floor-1')));
   if (options.scaleMax !== 1) {
     const limit = Math.round(1.1 * options.scaleMax * 100) / 100;
-    row(`full lint scale ${options.scaleMax} / scale 1`, ratio(med(`lint-${options.scaleMax}`), med('lint-1')), `≤ ${limit}`, limit, `${fmtMs(med(`lint-${options.scaleMax}`))} / ${fmtMs(med('lint-1'))}`);
+    row(`full lint scale ${options.scaleMax} / scale 1`, ratio(med(`lint-${options.scaleMax}`), med('lint-1')), `≤ ${limit}`, limit, `${fmtMs(med(`lint-${options.scaleMax}`))} / ${fmtMs(med('lint-1'))}`, ratio(best(`lint-${options.scaleMax}`), best('lint-1')));
   }
   for (const id of ['markdownlint-cli2', 'remark-cli']) {
     const competitor = competitors[id];
     row(`protocol-lint / ${id}`, ratio(med('lint-1'), competitor?.ms), '≤ 0.05', 0.05, competitor ? `${fmtMs(med('lint-1'))} / ${fmtMs(competitor.ms)}` : (competitorError ?? (have.lint ? 'n/a' : 'protocol-lint not built')));
   }
-  row('PostToolUse hook / node -e 0', ratio(med('post-tool-use'), med('node-e-0')), '≤ 2.0', 2.0, have.postToolUse ? `${fmtMs(med('post-tool-use'))} / ${fmtMs(med('node-e-0'))}` : 'hook not built');
-  row('SessionStart hook / node -e 0', ratio(med('session-start-1'), med('node-e-0')), '≤ 2.5', 2.5, have.sessionStart ? `${fmtMs(med('session-start-1'))} / ${fmtMs(med('node-e-0'))}` : 'hook not built');
+  row('PostToolUse hook / node -e 0', ratio(med('post-tool-use'), med('node-e-0')), '≤ 2.0', 2.0, have.postToolUse ? `${fmtMs(med('post-tool-use'))} / ${fmtMs(med('node-e-0'))}` : 'hook not built', ratio(best('post-tool-use'), best('node-e-0')));
+  row('SessionStart hook / node -e 0', ratio(med('session-start-1'), med('node-e-0')), '≤ 2.5', 2.5, have.sessionStart ? `${fmtMs(med('session-start-1'))} / ${fmtMs(med('node-e-0'))}` : 'hook not built', ratio(best('session-start-1'), best('node-e-0')));
   const briefSizes = have.sessionStart ? scales.map((scale) => ({ scale, chars: Math.max(...samples[`session-start-${scale}`].outputChars) })) : [];
   rows.push({
     name: 'SessionStart output, characters',
@@ -477,7 +480,7 @@ async function main() {
     note: briefSizes.length ? briefSizes.map((size) => `scale ${size.scale}: ${size.chars}`).join(', ') : 'hook not built',
     isCount: true,
   });
-  row(`--staged, ${stagedFiles.length}-file commit / node -e 0`, ratio(med('staged'), med('node-e-0')), '≤ 2.0', 2.0, have.lint ? `${fmtMs(med('staged'))} / ${fmtMs(med('node-e-0'))}` : 'protocol-lint not built');
+  row(`--staged, ${stagedFiles.length}-file commit / node -e 0`, ratio(med('staged'), med('node-e-0')), '≤ 2.0', 2.0, have.lint ? `${fmtMs(med('staged'))} / ${fmtMs(med('node-e-0'))}` : 'protocol-lint not built', ratio(best('staged'), best('node-e-0')));
   rows.push({
     name: `relay claim, ${CLAIMERS} concurrent`,
     ratio: claim?.medianClaimsPerSecond,
@@ -503,12 +506,14 @@ async function main() {
 
   const width = Math.max(...rows.map((entry) => entry.name.length));
   console.log('');
-  console.log(`${'measure'.padEnd(width)}  ${'ratio'.padStart(9)}  ${'target'.padEnd(21)}  result  detail`);
+  console.log(`${'measure'.padEnd(width)}  ${'ratio'.padStart(9)}  ${'best'.padStart(6)}  ${'target'.padEnd(21)}  result  detail`);
   for (const entry of rows) {
     const value = entry.ratio === undefined ? 'n/a' : entry.isCount ? (Number.isInteger(entry.ratio) ? String(entry.ratio) : entry.ratio.toFixed(1)) : fmtRatio(entry.ratio);
+    const bestValue = entry.best === undefined ? '' : fmtRatio(entry.best);
     const result = entry.pass === undefined ? 'n/a' : entry.pass ? 'PASS' : 'FAIL';
-    console.log(`${entry.name.padEnd(width)}  ${value.padStart(9)}  ${entry.target.padEnd(21)}  ${result.padEnd(6)}  ${entry.note}`);
+    console.log(`${entry.name.padEnd(width)}  ${value.padStart(9)}  ${bestValue.padStart(6)}  ${entry.target.padEnd(21)}  ${result.padEnd(6)}  ${entry.note}`);
   }
+  console.log('ratio: of the medians (decides the result); best: of the fastest runs, which a busy machine disturbs least.');
   console.log('');
   console.log(`medians of ${options.runs} interleaved runs:`);
   for (const sample of Object.values(samples)) console.log(`  ${sample.label.padEnd(40)} ${fmtMs(sample.median).padStart(9)}   runs: ${sample.ms.map((ms) => Math.round(ms)).join(' ')}`);
