@@ -10,7 +10,7 @@
  * Errors block (`decision: "block"`: the reason reaches Claude at once); warnings alone come
  * as `additionalContext`. Every protocol file changed is remembered for the Stop hook.
  */
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FileResult } from '../lint/types.js';
 import { FileSource, LineCounter } from '../protocol/byte-source.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';

@@ -35,10 +35,6 @@ export interface FileSource {
   numbered?(folder: string, kind: NumberedKind, number: number): string[];
 }
 
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
-}
-
 /** Files on disk under the root. Symbolic links are never followed out of the root. */
 export class WorkingTreeSource implements FileSource {
   private listings = new Map<string, string[] | undefined>();
