@@ -116,7 +116,7 @@ function startStagedGit(root: string, diffArgs: string[], headNames: string, out
   const ended = new Promise<void>((resolvePromise) => child.stdout!.on('end', resolvePromise));
   const diff = Promise.race([failed, Promise.all([exited, ended])]).then(([code]) => {
     if (code === 0) return Buffer.concat(chunks);
-    throw new GitError(`git diff failed: ${Buffer.concat(errors).toString().trim() || `exit ${code}`}`);
+    throw new GitError(gitFailure(root, Buffer.concat(errors).toString(), code));
   });
   const heads = Promise.race([failed, new Promise<void>((resolvePromise) => child.on('close', () => resolvePromise()))]);
   diff.catch(() => {});
@@ -137,6 +137,13 @@ function startStagedGit(root: string, diffArgs: string[], headNames: string, out
       release();
     },
   };
+}
+
+/** What to say when git fails: git's own first complaint, not its usage text. */
+function gitFailure(root: string, stderr: string, code: number | null): string {
+  if (/not a git repository/i.test(stderr)) return `--staged lints what the next commit holds, and \`${root}\` is not inside a git repository`;
+  const complaint = stderr.split('\n').find((line) => /^(fatal|error):/.test(line)) ?? stderr.split('\n').find((line) => line.trim() !== '');
+  return `git diff --cached failed: ${complaint?.trim() ?? `exit ${code}`}`;
 }
 
 /** Splits `git cat-file --batch` output into object contents (undefined for missing names). */

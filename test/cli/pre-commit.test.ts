@@ -158,6 +158,15 @@ describe('--staged on queue files', () => {
     expect(result.stdout).toContain('task-007');
   });
 
+  it('says plainly that --staged needs a git repository, in one line', () => {
+    const root = writeTree(GOOD);
+    roots.push(root);
+    // A ceiling keeps git from finding a repository above the temporary folder.
+    const result = runBin('protocol-lint', ['--staged'], { cwd: root, env: { ...process.env, GIT_CEILING_DIRECTORIES: join(root, '..') } });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([`protocol-lint: --staged lints what the next commit holds, and \`${root}\` is not inside a git repository`]);
+  });
+
   it('reports a queue the commit turns into a symbolic link', () => {
     const root = repo();
     rmSync(join(root, 'urls_done.md'));
