@@ -12,7 +12,7 @@
  */
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FileResult } from '../lint/types.js';
-import { FileSource, LineCounter } from '../protocol/byte-source.js';
+import { FileSource, linesAt } from '../protocol/byte-source.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
 import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
@@ -139,17 +139,13 @@ function editedLines(path: string | undefined, toolInput: Record<string, unknown
 
 /** Adds the line of every match of a one-line text; chunks end at line ends, so no match is cut. */
 function searchChunks(source: FileSource, needle: Buffer, lines: Set<number>): boolean {
-  let found = false;
-  const counter = new LineCounter();
+  const offsets: number[] = [];
   source.forEachChunk((chunk, base) => {
-    for (let offset = chunk.indexOf(needle); offset !== -1; offset = chunk.indexOf(needle, offset + 1)) {
-      found = true;
-      lines.add(counter.lineAt(chunk, base, offset));
-    }
-    counter.finish(source, chunk, base);
+    for (let offset = chunk.indexOf(needle); offset !== -1; offset = chunk.indexOf(needle, offset + 1)) offsets.push(base + offset);
     return true;
   });
-  return found;
+  for (const line of linesAt(source, offsets)) lines.add(line);
+  return offsets.length > 0;
 }
 
 /** Adds the lines every match of a text spanning lines covers (rare for a queue: read it whole). */

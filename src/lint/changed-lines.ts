@@ -6,7 +6,7 @@
  * about 0.1 s). Used by the PostToolUse hook (against the last linted copy) and by `--staged`
  * (against HEAD's copy).
  */
-import { BufferSource, countNewlines as countInBytes, type ByteSource } from '../protocol/byte-source.js';
+import { BufferSource, countNewlines, type ByteSource } from '../protocol/byte-source.js';
 
 /** Changed regions longer than this many lines are linted whole. */
 export const MAX_FOCUSED_LINES = 5000;
@@ -38,7 +38,7 @@ export function changedLinesOf(previous: ByteSource, current: ByteSource, maxLin
   if (end <= prefix) return { lines: [], identical: false };
   // Widen to whole lines: the region may start or end in the middle of one.
   const first = 1 + newlinesBefore(current, prefix);
-  const last = first + countNewlines(current, prefix, Math.max(prefix, end - 1), a);
+  const last = first + newlinesBetween(current, prefix, Math.max(prefix, end - 1), a);
   if (last - first + 1 > maxLines) return { lines: undefined, identical: false };
   const lines: number[] = [];
   for (let line = first; line <= last; line++) lines.push(line);
@@ -99,19 +99,19 @@ function newlinesBefore(source: ByteSource, offset: number): number {
       count += source.newlinesIn(chunk, base);
       return true;
     }
-    count += countInBytes(chunk, 0, offset - base);
+    count += countNewlines(chunk, 0, offset - base);
     return false;
   });
   return count;
 }
 
 /** The number of line feeds in `source[from, to)`, read through `buffer`. */
-export function countNewlines(source: ByteSource, from: number, to: number, buffer: Buffer): number {
+function newlinesBetween(source: ByteSource, from: number, to: number, buffer: Buffer): number {
   let count = 0;
   for (let position = from; position < to; ) {
     const n = source.readAt(buffer, position, Math.min(buffer.length, to - position));
     if (n === 0) break;
-    count += countInBytes(buffer, 0, n);
+    count += countNewlines(buffer, 0, n);
     position += n;
   }
   return count;

@@ -68,24 +68,16 @@ async function runOnce(options: LintOptions): Promise<RunResult> {
   let gitIndex: GitIndexSource | undefined;
   if (options.source === 'index') gitIndex = new (await import('./git-index-source.js')).GitIndexSource(root, config.layout);
   else if (typeof options.source === 'object') gitIndex = options.source;
+  const source: FileSource = gitIndex ?? new WorkingTreeSource(root, config.ignores, options.copies);
   try {
-    return await runOn(options, gitIndex ?? new WorkingTreeSource(root, config.ignores, options.copies), gitIndex);
+    return await lintProject(options, new Project(root, config, source), source, gitIndex);
   } finally {
-    gitIndex?.close();
+    // The files opened for chunked reading and any git still running; parsed texts stay for --fix.
+    source.close?.();
   }
 }
 
 type RunResult = { results: FileResult[]; project: Project; fixes: Map<string, Set<number>> };
-
-async function runOn(options: LintOptions, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<RunResult> {
-  const project = new Project(options.root, options.config, source);
-  try {
-    return await lintProject(options, project, source, gitIndex);
-  } finally {
-    // Files opened for chunked reading (focused runs) are closed; parsed texts stay for --fix.
-    source.close?.();
-  }
-}
 
 async function lintProject(options: LintOptions, project: Project, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<RunResult> {
   const { config } = options;

@@ -6,7 +6,7 @@
  * are kept), so the ordinary rules run unchanged and say exactly what a full run would say
  * about the changed lines and their twins.
  */
-import { countNewlines, everyChunk, LineCounter, skipLines, type ByteSource } from '../protocol/byte-source.js';
+import { countNewlines, everyChunk, linesAt, skipLines, type ByteSource } from '../protocol/byte-source.js';
 import { lineContent, parseQueueLine } from '../protocol/queue.js';
 import { endsPath, lineStartOf, searchable, searchToken } from '../protocol/queue-search.js';
 import type { Project } from './project.js';
@@ -70,18 +70,6 @@ function twinsOf(source: ByteSource, tokens: Set<string>, keep: Map<number, stri
   offsets.forEach((offset, index) => {
     if (!keep.has(lines[index]!)) keep.set(lines[index]!, found.get(offset)!);
   });
-}
-
-/** The 1-based lines of ascending offsets, counted chunk by chunk (whole chunks from the source's memory). */
-function linesAt(source: ByteSource, offsets: number[]): number[] {
-  const lines: number[] = [];
-  const counter = new LineCounter();
-  source.forEachChunk((chunk, base) => {
-    while (lines.length < offsets.length && offsets[lines.length]! < base + chunk.length) lines.push(counter.lineAt(chunk, base, offsets[lines.length]! - base));
-    counter.finish(source, chunk, base);
-    return lines.length < offsets.length;
-  });
-  return lines;
 }
 
 /** The text with only the given lines kept; the others are empty lines, so numbers stay. */

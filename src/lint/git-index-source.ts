@@ -15,7 +15,7 @@
  * git always runs with argument arrays, never through a shell.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -346,26 +346,23 @@ export class GitIndexSource implements FileSource {
    * (hashed in chunks: a 3.6 MB queue is never read whole).
    */
   private openIfObject(path: string, object: string): FileBytes | undefined {
-    const algorithm = object.length === 40 ? 'sha1' : object.length === 64 ? 'sha256' : undefined;
-    if (algorithm === undefined) return undefined;
-    let source: FileBytes | undefined;
-    try {
-      if (!lstatSync(join(this.root, path)).isFile()) return undefined;
-      source = FileBytes.open(join(this.root, path));
-      if (!source) return undefined;
-      const hash = createHash(algorithm).update(`blob ${source.size}\0`);
+    const source = openRegular(join(this.root, path));
+    const hash = source && blobHash(object, source.size);
+    if (source && hash) {
       let hashed = 0;
-      source.forEachChunk((chunk) => {
-        hash.update(chunk);
-        hashed += chunk.length;
-        return true;
-      });
-      if (hashed === source.size && hash.digest('hex') === object) {
-        this.opened.push(source);
-        return source;
+      try {
+        source.forEachChunk((chunk) => {
+          hash.update(chunk);
+          hashed += chunk.length;
+          return true;
+        });
+        if (hashed === source.size && hash.digest('hex') === object) {
+          this.opened.push(source);
+          return source;
+        }
+      } catch {
+        // Unreadable: git is asked instead.
       }
-    } catch {
-      // Unreadable: git is asked instead.
     }
     source?.close();
     return undefined;
@@ -496,25 +493,30 @@ export class GitIndexSource implements FileSource {
  * hash of `blob <size>\0` and the bytes); undefined otherwise (a later edit, a link, a filter).
  */
 function readIfObject(path: string, object: string): Buffer | undefined {
-  const algorithm = object.length === 40 ? 'sha1' : object.length === 64 ? 'sha256' : undefined;
-  if (algorithm === undefined) return undefined;
-  let fd: number | undefined;
+  const source = openRegular(path);
+  if (!source) return undefined;
   try {
-    if (!lstatSync(path).isFile()) return undefined;
-    fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
-    const bytes = Buffer.allocUnsafe(size);
-    let offset = 0;
-    while (offset < size) {
-      const count = readSync(fd, bytes, offset, size - offset, offset);
-      if (count === 0) return undefined;
-      offset += count;
-    }
-    const name = createHash(algorithm).update(`blob ${size}\0`).update(bytes).digest('hex');
-    return name === object ? bytes : undefined;
+    const bytes = source.readAll();
+    const hash = blobHash(object, source.size);
+    return hash && bytes.length === source.size && hash.update(bytes).digest('hex') === object ? bytes : undefined;
   } catch {
     return undefined;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    source.close();
+  }
+}
+
+/** A hash already fed git's `blob <size>\0` header, of the kind the object name's length says; undefined for neither. */
+function blobHash(object: string, size: number): Hash | undefined {
+  const algorithm = object.length === 40 ? 'sha1' : object.length === 64 ? 'sha256' : undefined;
+  return algorithm === undefined ? undefined : createHash(algorithm).update(`blob ${size}\0`);
+}
+
+/** A regular file (not a link) opened for reading; undefined when it is not one or cannot be opened. */
+function openRegular(path: string): FileBytes | undefined {
+  try {
+    return lstatSync(path).isFile() ? FileBytes.open(path) : undefined;
+  } catch {
+    return undefined;
   }
 }

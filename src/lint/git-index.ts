@@ -115,6 +115,29 @@ function onlyOptionalExtensions(bytes: Buffer, offset: number, body: number): bo
 }
 
 /**
+ * The fixed part of the entry at `start`: its file type (`0o10` file, `0o12` link, `0o16`
+ * submodule), its flags, and where its name begins; undefined when the entry is not one this
+ * reader vouches for.
+ */
+function entryHead(bytes: Buffer, start: number, hashBytes: number, version: number, body: number): { type: number; flags: number; name: number } | undefined {
+  // ctime, mtime, dev, ino (32 bytes), then mode, uid, gid, size, the object name and the flags.
+  if (start + 40 + hashBytes + 2 > body) return undefined;
+  // Plain byte arithmetic: Buffer's checked readers cost more than the rest of the loop. The
+  // type is the top four bits of the mode's low half; a sparse index stores whole folders as
+  // entries (040000): leave those to git.
+  const type = bytes[start + 26]! >>> 4;
+  if (type !== 0o10 && type !== 0o12 && type !== 0o16) return undefined;
+  const flags = (bytes[start + 40 + hashBytes]! << 8) | bytes[start + 41 + hashBytes]!;
+  let name = start + 40 + hashBytes + 2;
+  if (flags & 0x4000) {
+    // Extended flags exist from version 3 on.
+    if (version < 3) return undefined;
+    name += 2;
+  }
+  return { type, flags, name };
+}
+
+/**
  * The entries of an index file, or undefined when it is not a plain index this reader
  * vouches for (the caller then asks git). A path listed at several merge stages is listed once.
  */
@@ -129,16 +152,9 @@ export function readIndexEntries(location: IndexLocation): IndexEntries | undefi
   let previous: Buffer = Buffer.alloc(0);
   for (let index = 0; index < count; index++) {
     const start = offset;
-    // ctime, mtime, dev, ino (32 bytes), then mode, uid, gid, size, the object name and the flags.
-    if (start + 40 + hashBytes + 2 > body) return undefined;
-    // Plain byte arithmetic: Buffer's checked readers cost more than the rest of the loop.
-    const mode = ((bytes[start + 26]! << 8) | bytes[start + 27]!) >>> 0;
-    const flags = (bytes[start + 40 + hashBytes]! << 8) | bytes[start + 41 + hashBytes]!;
-    offset = start + 40 + hashBytes + 2;
-    if (flags & 0x4000) {
-      if (version < 3) return undefined;
-      offset += 2;
-    }
+    const head = entryHead(bytes, start, hashBytes, version, body);
+    if (!head) return undefined;
+    offset = head.name;
     let path: string;
     if (version === 4) {
       // The name is the previous one minus N trailing bytes, plus a NUL-terminated suffix.
@@ -161,13 +177,10 @@ export function readIndexEntries(location: IndexLocation): IndexEntries | undefi
       // Entries are padded with 1–8 NULs to a multiple of 8 bytes.
       offset = start + ((end - start + 8) & ~7);
     }
-    const type = mode >>> 12;
-    // A sparse index stores whole folders as entries (mode 040000): leave those to git.
-    if (type !== 0o10 && type !== 0o12 && type !== 0o16) return undefined;
     // A path in conflict is listed once per merge stage; list it once.
     if (paths.length > 0 && paths[paths.length - 1] === path) continue;
     paths.push(path);
-    if (type === 0o12) symlinks.add(path);
+    if (head.type === 0o12) symlinks.add(path);
   }
   return onlyOptionalExtensions(bytes, offset, body) ? { paths, symlinks } : undefined;
 }
@@ -289,15 +302,9 @@ export class RawIndexListing implements IndexListing {
     let offset = 12;
     for (let index = 0; index < count; index++) {
       const start = offset;
-      if (start + 40 + hashBytes + 2 > body) return undefined;
-      const type = bytes[start + 26]! >>> 4;
-      if (type !== 0o10 && type !== 0o12 && type !== 0o16) return undefined;
-      const flags = (bytes[start + 40 + hashBytes]! << 8) | bytes[start + 41 + hashBytes]!;
-      let name = start + 40 + hashBytes + 2;
-      if (flags & 0x4000) {
-        if (version < 3) return undefined;
-        name += 2;
-      }
+      const head = entryHead(bytes, start, hashBytes, version, body);
+      if (!head) return undefined;
+      const { type, flags, name } = head;
       const length = flags & 0xfff;
       const end = length < 0xfff ? name + length : bytes.indexOf(0, name);
       if (end === -1 || end >= body || bytes[end] !== 0) return undefined;

@@ -3,9 +3,9 @@
  * for `--staged`, so a pre-commit check lints what will be committed, not what happens to be
  * on disk).
  */
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
+import { FileSource as FileBytes, readFully, type ByteSource } from '../protocol/byte-source.js';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
 import type { NumberedKind } from '../protocol/layout.js';
 
@@ -202,12 +202,7 @@ export class WorkingTreeSource implements FileSource {
       // A file larger than the scratch buffer (a queue) gets its own, which the caller may keep.
       const shared = stats.size <= this.scratch.length;
       const buffer = shared ? this.scratch : Buffer.allocUnsafe(stats.size);
-      let offset = 0;
-      while (offset < stats.size) {
-        const count = readSync(fd, buffer, offset, stats.size - offset, offset);
-        if (count === 0) break;
-        offset += count;
-      }
+      const offset = readFully(fd, buffer, stats.size, 0);
       return { ok: true, buffer: buffer.subarray(0, offset), size: offset, shared };
     } catch (error) {
       return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };

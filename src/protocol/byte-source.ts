@@ -61,12 +61,24 @@ export class BufferSource implements ByteSource {
   }
 }
 
+/** Reads up to `length` bytes at `position` of an open file into `target`; returns how many (fewer only at the end). */
+export function readFully(fd: number, target: Buffer, length: number, position: number): number {
+  let got = 0;
+  while (got < length) {
+    const read = readSync(fd, target, got, length - got, position + got);
+    if (read === 0) break;
+    got += read;
+  }
+  return got;
+}
+
 /** The chunk size of a `FileSource`: small enough that its pages are touched once and reused. */
 export const CHUNK = 256 * 1024;
 
 /** An open file read in line-aligned chunks through one reused buffer; the fd keeps the file that was opened. */
 export class FileSource implements ByteSource {
-  private buffer = Buffer.allocUnsafeSlow(CHUNK);
+  /** Made on the first walk: a file only read whole (or at offsets) never touches its pages. */
+  private buffer?: Buffer;
   private busy = false;
   private readonly newlines = new NewlineCounts();
 
@@ -98,14 +110,7 @@ export class FileSource implements ByteSource {
   }
 
   readAt(target: Buffer, position: number, length: number): number {
-    const want = Math.min(length, this.size - position, target.length);
-    let got = 0;
-    while (got < want) {
-      const read = readSync(this.fd, target, got, want - got, this.start + position + got);
-      if (read === 0) break;
-      got += read;
-    }
-    return got;
+    return readFully(this.fd, target, Math.min(length, this.size - position, target.length), this.start + position);
   }
 
   /** The whole file in one buffer. */
@@ -124,7 +129,7 @@ export class FileSource implements ByteSource {
   forEachChunk(visit: (chunk: Buffer, base: number) => boolean): void {
     // A visit may read the file again (a search inside a walk): that one gets its own buffer.
     const nested = this.busy;
-    let buffer = nested ? Buffer.allocUnsafeSlow(CHUNK) : this.buffer;
+    let buffer = nested ? Buffer.allocUnsafeSlow(CHUNK) : (this.buffer ??= Buffer.allocUnsafeSlow(CHUNK));
     this.busy = true;
     try {
       let position = 0;
@@ -180,7 +185,7 @@ export function everyChunk(source: ByteSource, test: (chunk: Buffer) => boolean)
 }
 
 /** Counts lines through a file's chunks: the 1-based line of an offset in the current chunk. */
-export class LineCounter {
+class LineCounter {
   private line = 1;
   private counted = 0;
   private base = -1;
@@ -207,4 +212,17 @@ export class LineCounter {
     this.base = base;
     this.counted = chunk.length;
   }
+}
+
+/** The 1-based lines of ascending offsets, counted chunk by chunk (whole chunks from the source's memory). */
+export function linesAt(source: ByteSource, offsets: number[]): number[] {
+  const lines: number[] = [];
+  if (offsets.length === 0) return lines;
+  const counter = new LineCounter();
+  source.forEachChunk((chunk, base) => {
+    while (lines.length < offsets.length && offsets[lines.length]! < base + chunk.length) lines.push(counter.lineAt(chunk, base, offsets[lines.length]! - base));
+    counter.finish(source, chunk, base);
+    return lines.length < offsets.length;
+  });
+  return lines;
 }

@@ -103,8 +103,7 @@ export function numberedSpellings(kind: NumberedKind, number: number, longest: n
   const digits = String(number);
   const names: string[] = [];
   for (let width = Math.max(3, digits.length); prefix.length + width + suffix.length <= longest; width++) {
-    names.push(prefix + digits.padStart(width, '0'));
-    names[names.length - 1] += suffix;
+    names.push(prefix + digits.padStart(width, '0') + suffix);
   }
   return names;
 }

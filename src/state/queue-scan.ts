@@ -14,7 +14,7 @@
  * The search primitives and the text they can vouch for are in `src/protocol/queue-search.ts`;
  * `QueueScan.of` refuses what `searchable` refuses, and the caller parses the whole file.
  */
-import type { ByteSource } from '../protocol/byte-source.js';
+import { everyChunk, type ByteSource } from '../protocol/byte-source.js';
 import { parseQueueLineAt, type QueueItem } from '../protocol/queue.js';
 import { endsPath, lineStartOf, searchable, searchToken } from '../protocol/queue-search.js';
 
@@ -54,9 +54,7 @@ export class QueueScan {
 
   /** A scan of `source`, or undefined when the token search cannot be exact for it (the caller then parses it whole). */
   static of(source: ByteSource): QueueScan | undefined {
-    let ok = true;
-    source.forEachChunk((chunk) => (ok = searchable(chunk)));
-    return ok ? new QueueScan(source) : undefined;
+    return everyChunk(source, searchable) ? new QueueScan(source) : undefined;
   }
 
   /**

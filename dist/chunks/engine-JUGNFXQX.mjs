@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{a,b}from"./chunk-MWTDEDO7.mjs";import"./chunk-5MSAGZLO.mjs";import"./chunk-CLC6R3BY.mjs";import"./chunk-ZYPNW5YT.mjs";import"./chunk-QXTF3IJQ.mjs";import"./chunk-S3R2JQHX.mjs";import"./chunk-K3KY3IV6.mjs";import"./chunk-DWCYOA5X.mjs";import"./chunk-Z3L3D6PV.mjs";import"./chunk-GWVY3I6W.mjs";export{a as DOCS_BASE,b as lint};
