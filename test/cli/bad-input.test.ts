@@ -1,11 +1,11 @@
 /**
  * Bad input gets a clear message or a clean skip, never a crash or a hang, and loses nothing.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runBin } from '../helpers/run.js';
+import { REPO, runBin } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
 
 const roots: string[] = [];
@@ -105,9 +105,21 @@ describe('bad input', () => {
     const root = tree({ 'plan/task-001.md': '# One\n', 'plan/task-002.md': '# Two\n' });
     chmodSync(join(root, 'plan', 'task-002.md'), 0o000);
     chmodSync(root, 0o755);
-    // Root reads everything; run as an unprivileged user then, as a real user would be.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const run = runBin('protocol-lint', ['--format', 'json', root], asUser);
+    // Root reads everything; run as an unprivileged user then, as a real user would be. That
+    // user may not reach this checkout (a clone in a private `mktemp -d` folder), so it runs a
+    // copy of the committed bundle from a folder it can read.
+    let run;
+    if (process.getuid?.() === 0) {
+      const copy = tree({});
+      cpSync(join(REPO, 'dist'), join(copy, 'dist'), { recursive: true });
+      cpSync(join(REPO, 'bin'), join(copy, 'bin'), { recursive: true });
+      chmodSync(copy, 0o755);
+      const result = spawnSync(process.execPath, [join(copy, 'bin', 'protocol-lint'), '--format', 'json', root], { encoding: 'utf8', uid: 65534, gid: 65534 });
+      run = { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    } else {
+      run = runBin('protocol-lint', ['--format', 'json', root]);
+    }
+    expect(run.stderr).toBe('');
     const results = JSON.parse(run.stdout) as JsonResult[];
     expect(results.find((result) => result.filePath === 'plan/task-002.md')?.messages.map((message) => message.message)).toEqual([
       'Skipped: the file cannot be read (permission denied); fix its permissions',
