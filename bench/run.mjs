@@ -296,7 +296,7 @@ async function main() {
   console.log(`relay: ${measured}`);
 
   const have = {
-    lint: existsSync(join(repo, 'dist', 'protocol-lint.mjs')),
+    lint: existsSync(join(repo, 'dist', 'protocol-lint.cjs')),
     relay: existsSync(join(repo, 'dist', 'relay.mjs')),
     postToolUse: existsSync(postToolUseHook),
     sessionStart: existsSync(sessionStartHook),

@@ -1,13 +1,16 @@
 // Bundles the CLIs and the hook entry points into committed ESM files under dist/.
 // Shared code goes to dist/chunks/ (esbuild code splitting), so a hook loads only what it
 // imports; the Markdown tree parser is behind a dynamic import and loads only when needed.
+// protocol-lint is CommonJS: its CLI is one file, dist/cjs/lint-cli.cjs, which its small first
+// module (dist/protocol-lint.cjs) runs through V8's code cache (src/cli/cached-bundle.ts); the
+// first module knows the bundle by its content hash, so a cache never outlives its bundle.
 // The output is deterministic: CI rebuilds and checks that git sees no change.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 const entryPoints = {
-  'protocol-lint': 'src/cli/protocol-lint.ts',
   relay: 'src/cli/relay.ts',
   'hooks/session-start': 'src/hooks/session-start.ts',
   'hooks/post-tool-use': 'src/hooks/post-tool-use.ts',
@@ -32,26 +35,53 @@ const noEsprima = {
   },
 };
 
-const result = await build({
+const shared = {
   write: false,
-  entryPoints,
-  outdir: 'dist',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'none',
   minify: true,
   keepNames: false,
   sourcemap: false,
   logLevel: 'warning',
   plugins: [noEsprima],
+};
+
+const cli = await build({
+  ...shared,
+  entryPoints: { 'cjs/lint-cli': 'src/cli/lint-cli.ts' },
+  outdir: 'dist',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+});
+const [cliBundle] = cli.outputFiles;
+// The first module reads the bundle as latin1 (src/cli/cached-bundle.ts), exact only for ASCII.
+const nonAscii = cliBundle.contents.findIndex((byte) => byte > 0x7f);
+if (nonAscii !== -1) throw new Error(`dist/cjs/lint-cli.cjs has a non-ASCII byte at ${nonAscii}: write it as an escape in the source`);
+const cliHash = createHash('sha256').update(cliBundle.contents).digest('hex').slice(0, 16);
+
+const launcher = await build({
+  ...shared,
+  entryPoints: { 'protocol-lint': 'src/cli/protocol-lint.ts' },
+  outdir: 'dist',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  define: { __LINT_CLI_HASH__: JSON.stringify(cliHash) },
+});
+
+const esm = await build({
+  ...shared,
+  entryPoints,
+  outdir: 'dist',
+  splitting: true,
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies (gray-matter, js-yaml) call require(); give ESM bundles one.
   banner: { js: "import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);" },
 });
+const result = { outputFiles: [...cli.outputFiles, ...launcher.outputFiles, ...esm.outputFiles] };
 
 // Write only what changed and remove stale files afterwards, so processes running the
 // bundles while a build happens never find dist/ missing.

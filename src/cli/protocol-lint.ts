@@ -1,196 +1,47 @@
 /**
- * `protocol-lint [paths…]`: argument parsing, output and exit codes (0 clean, 1 problems,
- * 2 usage/config/internal failure). The only place that decides the process's exit.
+ * `protocol-lint`'s first module, kept small on purpose. For `--staged` (a pre-commit check,
+ * where every millisecond shows) it starts git before anything else loads: a process starts
+ * fastest from a small Node, and git then works on the other core while the rest loads. Then
+ * it runs the CLI (lint-cli.ts), built as one CommonJS bundle (dist/cjs/lint-cli.cjs),
+ * through V8's code cache (cached-bundle.ts). Built as CommonJS itself (dist/protocol-lint.cjs,
+ * run by bin/protocol-lint): a CommonJS entry starts ~8 ms sooner than an ES module. See
+ * docs/performance.md.
  */
-import { existsSync, statSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
-import packageJson from '../../package.json' with { type: 'json' };
-import { isOwnRoot, loadConfig, resolveRoot } from '../protocol/config.js';
-import { GitError } from '../lint/sources.js';
-import type { FileResult } from '../lint/types.js';
-import { formatClaude } from '../report/claude.js';
-import { formatGithub } from '../report/github.js';
-import { formatJson } from '../report/json.js';
-import { formatStylish, paletteFor } from '../report/stylish.js';
+import { join } from 'node:path';
+import { startStagedGit, type StagedGit } from '../lint/staged-git.js';
+import { queueFilesHint } from '../protocol/root.js';
+import { loadBundle } from './cached-bundle.js';
+import { parseLintArgs, stagedRoot, wantsStagedLint } from './lint-args.js';
 
-const FORMATS = ['stylish', 'json', 'sarif', 'github', 'claude'] as const;
-type Format = (typeof FORMATS)[number];
+/** The content hash of dist/cjs/lint-cli.cjs, set by scripts/build.mjs; absent when run from source. */
+declare const __LINT_CLI_HASH__: string | undefined;
 
-const HELP = `Usage: protocol-lint [options] [paths…]
-
-Lints a relay state tree: the root (default), or the given files and folders plus the
-cross-file checks they take part in. A folder holding .protocol-lint.json is linted as
-its own root.
-
-Options:
-  -f, --format <name>     stylish (default), json, sarif, github, claude
-      --fix               repair fixable problems (queue overlap and duplicates) in place
-      --staged            lint what the next git commit holds (files staged in the index)
-      --max-warnings <n>  exit 1 when there are more than n warnings
-  -c, --config <file>     use this config file instead of <root>/.protocol-lint.json
-      --root <dir>        the root of the state tree (default: found from the paths or cwd)
-  -q, --quiet             report errors only
-      --now <iso-time>    lint as if at this time (reproducible runs of date rules)
-      --list-rules        print every rule id, its default level and description
-  -v, --version           print the version
-  -h, --help              print this help
-
-Exit codes: 0 no errors, 1 errors (or too many warnings), 2 usage, config or internal failure.
-Docs: https://github.com/relay-protocol/relay#readme`;
-
-class UsageError extends Error {}
-
-interface Group {
-  root: string;
-  targets?: string[];
-}
-
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
-}
-
-/** Groups the path arguments by the root each belongs to. */
-function groupByRoot(paths: string[], rootOption: string | undefined): Group[] {
-  if (paths.length === 0) return [{ root: rootOption ? resolve(rootOption) : resolveRoot(process.cwd()) }];
-  const groups = new Map<string, Group>();
-  for (const path of paths) {
-    const absolute = resolve(path);
-    if (!existsSync(absolute)) throw new UsageError(`No such file or folder: \`${path}\``);
-    const isDirectory = statSync(absolute).isDirectory();
-    const root = rootOption ? resolve(rootOption) : isDirectory && isOwnRoot(absolute) ? absolute : resolveRoot(isDirectory ? absolute : resolve(absolute, '..'));
-    const inside = relative(root, absolute);
-    if (inside.startsWith('..') || resolve(root, inside) !== absolute) throw new UsageError(`\`${path}\` is outside the root \`${root}\``);
-    let group = groups.get(root);
-    if (!group) groups.set(root, (group = { root, targets: [] }));
-    if (inside === '') group.targets = undefined;
-    else if (group.targets) group.targets.push(toPosix(inside));
-  }
-  return [...groups.values()];
-}
-
-async function main(argv: string[]): Promise<number> {
-  let parsed;
+/**
+ * git started for a `--staged` run, with HEAD's queue files asked for (as the config names
+ * them, before it is checked); undefined when not asked for or the command line is wrong
+ * (the CLI then says so).
+ */
+function startEarly(argv: string[]): StagedGit | undefined {
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', short: 'f', default: 'stylish' },
-        fix: { type: 'boolean', default: false },
-        staged: { type: 'boolean', default: false },
-        'max-warnings': { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        root: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        now: { type: 'string' },
-        'list-rules': { type: 'boolean', default: false },
-        version: { type: 'boolean', short: 'v', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
-  if (values.version) {
-    process.stdout.write(packageJson.version + '\n');
-    return 0;
-  }
-  if (values['list-rules']) {
-    const { rules } = await import('../rules/index.js');
-    for (const rule of rules) process.stdout.write(`${rule.id.padEnd(26)} ${rule.severity.padEnd(8)} ${rule.fixable ? 'fixable ' : '        '}${rule.description}\n`);
-    return 0;
-  }
-  const format = values.format as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`Unknown format \`${values.format}\`, expected one of ${FORMATS.join(', ')}`);
-  let maxWarnings = Number.POSITIVE_INFINITY;
-  if (values['max-warnings'] !== undefined) {
-    maxWarnings = Number(values['max-warnings']);
-    if (!Number.isInteger(maxWarnings) || maxWarnings < 0) throw new UsageError(`\`--max-warnings\` takes a whole number, not \`${values['max-warnings']}\``);
-  }
-  let now: Date | undefined;
-  if (values.now !== undefined) {
-    now = new Date(values.now);
-    if (Number.isNaN(now.getTime())) throw new UsageError(`\`--now\` takes an ISO 8601 time, not \`${values.now}\``);
-  }
-  if (values.staged && values.fix) throw new UsageError('`--fix` cannot be combined with `--staged`: it would rewrite the working tree, not the commit');
-
-  let groups: Group[];
-  if (values.staged) {
-    const root = values.root ? resolve(values.root) : resolveRoot(process.cwd());
-    const targets = positionals.length > 0 ? positionals.map((path) => toPosix(relative(root, resolve(path)))) : undefined;
-    groups = [{ root, targets }];
-  } else {
-    groups = groupByRoot(positionals, values.root);
-  }
-
-  const all: FileResult[] = [];
-  for (const group of groups) {
-    const loaded = loadConfig(group.root, values.config);
-    if (!loaded.ok) {
-      process.stderr.write(`protocol-lint: invalid configuration\n${loaded.error}\n`);
-      return 2;
-    }
-    // A pre-commit check must feel instant: git starts reading the commit before the engine
-    // and the rules load, and both proceed at once.
-    const source = values.staged ? new (await import('../lint/git-index-source.js')).GitIndexSource(group.root, loaded.config.layout) : 'worktree';
-    const { lint } = await import('../lint/engine.js');
-    const outcome = await lint({ root: group.root, config: loaded.config, targets: group.targets, source, fix: values.fix, now });
-    for (const path of outcome.fixed) process.stderr.write(`protocol-lint: fixed ${path}\n`);
-    all.push(...outcome.results);
-  }
-  const results = values.quiet ? all.map(onlyErrors) : all;
-
-  const output = await render(format, results);
-  if (output !== '') process.stdout.write(output + '\n');
-  const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
-  const warnings = results.reduce((sum, result) => sum + result.warningCount, 0);
-  if (errors > 0) return 1;
-  if (warnings > maxWarnings) {
-    process.stderr.write(`protocol-lint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
-    return 1;
-  }
-  return 0;
-}
-
-function onlyErrors(result: FileResult): FileResult {
-  const messages = result.messages.filter((message) => message.severity === 2);
-  return { ...result, messages, warningCount: 0, fixableWarningCount: 0 };
-}
-
-async function render(format: Format, results: FileResult[]): Promise<string> {
-  switch (format) {
-    case 'json':
-      return formatJson(results);
-    case 'sarif':
-      // SARIF lists every rule: it loads the registry, which other formats do not need.
-      return (await import('../report/sarif.js')).formatSarif(results, packageJson.version);
-    case 'github':
-      return formatGithub(results);
-    case 'claude':
-      return formatClaude(results);
-    default:
-      return formatStylish(results, paletteFor(process.stdout));
+    const { values } = parseLintArgs(argv);
+    if (!wantsStagedLint(values)) return undefined;
+    const root = stagedRoot(values.root);
+    const git = startStagedGit(root);
+    const { todo, done } = queueFilesHint(root, values.config);
+    git.askHeads([todo, done]);
+    return git;
+  } catch {
+    return undefined;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`protocol-lint: ${error.message}\nRun \`protocol-lint --help\` for usage.\n`);
-    } else if (error instanceof GitError) {
-      process.stderr.write(`protocol-lint: ${error.message}\n`);
-    } else {
-      process.stderr.write(`protocol-lint: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
-    }
-    process.exitCode = 2;
-  },
-);
+const argv = process.argv.slice(2);
+const early = startEarly(argv);
+if (typeof __LINT_CLI_HASH__ === 'string') {
+  // Built (scripts/build.mjs makes this module dist/protocol-lint.cjs, beside dist/cjs/).
+  const cli = loadBundle(join(__dirname, 'cjs', 'lint-cli.cjs'), __LINT_CLI_HASH__, early ? 'staged' : 'tree') as typeof import('./lint-cli.js');
+  void cli.run(argv, early);
+} else {
+  // Run from source (tsx).
+  void import('./lint-cli.js').then((cli) => cli.run(argv, early));
+}

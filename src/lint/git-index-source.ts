@@ -5,25 +5,26 @@
  * A pre-commit check must feel instant, and a fleet's commit often touches both 50,000-item
  * queues, so the work is arranged around what costs:
  * - git is asked once for the staged changes (`diff --cached --raw`, with full object names),
- *   started before the lint engine loads so both proceed at once;
+ *   started before the lint engine loads so both proceed at once (staged-git.ts; the CLI
+ *   starts it in its first module);
  * - HEAD's copies of the queue files (to find the lines a commit adds) are asked for at the
  *   same moment, in a second process, since inflating them is git's slowest part;
  * - a staged file's bytes come from the working tree when they hash to the staged object
  *   name (the usual case: `git add` then commit), else from `git cat-file`;
  * - the folder listing comes from the index file itself (see git-index.ts), else from
  *   `git ls-files`.
- * git always runs with argument arrays, never through a shell.
+ * Paths and other arguments reach git as argument arrays, never inside a shell script.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, fstatSync, lstatSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BufferSource, FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
-import { numberedSpellings, type Layout, type NumberedKind } from '../protocol/layout.js';
+import { numberedPrefix, numberedSpellings, type Layout, type NumberedKind } from '../protocol/layout.js';
 import { changedLinesOf } from './changed-lines.js';
 import { indexListing, PathListing, type IndexListing } from './git-index.js';
 import { GitError, type FileSource, type ReadResult } from './sources.js';
+import { batchable, GitProcess, startStagedGit, type StagedGit } from './staged-git.js';
 
 const SYMLINK = '120000';
 
@@ -42,108 +43,6 @@ function blobSync(root: string, name: string): Buffer | undefined {
   const result = spawnSync('git', ['cat-file', 'blob', name], { cwd: root, maxBuffer: 1024 * 1024 * 1024 });
   if (result.error) throw new GitError(`git could not be run: ${result.error.message}`);
   return result.status === 0 ? result.stdout : undefined;
-}
-
-/** Whether `git cat-file --batch` can take a name (it reads one name a line). */
-const batchable = (name: string) => !name.includes('\n') && !name.includes('\r');
-
-/** A git process running alongside; its output is collected as it comes. */
-class GitProcess {
-  readonly done: Promise<Buffer>;
-  private child;
-
-  /** Runs git; its output is collected, or written straight to `outputFd` (a file) when given. */
-  constructor(root: string, args: string[], input?: string, outputFd?: number) {
-    this.child = spawn('git', args, { cwd: root, stdio: [input === undefined ? 'ignore' : 'pipe', outputFd ?? 'pipe', 'pipe'] });
-    const child = this.child;
-    this.done = new Promise<Buffer>((resolvePromise, reject) => {
-      const chunks: Buffer[] = [];
-      const errors: Buffer[] = [];
-      child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk));
-      child.on('error', (error) => reject(new GitError(`git could not be run: ${error.message}`)));
-      child.on('close', (code, signal) => {
-        if (code === 0) resolvePromise(Buffer.concat(chunks));
-        else reject(new GitError(`git ${args[0]} failed: ${Buffer.concat(errors).toString().trim() || `exit ${code ?? signal}`}`));
-      });
-    });
-    // A rejection nobody awaits (a speculative read that was not needed) must not crash the run.
-    this.done.catch(() => {});
-    if (input !== undefined) {
-      child.stdin!.on('error', () => {});
-      child.stdin!.end(input);
-    }
-  }
-
-  /** Stops a process whose answer is no longer wanted. */
-  cancel(): void {
-    if (this.child.exitCode === null) this.child.kill();
-  }
-}
-
-/** The two git processes a staged run starts: the staged changes, and HEAD's queues into a file. */
-interface StagedGit {
-  /** `git diff --cached` output. */
-  diff: Promise<Buffer>;
-  /** Settles when `git cat-file` has written HEAD's queues. */
-  heads: Promise<unknown>;
-  /** Gives up on HEAD's queues (a commit that leaves them alone). */
-  cancelHeads(): void;
-  cancel(): void;
-}
-
-/**
- * Starts `git diff --cached` and `git cat-file --batch` together. Starting a process costs a
- * Node process with its modules loaded 10–25 ms on a small VM, so on POSIX one `sh` starts both
- * (the arguments travel as `"$@"`, never inside the script): cat-file in the background with the
- * original stdin (fd 5) and its output on fd 3 (the file), then the shell becomes git diff.
- * stdout ends when diff ends; the process closes when cat-file has finished too.
- */
-function startStagedGit(root: string, diffArgs: string[], headNames: string, outputFd: number): StagedGit {
-  if (process.platform === 'win32') {
-    const diff = new GitProcess(root, diffArgs);
-    const heads = new GitProcess(root, ['cat-file', '--batch'], headNames, outputFd);
-    return { diff: diff.done, heads: heads.done, cancelHeads: () => heads.cancel(), cancel: () => (diff.cancel(), heads.cancel()) };
-  }
-  const script = 'exec 5<&0; git cat-file --batch <&5 >&3 5<&- & exec git "$@" 5<&-';
-  const child = spawn('sh', ['-c', script, 'sh', ...diffArgs], { cwd: root, stdio: ['pipe', 'pipe', 'pipe', outputFd] });
-  const chunks: Buffer[] = [];
-  const errors: Buffer[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk));
-  const failed = new Promise<never>((_, reject) => child.on('error', (error) => reject(new GitError(`git could not be run: ${error.message}`))));
-  const exited = new Promise<number | null>((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
-  const ended = new Promise<void>((resolvePromise) => child.stdout!.on('end', resolvePromise));
-  const diff = Promise.race([failed, Promise.all([exited, ended])]).then(([code]) => {
-    if (code === 0) return Buffer.concat(chunks);
-    throw new GitError(gitFailure(root, Buffer.concat(errors).toString(), code));
-  });
-  const heads = Promise.race([failed, new Promise<void>((resolvePromise) => child.on('close', () => resolvePromise()))]);
-  diff.catch(() => {});
-  heads.catch(() => {});
-  child.stdin!.on('error', () => {});
-  child.stdin!.end(headNames);
-  const release = () => {
-    // cat-file finishes on its own (it only writes the file); Node need not wait for it.
-    child.stderr!.destroy();
-    child.unref();
-  };
-  return {
-    diff,
-    heads,
-    cancelHeads: release,
-    cancel: () => {
-      if (child.exitCode === null) child.kill();
-      release();
-    },
-  };
-}
-
-/** What to say when git fails: git's own first complaint, not its usage text. */
-function gitFailure(root: string, stderr: string, code: number | null): string {
-  if (/not a git repository/i.test(stderr)) return `--staged lints what the next commit holds, and \`${root}\` is not inside a git repository`;
-  const complaint = stderr.split('\n').find((line) => /^(fatal|error):/.test(line)) ?? stderr.split('\n').find((line) => line.trim() !== '');
-  return `git diff --cached failed: ${complaint?.trim() ?? `exit ${code}`}`;
 }
 
 /** Splits `git cat-file --batch` output into object contents (undefined for missing names). */
@@ -193,35 +92,6 @@ function parseBatchFile(fd: number, count: number): (FileBytes | undefined)[] {
   return blobs;
 }
 
-/**
- * An anonymous temporary file for git to write into (removed at once where the system allows):
- * in the system's temporary folder, else beside the files being linted.
- */
-function temporaryFile(root: string): { fd: number; path?: string } {
-  let lastError: unknown;
-  for (const folder of [tmpdir(), root]) {
-    // An exclusive create: a name taken by another process is never opened, another is tried.
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const path = join(folder, `.relay-staged-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
-      let fd: number;
-      try {
-        fd = openSync(path, 'wx+', 0o600);
-      } catch (error) {
-        lastError = error;
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        break;
-      }
-      try {
-        unlinkSync(path);
-        return { fd };
-      } catch {
-        return { fd, path };
-      }
-    }
-  }
-  throw new GitError(`no temporary file could be made for git's output: ${(lastError as Error)?.message ?? 'unknown error'}`);
-}
-
 /** A staged change: the path's staged mode and object name. */
 interface Staged {
   mode: string;
@@ -247,19 +117,19 @@ export class GitIndexSource implements FileSource {
 
   /**
    * Starts asking git at once (call this before loading the engine): the staged changes,
-   * and HEAD's copies of the two queue files.
+   * and HEAD's copies of the two queue files. `started` is git already started for this
+   * root by the CLI's first module (see staged-git.ts); git is started anew for another root.
    */
   constructor(
     readonly root: string,
     private readonly layout: Pick<Layout, 'todo' | 'done'>,
+    started?: StagedGit,
   ) {
-    // `--raw -z` gives `:oldmode newmode oldname newname status\0path\0` (two paths for renames and copies).
-    const diffArgs = ['diff', '--cached', '--raw', '-z', '--no-abbrev', '--no-ext-diff', '--diff-filter=ACMRTD', '--relative', '--', '.'];
-    // `HEAD:./path` names HEAD's blob of a path relative to the working directory (the root).
-    // They go to a temporary file, compared in chunks: 6 MB through a pipe would cost more.
-    const heads = [layout.todo, layout.done].filter(batchable).map((path) => `HEAD:./${path}\n`);
-    this.headFile = temporaryFile(root);
-    this.git = startStagedGit(root, diffArgs, heads.join(''), this.headFile.fd);
+    if (started !== undefined && started.root !== root) started.cancel();
+    this.git = started?.root === root ? started : startStagedGit(root);
+    this.headFile = this.git.headFile;
+    // HEAD's copies go to a temporary file, compared in chunks: 6 MB through a pipe would cost more.
+    if (this.git.asked === undefined) this.git.askHeads([layout.todo, layout.done].filter(batchable));
   }
 
   /** The staged paths (added, copied, modified, renamed, changed in type) relative to the root. */
@@ -324,12 +194,15 @@ export class GitIndexSource implements FileSource {
 
   private async readHeads(): Promise<void> {
     if (this.heads.size > 0) return;
-    const paths = [this.layout.todo, this.layout.done];
+    // The CLI asks for them before the config is checked, from the config's unchecked text: a
+    // queue it did not ask for (a file it names differently, a name cat-file cannot take) is
+    // read the slow way.
+    const asked = this.git.asked ?? [];
     await this.git.heads;
-    const blobs = parseBatchFile(this.headFile.fd, paths.filter(batchable).length);
-    for (const path of paths) {
-      if (batchable(path)) this.heads.set(path, blobs.shift());
-      else this.heads.set(path, this.keep(blobSync(this.root, `HEAD:./${path}`)));
+    const blobs = parseBatchFile(this.headFile.fd, asked.filter(batchable).length);
+    for (const path of [this.layout.todo, this.layout.done]) {
+      const index = asked.filter(batchable).indexOf(path);
+      this.heads.set(path, index !== -1 ? blobs[index] : this.keep(blobSync(this.root, `HEAD:./${path}`)));
     }
   }
 
@@ -455,7 +328,7 @@ export class GitIndexSource implements FileSource {
   numbered(folder: string, kind: NumberedKind, number: number): string[] {
     const listing = this.list();
     const base = folder === '' ? '' : folder + '/';
-    return numberedSpellings(kind, number, listing.longest - Buffer.byteLength(base))
+    return numberedSpellings(kind, number, listing.longestUnder(base + numberedPrefix(kind)) - Buffer.byteLength(base))
       .map((name) => base + name)
       .filter((path) => listing.has(path));
   }

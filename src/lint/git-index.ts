@@ -213,14 +213,16 @@ export interface IndexListing {
   isSymlink(path: string): boolean;
   /** Every staged path, sorted. */
   paths(): string[];
-  /** The longest path, in bytes (bounds the spellings of a numbered name). */
-  readonly longest: number;
+  /**
+   * The longest path starting with `prefix`, in bytes; 0 when none does. Bounds the spellings
+   * of a numbered name (`plan/task-` + digits) to those that could be staged.
+   */
+  longestUnder(prefix: string): number;
 }
 
 /** A listing over path strings (a version 4 index, or `git ls-files`), searched by binary search. */
 export class PathListing implements IndexListing {
   private readonly sorted: string[];
-  readonly longest: number;
 
   constructor(
     paths: string[],
@@ -228,7 +230,14 @@ export class PathListing implements IndexListing {
   ) {
     // Byte order (git's) and JavaScript's string order differ around characters outside the BMP.
     this.sorted = paths.every((path, index) => index === 0 || paths[index - 1]! <= path) ? paths : [...paths].sort();
-    this.longest = paths.reduce((most, path) => Math.max(most, Buffer.byteLength(path)), 0);
+  }
+
+  longestUnder(prefix: string): number {
+    let longest = 0;
+    for (let index = this.lowerBound(prefix); index < this.sorted.length && this.sorted[index]!.startsWith(prefix); index++) {
+      longest = Math.max(longest, Buffer.byteLength(this.sorted[index]!));
+    }
+    return longest;
   }
 
   private lowerBound(key: string): number {
@@ -286,7 +295,6 @@ export class RawIndexListing implements IndexListing {
     private readonly count: number,
     /** The root's path inside the work tree, with a trailing slash ('' at the top). */
     private readonly prefix: string,
-    readonly longest: number,
   ) {}
 
   /** Reads a version 2 or 3 index; undefined for anything else (the caller reads it another way). */
@@ -298,7 +306,6 @@ export class RawIndexListing implements IndexListing {
     const nameStart = new Int32Array(count);
     const nameEnd = new Int32Array(count);
     const symlinks = new Uint8Array(count);
-    let longest = 0;
     let offset = 12;
     for (let index = 0; index < count; index++) {
       const start = offset;
@@ -311,11 +318,10 @@ export class RawIndexListing implements IndexListing {
       nameStart[index] = name;
       nameEnd[index] = end;
       symlinks[index] = type === 0o12 ? 1 : 0;
-      if (end - name > longest) longest = end - name;
       offset = start + ((end - start + 8) & ~7);
     }
     if (!onlyOptionalExtensions(bytes, offset, body)) return undefined;
-    return new RawIndexListing(bytes, nameStart, nameEnd, symlinks, count, prefix, longest);
+    return new RawIndexListing(bytes, nameStart, nameEnd, symlinks, count, prefix);
   }
 
   /** Compares entry `index`'s name with `key` (bytes): negative, zero or positive. */
@@ -351,6 +357,24 @@ export class RawIndexListing implements IndexListing {
 
   has(path: string): boolean {
     return this.indexOf(path) !== -1;
+  }
+
+  longestUnder(prefix: string): number {
+    const key = this.key(prefix);
+    const start = this.lowerBound(key);
+    // The names with a prefix end where the prefix with its last byte raised by one would
+    // start: a second search, then lengths only, never a name's bytes.
+    let end = this.count;
+    if (key.length > 0 && key[key.length - 1]! < 0xff) {
+      const after = Buffer.from(key);
+      after[after.length - 1]!++;
+      end = this.lowerBound(after);
+    } else if (key.length > 0) {
+      for (end = start; end < this.count && this.startsWith(end, key); end++);
+    }
+    let longest = 0;
+    for (let index = start; index < end; index++) longest = Math.max(longest, this.nameEnd[index]! - this.nameStart[index]!);
+    return longest === 0 ? 0 : longest - Buffer.byteLength(this.prefix);
   }
 
   isDirectory(path: string): boolean {

@@ -220,5 +220,4 @@ function isRegularFile(path: string): boolean {
   }
 }
 
-/** Thrown when git cannot answer; the CLI turns it into exit 2. */
-export class GitError extends Error {}
+export { GitError } from './git-error.js';

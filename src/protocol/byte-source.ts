@@ -157,14 +157,89 @@ export class FileSource implements ByteSource {
 }
 
 /**
- * The number of line feeds in `bytes[from, to)`. A plain loop on purpose: V8 optimizes it
- * within its first call, while 50,000 `indexOf` calls run through cold glue code in a
- * short-lived process (a hook, a pre-commit check) and cost ten times as much.
+ * The number of line feeds in `bytes[from, to)`. Long ranges go to a 16-bytes-at-a-time
+ * WebAssembly loop (`simdCounter`); short ones, and runtimes without WebAssembly, to a plain
+ * loop. Not `indexOf`: 50,000 calls run through cold glue code in a short-lived process.
  */
 export function countNewlines(bytes: Uint8Array, from = 0, to = bytes.length): number {
+  if (to - from >= SIMD_THRESHOLD) {
+    const counter = simdCounter();
+    if (counter) return counter(bytes, from, to);
+  }
   let count = 0;
   for (let index = from; index < to; index++) if (bytes[index] === NEWLINE) count++;
   return count;
+}
+
+/** Below this many bytes the plain loop wins (copying into the module's memory costs more). */
+const SIMD_THRESHOLD = 4096;
+/** The module's memory is one 64 KiB page; bytes are counted in spans of this size. */
+const SIMD_SPAN = 64 * 1024;
+
+/**
+ * A WebAssembly module of one function, `count(from, to)`: the line feeds in its memory between
+ * two offsets that are multiples of 16, sixteen bytes per step:
+ *
+ *     (func (param $at i32) (param $end i32) (result i32) (local $count i32) (local $feeds v128)
+ *       (local.set $feeds (i8x16.splat (i32.const 10)))
+ *       (block (loop
+ *         (br_if 1 (i32.ge_u (local.get $at) (local.get $end)))
+ *         (local.set $count (i32.add (local.get $count)
+ *           (i32.popcnt (i8x16.bitmask (i8x16.eq (v128.load (local.get $at)) (local.get $feeds))))))
+ *         (local.set $at (i32.add (local.get $at) (i32.const 16)))
+ *         (br 0)))
+ *       (local.get $count))
+ *
+ * Why: in a process that lives 0.2 s, a JavaScript byte loop over a 3.6 MB queue runs mostly
+ * before V8 has optimized it (~10 ms); this runs at full speed from its first byte (~0.2 ms).
+ */
+function countModule(): Uint8Array<ArrayBuffer> {
+  // Every length here is under 128, so each is one LEB128 byte.
+  const section = (id: number, body: number[]): number[] => [id, body.length, ...body];
+  const code = [
+    ...[2, 1, 0x7f, 1, 0x7b], // locals: $count i32, $feeds v128
+    ...[0x41, 10, 0xfd, 0x0f, 0x21, 3], // $feeds = i8x16.splat(10)
+    ...[0x02, 0x40, 0x03, 0x40], // block, loop
+    ...[0x20, 0, 0x20, 1, 0x4f, 0x0d, 1], // br_if 1 ($at >= $end)
+    ...[0x20, 2, 0x20, 0, 0xfd, 0x00, 0, 0, 0x20, 3, 0xfd, 0x23, 0xfd, 0x64, 0x69, 0x6a, 0x21, 2], // $count += popcnt(bitmask(eq(load($at), $feeds)))
+    ...[0x20, 0, 0x41, 16, 0x6a, 0x21, 0, 0x0c, 0], // $at += 16; br 0
+    ...[0x0b, 0x0b, 0x20, 2, 0x0b], // end loop, end block, $count
+  ];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0], // "\0asm", version 1
+    ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f]), // type: (i32, i32) -> i32
+    ...section(3, [1, 0]), // one function of that type
+    ...section(5, [1, 0, 1]), // one memory of one page
+    ...section(7, [2, 1, 0x63, 0, 0, 1, 0x6d, 2, 0]), // exports "c" (the function) and "m" (the memory)
+    ...section(10, [1, code.length, ...code]),
+  ]);
+}
+
+type Counter = (bytes: Uint8Array, from: number, to: number) => number;
+let counter: Counter | null | undefined;
+
+/** The WebAssembly line-feed counter, made on first use; null where WebAssembly or SIMD is missing (`--jitless`). */
+export function simdCounter(): Counter | null {
+  if (counter !== undefined) return counter;
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(countModule()));
+    const count = instance.exports.c as (at: number, end: number) => number;
+    const memory = new Uint8Array((instance.exports.m as WebAssembly.Memory).buffer);
+    counter = (bytes, from, to) => {
+      let total = 0;
+      for (let at = from; at < to; at += SIMD_SPAN) {
+        const length = Math.min(SIMD_SPAN, to - at);
+        memory.set(bytes.subarray(at, at + length));
+        const padded = (length + 15) & ~15;
+        memory.fill(0, length, padded);
+        total += count(0, padded);
+      }
+      return total;
+    };
+  } catch {
+    counter = null;
+  }
+  return counter;
 }
 
 /** The offset just past the `count`-th line feed at or after `from`, or -1 when there are fewer. */

@@ -2,14 +2,14 @@
  * The root of a state tree and its configuration file, `.protocol-lint.json`, validated
  * against `schemas/config.schema.json`.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_LAYOUT, type Layout } from './layout.js';
 import { validateConfig } from '../generated/validate-config.js';
 import { check } from './schema-errors.js';
+import { readConfigJson } from './root.js';
 
-/** The configuration file's name. */
-export const CONFIG_FILE = '.protocol-lint.json';
+// Where a root is and what its config file is called live in root.ts (the CLI's first module
+// loads it without the schema validator); re-exported for everyone else.
+export { CONFIG_FILE, isOwnRoot, resolveRoot } from './root.js';
 
 /** A rule's configured level. */
 export type RuleLevel = 'off' | 'warning' | 'error';
@@ -36,46 +36,15 @@ export function defaultConfig(): Config {
   return { layout: { ...DEFAULT_LAYOUT }, rules: {}, ignores: [], maxDocumentBytes: 10 * 1024 * 1024 };
 }
 
-/** Finds the root for a directory: nearest config file, else the git work-tree root, else the directory itself. */
-export function resolveRoot(startDir: string): string {
-  const start = resolve(startDir);
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, CONFIG_FILE))) return dir;
-    if (dirname(dir) === dir) break;
-  }
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git'))) return dir;
-    if (dirname(dir) === dir) break;
-  }
-  return start;
-}
-
-/** Whether a directory is a root of its own (holds a config file). */
-export function isOwnRoot(dir: string): boolean {
-  return existsSync(join(dir, CONFIG_FILE));
-}
-
 /** The outcome of loading a configuration. */
 export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
 
 /** Loads and validates the config file of a root (or an explicit file). */
 export function loadConfig(root: string, explicitFile?: string): ConfigResult {
-  const file = explicitFile ? resolve(explicitFile) : join(root, CONFIG_FILE);
-  if (!explicitFile && !existsSync(file)) return { ok: true, config: defaultConfig() };
-  let text: string;
-  try {
-    if (statSync(file).size > 1024 * 1024) return { ok: false, error: `${file}: the config file is larger than 1 MB` };
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return { ok: false, error: `${file}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, error: `${file}: the config file is not valid JSON (${(error as Error).message})` };
-  }
+  const read = readConfigJson(root, explicitFile);
+  if (!read.ok) return read;
+  if (read.file === undefined) return { ok: true, config: defaultConfig() };
+  const { file, data } = read;
   const problems = check(validateConfig, data).map((problem) => `\`${problem.key}\` ${problem.reason}`);
   if (problems.length > 0) {
     return { ok: false, error: problems.map((problem) => `${file}: ${problem}`).join('\n') };

@@ -94,6 +94,11 @@ export function numberedName(name: string): { kind: NumberedKind; number: number
   return undefined;
 }
 
+/** The start of a numbered kind's file names (`task-`). */
+export function numberedPrefix(kind: NumberedKind): string {
+  return NUMBERED.find((candidate) => candidate.kind === kind)!.prefix;
+}
+
 /**
  * Every strict spelling of a numbered name up to `longest` characters (`task-001.md`,
  * `task-0001.md`, …): they are all the same id.

@@ -11,7 +11,7 @@ const BRACKETED =
 /** Bare placeholders, matched with their case: `TODO` and `TBD` as words, the date template, angle-bracket fields. */
 const BARE = /\bYYYY-MM-DD\b|\bTBD\b|\bTODO\b|<session[-_ ]?id>|<title>|<date>/g;
 /** A line holding only an ellipsis, as in the template's section bodies. */
-const ELLIPSIS = /^\s*(?:[-*+]\s+)?(?:…|\.\.\.)\s*$/;
+const ELLIPSIS = /^\s*(?:[-*+]\s+)?(?:\u2026|\.\.\.)\s*$/;
 const CODE_SPAN = /(`+)[^`]*?\1/g;
 /** Inline links and images: their text is the author's, not a placeholder. */
 const INLINE_LINK = /!?\[[^\]]*\]\([^)]*\)/g;
@@ -67,7 +67,7 @@ export const postmortemPlaceholder: Rule = {
           if (step.fenced) continue;
         }
         if (ELLIPSIS.test(line)) {
-          report(file.path, lineNumber, line.search(/…|\.\.\./) + 1, line.trim().replace(/^[-*+]\s+/, ''));
+          report(file.path, lineNumber, line.search(/\u2026|\.\.\./) + 1, line.trim().replace(/^[-*+]\s+/, ''));
           continue;
         }
         const code = line.includes('`') ? line.replace(CODE_SPAN, (match) => ' '.repeat(match.length)) : line;

@@ -228,10 +228,8 @@ describe('pre-commit framework', () => {
     git(REPO, ['worktree', 'prune']);
     spawnSync('git', ['clone', '-q', '--no-hardlinks', REPO, hookRepo]);
     // Bring the working tree's hook manifest and bundle in, committed, so the test covers uncommitted work too.
-    for (const file of ['.pre-commit-hooks.yaml', 'bin/protocol-lint']) {
-      spawnSync('cp', [join(REPO, file), join(hookRepo, file)]);
-    }
-    spawnSync('cp', ['-R', join(REPO, 'dist'), hookRepo]);
+    spawnSync('cp', [join(REPO, '.pre-commit-hooks.yaml'), join(hookRepo, '.pre-commit-hooks.yaml')]);
+    for (const folder of ['bin', 'dist']) spawnSync('cp', ['-R', join(REPO, folder), hookRepo]);
     git(hookRepo, ['add', '-A']);
     spawnSync('git', ['commit', '-q', '-m', 'test state', '--allow-empty'], { cwd: hookRepo, env: { ...process.env, ...GIT_ENV } });
     const rev = git(hookRepo, ['rev-parse', 'HEAD']).trim();

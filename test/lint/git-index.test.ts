@@ -144,6 +144,7 @@ function answers(listing: IndexListing, paths: string[]) {
     has: probes.map((path) => [path, listing.has(path)]),
     isDirectory: probes.map((path) => [path, listing.isDirectory(path)]),
     symlinks: paths.filter((path) => listing.isSymlink(path)),
+    longestUnder: [...probes, '', 'notes/ü', 'notes/\uE000', 'n', 'zzz'].map((prefix) => [prefix, listing.longestUnder(prefix)]),
   };
 }
 
@@ -157,6 +158,10 @@ describe('the index listing', () => {
     expect(answers(raw!, expected.paths)).toEqual(reference);
     expect(raw!.listDir('plan')).toEqual(['task-001.md', 'task-002.md']);
     expect(raw!.isSymlink('notes/link.md')).toBe(true);
+    expect(raw!.longestUnder('plan/task-')).toBe('plan/task-001.md'.length);
+    expect(raw!.longestUnder('notes/')).toBe(Buffer.byteLength('notes/ünïcödé-名前.md'));
+    expect(raw!.longestUnder('')).toBe(`long/${'n'.repeat(200)}.md`.length);
+    expect(raw!.longestUnder('plan/task-1')).toBe(0);
     // Version 4 is read through the path parser; the answers stay the same.
     git(root, ['update-index', '--index-version', '4']);
     expect(RawIndexListing.read(locateIndex(root)!, '')).toBeUndefined();
@@ -169,6 +174,7 @@ describe('the index listing', () => {
     expect(listing.paths()).toEqual(['task-001.md', 'task-002.md']);
     expect(listing.has('task-001.md')).toBe(true);
     expect(listing.has('plan/task-001.md')).toBe(false);
+    expect(listing.longestUnder('task-')).toBe('task-001.md'.length);
     expect(listing.listDir('')).toEqual(['task-001.md', 'task-002.md']);
   });
 });

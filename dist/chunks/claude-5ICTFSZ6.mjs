@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{a}from"./chunk-MV6HUNO4.mjs";import"./chunk-GWVY3I6W.mjs";export{a as formatClaude};

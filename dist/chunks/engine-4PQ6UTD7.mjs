@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{a,b}from"./chunk-OKUXK4XI.mjs";import"./chunk-7D2R4ROK.mjs";import"./chunk-LBOCCUHX.mjs";import"./chunk-ZYPNW5YT.mjs";import"./chunk-QXTF3IJQ.mjs";import"./chunk-S3R2JQHX.mjs";import"./chunk-6HMEPOAA.mjs";import"./chunk-ME4PCTSN.mjs";import"./chunk-WPM4WA23.mjs";import"./chunk-GWVY3I6W.mjs";export{a as DOCS_BASE,b as lint};

@@ -1,0 +1,87 @@
+// Bundles the CLIs and the hook entry points into committed ESM files under dist/.
+// Shared code goes to dist/chunks/ (esbuild code splitting), so a hook loads only what it
+// imports; the Markdown tree parser is behind a dynamic import and loads only when needed.
+// protocol-lint's CLI is also one CommonJS file, dist/cjs/lint-cli.cjs, which its small first
+// module (dist/protocol-lint.mjs) runs through V8's code cache (src/cli/cached-bundle.ts); the
+// first module knows the bundle by its content hash, so a cache never outlives its bundle.
+// The output is deterministic: CI rebuilds and checks that git sees no change.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+
+const entryPoints = {
+  'protocol-lint': 'src/cli/protocol-lint.ts',
+  relay: 'src/cli/relay.ts',
+  'hooks/session-start': 'src/hooks/session-start.ts',
+  'hooks/post-tool-use': 'src/hooks/post-tool-use.ts',
+  'hooks/stop': 'src/hooks/stop.ts',
+};
+for (const [name, file] of Object.entries(entryPoints)) {
+  if (!existsSync(file)) delete entryPoints[name];
+}
+
+// js-yaml 3 (gray-matter's YAML engine) loads esprima at run time, through a require esbuild
+// cannot see, to support `!!js/function` tags. relay reads YAML with the core schema and
+// never runs front matter, so the bundle never loads esprima (it cost ~10 ms a run when a
+// node_modules/ beside dist/ had it).
+const noEsprima = {
+  name: 'no-esprima',
+  setup(builder) {
+    builder.onLoad({ filter: /js-yaml[\\/]lib[\\/]js-yaml[\\/]type[\\/]js[\\/]function\.js$/ }, async (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes("_require('esprima')")) throw new Error(`${args.path}: the esprima require moved; update scripts/build.mjs`);
+      return { contents: source.replace("_require('esprima')", 'undefined'), loader: 'js' };
+    });
+  },
+};
+
+const shared = {
+  write: false,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  minify: false,
+  keepNames: false,
+  sourcemap: false,
+  logLevel: 'warning',
+  plugins: [noEsprima],
+};
+
+const cli = await build({
+  ...shared,
+  entryPoints: { 'cjs/lint-cli': 'src/cli/lint-cli.ts' },
+  outdir: '/tmp/qb/d2',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+});
+const [cliBundle] = cli.outputFiles;
+const cliHash = createHash('sha256').update(cliBundle.contents).digest('hex').slice(0, 16);
+
+const esm = await build({
+  ...shared,
+  entryPoints,
+  outdir: '/tmp/qb/d2',
+  splitting: true,
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  define: { __LINT_CLI_HASH__: JSON.stringify(cliHash) },
+  // CommonJS dependencies (gray-matter, js-yaml) call require(); give ESM bundles one.
+  banner: { js: "import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);" },
+});
+const result = { outputFiles: [...cli.outputFiles, ...esm.outputFiles] };
+
+// Write only what changed and remove stale files afterwards, so processes running the
+// bundles while a build happens never find dist/ missing.
+const written = new Set();
+for (const file of result.outputFiles) {
+  const path = file.path;
+  written.add(path);
+  mkdirSync(dirname(path), { recursive: true });
+  if (existsSync(path) && Buffer.compare(readFileSync(path), Buffer.from(file.contents)) === 0) continue;
+  writeFileSync(path, file.contents);
+}
+
+

@@ -1,0 +1,36 @@
+/**
+ * protocol-lint's options, read by the CLI (lint-cli.ts) and, for `--staged`, by its first
+ * module (protocol-lint.ts), which starts git before the rest loads. Nothing heavy is imported.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveRoot } from '../protocol/root.js';
+
+const OPTIONS = {
+  format: { type: 'string', short: 'f', default: 'stylish' },
+  fix: { type: 'boolean', default: false },
+  staged: { type: 'boolean', default: false },
+  'max-warnings': { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  root: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q', default: false },
+  now: { type: 'string' },
+  'list-rules': { type: 'boolean', default: false },
+  version: { type: 'boolean', short: 'v', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** The parsed command line; throws on an unknown option or a missing value. */
+export function parseLintArgs(argv: string[]) {
+  return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+}
+
+/** The root a `--staged` run lints: `--root`, else the root found from the working directory. */
+export function stagedRoot(rootOption: string | undefined): string {
+  return rootOption ? resolve(rootOption) : resolveRoot(process.cwd());
+}
+
+/** Whether a command line asks for a `--staged` lint (and nothing that ends the run before it). */
+export function wantsStagedLint(values: ReturnType<typeof parseLintArgs>['values']): boolean {
+  return values.staged && !values.fix && !values.help && !values.version && !values['list-rules'];
+}

@@ -1,0 +1,204 @@
+/**
+ * Starting the git processes of a `--staged` run. `protocol-lint`'s first module starts them
+ * before the lint engine loads (src/cli/protocol-lint.ts): starting a process forks Node, and
+ * a fork costs least while the process is small; git then works on the other core while the
+ * engine loads. Two processes, one start:
+ * - `git diff --cached --raw`: the staged changes, with full object names;
+ * - `git cat-file --batch`: HEAD's copies of the queue files, written into a temporary file.
+ *   The queue files' names come from the config, read after the start: cat-file waits for
+ *   them on its stdin (`askHeads`).
+ * This module loads nothing but Node's own modules.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, unlinkSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitError } from './git-error.js';
+
+/** Whether `git cat-file --batch` can take a name (it reads one name a line). */
+export const batchable = (name: string) => !name.includes('\n') && !name.includes('\r');
+
+/** `--raw -z` gives `:oldmode newmode oldname newname status\0path\0` (two paths for renames and copies). */
+const DIFF_ARGS = ['diff', '--cached', '--raw', '-z', '--no-abbrev', '--no-ext-diff', '--diff-filter=ACMRTD', '--relative', '--', '.'];
+
+/** A git process running alongside; its output is collected as it comes. */
+export class GitProcess {
+  readonly done: Promise<Buffer>;
+  private child;
+
+  /** Runs git; its output is collected, or written straight to `outputFd` (a file) when given. */
+  constructor(root: string, args: string[], input?: string, outputFd?: number) {
+    this.child = spawn('git', args, { cwd: root, stdio: [input === undefined ? 'ignore' : 'pipe', outputFd ?? 'pipe', 'pipe'] });
+    const child = this.child;
+    this.done = new Promise<Buffer>((resolvePromise, reject) => {
+      const chunks: Buffer[] = [];
+      const errors: Buffer[] = [];
+      child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk));
+      child.on('error', (error) => reject(new GitError(`git could not be run: ${error.message}`)));
+      child.on('close', (code, signal) => {
+        if (code === 0) resolvePromise(Buffer.concat(chunks));
+        else reject(new GitError(`git ${args[0]} failed: ${Buffer.concat(errors).toString().trim() || `exit ${code ?? signal}`}`));
+      });
+    });
+    // A rejection nobody awaits (a speculative read that was not needed) must not crash the run.
+    this.done.catch(() => {});
+    if (input !== undefined) {
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(input);
+    }
+  }
+
+  /** Stops a process whose answer is no longer wanted. */
+  cancel(): void {
+    if (this.child.exitCode === null) this.child.kill();
+  }
+}
+
+/** The git processes of a staged run, started for one root. */
+export interface StagedGit {
+  readonly root: string;
+  /** `git diff --cached` output. */
+  readonly diff: Promise<Buffer>;
+  /** Settles when `git cat-file` has written the objects asked for by `askHeads`. */
+  readonly heads: Promise<unknown>;
+  /** The file `git cat-file` writes into (`path` only where it could not be removed while open). */
+  readonly headFile: { fd: number; path?: string };
+  /** Asks `git cat-file` for HEAD's copies of these paths (relative to the root); once. */
+  askHeads(paths: readonly string[]): void;
+  /** The paths asked for, in order; undefined until asked. */
+  asked: readonly string[] | undefined;
+  /** Gives up on HEAD's queues (a commit that leaves them alone). */
+  cancelHeads(): void;
+  /** Stops whatever still runs. */
+  cancel(): void;
+}
+
+/**
+ * Starts git for a staged run in `root`. Starting a process costs 10–25 ms of a Node process
+ * on a small VM, so on POSIX one `sh` starts both (the arguments travel as `"$@"`, never
+ * inside the script): cat-file in the background with the original stdin (fd 5) and its
+ * output on fd 3 (the file), then the shell becomes git diff. stdout ends when diff ends; the
+ * process closes when cat-file has finished too.
+ */
+export function startStagedGit(root: string): StagedGit {
+  const headFile = temporaryFile(root);
+  if (process.platform === 'win32') return startTwo(root, headFile);
+  const script = 'exec 5<&0; git cat-file --batch <&5 >&3 5<&- & exec git "$@" 5<&-';
+  const child = spawn('/bin/sh', ['-c', script, 'sh', ...DIFF_ARGS], { cwd: root, stdio: ['pipe', 'pipe', 'pipe', headFile.fd] });
+  const chunks: Buffer[] = [];
+  const errors: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk));
+  const failed = new Promise<never>((_, reject) => child.on('error', (error) => reject(new GitError(`git could not be run: ${error.message}`))));
+  const exited = new Promise<number | null>((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
+  const ended = new Promise<void>((resolvePromise) => child.stdout!.on('end', resolvePromise));
+  const diff = Promise.race([failed, Promise.all([exited, ended])]).then(([code]) => {
+    if (code === 0) return Buffer.concat(chunks);
+    throw new GitError(gitFailure(root, Buffer.concat(errors).toString(), code));
+  });
+  const heads = Promise.race([failed, new Promise<void>((resolvePromise) => child.on('close', () => resolvePromise()))]);
+  diff.catch(() => {});
+  heads.catch(() => {});
+  child.stdin!.on('error', () => {});
+  const release = () => {
+    // cat-file finishes on its own (it only writes the file); Node need not wait for it.
+    // (Unref, not destroy: destroying a pipe makes Node set up its own stderr, ~3 ms.)
+    child.stdin!.end();
+    (child.stderr as Socket).unref();
+    child.unref();
+  };
+  return {
+    root,
+    diff,
+    heads,
+    headFile,
+    asked: undefined,
+    askHeads(paths) {
+      if (this.asked !== undefined) return;
+      this.asked = paths;
+      child.stdin!.end(headNames(paths));
+    },
+    cancelHeads: release,
+    cancel: () => {
+      if (child.exitCode === null) child.kill();
+      release();
+    },
+  };
+}
+
+/** Windows has no `sh` to share: two processes, cat-file started once its names are known. */
+function startTwo(root: string, headFile: { fd: number; path?: string }): StagedGit {
+  const diff = new GitProcess(root, DIFF_ARGS);
+  let heads: GitProcess | undefined;
+  let settle: (done: Promise<unknown>) => void = () => {};
+  const headsDone = new Promise<unknown>((resolvePromise) => (settle = resolvePromise));
+  headsDone.catch(() => {});
+  return {
+    root,
+    diff: diff.done,
+    heads: headsDone,
+    headFile,
+    asked: undefined,
+    askHeads(paths) {
+      if (this.asked !== undefined) return;
+      this.asked = paths;
+      heads = new GitProcess(root, ['cat-file', '--batch'], headNames(paths), headFile.fd);
+      settle(heads.done);
+    },
+    cancelHeads: () => {
+      heads?.cancel();
+      settle(Promise.resolve());
+    },
+    cancel: () => {
+      diff.cancel();
+      heads?.cancel();
+      settle(Promise.resolve());
+    },
+  };
+}
+
+/** `HEAD:./path` names HEAD's blob of a path relative to the working directory (the root). */
+function headNames(paths: readonly string[]): string {
+  return paths
+    .filter(batchable)
+    .map((path) => `HEAD:./${path}\n`)
+    .join('');
+}
+
+/** What to say when git fails: git's own first complaint, not its usage text. */
+function gitFailure(root: string, stderr: string, code: number | null): string {
+  if (/not a git repository/i.test(stderr)) return `--staged lints what the next commit holds, and \`${root}\` is not inside a git repository`;
+  const complaint = stderr.split('\n').find((line) => /^(fatal|error):/.test(line)) ?? stderr.split('\n').find((line) => line.trim() !== '');
+  return `git diff --cached failed: ${complaint?.trim() ?? `exit ${code}`}`;
+}
+
+/**
+ * An anonymous temporary file for git to write into (removed at once where the system allows):
+ * in the system's temporary folder, else beside the files being linted.
+ */
+function temporaryFile(root: string): { fd: number; path?: string } {
+  let lastError: unknown;
+  for (const folder of [tmpdir(), root]) {
+    // An exclusive create: a name taken by another process is never opened, another is tried.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const path = join(folder, `.relay-staged-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+      let fd: number;
+      try {
+        fd = openSync(path, 'wx+', 0o600);
+      } catch (error) {
+        lastError = error;
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        break;
+      }
+      try {
+        unlinkSync(path);
+        return { fd };
+      } catch {
+        return { fd, path };
+      }
+    }
+  }
+  throw new GitError(`no temporary file could be made for git's output: ${(lastError as Error)?.message ?? 'unknown error'}`);
+}
