@@ -6,12 +6,14 @@
  * about 0.1 s). Used by the PostToolUse hook (against the last linted copy) and by `--staged`
  * (against HEAD's copy).
  */
-import { BufferSource, countNewlines, type ByteSource } from '../protocol/byte-source.js';
+import { borrowBuffer, BufferSource, countNewlines, returnBuffer, type ByteSource } from '../protocol/byte-source.js';
 
 /** Changed regions longer than this many lines are linted whole. */
 export const MAX_FOCUSED_LINES = 5000;
 /** Bytes compared per native call while looking for the first difference. */
 const CHUNK = 64 * 1024;
+/** Changed regions up to this size come back with their text (a focused lint then need not find them). */
+const MAX_TEXT_BYTES = 64 * 1024;
 
 /** How a new copy compares with an old one. */
 export interface LineChange {
@@ -19,6 +21,8 @@ export interface LineChange {
   lines: number[] | undefined;
   /** Whether both copies hold the same bytes. */
   identical: boolean;
+  /** The text of each line in `lines` (latin1, with its line ending), when the region is small. */
+  texts?: Map<number, string>;
 }
 
 /** Compares two copies of a file held in memory. */
@@ -28,21 +32,58 @@ export function changedLines(previous: Buffer, current: Buffer, maxLines = MAX_F
 
 /** Compares two copies of a file, reading both in chunks. */
 export function changedLinesOf(previous: ByteSource, current: ByteSource, maxLines = MAX_FOCUSED_LINES): LineChange {
-  const a = Buffer.allocUnsafeSlow(CHUNK);
-  const b = Buffer.allocUnsafeSlow(CHUNK);
-  const prefix = commonPrefix(previous, current, a, b);
-  if (prefix === current.size && prefix === previous.size) return { lines: [], identical: true };
-  const suffix = commonSuffix(previous, current, prefix, a, b);
-  const end = current.size - suffix;
-  // Only removed bytes: removing items adds no problem to check.
-  if (end <= prefix) return { lines: [], identical: false };
-  // Widen to whole lines: the region may start or end in the middle of one.
-  const first = 1 + newlinesBefore(current, prefix);
-  const last = first + newlinesBetween(current, prefix, Math.max(prefix, end - 1), a);
-  if (last - first + 1 > maxLines) return { lines: undefined, identical: false };
-  const lines: number[] = [];
-  for (let line = first; line <= last; line++) lines.push(line);
-  return { lines, identical: false };
+  const a = borrowBuffer();
+  const b = borrowBuffer();
+  try {
+    // The line feeds of the shared start are counted as it is compared: no second walk.
+    const { length: prefix, newlines } = commonPrefix(previous, current, a, b);
+    if (prefix === current.size && prefix === previous.size) return { lines: [], identical: true };
+    const suffix = commonSuffix(previous, current, prefix, a, b);
+    const end = current.size - suffix;
+    // Only removed bytes: removing items adds no problem to check.
+    if (end <= prefix) return { lines: [], identical: false };
+    // Widen to whole lines: the region may start or end in the middle of one.
+    const first = 1 + newlines;
+    const last = first + newlinesBetween(current, prefix, Math.max(prefix, end - 1), a);
+    if (last - first + 1 > maxLines) return { lines: undefined, identical: false };
+    const lines: number[] = [];
+    for (let line = first; line <= last; line++) lines.push(line);
+    return { lines, identical: false, texts: regionTexts(current, prefix, end, first, lines.length, a) };
+  } finally {
+    returnBuffer(a);
+    returnBuffer(b);
+  }
+}
+
+/**
+ * The whole lines holding `[from, to)` by number, the first being line `first`; undefined
+ * when they are longer than `MAX_TEXT_BYTES` (the caller then finds them by number).
+ */
+function regionTexts(source: ByteSource, from: number, to: number, first: number, count: number, buffer: Buffer): Map<number, string> | undefined {
+  // Back to the start of the line holding `from` (no further than 4 KiB).
+  let lineStart = from;
+  if (from > 0) {
+    const start = Math.max(0, from - 4096);
+    const got = source.readAt(buffer, start, from - start);
+    if (got !== from - start) return undefined;
+    const newline = buffer.subarray(0, got).lastIndexOf(10);
+    if (newline === -1 && start > 0) return undefined;
+    lineStart = start + newline + 1;
+  }
+  // Forward to the end of the line holding `to - 1`, which must lie in what is read.
+  const got = source.readAt(buffer, lineStart, Math.min(MAX_TEXT_BYTES, buffer.length, source.size - lineStart));
+  const read = buffer.subarray(0, got);
+  const stop = read.indexOf(10, to - 1 - lineStart);
+  if (stop === -1 && lineStart + got !== source.size) return undefined;
+  const end = stop === -1 ? got : stop + 1;
+  const texts = new Map<number, string>();
+  for (let at = 0, line = first; at < end; line++) {
+    const newline = read.indexOf(10, at);
+    const next = newline === -1 || newline >= end ? end : newline + 1;
+    texts.set(line, read.toString('latin1', at, next));
+    at = next;
+  }
+  return texts.size === count ? texts : undefined;
 }
 
 /** The length of the equal start of `a[0, n)` and `b[0, n)`, by native comparisons of shrinking spans. */
@@ -63,18 +104,21 @@ function equalEnd(a: Buffer, b: Buffer, n: number): number {
   return length;
 }
 
-function commonPrefix(previous: ByteSource, current: ByteSource, a: Buffer, b: Buffer): number {
+/** The length of the bytes both copies start with, and the line feeds in them. */
+function commonPrefix(previous: ByteSource, current: ByteSource, a: Buffer, b: Buffer): { length: number; newlines: number } {
   const limit = Math.min(previous.size, current.size);
   let at = 0;
+  let newlines = 0;
   while (at < limit) {
     const want = Math.min(CHUNK, limit - at);
     const n = Math.min(previous.readAt(a, at, want), current.readAt(b, at, want));
     if (n === 0) break;
     const same = equalStart(a, b, n);
+    newlines += countNewlines(b, 0, same);
     at += same;
     if (same < n) break;
   }
-  return at;
+  return { length: at, newlines };
 }
 
 /** Bytes shared at the end, not reaching into the shared prefix of either. */
@@ -89,20 +133,6 @@ function commonSuffix(previous: ByteSource, current: ByteSource, prefix: number,
     if (same < n) break;
   }
   return length;
-}
-
-/** The line feeds before `offset`, counted chunk by chunk (the source remembers the counts of whole chunks). */
-function newlinesBefore(source: ByteSource, offset: number): number {
-  let count = 0;
-  source.forEachChunk((chunk, base) => {
-    if (base + chunk.length <= offset) {
-      count += source.newlinesIn(chunk, base);
-      return true;
-    }
-    count += countNewlines(chunk, 0, offset - base);
-    return false;
-  });
-  return count;
 }
 
 /** The number of line feeds in `source[from, to)`, read through `buffer`. */

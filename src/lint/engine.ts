@@ -3,7 +3,7 @@
  */
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
-import { applyFocus } from './focus.js';
+import { applyFocus, type FocusLines } from './focus.js';
 import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
 import type { GitIndexSource } from './git-index-source.js';
 import { WorkingTreeSource, type FileSource } from './sources.js';
@@ -84,6 +84,8 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   const full = options.targets === undefined && gitIndex === undefined;
   let paths: string[];
   if (options.targets === undefined) {
+    // The index is read while git works out the staged changes.
+    gitIndex?.warm();
     paths = gitIndex ? await gitIndex.stagedChanges() : await source.walk();
   } else {
     paths = [];
@@ -97,21 +99,19 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none');
   // The two queue files go first, into one batch: the checks between them then parse each once.
   targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
-  let focus = options.focus;
+  let focus: Record<string, FocusLines> | undefined = options.focus;
   let frontMatterLoading: Promise<void> | undefined;
   if (gitIndex) {
     const { todo, done } = config.layout;
     const stagedQueues = targets.filter(isQueue).map((file) => file.path);
-    // While git inflates HEAD's queues, the YAML reader loads and the index is read.
+    // While git inflates HEAD's queues, the YAML reader loads.
     const documents = targets.some((file) => file.isProtocol && !isQueue(file));
     if (documents) frontMatterLoading = loadFrontMatterSupport();
-    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues, () => {
-      if (documents) gitIndex.warm();
-    });
+    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues);
     // A commit's queue changes are checked like an edit: the lines it adds, and their twins.
     if (focus === undefined && stagedQueues.length > 0) {
       const added = gitIndex.stagedLines(stagedQueues);
-      if ([...added.values()].every((lines) => lines !== undefined)) focus = Object.fromEntries(added) as Record<string, number[]>;
+      if ([...added.values()].every((lines) => lines !== undefined)) focus = Object.fromEntries(added) as Record<string, FocusLines>;
     }
   }
 

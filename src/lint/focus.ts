@@ -6,7 +6,7 @@
  * are kept), so the ordinary rules run unchanged and say exactly what a full run would say
  * about the changed lines and their twins.
  */
-import { countNewlines, everyChunk, linesAt, skipLines, type ByteSource } from '../protocol/byte-source.js';
+import { countNewlines, everyChunk, skipLines, type ByteSource } from '../protocol/byte-source.js';
 import { lineContent, parseQueueLine } from '../protocol/queue.js';
 import { endsPath, lineStartOf, searchable, searchToken } from '../protocol/queue-search.js';
 import type { Project } from './project.js';
@@ -46,30 +46,37 @@ function linesOf(source: ByteSource, wanted: number[]): Map<number, string> {
   return found;
 }
 
-/** Adds every line holding a token that ends a URL path there, by line number. */
-function twinsOf(source: ByteSource, tokens: Set<string>, keep: Map<number, string>): void {
-  // The matches first, by offset; their line numbers only if there are any (counting a
-  // 50,000-line file is most of a search's cost, and most searches find nothing).
-  const found = new Map<number, string>();
+/**
+ * Adds every line holding a token that ends a URL path there, by line number, in one walk that
+ * also checks that the whole file is `searchable` and counts lines as it goes (each chunk's
+ * count is remembered by the source). False when a chunk is not searchable.
+ */
+function twinsOf(source: ByteSource, tokens: Set<string>, keep: Map<number, string>): boolean {
+  let ok = true;
+  // The line at the start of the current chunk.
+  let line = 1;
   source.forEachChunk((chunk, base) => {
+    if (!searchable(chunk)) return (ok = false);
+    // Chunks end at line ends, so each match's line lies whole in its chunk.
+    const starts = new Set<number>();
     for (const token of tokens) {
       for (let offset = chunk.indexOf(token); offset !== -1; offset = chunk.indexOf(token, offset + 1)) {
-        if (!endsPath(chunk, offset + token.length)) continue;
-        // Chunks end at line ends, so each match's line lies whole in its chunk.
-        const start = lineStartOf(chunk, offset);
-        if (found.has(base + start)) continue;
-        const newline = chunk.indexOf(NEWLINE, start);
-        found.set(base + start, chunk.toString('latin1', start, newline === -1 ? chunk.length : newline + 1));
+        if (endsPath(chunk, offset + token.length)) starts.add(lineStartOf(chunk, offset));
       }
     }
+    let counted = 0;
+    let at = line;
+    for (const start of [...starts].sort((a, b) => a - b)) {
+      at += countNewlines(chunk, counted, start);
+      counted = start;
+      if (keep.has(at)) continue;
+      const newline = chunk.indexOf(NEWLINE, start);
+      keep.set(at, chunk.toString('latin1', start, newline === -1 ? chunk.length : newline + 1));
+    }
+    line += source.newlinesIn(chunk, base);
     return true;
   });
-  if (found.size === 0) return;
-  const offsets = [...found.keys()].sort((a, b) => a - b);
-  const lines = linesAt(source, offsets);
-  offsets.forEach((offset, index) => {
-    if (!keep.has(lines[index]!)) keep.set(lines[index]!, found.get(offset)!);
-  });
+  return ok;
 }
 
 /** The text with only the given lines kept; the others are empty lines, so numbers stay. */
@@ -83,13 +90,16 @@ function sparse(keep: Map<number, string>): string {
   return parts.join('');
 }
 
+/** The lines to focus on in a queue file: their numbers, or their numbers with their text (then nothing is read to find them). */
+export type FocusLines = number[] | Map<number, string>;
+
 /**
  * Narrows the queue files of a project to the focused lines and their possible twins.
  * Returns false (and changes nothing) when a focused file is not a queue file, or when a
  * byte search could miss a twin (see `searchable` in queue-search.ts), and the files are then
  * linted whole. The queues are read in chunks (src/protocol/byte-source.ts), never whole.
  */
-export function applyFocus(project: Project, focus: Record<string, number[]>): boolean {
+export function applyFocus(project: Project, focus: Record<string, FocusLines>): boolean {
   const { todo, done } = project.config.layout;
   const paths = Object.keys(focus);
   if (paths.length === 0 || paths.some((path) => path !== todo && path !== done)) return false;
@@ -97,14 +107,14 @@ export function applyFocus(project: Project, focus: Record<string, number[]>): b
   const views = new Map<string, { source: ByteSource; keep: Map<number, string> }>();
   for (const { path, file } of queues) {
     const source = file.byteSource();
-    if (source === undefined || !everyChunk(source, searchable)) return false;
+    if (source === undefined) return false;
     views.set(path, { source, keep: new Map() });
   }
   const tokens = new Set<string>();
   for (const [path, lines] of Object.entries(focus)) {
     const view = views.get(path);
     if (!view) continue;
-    for (const [line, text] of linesOf(view.source, lines)) {
+    for (const [line, text] of lines instanceof Map ? lines : linesOf(view.source, lines)) {
       view.keep.set(line, text);
       const parsed = parseQueueLine(lineContent(text), line);
       if (!parsed || !('key' in parsed)) continue;
@@ -113,7 +123,10 @@ export function applyFocus(project: Project, focus: Record<string, number[]>): b
       tokens.add(token);
     }
   }
-  if (tokens.size > 0) for (const view of views.values()) twinsOf(view.source, tokens, view.keep);
+  // Each queue is walked once: the search for twins checks that it is searchable on its way.
+  for (const view of views.values()) {
+    if (!(tokens.size > 0 ? twinsOf(view.source, tokens, view.keep) : everyChunk(view.source, searchable))) return false;
+  }
   for (const { path, file } of queues) {
     const view = views.get(path);
     if (view) file.focus(sparse(view.keep));

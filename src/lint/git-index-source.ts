@@ -16,13 +16,13 @@
  * Paths and other arguments reach git as argument arrays, never inside a shell script.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, readSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { BufferSource, FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
 import { numberedPrefix, numberedSpellings, type Layout, type NumberedKind } from '../protocol/layout.js';
 import { changedLinesOf } from './changed-lines.js';
-import { indexListing, PathListing, type IndexListing } from './git-index.js';
+import type { FocusLines } from './focus.js';
+import { attributesOnPath, conversionsConfigured, indexListing, locateIndex, PathListing, type IndexListing } from './git-index.js';
 import { GitError, type FileSource, type ReadResult } from './sources.js';
 import { batchable, GitProcess, startStagedGit, type StagedGit } from './staged-git.js';
 
@@ -114,6 +114,8 @@ export class GitIndexSource implements FileSource {
   /** Working-tree files held open as the staged bytes of queue files. */
   private opened: FileBytes[] = [];
   private closed = false;
+  /** Where the repository's work tree is, when nothing converts files on their way to the index (null when something may). */
+  private unconverted?: { top: string; inside: string } | null;
 
   /**
    * Starts asking git at once (call this before loading the engine): the staged changes,
@@ -155,12 +157,15 @@ export class GitIndexSource implements FileSource {
    * before the rules run: from the working tree when it holds the staged object, else with
    * one `git cat-file --batch`.
    */
-  async prepare(paths: string[], withHead: string[] = [], whileWaiting?: () => void): Promise<void> {
+  async prepare(paths: string[], withHead: string[] = []): Promise<void> {
     await this.stagedChanges();
     const staged = this.staged!;
     const fromGit: string[] = [];
     // Queue files the commit leaves alone: the index holds HEAD's copy, read with HEAD's.
     const fromHead: string[] = [];
+    // Working copies git's stat check cannot vouch for: hashed, and asked of git if they differ
+    // (documents read at once, so a large commit never holds many files open).
+    const toHash: { path: string; object: string; source: FileBytes | BufferSource }[] = [];
     for (const path of new Set(paths)) {
       const change = staged.get(path);
       if (this.cache.has(path) || change?.mode === SYMLINK) continue;
@@ -169,14 +174,35 @@ export class GitIndexSource implements FileSource {
       else if (!batchable(path)) this.cache.set(path, blobSync(this.root, `:./${path}`));
       else if (change === undefined) fromGit.push(path);
       else {
-        const bytes = this.isQueue(path) ? this.openIfObject(path, change.object) : readIfObject(join(this.root, path), change.object);
-        if (bytes !== undefined) this.cache.set(path, bytes);
-        else fromGit.push(path);
+        const source = openRegular(join(this.root, path));
+        if (source === undefined) fromGit.push(path);
+        else if (this.stagedAsIs(path, change.object, source)) {
+          if (!this.keepWorkingCopy(path, source)) fromGit.push(path);
+        } else if (this.isQueue(path)) toHash.push({ path, object: change.object, source });
+        else {
+          const bytes = readWhole(source);
+          if (bytes === undefined) fromGit.push(path);
+          else toHash.push({ path, object: change.object, source: new BufferSource(bytes) });
+        }
+      }
+    }
+    if (toHash.length > 0) {
+      // node:crypto loads only here: it costs a pre-commit check ~7 ms.
+      const { hashesTo } = await import('./blob-hash.js');
+      for (const { path, object, source } of toHash) {
+        if (source instanceof BufferSource) {
+          if (hashesTo(source, object)) this.cache.set(path, source.bytes);
+          else fromGit.push(path);
+        } else if (hashesTo(source, object)) {
+          if (!this.keepWorkingCopy(path, source)) fromGit.push(path);
+        } else {
+          source.close();
+          fromGit.push(path);
+        }
       }
     }
     const wantsHead = withHead.length > 0 || fromHead.length > 0;
     if (!wantsHead) this.git.cancelHeads();
-    whileWaiting?.();
     const [contents] = await Promise.all([
       fromGit.length > 0 ? new GitProcess(this.root, ['cat-file', '--batch'], fromGit.map((path) => `:./${path}`).join('\n') + '\n').done : undefined,
       wantsHead ? this.readHeads() : undefined,
@@ -215,30 +241,41 @@ export class GitIndexSource implements FileSource {
   }
 
   /**
-   * A queue file in the working tree held open, when its bytes are exactly the staged object
-   * (hashed in chunks: a 3.6 MB queue is never read whole).
+   * Whether a working-tree file's bytes are the staged object without hashing them: git's stat
+   * check says the file is the one it staged (see `statClean` in git-index.ts), and nothing
+   * converts files between the working tree and the index (line endings, filters). The usual
+   * case: `git add`, then commit.
    */
-  private openIfObject(path: string, object: string): FileBytes | undefined {
-    const source = openRegular(join(this.root, path));
-    const hash = source && blobHash(object, source.size);
-    if (source && hash) {
-      let hashed = 0;
-      try {
-        source.forEachChunk((chunk) => {
-          hash.update(chunk);
-          hashed += chunk.length;
-          return true;
-        });
-        if (hashed === source.size && hash.digest('hex') === object) {
-          this.opened.push(source);
-          return source;
-        }
-      } catch {
-        // Unreadable: git is asked instead.
-      }
+  private stagedAsIs(path: string, object: string, source: FileBytes): boolean {
+    const listing = this.list();
+    if (listing.statClean === undefined) return false;
+    if (this.unconverted === undefined) {
+      const location = locateIndex(this.root);
+      this.unconverted = location === undefined || conversionsConfigured(location) ? null : { top: location.top, inside: relative(location.top, this.root).split(sep).join('/') };
     }
-    source?.close();
-    return undefined;
+    if (this.unconverted === null) return false;
+    const { top, inside } = this.unconverted;
+    if (attributesOnPath(top, inside === '' ? path : `${inside}/${path}`)) return false;
+    try {
+      return listing.statClean(path, object, source.stats());
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Takes a working-tree file as a path's staged bytes: held open for a queue (read in
+   * chunks), read whole for a document; false when it could not be read.
+   */
+  private keepWorkingCopy(path: string, source: FileBytes): boolean {
+    if (this.isQueue(path)) {
+      this.opened.push(source);
+      this.cache.set(path, source);
+      return true;
+    }
+    const bytes = readWhole(source);
+    if (bytes !== undefined) this.cache.set(path, bytes);
+    return bytes !== undefined;
   }
 
   /** Stops the git processes still running and closes the files held open. */
@@ -261,12 +298,14 @@ export class GitIndexSource implements FileSource {
    * changed-lines.ts); undefined for a file new to the commit or changed in too many places,
    * which is linted whole. Call `prepare` with the paths first.
    */
-  stagedLines(paths: string[]): Map<string, number[] | undefined> {
-    const lines = new Map<string, number[] | undefined>();
+  stagedLines(paths: string[]): Map<string, FocusLines | undefined> {
+    const lines = new Map<string, FocusLines | undefined>();
     for (const path of paths) {
       const staged = this.cache.get(path);
       const head = this.heads.get(path);
-      lines.set(path, staged === undefined || head === undefined ? undefined : changedLinesOf(head, Buffer.isBuffer(staged) ? new BufferSource(staged) : staged).lines);
+      const change = staged === undefined || head === undefined ? undefined : changedLinesOf(head, Buffer.isBuffer(staged) ? new BufferSource(staged) : staged);
+      // With their text when the change is small: the focused lint then need not find them.
+      lines.set(path, change?.lines === undefined ? undefined : (change.texts ?? change.lines));
     }
     return lines;
   }
@@ -291,9 +330,13 @@ export class GitIndexSource implements FileSource {
     return listing;
   }
 
-  /** Reads the index listing now (while git works), so later questions find it ready. */
+  /**
+   * Reads the index file now (while git works out the staged changes), so later questions
+   * find it ready. Never asks git: an index only git can read waits for git diff to succeed,
+   * so that a run outside a repository, or on a broken index, fails with diff's complaint.
+   */
   warm(): void {
-    this.list();
+    this.listing ??= indexListing(this.root);
   }
 
   listDir(folder: string): string[] | undefined {
@@ -361,28 +404,16 @@ export class GitIndexSource implements FileSource {
   }
 }
 
-/**
- * A working-tree file's bytes when they are exactly the git object `object` (its name is the
- * hash of `blob <size>\0` and the bytes); undefined otherwise (a later edit, a link, a filter).
- */
-function readIfObject(path: string, object: string): Buffer | undefined {
-  const source = openRegular(path);
-  if (!source) return undefined;
+/** A file's bytes, and the file closed; undefined when it could not be read whole. */
+function readWhole(source: FileBytes): Buffer | undefined {
   try {
     const bytes = source.readAll();
-    const hash = blobHash(object, source.size);
-    return hash && bytes.length === source.size && hash.update(bytes).digest('hex') === object ? bytes : undefined;
+    return bytes.length === source.size ? bytes : undefined;
   } catch {
     return undefined;
   } finally {
     source.close();
   }
-}
-
-/** A hash already fed git's `blob <size>\0` header, of the kind the object name's length says; undefined for neither. */
-function blobHash(object: string, size: number): Hash | undefined {
-  const algorithm = object.length === 40 ? 'sha1' : object.length === 64 ? 'sha256' : undefined;
-  return algorithm === undefined ? undefined : createHash(algorithm).update(`blob ${size}\0`);
 }
 
 /** A regular file (not a link) opened for reading; undefined when it is not one or cannot be opened. */

@@ -4,15 +4,18 @@
  * `git ls-files` process and its output, about 50 ms; the file reads in a few).
  *
  * Only the plain formats are read: versions 2, 3 and 4 of `gitformat-index(5)`, SHA-1 or
- * SHA-256 object names, its trailing checksum verified. Anything else (a split index, a
+ * SHA-256 object names. The trailing checksum is not checked, as git does not check it when it
+ * reads an index (only `git fsck` does); a header git refuses fails the `git diff --cached`
+ * every `--staged` run starts, and the run with it. Anything else (a split index, a
  * sparse index, an environment that redirects git, a file that is not what it should be)
  * returns undefined and the caller asks `git ls-files`, which knows every case. The reader
  * never writes. A library (isomorphic-git) reads indexes too, but loading it costs more
  * than the process it would save.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readFully } from '../protocol/byte-source.js';
 
 /** The staged paths (relative to the work tree's top, in index order) and which are symbolic links. */
 export interface IndexEntries {
@@ -25,6 +28,9 @@ export interface IndexLocation {
   indexFile: string;
   top: string;
   hashBytes: 20 | 32;
+  /** The repository's git directory, and the one shared by its worktrees (they differ in a linked worktree). */
+  gitDir: string;
+  commonDir: string;
 }
 
 /**
@@ -49,26 +55,29 @@ export function locateIndex(dir: string, env: NodeJS.ProcessEnv = process.env): 
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(current) === current) return undefined;
       continue;
     }
-    const hashBytes = objectFormat(gitDir);
+    const commonDir = commonDirOf(gitDir);
+    const hashBytes = objectFormat(commonDir);
     if (hashBytes === undefined) return undefined;
     // git runs hooks with GIT_INDEX_FILE set when the commit uses a temporary index (`commit -a`).
     const indexFile = env.GIT_INDEX_FILE ? resolve(env.GIT_INDEX_FILE) : join(gitDir, 'index');
-    return { indexFile, top: current, hashBytes };
+    return { indexFile, top: current, hashBytes, gitDir, commonDir };
+  }
+}
+
+/** The git directory shared by a linked worktree and its main one (the same directory elsewhere). */
+function commonDirOf(gitDir: string): string {
+  try {
+    return resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+  } catch {
+    return gitDir;
   }
 }
 
 /** The object name length of a repository (20 bytes for SHA-1, 32 for SHA-256); undefined when unsure. */
-function objectFormat(gitDir: string): 20 | 32 | undefined {
+function objectFormat(commonDir: string): 20 | 32 | undefined {
   let config: string;
   try {
-    const commonFile = join(gitDir, 'commondir');
-    let common = gitDir;
-    try {
-      common = resolve(gitDir, readFileSync(commonFile, 'utf8').trim());
-    } catch {
-      // Not a linked worktree: the git dir is the common dir.
-    }
-    config = readFileSync(join(common, 'config'), 'utf8');
+    config = readFileSync(join(commonDir, 'config'), 'utf8');
   } catch {
     return undefined;
   }
@@ -78,11 +87,20 @@ function objectFormat(gitDir: string): 20 | 32 | undefined {
   return format === 'sha1' ? 20 : format === 'sha256' ? 32 : undefined;
 }
 
-/** An index file's bytes with its header read and its checksum verified; undefined when it is not one. */
-function openIndex(location: IndexLocation): { bytes: Buffer; version: number; count: number; body: number } | undefined {
+/** An index file's bytes with its header read; undefined when it is not one. */
+function openIndex(location: IndexLocation): { bytes: Buffer; version: number; count: number; body: number; mtimeNs: bigint } | undefined {
   let bytes: Buffer;
+  let mtimeNs: bigint;
   try {
-    bytes = readFileSync(location.indexFile);
+    const fd = openSync(location.indexFile, 'r');
+    try {
+      const stats = fstatSync(fd, { bigint: true });
+      mtimeNs = stats.mtimeNs;
+      bytes = Buffer.allocUnsafe(Number(stats.size));
+      if (readFully(fd, bytes, bytes.length, 0) !== bytes.length) return undefined;
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return undefined;
   }
@@ -90,14 +108,7 @@ function openIndex(location: IndexLocation): { bytes: Buffer; version: number; c
   if (bytes.length < 12 + hashBytes || bytes.toString('latin1', 0, 4) !== 'DIRC') return undefined;
   const version = bytes.readUInt32BE(4);
   if (version < 2 || version > 4) return undefined;
-  const body = bytes.length - hashBytes;
-  // A trailer of zeros means git skipped the checksum (`index.skipHash`).
-  const trailer = bytes.subarray(body);
-  if (trailer.some((byte) => byte !== 0)) {
-    const checksum = createHash(hashBytes === 20 ? 'sha1' : 'sha256').update(bytes.subarray(0, body)).digest();
-    if (!checksum.equals(trailer)) return undefined;
-  }
-  return { bytes, version, count: bytes.readUInt32BE(8), body };
+  return { bytes, version, count: bytes.readUInt32BE(8), body: bytes.length - hashBytes, mtimeNs };
 }
 
 /**
@@ -214,6 +225,12 @@ export interface IndexListing {
   /** Every staged path, sorted. */
   paths(): string[];
   /**
+   * Whether the working-tree file `stats` describes is, by git's own stat check, the one the
+   * entry at `path` was staged from, and the entry's object is `object`. False when unsure
+   * (the caller then hashes the file); not offered by listings without stat data.
+   */
+  statClean?(path: string, object: string, stats: BigIntStats): boolean;
+  /**
    * The longest path starting with `prefix`, in bytes; 0 when none does. Bounds the spellings
    * of a numbered name (`plan/task-` + digits) to those that could be staged.
    */
@@ -289,12 +306,16 @@ export class PathListing implements IndexListing {
 export class RawIndexListing implements IndexListing {
   private constructor(
     private readonly bytes: Buffer,
+    private readonly entryStart: Int32Array,
     private readonly nameStart: Int32Array,
     private readonly nameEnd: Int32Array,
     private readonly symlinkEntries: Uint8Array,
     private readonly count: number,
     /** The root's path inside the work tree, with a trailing slash ('' at the top). */
     private readonly prefix: string,
+    private readonly hashBytes: number,
+    /** When the index file was written (git's "racily clean" test compares entries with it). */
+    private readonly writtenNs: bigint,
   ) {}
 
   /** Reads a version 2 or 3 index; undefined for anything else (the caller reads it another way). */
@@ -303,25 +324,37 @@ export class RawIndexListing implements IndexListing {
     if (!file || file.version === 4) return undefined;
     const { bytes, version, count, body } = file;
     const { hashBytes } = location;
+    const entryStart = new Int32Array(count);
     const nameStart = new Int32Array(count);
     const nameEnd = new Int32Array(count);
     const symlinks = new Uint8Array(count);
+    // `entryHead`'s checks, written into the loop: in a process that lives 0.2 s this loop runs
+    // mostly unoptimized, and a call returning an object per entry made it 14 ms instead of 4
+    // for 12,000 entries.
+    const fixed = 40 + hashBytes;
     let offset = 12;
     for (let index = 0; index < count; index++) {
       const start = offset;
-      const head = entryHead(bytes, start, hashBytes, version, body);
-      if (!head) return undefined;
-      const { type, flags, name } = head;
+      if (start + fixed + 2 > body) return undefined;
+      const type = bytes[start + 26]! >>> 4;
+      if (type !== 0o10 && type !== 0o12 && type !== 0o16) return undefined;
+      const flags = (bytes[start + fixed]! << 8) | bytes[start + fixed + 1]!;
+      let name = start + fixed + 2;
+      if ((flags & 0x4000) !== 0) {
+        if (version < 3) return undefined;
+        name += 2;
+      }
       const length = flags & 0xfff;
       const end = length < 0xfff ? name + length : bytes.indexOf(0, name);
       if (end === -1 || end >= body || bytes[end] !== 0) return undefined;
+      entryStart[index] = start;
       nameStart[index] = name;
       nameEnd[index] = end;
       symlinks[index] = type === 0o12 ? 1 : 0;
       offset = start + ((end - start + 8) & ~7);
     }
     if (!onlyOptionalExtensions(bytes, offset, body)) return undefined;
-    return new RawIndexListing(bytes, nameStart, nameEnd, symlinks, count, prefix);
+    return new RawIndexListing(bytes, entryStart, nameStart, nameEnd, symlinks, count, prefix, hashBytes, file.mtimeNs);
   }
 
   /** Compares entry `index`'s name with `key` (bytes): negative, zero or positive. */
@@ -357,6 +390,37 @@ export class RawIndexListing implements IndexListing {
 
   has(path: string): boolean {
     return this.indexOf(path) !== -1;
+  }
+
+  statClean(path: string, object: string, stats: BigIntStats): boolean {
+    const index = this.indexOf(path);
+    if (index === -1) return false;
+    const at = this.entryStart[index]!;
+    const field = (offset: number) => this.bytes.readUInt32BE(at + offset);
+    const low = (value: bigint) => Number(value & 0xffffffffn);
+    const seconds = (ns: bigint) => low(ns / 1_000_000_000n);
+    const nanos = (ns: bigint) => Number(ns % 1_000_000_000n);
+    // ctime, mtime (seconds, nanoseconds), then dev (git leaves it out), ino, mode, uid, gid and
+    // size, all kept as their low 32 bits. A git built without nanoseconds keeps 0: no match.
+    const same =
+      field(0) === seconds(stats.ctimeNs) &&
+      field(4) === nanos(stats.ctimeNs) &&
+      field(8) === seconds(stats.mtimeNs) &&
+      field(12) === nanos(stats.mtimeNs) &&
+      field(20) === low(stats.ino) &&
+      field(28) === low(stats.uid) &&
+      field(32) === low(stats.gid) &&
+      field(36) === low(stats.size) &&
+      (stats.mode & 0o170000n) === 0o100000n &&
+      this.bytes[at + 26]! >>> 4 === 0o10;
+    if (!same) return false;
+    // Only stage 0 (a path in conflict is not clean), and the object the caller expects.
+    if (((this.bytes[at + 40 + this.hashBytes]! >>> 4) & 0x3) !== 0) return false;
+    if (this.bytes.toString('hex', at + 40, at + 40 + this.hashBytes) !== object) return false;
+    // Racily clean: written in the same instant as the index, the file may have changed after
+    // git looked at it without its time changing. git hashes such a file; so does the caller.
+    const entryNs = BigInt(field(8)) * 1_000_000_000n + BigInt(field(12));
+    return entryNs < this.writtenNs;
   }
 
   longestUnder(prefix: string): number {
@@ -435,4 +499,52 @@ export function indexListing(root: string, env: NodeJS.ProcessEnv = process.env)
   if (raw) return raw;
   const entries = indexEntriesUnder(root, env);
   return entries && new PathListing(entries.paths, entries.symlinks);
+}
+
+/** The system config files git may read, where this platform's gits keep them. */
+const SYSTEM_CONFIGS = ['/etc/gitconfig', '/usr/local/etc/gitconfig', '/opt/homebrew/etc/gitconfig'];
+
+/**
+ * Whether git may change a file's bytes between the working tree and the index: line-ending
+ * conversion, a filter (Git LFS), `ident`, a working-tree encoding. These come from attributes
+ * or config; any attributes file outside the work tree, any config that sets line endings,
+ * names an attributes file or includes another file, or config given through the environment,
+ * counts. (Attributes files inside the work tree are the caller's to check, per path.)
+ * Cautious on purpose: a false "no" would lint the working copy in place of what is staged.
+ */
+export function conversionsConfigured(location: IndexLocation, env: NodeJS.ProcessEnv = process.env): boolean {
+  // Git for Windows sets core.autocrlf in a system config kept beside git itself.
+  if (process.platform === 'win32') return true;
+  // Config given on git's command line or through the environment, or config files elsewhere.
+  if (['GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_CONFIG', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM'].some((name) => env[name])) return true;
+  let home: string;
+  try {
+    home = env.HOME || homedir();
+  } catch {
+    return true;
+  }
+  const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
+  if (existsSync(join(location.commonDir, 'info', 'attributes')) || existsSync(join(xdg, 'git', 'attributes'))) return true;
+  const configs = [join(location.commonDir, 'config'), join(location.gitDir, 'config.worktree'), join(home, '.gitconfig'), join(xdg, 'git', 'config')];
+  if (!env.GIT_CONFIG_NOSYSTEM) configs.push(...SYSTEM_CONFIGS);
+  for (const file of configs) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    if (/autocrlf|\beol\s*=|attributesfile|\binclude/i.test(text)) return true;
+  }
+  return false;
+}
+
+/** Whether a `.gitattributes` file in the work tree applies to `path` (relative to the top): the top's, or one in a folder on its way. */
+export function attributesOnPath(top: string, path: string): boolean {
+  let folder = '';
+  for (const part of ['', ...path.split('/').slice(0, -1)]) {
+    folder = part === '' ? folder : join(folder, part);
+    if (existsSync(join(top, folder, '.gitattributes'))) return true;
+  }
+  return false;
 }

@@ -3,7 +3,7 @@
  * lint-staged, and the pre-commit framework. A bad commit is refused, a good one accepted.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GIT_ENV, REPO, git, runBin } from '../helpers/run.js';
@@ -165,6 +165,43 @@ describe('--staged on queue files', () => {
     const result = runBin('protocol-lint', ['--staged'], { cwd: root, env: { ...process.env, GIT_CEILING_DIRECTORIES: join(root, '..') } });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([`protocol-lint: --staged lints what the next commit holds, and \`${root}\` is not inside a git repository`]);
+  });
+
+  it('reads a damaged index as git does: past a bad checksum, refusing a bad header', () => {
+    const root = repo();
+    stageOverlap(root);
+    const index = join(root, '.git', 'index');
+    const bytes = readFileSync(index);
+    // git does not check the checksum when it reads the index (only fsck does); nor does relay.
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    writeFileSync(index, bytes);
+    expect(git(root, ['diff', '--cached', '--name-only']).trim()).toBe('urls_todo.md');
+    const past = runBin('protocol-lint', ['--staged'], { cwd: root });
+    expect(past.stdout).toContain('queue-overlap');
+    expect(past.status).toBe(1);
+    // A header git refuses: the run fails with git's first complaint, in one line.
+    bytes.write('DIRX', 0, 'latin1');
+    writeFileSync(index, bytes);
+    const refused = runBin('protocol-lint', ['--staged'], { cwd: root });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toEqual(['protocol-lint: git diff --cached failed: error: bad signature 0x58524944']);
+  });
+
+  it('lints what a clean filter stages, not the working copy it was made from', () => {
+    const root = repo();
+    // git's stat check calls the working copy clean, yet its bytes are not what is staged.
+    writeFileSync(join(root, '.gitattributes'), 'urls_todo.md filter=drop-done\n');
+    git(root, ['config', 'filter.drop-done.clean', "sed -e '/article-0/d'"]);
+    git(root, ['config', 'filter.drop-done.smudge', 'cat']);
+    git(root, ['add', '.gitattributes']);
+    stageOverlap(root);
+    expect(git(root, ['show', ':urls_todo.md'])).not.toContain('article-0');
+    const staged = runBin('protocol-lint', ['--staged'], { cwd: root });
+    expect(staged.stdout + staged.stderr).not.toContain('queue-overlap');
+    expect(staged.status).toBe(0);
+    const tree = runBin('protocol-lint', [], { cwd: root });
+    expect(tree.stdout).toContain('queue-overlap');
+    expect(tree.status).toBe(1);
   });
 
   it('reports a queue the commit turns into a symbolic link', () => {

@@ -14,8 +14,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The reference: shared prefix and suffix byte by byte, then the whole lines between. */
-function naive(previous: Buffer, current: Buffer): { lines: number[]; identical: boolean } {
+/** The reference: shared prefix and suffix byte by byte, then the whole lines between, with their text. */
+function naive(previous: Buffer, current: Buffer): { lines: number[]; identical: boolean; texts?: Map<number, string> } {
   if (previous.equals(current)) return { lines: [], identical: true };
   let prefix = 0;
   while (prefix < previous.length && prefix < current.length && previous[prefix] === current[prefix]) prefix++;
@@ -27,7 +27,9 @@ function naive(previous: Buffer, current: Buffer): { lines: number[]; identical:
   const lineOf = (offset: number) => 1 + [...current.subarray(0, offset)].filter((byte) => byte === 10).length;
   const first = lineOf(prefix);
   const last = lineOf(Math.max(prefix, end - 1));
-  return { lines: Array.from({ length: last - first + 1 }, (_, index) => first + index), identical: false };
+  const lines = Array.from({ length: last - first + 1 }, (_, index) => first + index);
+  const all = current.toString('latin1').split(/(?<=\n)/);
+  return { lines, identical: false, texts: new Map(lines.map((line) => [line, all[line - 1]!])) };
 }
 
 /** A small deterministic generator, so a failure can be reproduced. */
@@ -72,6 +74,10 @@ describe('changed lines in chunks', () => {
     expect(changedLines(text, Buffer.from(text))).toEqual({ lines: [], identical: true });
     expect(changedLines(text, Buffer.from('a\nc\n'))).toEqual({ lines: [], identical: false });
     expect(changedLines(text, Buffer.from('a\nB\nC\n'), 1)).toEqual({ lines: undefined, identical: false });
-    expect(changedLines(Buffer.alloc(0), text)).toEqual({ lines: [1, 2, 3], identical: false });
+    expect(changedLines(Buffer.alloc(0), text)).toEqual({ lines: [1, 2, 3], identical: false, texts: new Map([[1, 'a\n'], [2, 'b\n'], [3, 'c\n']]) });
+    // The last line without a line ending; a region longer than the text limit comes without text.
+    expect(changedLines(text, Buffer.from('a\nb\nc\nd'))).toEqual({ lines: [4], identical: false, texts: new Map([[4, 'd']]) });
+    const long = Buffer.from('- https://example.com/' + 'x'.repeat(70_000) + '\n');
+    expect(changedLines(text, Buffer.concat([text, long]))).toEqual({ lines: [4], identical: false });
   });
 });

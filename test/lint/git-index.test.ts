@@ -4,10 +4,10 @@
  * read must be handed back to git (undefined), never guessed at.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { indexEntriesUnder, indexListing, locateIndex, PathListing, RawIndexListing, readIndexEntries, type IndexListing } from '../../src/lint/git-index.js';
+import { attributesOnPath, conversionsConfigured, indexEntriesUnder, indexListing, locateIndex, PathListing, RawIndexListing, readIndexEntries, type IndexListing } from '../../src/lint/git-index.js';
 import { git, GIT_ENV } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
 
@@ -89,17 +89,19 @@ describe('the git index reader', () => {
     expect(ours(root)).toEqual(gitListing(root));
   });
 
-  it('hands a split index, a changed file and a redirected git back to git', () => {
+  it('hands a split index, a file that is not an index and a redirected git back to git', () => {
     const root = repo();
     git(root, ['update-index', '--split-index']);
     expect(ours(root)).toBeUndefined();
     git(root, ['update-index', '--no-split-index']);
     expect(ours(root)).toEqual(gitListing(root));
-    // A byte changed inside the file: the checksum no longer matches.
+    // The checksum is git's to verify (a --staged run fails with git's complaint: see
+    // pre-commit.test.ts); a file cut short or of another kind is refused here.
     const location = locateIndex(root)!;
     const bytes = readFileSync(location.indexFile);
-    bytes[20] = bytes[20]! ^ 0xff;
-    writeFileSync(location.indexFile, bytes);
+    writeFileSync(location.indexFile, bytes.subarray(0, 200));
+    expect(readIndexEntries(location)).toBeUndefined();
+    writeFileSync(location.indexFile, Buffer.concat([Buffer.from('DIRX'), bytes.subarray(4)]));
     expect(readIndexEntries(location)).toBeUndefined();
     expect(locateIndex(root, { GIT_DIR: join(root, '.git') })).toBeUndefined();
   });
@@ -176,6 +178,63 @@ describe('the index listing', () => {
     expect(listing.has('plan/task-001.md')).toBe(false);
     expect(listing.longestUnder('task-')).toBe('task-001.md'.length);
     expect(listing.listDir('')).toEqual(['task-001.md', 'task-002.md']);
+  });
+});
+
+describe("git's stat check", () => {
+  /** The object a path is staged as. */
+  const stagedObject = (root: string, path: string) => git(root, ['ls-files', '-s', '--', path]).split(' ')[1]!;
+
+  it('vouches for a working copy only as git would: same stat data, same object, not racily clean', () => {
+    const root = repo();
+    const path = 'plan/task-001.md';
+    const file = join(root, path);
+    // Staged well after it was written: not racy.
+    utimesSync(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    git(root, ['add', path]);
+    const object = stagedObject(root, path);
+    const listing = () => RawIndexListing.read(locateIndex(root)!, '')!;
+    expect(listing().statClean!(path, object, statSync(file, { bigint: true }))).toBe(true);
+    // Another object name, another path, a path with no entry.
+    expect(listing().statClean!(path, stagedObject(root, 'plan/task-002.md'), statSync(file, { bigint: true }))).toBe(false);
+    expect(listing().statClean!('plan/task-002.md', object, statSync(file, { bigint: true }))).toBe(false);
+    expect(listing().statClean!('plan/task-404.md', object, statSync(file, { bigint: true }))).toBe(false);
+    // Rewritten with the same size and its old times put back: the change time still differs.
+    const { atime, mtime } = statSync(file);
+    writeFileSync(file, '# Ten\n');
+    utimesSync(file, atime, mtime);
+    expect(listing().statClean!(path, object, statSync(file, { bigint: true }))).toBe(false);
+    // Staged in the same instant the index was written: racily clean, so not vouched for.
+    git(root, ['add', path]);
+    const index = locateIndex(root)!.indexFile;
+    const written = statSync(file).mtime;
+    utimesSync(index, written, written);
+    expect(listing().statClean!(path, stagedObject(root, path), statSync(file, { bigint: true }))).toBe(false);
+  });
+
+  it('is not trusted where git may convert files: attributes or line-ending config', () => {
+    const root = repo();
+    const location = locateIndex(root)!;
+    const env = { HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'xdg'), GIT_CONFIG_NOSYSTEM: '1' };
+    expect(conversionsConfigured(location, env)).toBe(false);
+    expect(attributesOnPath(root, 'plan/task-001.md')).toBe(false);
+    writeFileSync(join(root, 'plan', '.gitattributes'), '*.md text eol=crlf\n');
+    expect(attributesOnPath(root, 'plan/task-001.md')).toBe(true);
+    expect(attributesOnPath(root, 'urls_todo.md')).toBe(false);
+    git(root, ['config', 'core.autocrlf', 'input']);
+    expect(conversionsConfigured(location, env)).toBe(true);
+    git(root, ['config', '--unset', 'core.autocrlf']);
+    expect(conversionsConfigured(location, env)).toBe(false);
+    expect(conversionsConfigured(location, { ...env, GIT_CONFIG_PARAMETERS: "'core.autocrlf'='true'" })).toBe(true);
+    writeFileSync(join(root, 'xdg-gitconfig'), '[core]\n\tautocrlf = true\n');
+    expect(conversionsConfigured(location, { ...env, GIT_CONFIG_GLOBAL: join(root, 'xdg-gitconfig') })).toBe(true);
+    mkdirSync(join(root, 'home'), { recursive: true });
+    writeFileSync(join(root, 'home', '.gitconfig'), '[include]\n\tpath = elsewhere\n');
+    expect(conversionsConfigured(location, env)).toBe(true);
+    rmSync(join(root, 'home', '.gitconfig'));
+    mkdirSync(join(root, '.git', 'info'), { recursive: true });
+    writeFileSync(join(root, '.git', 'info', 'attributes'), '* text\n');
+    expect(conversionsConfigured(location, env)).toBe(true);
   });
 });
 
