@@ -48,9 +48,28 @@ const shared = {
   plugins: [noEsprima],
 };
 
+// The Markdown tree parser is a third of the CLI and needed only for some documents: it is a
+// CommonJS file of its own, required when first needed (src/protocol/remark-bundle.ts).
+const remarkApart = {
+  name: 'remark-apart',
+  setup(builder) {
+    builder.onResolve({ filter: /^(unified|remark-parse)$/ }, (args) => ({ path: args.path, namespace: 'remark-apart' }));
+    const exportsOf = { unified: "{ unified: require('./remark.cjs').unified }", 'remark-parse': "require('./remark.cjs').remarkParse" };
+    builder.onLoad({ filter: /.*/, namespace: 'remark-apart' }, (args) => ({ contents: `module.exports = ${exportsOf[args.path]};`, loader: 'js' }));
+    builder.onResolve({ filter: /^\.\/remark\.cjs$/ }, () => ({ path: './remark.cjs', external: true }));
+  },
+};
 const cli = await build({
   ...shared,
   entryPoints: { 'cjs/lint-cli': 'src/cli/lint-cli.ts' },
+  outdir: 'dist',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  plugins: [...shared.plugins, remarkApart],
+});
+const remark = await build({
+  ...shared,
+  entryPoints: { 'cjs/remark': 'src/protocol/remark-bundle.ts' },
   outdir: 'dist',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
@@ -81,7 +100,7 @@ const esm = await build({
   // CommonJS dependencies (gray-matter, js-yaml) call require(); give ESM bundles one.
   banner: { js: "import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);" },
 });
-const result = { outputFiles: [...cli.outputFiles, ...launcher.outputFiles, ...esm.outputFiles] };
+const result = { outputFiles: [...cli.outputFiles, ...remark.outputFiles, ...launcher.outputFiles, ...esm.outputFiles] };
 
 // Write only what changed and remove stale files afterwards, so processes running the
 // bundles while a build happens never find dist/ missing.

@@ -3,7 +3,7 @@
  */
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
-import { applyFocus, type FocusLines } from './focus.js';
+import { applyFocus, prepareSearch, type FocusLines } from './focus.js';
 import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
 import type { GitIndexSource } from './git-index-source.js';
 import { WorkingTreeSource, type FileSource } from './sources.js';
@@ -107,7 +107,8 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
     // While git inflates HEAD's queues, the YAML reader loads.
     const documents = targets.some((file) => file.isProtocol && !isQueue(file));
     if (documents) frontMatterLoading = loadFrontMatterSupport();
-    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues);
+    // While git inflates HEAD's queues, the staged ones are checked for the focused search.
+    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues, (queues) => queues.forEach(prepareSearch));
     // A commit's queue changes are checked like an edit: the lines it adds, and their twins.
     if (focus === undefined && stagedQueues.length > 0) {
       const added = gitIndex.stagedLines(stagedQueues);

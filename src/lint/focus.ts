@@ -46,6 +46,25 @@ function linesOf(source: ByteSource, wanted: number[]): Map<number, string> {
   return found;
 }
 
+/** Sources found `searchable` throughout, and their lines counted (see `prepareSearch`). */
+const prepared = new WeakSet<ByteSource>();
+
+/**
+ * Checks that a queue is `searchable` throughout and counts its lines (the source remembers
+ * each chunk's count), so that a focused search of it later only searches. `--staged` does
+ * this while git is still writing HEAD's copies. True when the whole file is searchable.
+ */
+export function prepareSearch(source: ByteSource): boolean {
+  if (prepared.has(source)) return true;
+  const ok = everyChunk(source, (chunk, base) => {
+    if (!searchable(chunk)) return false;
+    source.newlinesIn(chunk, base);
+    return true;
+  });
+  if (ok) prepared.add(source);
+  return ok;
+}
+
 /**
  * Adds every line holding a token that ends a URL path there, by line number, in one walk that
  * also checks that the whole file is `searchable` and counts lines as it goes (each chunk's
@@ -53,10 +72,11 @@ function linesOf(source: ByteSource, wanted: number[]): Map<number, string> {
  */
 function twinsOf(source: ByteSource, tokens: Set<string>, keep: Map<number, string>): boolean {
   let ok = true;
+  const checked = prepared.has(source);
   // The line at the start of the current chunk.
   let line = 1;
   source.forEachChunk((chunk, base) => {
-    if (!searchable(chunk)) return (ok = false);
+    if (!checked && !searchable(chunk)) return (ok = false);
     // Chunks end at line ends, so each match's line lies whole in its chunk.
     const starts = new Set<number>();
     for (const token of tokens) {
@@ -125,7 +145,7 @@ export function applyFocus(project: Project, focus: Record<string, FocusLines>):
   }
   // Each queue is walked once: the search for twins checks that it is searchable on its way.
   for (const view of views.values()) {
-    if (!(tokens.size > 0 ? twinsOf(view.source, tokens, view.keep) : everyChunk(view.source, searchable))) return false;
+    if (!(tokens.size > 0 ? twinsOf(view.source, tokens, view.keep) : prepareSearch(view.source))) return false;
   }
   for (const { path, file } of queues) {
     const view = views.get(path);

@@ -157,7 +157,7 @@ export class GitIndexSource implements FileSource {
    * before the rules run: from the working tree when it holds the staged object, else with
    * one `git cat-file --batch`.
    */
-  async prepare(paths: string[], withHead: string[] = []): Promise<void> {
+  async prepare(paths: string[], withHead: string[] = [], whileWaiting?: (openQueues: ByteSource[]) => void): Promise<void> {
     await this.stagedChanges();
     const staged = this.staged!;
     const fromGit: string[] = [];
@@ -203,10 +203,14 @@ export class GitIndexSource implements FileSource {
     }
     const wantsHead = withHead.length > 0 || fromHead.length > 0;
     if (!wantsHead) this.git.cancelHeads();
-    const [contents] = await Promise.all([
-      fromGit.length > 0 ? new GitProcess(this.root, ['cat-file', '--batch'], fromGit.map((path) => `:./${path}`).join('\n') + '\n').done : undefined,
-      wantsHead ? this.readHeads() : undefined,
-    ]);
+    const fromGitDone = fromGit.length > 0 ? new GitProcess(this.root, ['cat-file', '--batch'], fromGit.map((path) => `:./${path}`).join('\n') + '\n').done : undefined;
+    const headsRead = wantsHead ? this.readHeads() : undefined;
+    // While git answers, the caller may walk the staged queues already open.
+    whileWaiting?.([this.layout.todo, this.layout.done].flatMap((path) => {
+      const source = this.cache.get(path);
+      return source instanceof FileBytes ? [source] : [];
+    }));
+    const [contents] = await Promise.all([fromGitDone, headsRead]);
     if (contents !== undefined) {
       const blobs = parseBatch(contents, fromGit.length);
       fromGit.forEach((path, index) => this.cache.set(path, blobs[index]));

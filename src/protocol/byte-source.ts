@@ -272,9 +272,9 @@ export function skipLines(bytes: Uint8Array, from: number, count: number): numbe
 }
 
 /** Whether every byte of a source passes `test` (a native check run on each chunk). */
-export function everyChunk(source: ByteSource, test: (chunk: Buffer) => boolean): boolean {
+export function everyChunk(source: ByteSource, test: (chunk: Buffer, base: number) => boolean): boolean {
   let ok = true;
-  source.forEachChunk((chunk) => (ok = test(chunk)));
+  source.forEachChunk((chunk, base) => (ok = test(chunk, base)));
   return ok;
 }
 

@@ -118,6 +118,22 @@ describe('targeted runs', () => {
   });
 });
 
+describe('the Markdown tree parser', () => {
+  it('reads reference links in the built CLI, where it is a file of its own (dist/cjs/remark.cjs)', () => {
+    const root = tree({
+      ...OVERLAP,
+      'urls_todo.md': '# Pending URLs\n',
+      'plan/task-001.md': '# Plan\n\nSee [the guide][g] and [the log][l].\n\n[g]: ../missing.md\n[l]: ../CLAUDE.md\n',
+    });
+    const result = runBin('protocol-lint', ['--format', 'json'], { cwd: root });
+    const messages = (JSON.parse(result.stdout) as { filePath: string; messages: { ruleId: string; line: number; message: string }[] }[]).flatMap((file) => file.messages.map((message) => ({ ...message, file: file.filePath })));
+    const broken = messages.filter((message) => message.ruleId === 'link-broken');
+    expect(broken).toHaveLength(1);
+    expect(broken[0]!.line).toBe(5);
+    expect(broken[0]!.message).toContain('missing.md');
+  });
+});
+
 describe('directives', () => {
   it('disable-next-line and disable/enable silence the named rule only', () => {
     const root = tree({
