@@ -9,27 +9,17 @@
  */
 import { join } from 'node:path';
 import { startStagedGit, type StagedGit } from '../lint/staged-git.js';
-import { queueFilesHint } from '../protocol/root.js';
 import { loadBundle } from './cached-bundle.js';
 import { parseLintArgs, stagedRoot, wantsStagedLint } from './lint-args.js';
 
 /** The content hash of dist/cjs/lint-cli.cjs, set by scripts/build.mjs; absent when run from source. */
 declare const __LINT_CLI_HASH__: string | undefined;
 
-/**
- * git started for a `--staged` run, with HEAD's queue files asked for (as the config names
- * them, before it is checked); undefined when not asked for or the command line is wrong
- * (the CLI then says so).
- */
+/** git started for a `--staged` run; undefined when not asked for or the command line is wrong (the CLI then says so). */
 function startEarly(argv: string[]): StagedGit | undefined {
   try {
     const { values } = parseLintArgs(argv);
-    if (!wantsStagedLint(values)) return undefined;
-    const root = stagedRoot(values.root);
-    const git = startStagedGit(root);
-    const { todo, done } = queueFilesHint(root, values.config);
-    git.askHeads([todo, done]);
-    return git;
+    return wantsStagedLint(values) ? startStagedGit(stagedRoot(values.root)) : undefined;
   } catch {
     return undefined;
   }

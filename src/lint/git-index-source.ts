@@ -7,10 +7,12 @@
  * - git is asked once for the staged changes (`diff --cached --raw`, with full object names),
  *   started before the lint engine loads so both proceed at once (staged-git.ts; the CLI
  *   starts it in its first module);
- * - HEAD's copies of the queue files (to find the lines a commit adds) are asked for at the
- *   same moment, in a second process, since inflating them is git's slowest part;
- * - a staged file's bytes come from the working tree when they hash to the staged object
- *   name (the usual case: `git add` then commit), else from `git cat-file`;
+ * - HEAD's copies of the queue files (to find the lines a commit adds) come from copies the
+ *   previous run kept by object name (queue-copies.ts), else from `git cat-file`, started with
+ *   diff and told the names once diff has answered (inflating them is git's slowest part);
+ * - a staged file's bytes come from the working tree when git's stat check vouches for it, or
+ *   it hashes to the staged object name (the usual case: `git add` then commit), else from
+ *   `git cat-file`;
  * - the folder listing comes from the index file itself (see git-index.ts), else from
  *   `git ls-files`.
  * Paths and other arguments reach git as argument arrays, never inside a shell script.
@@ -23,6 +25,7 @@ import { numberedPrefix, numberedSpellings, type Layout, type NumberedKind } fro
 import { changedLinesOf } from './changed-lines.js';
 import type { FocusLines } from './focus.js';
 import { attributesOnPath, conversionsConfigured, indexListing, locateIndex, PathListing, type IndexListing } from './git-index.js';
+import { QueueCopies } from './queue-copies.js';
 import { GitError, type FileSource, type ReadResult } from './sources.js';
 import { batchable, GitProcess, startStagedGit, type StagedGit } from './staged-git.js';
 
@@ -96,6 +99,8 @@ function parseBatchFile(fd: number, count: number): (FileBytes | undefined)[] {
 interface Staged {
   mode: string;
   object: string;
+  /** HEAD's object name for the path (zeros when the commit adds it). */
+  headObject: string;
 }
 
 /** The files staged in git's index, with their staged content. */
@@ -114,12 +119,15 @@ export class GitIndexSource implements FileSource {
   /** Working-tree files held open as the staged bytes of queue files. */
   private opened: FileBytes[] = [];
   private closed = false;
+  /** Queue copies kept between runs (queue-copies.ts); null when there is nowhere to keep them. */
+  private copies?: QueueCopies | null;
   /** Where the repository's work tree is, when nothing converts files on their way to the index (null when something may). */
   private unconverted?: { top: string; inside: string } | null;
 
   /**
-   * Starts asking git at once (call this before loading the engine): the staged changes,
-   * and HEAD's copies of the two queue files. `started` is git already started for this
+   * Starts asking git at once (call this before loading the engine) for the staged changes;
+   * `git cat-file` starts too, and waits to be told which of HEAD's queue files it must
+   * write (`prepare`: none when copies are kept). `started` is git already started for this
    * root by the CLI's first module (see staged-git.ts); git is started anew for another root.
    */
   constructor(
@@ -130,8 +138,6 @@ export class GitIndexSource implements FileSource {
     if (started !== undefined && started.root !== root) started.cancel();
     this.git = started?.root === root ? started : startStagedGit(root);
     this.headFile = this.git.headFile;
-    // HEAD's copies go to a temporary file, compared in chunks: 6 MB through a pipe would cost more.
-    if (this.git.asked === undefined) this.git.askHeads([layout.todo, layout.done].filter(batchable));
   }
 
   /** The staged paths (added, copied, modified, renamed, changed in type) relative to the root. */
@@ -142,11 +148,11 @@ export class GitIndexSource implements FileSource {
     for (let index = 0; index < fields.length; index++) {
       const header = fields[index]!;
       if (!header.startsWith(':')) continue;
-      const [, newMode = '', , newObject = '', status = ''] = header.slice(1).split(' ');
+      const [, newMode = '', oldObject = '', newObject = '', status = ''] = header.slice(1).split(' ');
       const path = status.startsWith('R') || status.startsWith('C') ? fields[(index += 2)] : fields[(index += 1)];
       if (path === undefined) break;
       if (status === 'D') this.deleted.add(path);
-      else staged.set(path, { mode: newMode, object: newObject });
+      else staged.set(path, { mode: newMode, object: newObject, headObject: oldObject });
     }
     this.staged = staged;
     return [...staged.keys()];
@@ -201,10 +207,36 @@ export class GitIndexSource implements FileSource {
         }
       }
     }
-    const wantsHead = withHead.length > 0 || fromHead.length > 0;
-    if (!wantsHead) this.git.cancelHeads();
+    // A queue file the commit leaves alone holds HEAD's bytes: the working copy when git's stat
+    // check vouches for it, else HEAD's copy.
+    const unchanged: string[] = [];
+    for (const path of fromHead) {
+      const object = this.list().entryObject?.(path);
+      const source = object === undefined ? undefined : openRegular(join(this.root, path));
+      if (source !== undefined && this.stagedAsIs(path, object!, source) && this.keepWorkingCopy(path, source)) continue;
+      source?.close();
+      unchanged.push(path);
+    }
+    // HEAD's copies: of the queues the commit changes (to find the lines it adds), and of those
+    // left alone that the working tree could not stand for. Kept copies first, git for the rest.
+    const ask: string[] = [];
+    for (const path of new Set([...withHead, ...unchanged])) {
+      const object = staged.get(path)?.headObject ?? this.list().entryObject?.(path);
+      if (object !== undefined && /^0+$/.test(object)) {
+        this.heads.set(path, undefined);
+        continue;
+      }
+      const kept = object === undefined ? undefined : this.queueCopies()?.open(object);
+      if (kept === undefined) ask.push(path);
+      else {
+        this.opened.push(kept);
+        this.heads.set(path, kept);
+      }
+    }
+    if (ask.length > 0) this.git.askHeads(ask);
+    else this.git.cancelHeads();
     const fromGitDone = fromGit.length > 0 ? new GitProcess(this.root, ['cat-file', '--batch'], fromGit.map((path) => `:./${path}`).join('\n') + '\n').done : undefined;
-    const headsRead = wantsHead ? this.readHeads() : undefined;
+    const headsRead = ask.length > 0 ? this.readHeads(ask) : undefined;
     // While git answers, the caller may walk the staged queues already open.
     whileWaiting?.([this.layout.todo, this.layout.done].flatMap((path) => {
       const source = this.cache.get(path);
@@ -215,23 +247,44 @@ export class GitIndexSource implements FileSource {
       const blobs = parseBatch(contents, fromGit.length);
       fromGit.forEach((path, index) => this.cache.set(path, blobs[index]));
     }
-    for (const path of fromHead) this.cache.set(path, this.heads.get(path));
+    for (const path of unchanged) this.cache.set(path, this.heads.get(path));
+  }
+
+  /** The kept queue copies (queue-copies.ts); null when the git directory is not found. */
+  private queueCopies(): QueueCopies | undefined {
+    if (this.copies === undefined) this.copies = QueueCopies.of(this.root) ?? null;
+    return this.copies ?? undefined;
+  }
+
+  /**
+   * Keeps copies of the queues this run read, by object name, for the next commit (whose HEAD
+   * they will be): the staged queues, and HEAD's copies git wrote.
+   */
+  private keepCopies(): void {
+    if (this.staged === undefined) return;
+    for (const path of [this.layout.todo, this.layout.done]) {
+      const change = this.staged.get(path);
+      const stagedBytes = this.cache.get(path);
+      const head = this.heads.get(path);
+      if (change === undefined || (stagedBytes === undefined && head === undefined)) continue;
+      const copies = this.queueCopies();
+      if (copies === undefined) return;
+      if (stagedBytes !== undefined) copies.save(change.object, Buffer.isBuffer(stagedBytes) ? new BufferSource(stagedBytes) : stagedBytes);
+      if (head !== undefined) copies.save(change.headObject, head);
+    }
   }
 
   private isQueue(path: string): boolean {
     return path === this.layout.todo || path === this.layout.done;
   }
 
-  private async readHeads(): Promise<void> {
-    if (this.heads.size > 0) return;
-    // The CLI asks for them before the config is checked, from the config's unchecked text: a
-    // queue it did not ask for (a file it names differently, a name cat-file cannot take) is
-    // read the slow way.
-    const asked = this.git.asked ?? [];
+  /** Reads HEAD's copies of `paths` that `git cat-file` was asked for (a name it cannot take: the slow way). */
+  private async readHeads(paths: string[]): Promise<void> {
     await this.git.heads;
-    const blobs = parseBatchFile(this.headFile.fd, asked.filter(batchable).length);
-    for (const path of [this.layout.todo, this.layout.done]) {
-      const index = asked.filter(batchable).indexOf(path);
+    const asked = paths.filter(batchable);
+    const blobs = parseBatchFile(this.headFile.fd, asked.length);
+    for (const path of paths) {
+      const index = asked.indexOf(path);
       this.heads.set(path, index !== -1 ? blobs[index] : this.keep(blobSync(this.root, `HEAD:./${path}`)));
     }
   }
@@ -287,6 +340,7 @@ export class GitIndexSource implements FileSource {
     if (this.closed) return;
     this.closed = true;
     this.git.cancel();
+    this.keepCopies();
     for (const source of this.opened.splice(0)) source.close();
     // The HEAD copies' file is closed once git has stopped writing it.
     const { fd, path } = this.headFile;

@@ -230,6 +230,8 @@ export interface IndexListing {
    * (the caller then hashes the file); not offered by listings without stat data.
    */
   statClean?(path: string, object: string, stats: BigIntStats): boolean;
+  /** The object a path is staged as (merge stage 0); undefined when none, or not offered. */
+  entryObject?(path: string): string | undefined;
   /**
    * The longest path starting with `prefix`, in bytes; 0 when none does. Bounds the spellings
    * of a numbered name (`plan/task-` + digits) to those that could be staged.
@@ -390,6 +392,14 @@ export class RawIndexListing implements IndexListing {
 
   has(path: string): boolean {
     return this.indexOf(path) !== -1;
+  }
+
+  entryObject(path: string): string | undefined {
+    const index = this.indexOf(path);
+    if (index === -1) return undefined;
+    const at = this.entryStart[index]!;
+    if (((this.bytes[at + 40 + this.hashBytes]! >>> 4) & 0x3) !== 0) return undefined;
+    return this.bytes.toString('hex', at + 40, at + 40 + this.hashBytes);
   }
 
   statClean(path: string, object: string, stats: BigIntStats): boolean {

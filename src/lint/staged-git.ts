@@ -5,8 +5,10 @@
  * engine loads. Two processes, one start:
  * - `git diff --cached --raw`: the staged changes, with full object names;
  * - `git cat-file --batch`: HEAD's copies of the queue files, written into a temporary file.
- *   The queue files' names come from the config, read after the start: cat-file waits for
- *   them on its stdin (`askHeads`).
+ *   It waits on its stdin for the names (`askHeads`), given once git diff has said which
+ *   queues the commit changes and which HEAD copies are not kept already (queue-copies.ts):
+ *   usually none, and cat-file then ends without work; until then it leaves the diff a core
+ *   of its own.
  * This module loads nothing but Node's own modules.
  */
 import { spawn } from 'node:child_process';
@@ -78,36 +80,44 @@ export interface StagedGit {
 /**
  * Starts git for a staged run in `root`. Starting a process costs 10–25 ms of a Node process
  * on a small VM, so on POSIX one `sh` starts both (the arguments travel as `"$@"`, never
- * inside the script): cat-file in the background with the original stdin (fd 5) and its
- * output on fd 3 (the file), then the shell becomes git diff. stdout ends when diff ends; the
- * process closes when cat-file has finished too.
+ * inside the script): git diff in the background, writing to stdout and then its exit status
+ * (after the last NUL of its `-z` output); then the shell becomes cat-file, reading names from
+ * stdin and writing to fd 3 (the file). The long-lived process must be the one Node started:
+ * Node closes a child's stdin when that child exits, and cat-file's names come later.
+ * stdout ends when diff ends; the process exits when cat-file has finished.
  */
 export function startStagedGit(root: string): StagedGit {
   const headFile = temporaryFile(root);
   if (process.platform === 'win32') return startTwo(root, headFile);
-  // cat-file runs at the lowest priority: on a two-core machine it would otherwise share a
-  // core with git diff, whose answer the lint needs first (HEAD's queues are needed later).
-  const script = 'exec 5<&0; nice=; command -v nice >/dev/null 2>&1 && nice="nice -n 19"; $nice git cat-file --batch <&5 >&3 5<&- & exec git "$@" 5<&-';
+  const script = '{ git "$@" 3>&-; printf %d "$?"; } 3>&- & exec git cat-file --batch >&3 3>&-';
   const child = spawn('/bin/sh', ['-c', script, 'sh', ...DIFF_ARGS], { cwd: root, stdio: ['pipe', 'pipe', 'pipe', headFile.fd] });
   const chunks: Buffer[] = [];
   const errors: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk));
   const failed = new Promise<never>((_, reject) => child.on('error', (error) => reject(new GitError(`git could not be run: ${error.message}`))));
-  const exited = new Promise<number | null>((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
   const ended = new Promise<void>((resolvePromise) => child.stdout!.on('end', resolvePromise));
-  const diff = Promise.race([failed, Promise.all([exited, ended])]).then(([code]) => {
-    if (code === 0) return Buffer.concat(chunks);
-    throw new GitError(gitFailure(root, Buffer.concat(errors).toString(), code));
+  const errorsEnded = new Promise<void>((resolvePromise) => child.stderr!.on('end', resolvePromise));
+  const diff = Promise.race([failed, ended]).then(async () => {
+    const output = Buffer.concat(chunks);
+    // The diff's `-z` output ends with a NUL; its exit status follows.
+    const end = output.lastIndexOf(0) + 1;
+    const status = output.toString('latin1', end);
+    if (status === '0') return output.subarray(0, end);
+    // Failed: cat-file is let go, and diff's complaint read to its end.
+    child.stdin!.end();
+    await errorsEnded;
+    throw new GitError(gitFailure(root, Buffer.concat(errors).toString(), /^\d+$/.test(status) ? Number(status) : null));
   });
-  const heads = Promise.race([failed, new Promise<void>((resolvePromise) => child.on('close', () => resolvePromise()))]);
+  const heads = Promise.race([failed, new Promise<void>((resolvePromise) => child.on('exit', () => resolvePromise()))]);
   diff.catch(() => {});
   heads.catch(() => {});
   child.stdin!.on('error', () => {});
   const release = () => {
-    // cat-file finishes on its own (it only writes the file); Node need not wait for it.
+    // cat-file ends at the end of its input; Node need not wait for it.
     // (Unref, not destroy: destroying a pipe makes Node set up its own stderr, ~3 ms.)
     child.stdin!.end();
+    (child.stdout as Socket).unref();
     (child.stderr as Socket).unref();
     child.unref();
   };
@@ -124,7 +134,7 @@ export function startStagedGit(root: string): StagedGit {
     },
     cancelHeads: release,
     cancel: () => {
-      if (child.exitCode === null) child.kill();
+      if (child.exitCode === null && child.signalCode === null) child.kill();
       release();
     },
   };

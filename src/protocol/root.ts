@@ -1,11 +1,10 @@
 /**
  * Where a state tree's root is, and its config file's JSON. Kept apart from config.ts (and its
- * schema validator) because `protocol-lint --staged` finds the root and the queue files before
- * anything else loads, to start git at once.
+ * schema validator) because `protocol-lint --staged` finds the root before anything else
+ * loads, to start git at once.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_LAYOUT } from './layout.js';
 
 /** The configuration file's name. */
 export const CONFIG_FILE = '.protocol-lint.json';
@@ -49,17 +48,4 @@ export function readConfigJson(root: string, explicitFile?: string): ConfigJson 
   } catch (error) {
     return { ok: false, error: `${file}: the config file is not valid JSON (${(error as Error).message})` };
   }
-}
-
-/**
- * The queue files a config names, read without validating it: a guess that lets git start
- * reading them before the config is checked. The lint itself uses the checked config.
- */
-export function queueFilesHint(root: string, explicitFile?: string): { todo: string; done: string } {
-  const read = readConfigJson(root, explicitFile);
-  const layout = read.ok ? (read.data as { layout?: { todo?: unknown; done?: unknown } } | undefined)?.layout : undefined;
-  return {
-    todo: typeof layout?.todo === 'string' ? layout.todo : DEFAULT_LAYOUT.todo,
-    done: typeof layout?.done === 'string' ? layout.done : DEFAULT_LAYOUT.done,
-  };
 }
