@@ -170,6 +170,11 @@ async function render(format: Format, results: FileResult[]): Promise<string> {
  * run by the first module (protocol-lint.ts); it is stopped if the run ends another way.
  */
 export function run(argv: string[], early?: StagedGit): Promise<void> {
+  // A reader that stops early (`protocol-lint | head`) is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   return main(argv, early).then(
     (code) => {
       early?.cancel();

@@ -136,6 +136,16 @@ describe('bad input', () => {
     expect(() => readFileSync(marker)).toThrow();
   });
 
+  it('stops quietly when its reader stops reading (`| head`)', () => {
+    // Enough files that the report outgrows a pipe's buffer.
+    const files: Record<string, string> = { 'urls_todo.md': '# Pending URLs\n', 'urls_done.md': '# Completed URLs\n' };
+    for (let index = 1; index <= 800; index++) files[`plan/task-${String(index).padStart(4, '0')}.md`] = `# Task ${index}\n`;
+    const root = tree(files);
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${join(REPO, 'bin', 'protocol-lint')}" --format json . | head -c 100 >/dev/null`], { cwd: root, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+
   it('reports conflict markers', () => {
     const root = tree({ 'urls_todo.md': '# Pending URLs\n<<<<<<< HEAD\n- https://example.com/a\n=======\n- https://example.com/b\n>>>>>>> other\n' });
     expect(messagesOf(lintJson(root).results)).toEqual(['urls_todo.md:2:1 merge-conflict-marker', 'urls_todo.md:6:1 merge-conflict-marker']);
