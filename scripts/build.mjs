@@ -48,15 +48,21 @@ const shared = {
   plugins: [noEsprima],
 };
 
-// The Markdown tree parser is a third of the CLI and needed only for some documents: it is a
-// CommonJS file of its own, required when first needed (src/protocol/remark-bundle.ts).
-const remarkApart = {
-  name: 'remark-apart',
+// Code some runs never need is kept out of the CLI bundle that every run reads and V8 caches,
+// in CommonJS files of their own, required when first needed: the Markdown tree parser (a
+// third of the CLI; only documents the linear scan cannot read for certain need it;
+// src/protocol/remark-bundle.ts) and fast-glob (only runs that walk folders need it).
+const apart = {
+  unified: "{ unified: require('./remark.cjs').unified }",
+  'remark-parse': "require('./remark.cjs').remarkParse",
+  'fast-glob': "require('./fast-glob.cjs')",
+};
+const keepApart = {
+  name: 'keep-apart',
   setup(builder) {
-    builder.onResolve({ filter: /^(unified|remark-parse)$/ }, (args) => ({ path: args.path, namespace: 'remark-apart' }));
-    const exportsOf = { unified: "{ unified: require('./remark.cjs').unified }", 'remark-parse': "require('./remark.cjs').remarkParse" };
-    builder.onLoad({ filter: /.*/, namespace: 'remark-apart' }, (args) => ({ contents: `module.exports = ${exportsOf[args.path]};`, loader: 'js' }));
-    builder.onResolve({ filter: /^\.\/remark\.cjs$/ }, () => ({ path: './remark.cjs', external: true }));
+    builder.onResolve({ filter: /^(unified|remark-parse|fast-glob)$/ }, (args) => ({ path: args.path, namespace: 'apart' }));
+    builder.onLoad({ filter: /.*/, namespace: 'apart' }, (args) => ({ contents: `module.exports = ${apart[args.path]};`, loader: 'js' }));
+    builder.onResolve({ filter: /^\.\/(remark|fast-glob)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 const cli = await build({
@@ -65,11 +71,11 @@ const cli = await build({
   outdir: 'dist',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  plugins: [...shared.plugins, remarkApart],
+  plugins: [...shared.plugins, keepApart],
 });
 const remark = await build({
   ...shared,
-  entryPoints: { 'cjs/remark': 'src/protocol/remark-bundle.ts' },
+  entryPoints: { 'cjs/remark': 'src/protocol/remark-bundle.ts', 'cjs/fast-glob': 'node_modules/fast-glob/out/index.js' },
   outdir: 'dist',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
