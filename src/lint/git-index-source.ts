@@ -233,8 +233,9 @@ export class GitIndexSource implements FileSource {
         this.heads.set(path, kept);
       }
     }
+    // cat-file is told once; what a later call needs beyond that is read the slow way (readHeads).
     if (ask.length > 0) this.git.askHeads(ask);
-    else this.git.cancelHeads();
+    else if (this.git.asked === undefined) this.git.cancelHeads();
     const fromGitDone = fromGit.length > 0 ? new GitProcess(this.root, ['cat-file', '--batch'], fromGit.map((path) => `:./${path}`).join('\n') + '\n').done : undefined;
     const headsRead = ask.length > 0 ? this.readHeads(ask) : undefined;
     // While git answers, the caller may walk the staged queues already open.
@@ -278,10 +279,10 @@ export class GitIndexSource implements FileSource {
     return path === this.layout.todo || path === this.layout.done;
   }
 
-  /** Reads HEAD's copies of `paths` that `git cat-file` was asked for (a name it cannot take: the slow way). */
+  /** Reads HEAD's copies of `paths` from what `git cat-file` wrote (one it was not asked for, or cannot take: the slow way). */
   private async readHeads(paths: string[]): Promise<void> {
     await this.git.heads;
-    const asked = paths.filter(batchable);
+    const asked = (this.git.asked ?? []).filter(batchable);
     const blobs = parseBatchFile(this.headFile.fd, asked.length);
     for (const path of paths) {
       const index = asked.indexOf(path);
