@@ -2,10 +2,12 @@
  * The root of a state tree and its configuration file, `.protocol-lint.json`, validated
  * against `schemas/config.schema.json`.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DEFAULT_LAYOUT, type Layout } from './layout.js';
 import { validateConfig } from '../generated/validate-config.js';
 import { check } from './schema-errors.js';
-import { readConfigJson } from './root.js';
+import { CONFIG_FILE } from './root.js';
 
 // Where a root is and what its config file is called live in root.ts (the CLI's first module
 // loads it without the schema validator); re-exported for everyone else.
@@ -41,10 +43,22 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; error: st
 
 /** Loads and validates the config file of a root (or an explicit file). */
 export function loadConfig(root: string, explicitFile?: string): ConfigResult {
-  const read = readConfigJson(root, explicitFile);
-  if (!read.ok) return read;
-  if (read.file === undefined) return { ok: true, config: defaultConfig() };
-  const { file, data } = read;
+  const file = explicitFile ? resolve(explicitFile) : join(root, CONFIG_FILE);
+  if (!explicitFile && !existsSync(file)) return { ok: true, config: defaultConfig() };
+  let text: string;
+  try {
+    if (statSync(file).size > 1024 * 1024) return { ok: false, error: `${file}: the config file is larger than 1 MB` };
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return { ok: false, error: `${file}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `${file}: the config file is not valid JSON (${(error as Error).message})` };
+  }
   const problems = check(validateConfig, data).map((problem) => `\`${problem.key}\` ${problem.reason}`);
   if (problems.length > 0) {
     return { ok: false, error: problems.map((problem) => `${file}: ${problem}`).join('\n') };

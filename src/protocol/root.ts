@@ -1,9 +1,8 @@
 /**
- * Where a state tree's root is, and its config file's JSON. Kept apart from config.ts (and its
- * schema validator) because `protocol-lint --staged` finds the root before anything else
- * loads, to start git at once.
+ * Where a state tree's root is. Kept apart from config.ts (and its schema validator) because
+ * `protocol-lint --staged` finds the root before anything else loads, to start git at once.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** The configuration file's name. */
@@ -26,26 +25,4 @@ export function resolveRoot(startDir: string): string {
 /** Whether a directory is a root of its own (holds a config file). */
 export function isOwnRoot(dir: string): boolean {
   return existsSync(join(dir, CONFIG_FILE));
-}
-
-/** A config file read as JSON, not yet validated; `file` undefined when the root has none. */
-export type ConfigJson = { ok: true; file?: string; data?: unknown } | { ok: false; error: string };
-
-/** Reads the config file of a root (or an explicit file) as JSON. config.ts validates it. */
-export function readConfigJson(root: string, explicitFile?: string): ConfigJson {
-  const file = explicitFile ? resolve(explicitFile) : join(root, CONFIG_FILE);
-  if (!explicitFile && !existsSync(file)) return { ok: true };
-  let text: string;
-  try {
-    if (statSync(file).size > 1024 * 1024) return { ok: false, error: `${file}: the config file is larger than 1 MB` };
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return { ok: false, error: `${file}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try {
-    return { ok: true, file, data: JSON.parse(text) };
-  } catch (error) {
-    return { ok: false, error: `${file}: the config file is not valid JSON (${(error as Error).message})` };
-  }
 }
