@@ -73,7 +73,7 @@ export function loadBundle(file: string, hash: string, variant: string): unknown
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     // At exit, so the cache holds the functions this run compiled, not only the top level.
-    process.once('exit', () => writeCache(dir!, cacheFile, `${bundle}-${hash}-`, () => script.createCachedData()));
+    process.once('exit', () => writeCache(dir!, cacheFile, bundle, hash, () => script.createCachedData()));
   }
   const module = { exports: {} as unknown };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
@@ -81,21 +81,20 @@ export function loadBundle(file: string, hash: string, variant: string): unknown
 }
 
 /**
- * Writes a cache file through a temporary file and a rename, and removes the caches of other
- * contents of the bundle (not starting with `current`) or other Node versions. Any failure
- * only means no cache.
+ * Writes a cache file through a temporary file and a rename, and removes the bundle's caches of
+ * other contents (another `hash`) or other Node versions. Any failure only means no cache.
  */
-function writeCache(dir: string, cacheFile: string, current: string, data: () => Buffer): void {
+function writeCache(dir: string, cacheFile: string, bundle: string, hash: string, data: () => Buffer): void {
   const temporary = `${cacheFile}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!isPrivate(dir, 'folder')) return;
     writeFileSync(temporary, data(), { mode: 0o600, flag: 'wx' });
     renameSync(temporary, cacheFile);
-    const bundle = current.slice(0, current.lastIndexOf('-', current.length - 2) + 1);
+    const current = `${bundle}-${hash}-`;
     const suffix = `-${process.version}-${process.arch}.v8cache`;
     for (const name of readdirSync(dir)) {
-      if (name.startsWith(bundle) && name.endsWith('.v8cache') && !(name.startsWith(current) && name.endsWith(suffix))) rmSync(join(dir, name), { force: true });
+      if (name.startsWith(`${bundle}-`) && name.endsWith('.v8cache') && !(name.startsWith(current) && name.endsWith(suffix))) rmSync(join(dir, name), { force: true });
     }
   } catch {
     try {

@@ -24,7 +24,7 @@ import { BufferSource, FileSource as FileBytes, type ByteSource } from '../proto
 import { numberedPrefix, numberedSpellings, type Layout, type NumberedKind } from '../protocol/layout.js';
 import { changedLinesOf } from './changed-lines.js';
 import type { FocusLines } from './focus.js';
-import { attributesOnPath, conversionsConfigured, indexListing, locateIndex, PathListing, type IndexListing } from './git-index.js';
+import { attributesOnPath, conversionsConfigured, indexListing, locateIndex, PathListing, type IndexListing, type IndexLocation } from './git-index.js';
 import { QueueCopies } from './queue-copies.js';
 import { GitError, type FileSource, type ReadResult } from './sources.js';
 import { batchable, GitProcess, startStagedGit, type StagedGit } from './staged-git.js';
@@ -119,8 +119,8 @@ export class GitIndexSource implements FileSource {
   /** Working-tree files held open as the staged bytes of queue files. */
   private opened: FileBytes[] = [];
   private closed = false;
-  /** Queue copies kept between runs (queue-copies.ts); null when there is nowhere to keep them. */
-  private copies?: QueueCopies | null;
+  /** The repository's index location, once found (null: git must be asked). */
+  private located?: IndexLocation | null;
   /** Where the repository's work tree is, when nothing converts files on their way to the index (null when something may). */
   private unconverted?: { top: string; inside: string } | null;
 
@@ -251,10 +251,16 @@ export class GitIndexSource implements FileSource {
     for (const path of unchanged) this.cache.set(path, this.heads.get(path));
   }
 
-  /** The kept queue copies (queue-copies.ts); null when the git directory is not found. */
+  /** Where the repository's index and git directories are, found once; undefined when git must be asked (see `locateIndex`). */
+  private location(): IndexLocation | undefined {
+    if (this.located === undefined) this.located = locateIndex(this.root) ?? null;
+    return this.located ?? undefined;
+  }
+
+  /** The kept queue copies (queue-copies.ts); undefined when the git directory is not found. */
   private queueCopies(): QueueCopies | undefined {
-    if (this.copies === undefined) this.copies = QueueCopies.of(this.root) ?? null;
-    return this.copies ?? undefined;
+    const location = this.location();
+    return location && QueueCopies.of(location);
   }
 
   /**
@@ -308,7 +314,7 @@ export class GitIndexSource implements FileSource {
     const listing = this.list();
     if (listing.statClean === undefined) return false;
     if (this.unconverted === undefined) {
-      const location = locateIndex(this.root);
+      const location = this.location();
       this.unconverted = location === undefined || conversionsConfigured(location) ? null : { top: location.top, inside: relative(location.top, this.root).split(sep).join('/') };
     }
     if (this.unconverted === null) return false;
@@ -369,10 +375,11 @@ export class GitIndexSource implements FileSource {
     return lines;
   }
 
-  /** The index listing, read only when a rule asks about folders (a queue-only commit never does). */
+  /** The index listing: read from the index file (while git diff works, see `warm`), else from `git ls-files`. */
   private list(): IndexListing {
     if (this.listing) return this.listing;
-    let listing = indexListing(this.root);
+    const location = this.location();
+    let listing = location && indexListing(this.root, process.env, location);
     if (!listing) {
       const paths: string[] = [];
       const symlinks = new Set<string>();
@@ -395,7 +402,8 @@ export class GitIndexSource implements FileSource {
    * so that a run outside a repository, or on a broken index, fails with diff's complaint.
    */
   warm(): void {
-    this.listing ??= indexListing(this.root);
+    const location = this.location();
+    this.listing ??= location && indexListing(this.root, process.env, location);
   }
 
   listDir(folder: string): string[] | undefined {

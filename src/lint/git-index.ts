@@ -200,8 +200,7 @@ export function readIndexEntries(location: IndexLocation): IndexEntries | undefi
  * The staged entries under `root`, with paths relative to it, read from the index file;
  * undefined when the caller must ask git.
  */
-export function indexEntriesUnder(root: string, env: NodeJS.ProcessEnv = process.env): IndexEntries | undefined {
-  const location = locateIndex(root, env);
+export function indexEntriesUnder(root: string, env: NodeJS.ProcessEnv = process.env, location = locateIndex(root, env)): IndexEntries | undefined {
   if (!location) return undefined;
   const inside = relative(location.top, resolve(root));
   if (inside.startsWith('..') || isAbsolute(inside)) return undefined;
@@ -499,15 +498,14 @@ export class RawIndexListing implements IndexListing {
  * The index listing under `root`: raw for versions 2 and 3, parsed for version 4; undefined
  * when git must be asked.
  */
-export function indexListing(root: string, env: NodeJS.ProcessEnv = process.env): IndexListing | undefined {
-  const location = locateIndex(root, env);
+export function indexListing(root: string, env: NodeJS.ProcessEnv = process.env, location = locateIndex(root, env)): IndexListing | undefined {
   if (!location) return undefined;
   const inside = relative(location.top, resolve(root));
   if (inside.startsWith('..') || isAbsolute(inside)) return undefined;
   const prefix = inside === '' ? '' : inside.split(sep).join('/') + '/';
   const raw = RawIndexListing.read(location, prefix);
   if (raw) return raw;
-  const entries = indexEntriesUnder(root, env);
+  const entries = indexEntriesUnder(root, env, location);
   return entries && new PathListing(entries.paths, entries.symlinks);
 }
 

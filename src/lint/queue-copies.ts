@@ -11,7 +11,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { borrowBuffer, FileSource, returnBuffer, type ByteSource } from '../protocol/byte-source.js';
-import { locateIndex } from './git-index.js';
+import type { IndexLocation } from './git-index.js';
 
 /** How many copies are kept (each is a queue file: a few MB). */
 const KEEP = 8;
@@ -20,10 +20,9 @@ const OBJECT_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 export class QueueCopies {
   private constructor(private readonly dir: string) {}
 
-  /** The copies of the repository holding `root`; undefined when its git directory is not found. */
-  static of(root: string): QueueCopies | undefined {
-    const location = locateIndex(root);
-    return location && new QueueCopies(join(location.commonDir, 'relay', 'queue-copies'));
+  /** The copies of the repository at `location` (kept in its common git directory). */
+  static of(location: IndexLocation): QueueCopies {
+    return new QueueCopies(join(location.commonDir, 'relay', 'queue-copies'));
   }
 
   /** The copy of an object, opened; undefined when there is none. */

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { locateIndex } from '../../src/lint/git-index.js';
 import { QueueCopies } from '../../src/lint/queue-copies.js';
 import { BufferSource } from '../../src/protocol/byte-source.js';
 import { git, runBin } from '../helpers/run.js';
@@ -68,7 +69,7 @@ describe('queue copies', () => {
 
   it('keep the newest eight, and never take a name that is not an object name', () => {
     const root = repo();
-    const copies = QueueCopies.of(root)!;
+    const copies = QueueCopies.of(locateIndex(root)!);
     const names = Array.from({ length: 10 }, (_, index) => index.toString(16).repeat(40));
     names.forEach((name, index) => {
       copies.save(name, new BufferSource(Buffer.from(`copy ${index}\n`)));
