@@ -39,8 +39,7 @@ export function debug(topic: DebugTopic, message: string | (() => string)): void
 
 /** The one-line reason of an error, for a debug message (`ENOENT: no such file…`). */
 export function reason(error: unknown): string {
-  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ? `${(error as NodeJS.ErrnoException).code}: ${error.message}` : error.message;
-  return String(error);
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Forgets the parsed `RELAY_DEBUG` (for tests that change it within one process). */
