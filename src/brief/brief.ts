@@ -5,9 +5,10 @@
  * tree of 5,000 plans and 300 postmortems costs a few dozen reads, not thousands. Everything
  * it leaves out is counted and named with the way to read it.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Config } from '../protocol/config.js';
+import { readRegularFile } from '../protocol/regular-file.js';
 import { queueSummary, type QueueSummary } from './queue-summary.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
@@ -240,10 +241,10 @@ function numbered(names: string[], pattern: RegExp): Array<{ name: string; numbe
   return files.sort((a, b) => b.number - a.number || (a.name < b.name ? -1 : 1));
 }
 
-/** A whole file's bytes, or undefined when it cannot be read. */
+/** A whole file's bytes, or undefined when it cannot be read or is not a regular file (a FIFO would block). */
 function readBytes(path: string): Buffer | undefined {
   try {
-    return readFileSync(path);
+    return readRegularFile(path);
   } catch {
     return undefined;
   }

@@ -2,8 +2,12 @@
  * What every hook entry point shares: reading the event from stdin in a way that survives
  * garbage, and running the hook so that an internal error never blocks or breaks a session
  * (it exits 0 with a one-line note on stderr, which Claude Code keeps in its debug log).
+ * That holds for faults outside the handler too (an uncaught exception, a rejected promise)
+ * and for a closed stdout or stderr (EPIPE): never a stack trace, never a non-zero exit
+ * that Claude Code would show as a hook error. Every quiet exit says why under `RELAY_DEBUG=hook`.
  */
 import { readFileSync } from 'node:fs';
+import { debug } from '../debug.js';
 
 /** The fields of a hook event that relay reads; everything else is ignored. */
 export interface HookInput {
@@ -60,15 +64,54 @@ export function stringField(value: unknown): string | undefined {
  * is a quiet exit 0; a throw is exit 0 with one line on stderr (fail open).
  */
 export async function runHook(name: string, handle: (input: HookInput) => HookOutcome | Promise<HookOutcome>): Promise<void> {
+  failOpenOnFaults(name);
   let outcome: HookOutcome = {};
   try {
     const input = parseHookInput(readStdin());
     if (input !== undefined) outcome = await handle(input);
+    else debug('hook', `${name}: stdin is not a JSON object, nothing to do`);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    outcome = { stderr: `relay ${name} hook: internal error, ignored (fail open): ${reason.split('\n')[0]}\n` };
+    debug('hook', () => `${name}: failing open on ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    outcome = { stderr: internalErrorLine(name, error) };
   }
   if (outcome.stdout) process.stdout.write(outcome.stdout);
   if (outcome.stderr) process.stderr.write(outcome.stderr);
   process.exitCode = outcome.code ?? 0;
+}
+
+function internalErrorLine(name: string, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return `relay ${name} hook: internal error, ignored (fail open): ${reason.split('\n')[0]}\n`;
+}
+
+let guarded = false;
+
+/**
+ * Makes every fault outside the handler an exit 0 with one stderr line: a closed pipe on
+ * stdout or stderr (the outcome cannot be delivered, so there is nothing left to do), and
+ * an exception or rejection no `try` caught (a late callback, a broken module).
+ */
+function failOpenOnFaults(name: string): void {
+  if (guarded) return;
+  guarded = true;
+  for (const [stream, label] of [
+    [process.stdout, 'stdout'],
+    [process.stderr, 'stderr'],
+  ] as const) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      debug('hook', `${name}: ${label} closed (${error.code ?? error.message}), the outcome was not delivered; exit 0`);
+      process.exitCode = 0;
+    });
+  }
+  const fault = (error: unknown) => {
+    debug('hook', () => `${name}: failing open on an uncaught ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    try {
+      process.stderr.write(internalErrorLine(name, error));
+    } catch {
+      // stderr is gone too: the exit code is all that is left.
+    }
+    process.exitCode = 0;
+  };
+  process.on('uncaughtException', fault);
+  process.on('unhandledRejection', fault);
 }

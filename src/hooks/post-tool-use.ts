@@ -1,6 +1,9 @@
 /**
- * PostToolUse hook: lints the protocol files a tool call just changed and hands problems back
- * to Claude with file, line, rule id and how to fix; silent when they are clean.
+ * PostToolUse and PostToolUseFailure hook: lints the protocol files a tool call just changed
+ * and hands problems back to Claude with file, line, rule id and how to fix; silent when they
+ * are clean. Claude Code fires PostToolUseFailure instead of PostToolUse for a Bash command
+ * that exits non-zero, and such a command may well have changed files (a script that appended
+ * a line and then failed), so both events run this; the output names the event it answers.
  *
  * - Write, Edit, MultiEdit: the file in `tool_input.file_path`. After an Edit of a queue
  *   file only the edited lines (and the lines of either queue that could be the same URL)
@@ -10,10 +13,12 @@
  * Errors block (`decision: "block"`: the reason reaches Claude at once); warnings alone come
  * as `additionalContext`. Every protocol file changed is remembered for the Stop hook.
  */
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { debug } from '../debug.js';
 import type { FileResult } from '../lint/types.js';
 import { FileSource, linesAt } from '../protocol/byte-source.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
+import { nonRegularReason } from '../protocol/regular-file.js';
 import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { ownershipProblem } from './ownership.js';
@@ -26,6 +31,7 @@ const FILE_TOOLS = new Set(['Write', 'Edit', 'MultiEdit']);
 const DEFAULT_BASH_WINDOW_MS = 60_000;
 
 async function postToolUse(input: HookInput): Promise<HookOutcome> {
+  const event = stringField(input.hook_event_name) === 'PostToolUseFailure' ? 'PostToolUseFailure' : 'PostToolUse';
   const tool = stringField(input.tool_name);
   const toolInput = (input.tool_input ?? {}) as Record<string, unknown>;
   const cwd = stringField(input.cwd) ?? process.cwd();
@@ -35,28 +41,46 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
 
   if (tool !== undefined && FILE_TOOLS.has(tool)) {
     const filePath = stringField(toolInput.file_path);
-    if (filePath === undefined) return {};
+    if (filePath === undefined) return quiet(`${event} ${tool}: the event has no tool_input.file_path`);
     const absolute = isAbsolute(filePath) ? filePath : resolve(cwd, filePath);
     tree = findStateTree(dirname(absolute));
-    if (!tree) return {};
+    if (!tree) return quiet(`${event} ${tool}: \`${filePath}\` is in no relay state tree`);
     const rel = relative(tree.root, absolute);
-    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return {};
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return quiet(`${event} ${tool}: \`${filePath}\` is outside the root \`${tree.root}\``);
     const posixRel = rel.split(sep).join('/');
-    if (classifyPath(posixRel, tree.config.layout).type === 'none') return {};
+    if (classifyPath(posixRel, tree.config.layout).type === 'none') return quiet(`${event} ${tool}: \`${posixRel}\` is not a protocol file`);
     changed = [posixRel];
     if (tool !== 'Write' && isQueue(posixRel, tree.config.layout)) editInput = toolInput;
   } else if (tool === 'Bash') {
     tree = findStateTree(cwd);
-    if (!tree) return {};
+    if (!tree) return quiet(`${event} Bash: \`${cwd}\` is in no relay state tree`);
     const duration = typeof input.duration_ms === 'number' && input.duration_ms >= 0 ? input.duration_ms : DEFAULT_BASH_WINDOW_MS;
     const since = Date.now() - duration - MTIME_SLACK_MS;
     changed = protocolFilesChangedSince(tree.root, tree.config.layout, since, stringField(toolInput.command) ?? '', cwd);
   } else {
-    return {};
+    return quiet(`${event}: tool \`${tool ?? '(none)'}\` is not one relay checks`);
   }
-  if (changed.length === 0) return {};
+  if (changed.length === 0) return quiet(`${event} ${tool}: no protocol file changed`);
 
   SessionMemory.open(stringField(input.session_id))?.recordTouched(tree.root, changed);
+
+  // A FIFO or a device is never read (a FIFO blocks, /dev/zero never ends): such files are
+  // named as skipped. A queue is linted with its twin, so a bad twin skips both queues.
+  const skipped = new Map<string, string>();
+  for (const path of changed) {
+    const why = nonRegularReason(join(tree.root, path));
+    if (why !== undefined) skipped.set(path, why);
+  }
+  if (changed.some((path) => isQueue(path, tree!.config.layout))) {
+    const { todo, done } = tree.config.layout;
+    const twinProblem = [todo, done].map((path) => skipped.get(path) ?? nonRegularReason(join(tree!.root, path))).find((why) => why !== undefined);
+    if (twinProblem !== undefined) for (const path of changed) if (isQueue(path, tree.config.layout) && !skipped.has(path)) skipped.set(path, twinProblem);
+  }
+  for (const [path, why] of skipped) debug('hook', `${event}: skipped \`${path}\`: ${why}`);
+  changed = changed.filter((path) => !skipped.has(path));
+  const skippedText = [...skipped].map(
+    ([path, why]) => `relay: skipped \`${path}\` without reading it: ${why}. State files must be regular files; replace it with one`,
+  );
 
   const agentType = stringField(input.agent_type);
   const ownership = tool === 'Bash' ? [] : changed.flatMap((path) => {
@@ -97,10 +121,18 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
     for (const copy of copies.values()) copy?.discard();
   }
   const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
-  const text = [report, ...ownership.map((problem) => `relay: ${problem}`)].filter(Boolean).join('\n');
-  if (text === '') return {};
+  const text = [report, ...ownership.map((problem) => `relay: ${problem}`), ...skippedText].filter(Boolean).join('\n');
+  if (text === '') return quiet(`${event} ${tool}: ${changed.join(', ')} clean`);
+  // PostToolUseFailure takes the same answer as PostToolUse: `decision: "block"` hands the
+  // reason to Claude, `additionalContext` adds it as a reminder (docs/plugin.md).
   if (errors > 0 || ownership.length > 0) return { stdout: JSON.stringify({ decision: 'block', reason: text }) };
-  return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PostToolUse', additionalContext: text } }) };
+  return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: event, additionalContext: text } }) };
+}
+
+/** An empty outcome, saying why under `RELAY_DEBUG=hook`. */
+function quiet(why: string): HookOutcome {
+  debug('hook', why);
+  return {};
 }
 
 function isQueue(path: string, layout: Layout): boolean {

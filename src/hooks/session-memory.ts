@@ -2,12 +2,15 @@
  * Per-session memory shared by the hooks: which protocol files this session changed, and
  * which Stop reasons it was already given. One append-only JSON-lines file per session id,
  * in `${CLAUDE_PLUGIN_DATA}/sessions/` (kept by Claude Code per plugin, outside the user's
- * repository), else in the OS temp folder. Appends of one short line are atomic, so hooks
- * running in parallel (parallel tool calls) never lose each other's records.
+ * repository), else in the user's private temp folder (see private-folder.ts). Appends of
+ * one short line are atomic, so hooks running in parallel (parallel tool calls) never lose
+ * each other's records. Session files are opened without following links.
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { closeSync, constants, lstatSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { debug, reason } from '../debug.js';
+import { readRegularFile } from '../protocol/regular-file.js';
+import { privateSubfolder } from './private-folder.js';
 
 /** What a session did so far, as read back from its file. */
 export interface SessionRecord {
@@ -17,29 +20,25 @@ export interface SessionRecord {
   blocked: Set<string>;
 }
 
-/** The folder holding the session files. */
-export function sessionFolder(env: NodeJS.ProcessEnv = process.env): string {
-  const data = env.CLAUDE_PLUGIN_DATA;
-  if (data) return join(data, 'sessions');
-  let user = 'user';
-  try {
-    user = String(userInfo().uid);
-  } catch {
-    // Some containers have no passwd entry; one shared folder name is then good enough.
-  }
-  return join(tmpdir(), `relay-sessions-${user}`);
+/** The folder holding the session files, created privately; undefined when no safe one exists. */
+export function sessionFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return privateSubfolder('sessions', env);
 }
 
 /** The memory of one session, or undefined without a usable session id. */
 export class SessionMemory {
   private constructor(readonly file: string) {}
 
-  /** Opens the memory of a session id (ids are reduced to safe file-name characters). */
+  /** Opens the memory of a session id (ids are reduced to safe file-name characters); undefined without an id or a safe folder. */
   static open(sessionId: string | undefined, env: NodeJS.ProcessEnv = process.env): SessionMemory | undefined {
-    if (!sessionId) return undefined;
+    if (!sessionId) {
+      debug('hook', 'the event has no session_id: no session memory');
+      return undefined;
+    }
     const safe = sessionId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
     if (safe === '') return undefined;
-    return new SessionMemory(join(sessionFolder(env), `${safe}.jsonl`));
+    const folder = sessionFolder(env);
+    return folder === undefined ? undefined : new SessionMemory(join(folder, `${safe}.jsonl`));
   }
 
   /** Records protocol files the session wrote under a root. */
@@ -58,8 +57,9 @@ export class SessionMemory {
     const record: SessionRecord = { touched: new Map(), blocked: new Set() };
     let text: string;
     try {
-      text = readFileSync(this.file, 'utf8');
-    } catch {
+      text = readRegularFile(this.file, { noFollow: true })?.toString('utf8') ?? '';
+    } catch (error) {
+      debug('hook', `session memory \`${this.file}\` unreadable, read as nothing done: ${reason(error)}`);
       return record;
     }
     for (const line of text.split('\n')) {
@@ -82,14 +82,27 @@ export class SessionMemory {
   }
 
   private append(text: string): void {
-    mkdirSync(join(this.file, '..'), { recursive: true });
-    appendFileSync(this.file, text);
+    // O_NOFOLLOW: the folder is private, and a link in it is still never written through.
+    let fd: number;
+    try {
+      fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o600);
+    } catch (error) {
+      // Memory is a convenience for the Stop gate: losing a record must not stop the lint.
+      debug('hook', `session memory \`${this.file}\` not written: ${reason(error)}`);
+      return;
+    }
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
 /** Deletes session files untouched for longer than `maxAgeMs` (called at session start). */
 export function pruneSessions(maxAgeMs: number, now = Date.now(), env: NodeJS.ProcessEnv = process.env): void {
   const folder = sessionFolder(env);
+  if (folder === undefined) return;
   let names: string[];
   try {
     names = readdirSync(folder);
@@ -100,7 +113,7 @@ export function pruneSessions(maxAgeMs: number, now = Date.now(), env: NodeJS.Pr
     if (!name.endsWith('.jsonl')) continue;
     const path = join(folder, name);
     try {
-      if (now - statSync(path).mtimeMs > maxAgeMs) rmSync(path, { force: true });
+      if (now - lstatSync(path).mtimeMs > maxAgeMs) rmSync(path, { force: true });
     } catch {
       // Another session may prune the same file at the same time.
     }

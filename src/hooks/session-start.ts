@@ -2,7 +2,10 @@
  * SessionStart hook (startup, resume, clear, compact): puts the bounded "get up to speed"
  * briefing into the session as `additionalContext`. Silent outside a relay state tree.
  */
+import { join } from 'node:path';
 import { buildBrief, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
+import { debug } from '../debug.js';
+import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookOutcome, type HookInput } from './hook-io.js';
 import { pruneSessions } from './session-memory.js';
 import { findStateTree } from './state-tree.js';
@@ -16,9 +19,17 @@ function sessionStart(input: HookInput): HookOutcome {
   if (stringField(input.source) === 'startup') pruneSessions(SESSION_MEMORY_DAYS * 24 * 3600 * 1000);
   const tree = findStateTree(cwd);
   if (!tree) return {};
+  // The briefing reads the queue files whole; it leaves out any that is not a regular file
+  // (a FIFO would block, /dev/zero never ends), and the session is told which it skipped.
+  const skipped = [tree.config.layout.todo, tree.config.layout.done].flatMap((path) => {
+    const why = nonRegularReason(join(tree.root, path));
+    if (why === undefined) return [];
+    debug('hook', `SessionStart: skipped \`${path}\`: ${why}`);
+    return [`relay: skipped \`${path}\` without reading it: ${why}. State files must be regular files; replace it with one`];
+  });
   const budget = Number(process.env.RELAY_BRIEF_BUDGET) || DEFAULT_BRIEF_BUDGET;
   const brief = buildBrief(tree.root, tree.config, { budget: Math.min(budget, 9000) });
-  const context = `${brief}\n\n(relay SessionStart briefing. The slash command /relay:get-up-to-speed shows it again with guidance; end the session with /relay:log-this.)`;
+  const context = [brief, ...skipped].join('\n') + `\n\n(relay SessionStart briefing. The slash command /relay:get-up-to-speed shows it again with guidance; end the session with /relay:log-this.)`;
   return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }) };
 }
 

@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { debug } from '../debug.js';
 import { CONFIG_FILE, loadConfig, resolveRoot, type Config } from '../protocol/config.js';
+import { nonRegularReason } from '../protocol/regular-file.js';
 
 /** A relay tree: its root and configuration. */
 export interface StateTree {
@@ -21,9 +23,15 @@ export interface StateTree {
 export function findStateTree(directory: string): StateTree | undefined {
   const root = resolveRoot(directory);
   const hasConfig = existsSync(join(root, CONFIG_FILE));
+  // loadConfig reads the file by name: a FIFO there would never let the hook finish.
+  const notRegular = hasConfig ? nonRegularReason(join(root, CONFIG_FILE)) : undefined;
+  if (notRegular !== undefined) throw new Error(`${notRegular}; the relay hooks skip this tree`);
   const loaded = loadConfig(root);
   if (!loaded.ok) throw new Error(loaded.error);
   const { layout } = loaded.config;
-  if (!hasConfig && !existsSync(join(root, layout.todo)) && !existsSync(join(root, layout.done))) return undefined;
+  if (!hasConfig && !existsSync(join(root, layout.todo)) && !existsSync(join(root, layout.done))) {
+    debug('hook', `\`${root}\` has no \`${CONFIG_FILE}\`, \`${layout.todo}\` or \`${layout.done}\`: not a relay tree`);
+    return undefined;
+  }
   return { root, config: loaded.config };
 }

@@ -7,30 +7,55 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../protocol/config.js';
+import { debug } from '../debug.js';
+import { CONFIG_FILE, loadConfig } from '../protocol/config.js';
 import { classifyPath } from '../protocol/layout.js';
+import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { SessionMemory } from './session-memory.js';
 
 async function stop(input: HookInput): Promise<HookOutcome> {
-  if (input.stop_hook_active === true) return {};
+  if (input.stop_hook_active === true) return quiet('Stop: stop_hook_active, Claude is already continuing for a Stop hook');
   const memory = SessionMemory.open(stringField(input.session_id));
-  if (!memory) return {};
+  if (!memory) return quiet('Stop: no session memory, nothing known to check');
   const record = memory.read();
-  if (record.touched.size === 0) return {};
+  if (record.touched.size === 0) return quiet('Stop: the session changed no protocol file');
 
   const reasons: string[] = [];
   const signature = createHash('sha256');
   for (const [root, paths] of [...record.touched].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const configProblem = nonRegularReason(join(root, CONFIG_FILE));
+    if (configProblem !== undefined) {
+      debug('hook', `Stop: skipped \`${root}\`: ${configProblem}`);
+      reasons.push(`relay: skipped checking \`${root}\`: ${configProblem}. Replace it with a regular file`);
+      signature.update(`${root}\0${configProblem}\n`);
+      continue;
+    }
     const loaded = loadConfig(root);
-    if (!loaded.ok) continue;
+    if (!loaded.ok) {
+      debug('hook', `Stop: skipped \`${root}\`: ${loaded.error}`);
+      continue;
+    }
     const { config } = loaded;
     const sorted = [...paths].sort();
     const logged = sorted.some((path) => {
       const classification = classifyPath(path, config.layout);
       return classification.type === 'protocol' && classification.kind === 'findings';
     });
-    const existing = sorted.filter((path) => existsSync(join(root, path)));
+    // Never read a FIFO or a device (it blocks or never ends); a queue is linted with its
+    // twin, so a bad twin skips both queues. What was skipped is named in the reason.
+    const skipped = new Map<string, string>();
+    const isQueue = (path: string) => path === config.layout.todo || path === config.layout.done;
+    const queueProblem = [config.layout.todo, config.layout.done].map((path) => nonRegularReason(join(root, path))).find((why) => why !== undefined);
+    for (const path of sorted) {
+      const why = nonRegularReason(join(root, path)) ?? (isQueue(path) ? queueProblem : undefined);
+      if (why !== undefined) skipped.set(path, why);
+    }
+    for (const [path, why] of skipped) {
+      debug('hook', `Stop: skipped \`${path}\`: ${why}`);
+      reasons.push(`relay: skipped \`${path}\` without reading it: ${why}. State files must be regular files; replace it with one`);
+    }
+    const existing = sorted.filter((path) => !skipped.has(path) && existsSync(join(root, path)));
     let errorText = '';
     let errors = 0;
     if (existing.length > 0) {
@@ -50,14 +75,20 @@ async function stop(input: HookInput): Promise<HookOutcome> {
       );
     }
     if (errors > 0) reasons.push(errorText);
-    signature.update(`${root}\0${sorted.join('\0')}\0${logged}\0${errors}\0${errorText}\n`);
+    signature.update(`${root}\0${sorted.join('\0')}\0${logged}\0${errors}\0${errorText}\0${[...skipped.keys()].join('\0')}\n`);
   }
-  if (reasons.length === 0) return {};
+  if (reasons.length === 0) return quiet('Stop: the changed files are clean and a findings log was written');
   const key = signature.digest('hex').slice(0, 32);
-  if (record.blocked.has(key)) return {};
+  if (record.blocked.has(key)) return quiet('Stop: already asked once for this state');
   memory.recordBlocked(key);
   const reason = `relay: before you stop —\n${reasons.join('\n')}\n(The relay Stop gate asks once for each state; if you cannot do this now, say why and stop.)`;
   return { stdout: JSON.stringify({ decision: 'block', reason }) };
+}
+
+/** An empty outcome, saying why under `RELAY_DEBUG=hook`. */
+function quiet(why: string): HookOutcome {
+  debug('hook', why);
+  return {};
 }
 
 await runHook('Stop', stop);

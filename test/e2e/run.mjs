@@ -322,6 +322,25 @@ try {
     assert(reason.includes('`urls_done.md`') && reason.includes('`urls_todo.md`'), `the gate does not name the queue files: ${reason.slice(0, 500)}`);
   });
 
+  await check('a Bash command that appends a bad line to urls_todo.md and exits non-zero is still linted (PostToolUseFailure)', async () => {
+    const project = makeProject(clone, 'project-bash-failure');
+    mock.reset((body) => {
+      if (!toolResults(body).has('toolu_bash_fail')) {
+        return toolUse('toolu_bash_fail', 'Bash', { command: "printf -- '- not a url\\n' >> urls_todo.md; exit 3", description: 'Append a line, then fail' });
+      }
+      return text('Noted.');
+    });
+    const run = await headless('Append a line to the queue.', { project, config: makeConfig('bash-failure'), extraArgs: ['--allowedTools', 'Bash'] });
+    resultEvent(run);
+    assert(readFileSync(join(project, 'urls_todo.md'), 'utf8').endsWith('- not a url\n'), 'the Bash command did not append its line');
+    const requests = mock.messages();
+    assert(requests.length >= 2, `expected the model to be called after the Bash command, got ${requests.length} requests`);
+    const result = toolResults(requests[1].body).get('toolu_bash_fail');
+    assert(result?.is_error === true, `the Bash command did not fail: ${JSON.stringify(result).slice(0, 300)}`);
+    const afterBash = tailText(requests[1].body);
+    assert(/urls_todo\.md:\d+:\d+ \[queue-item-syntax\]/.test(afterBash) && afterBash.includes('`not` is not a queue URL'), `the hook's finding did not reach the model: ${afterBash.slice(0, 600)}`);
+  });
+
   await check('delegating to relay:writer runs the writer definition with its own tools (no Agent tool)', async () => {
     const project = makeProject(clone, 'project-writer');
     let writerTools;

@@ -1,0 +1,101 @@
+/**
+ * Opening a file only when it is a regular file. A state file that is a FIFO, a device
+ * (`urls_todo.md -> /dev/zero`), a socket or a folder must be refused at once: a FIFO
+ * blocks `open` until a writer comes, and `/dev/zero` never ends a read. The file is opened
+ * with `O_NONBLOCK` (a FIFO then opens without waiting) and judged by `fstat` of what was
+ * opened, so a file swapped between a check and the open is judged as what is read.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+
+/** Thrown for a path that exists but is not a regular file; `kind` says what it is. */
+export class NotRegularFileError extends Error {
+  readonly code = 'ENOTREGULAR';
+  constructor(
+    readonly path: string,
+    readonly kind: string,
+  ) {
+    super(`\`${path}\` is a ${kind}, not a regular file`);
+  }
+}
+
+/** What a non-regular file is, in words (`FIFO`, `character device`, …). */
+export function fileKind(stats: Stats): string {
+  if (stats.isFile()) return 'regular file';
+  if (stats.isDirectory()) return 'folder';
+  if (stats.isFIFO()) return 'FIFO';
+  if (stats.isCharacterDevice()) return 'character device';
+  if (stats.isBlockDevice()) return 'block device';
+  if (stats.isSocket()) return 'socket';
+  if (stats.isSymbolicLink()) return 'symbolic link';
+  return 'special file';
+}
+
+// O_NONBLOCK is 0 on Windows, where FIFOs of this kind do not exist.
+const NONBLOCK = constants.O_NONBLOCK ?? 0;
+
+/**
+ * Opens `path` for reading when it is a regular file: its fd, or undefined when it does not
+ * exist; throws {@link NotRegularFileError} for anything else (without ever blocking on it).
+ * `noFollow` refuses a symbolic link as the last component (`O_NOFOLLOW`).
+ */
+export function openRegularFile(path: string, options: { noFollow?: boolean } = {}): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | NONBLOCK | (options.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    // O_NOFOLLOW on a link fails with ELOOP; a device may refuse the open itself (ENXIO).
+    if (code === 'ELOOP') throw new NotRegularFileError(path, 'symbolic link');
+    if (code === 'ENXIO' || code === 'EISDIR') throw new NotRegularFileError(path, code === 'EISDIR' ? 'folder' : 'device or socket');
+    throw error;
+  }
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  if (!stats.isFile()) {
+    closeSync(fd);
+    throw new NotRegularFileError(path, fileKind(stats));
+  }
+  return fd;
+}
+
+/** A regular file's bytes, or undefined when it does not exist; throws {@link NotRegularFileError} for anything else. */
+export function readRegularFile(path: string, options: { noFollow?: boolean } = {}): Buffer | undefined {
+  const fd = openRegularFile(path, options);
+  if (fd === undefined) return undefined;
+  try {
+    const chunks: Buffer[] = [];
+    // Read to the end rather than trusting the size: the file may grow while it is read.
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.max(64 * 1024, Math.min(fstatSync(fd).size, 64 * 1024 * 1024)));
+      let filled = 0;
+      while (filled < chunk.length) {
+        const count = readSync(fd, chunk, filled, chunk.length - filled, null);
+        if (count === 0) break;
+        filled += count;
+      }
+      chunks.push(filled === chunk.length ? chunk : chunk.subarray(0, filled));
+      if (filled < chunk.length) break;
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why `path` cannot be read as a regular file (`` `p` is a FIFO… ``), or undefined when it is one or does not exist. */
+export function nonRegularReason(path: string): string | undefined {
+  try {
+    const fd = openRegularFile(path);
+    if (fd !== undefined) closeSync(fd);
+    return undefined;
+  } catch (error) {
+    if (error instanceof NotRegularFileError) return error.message;
+    return `\`${path}\` cannot be opened: ${(error as Error).message}`;
+  }
+}
