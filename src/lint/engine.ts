@@ -200,7 +200,8 @@ function toMessage(project: Project, rule: Rule<any>, severity: 1 | 2, report: R
   const lineCount = file.text === undefined ? Number.POSITIVE_INFINITY : file.lineCount;
   const line = Math.min(Math.max(1, Math.floor(report.line ?? 1)), lineCount);
   const column = Math.max(1, Math.floor(report.column ?? 1));
-  const message: Collected = { file: report.file, ruleId: rule.id, severity, message: report.message, line, column, docs: DOCS_BASE + rule.id + '.md' };
+  const level = report.severity === 'warning' ? 1 : severity;
+  const message: Collected = { file: report.file, ruleId: rule.id, severity: level, message: report.message, line, column, docs: DOCS_BASE + rule.id + '.md' };
   if (report.fix && rule.fixable) {
     message.fixable = true;
     message.removeLine = report.fix.removeLine;
