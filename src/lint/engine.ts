@@ -143,6 +143,7 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
         full,
         options: ruleOptions,
         now,
+        ruleIds,
         report(report: Report) {
           collected.push(toMessage(project, rule, severity, report));
         },
@@ -176,6 +177,9 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
 
 /** Files per batch: large enough to amortise cross-file work, small enough to stay in the young generation. */
 const BATCH_SIZE = 256;
+
+/** The registry's ids, for rules that check a name against them. */
+const ruleIds: ReadonlySet<string> = new Set(registry.map((rule) => rule.id));
 
 function isQueue(file: ProjectFile): boolean {
   return file.kind === 'todo' || file.kind === 'done';

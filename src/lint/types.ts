@@ -57,6 +57,8 @@ export interface RuleContext<Options = Record<string, unknown>> {
   full: boolean;
   options: Options;
   now: Date;
+  /** The id of every rule in the registry, on or off (a postmortem lesson may name one as its enforcer). */
+  ruleIds: ReadonlySet<string>;
   report(report: Report): void;
 }
 

@@ -68,7 +68,7 @@ const POSTMORTEM_NAME = /^(\d{4}-\d{2}-\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*\.md$/;
 const POSTMORTEM_LOOSE = /^\d{4}[-_]?\d{2}[-_]?\d{2}.*\.(md|markdown|mdx|txt)$/i;
 /** A session record's name: the session id (Claude Code's are UUIDs) and `.md`. */
 const SESSION_NAME = /^[A-Za-z0-9._-]{1,128}\.md$/;
-const SESSION_LOOSE = /^[A-Za-z0-9._-]{1,128}\.(markdown|mdx|txt|MD)$/;
+const SESSION_LOOSE = /^[A-Za-z0-9._-]{1,128}\.(markdown|mdx|md)$/i;
 const WAVE_DIR = /^wave-([1-9]\d*)$/;
 const WAVE_LOOSE = /^wave[-_ ]?(\d+)$/i;
 /** Files any protocol folder may hold without being protocol files. */

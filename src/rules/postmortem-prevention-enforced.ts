@@ -91,12 +91,10 @@ export const postmortemPreventionEnforced: Rule = {
       },
     ],
   },
-  async check(context) {
+  check(context) {
     const postmortems = targetsOfKind(context, 'postmortem');
     if (postmortems.length === 0) return;
-    // The registry imports this rule, so it is read when the check runs, not when the module loads.
-    const { rules } = await import('./index.js');
-    const ruleIds = new Set(rules.map((rule) => rule.id));
+    const { ruleIds } = context;
     let claudeMd: string | undefined | null = null;
     const claudeMdText = (): string | undefined => {
       if (claudeMd === null) {

@@ -48,7 +48,8 @@ export const sessionUnlogged: Rule<Options> = {
       if (data?.status !== 'open' || typeof data.started !== 'string') continue;
       const started = Date.parse(data.started);
       if (Number.isNaN(started) || context.now.getTime() - started <= ttlMs) continue;
-      const id = typeof data.session_id === 'string' ? data.session_id : file.path;
+      // The file name's id: it is a valid id (the layout checked it), whatever the front matter says.
+      const id = file.classification.type === 'protocol' ? file.classification.sessionId! : file.path;
       const agent = typeof data.agent === 'string' ? ` (agent \`${data.agent}\`)` : '';
       context.report({
         file: file.path,
