@@ -5,8 +5,8 @@
  *   node bench/generate.mjs [--scale N] [--out DIR] [--seed S] [--now ISO] [--json]
  *
  * Scale 1 is the reference workload: 50,000 pending and 50,000 done URLs, 5,000 plans,
- * 5,000 drafts, 1,000 findings, 109 waves of 10 files, 300 postmortems — about 12,400
- * files and 55 MB. Scale N multiplies every count. The output depends only on the
+ * 5,000 drafts, 1,000 findings, 109 waves of 10 files, 300 postmortems, 2,000 session
+ * records — about 14,400 files and 57 MB. Scale N multiplies every count. The output depends only on the
  * options: the same seed, scale and `--now` give the same bytes. `--now` (default: the
  * current time, floored to the hour) anchors the dates, so claims are recent and every
  * completion date is in the past when the tree is linted.
@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bumped whenever the output for the same options changes, so run.mjs regenerates. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 
 /** The counts of scale 1. */
 export const BASE_COUNTS = {
@@ -29,6 +29,7 @@ export const BASE_COUNTS = {
   waves: 109,
   filesPerWave: 10,
   postmortems: 300,
+  sessions: 2_000,
 };
 
 /** The counts for a scale: every count of scale 1 multiplied, never below one. */
@@ -43,6 +44,7 @@ export function countsFor(scale) {
     waves: scaled(BASE_COUNTS.waves),
     filesPerWave: BASE_COUNTS.filesPerWave,
     postmortems: scaled(BASE_COUNTS.postmortems),
+    sessions: scaled(BASE_COUNTS.sessions),
   };
 }
 
@@ -137,6 +139,9 @@ function createProse(random) {
   return { sentence, paragraph, body };
 }
 
+/** What a generated postmortem lesson names as its enforcer: rule ids, hooks and `relay` commands. */
+const ENFORCERS = ['queue-overlap', 'queue-duplicate', 'queue-stale-claim', 'link-broken', 'review-verdict', 'relay claim', 'relay done', 'PostToolUse', 'SessionStart', 'Stop'];
+
 const DAY = 86_400_000;
 const isoDate = (time) => new Date(time).toISOString().slice(0, 10);
 const isoSecond = (time) => new Date(time).toISOString().slice(0, 19) + 'Z';
@@ -155,7 +160,7 @@ export function generate({ scale = 1, out, seed = 'relay', now = defaultNow() })
   let files = 0;
 
   rmSync(out, { recursive: true, force: true });
-  for (const folder of ['plan', 'review', 'discovery', 'postmortems']) mkdirSync(join(out, folder), { recursive: true });
+  for (const folder of ['plan', 'review', 'discovery', 'postmortems', 'sessions']) mkdirSync(join(out, folder), { recursive: true });
   const write = (rel, text) => {
     writeFileSync(join(out, rel), text);
     bytes += Buffer.byteLength(text);
@@ -257,12 +262,15 @@ export function generate({ scale = 1, out, seed = 'relay', now = defaultNow() })
   }
   write('review/completed.md', completed.join('\n') + '\n');
 
-  // Discovery relay: wave N reads waves below N.
+  // Discovery relay: wave N reads waves below N, and every note links one it read (wave-inheritance).
   for (let wave = 1; wave <= counts.waves; wave++) {
     mkdirSync(join(out, 'discovery', `wave-${wave}`));
     for (let file = 1; file <= counts.filesPerWave; file++) {
       let text = `# Wave ${wave}, note ${file}: ${random.pick(TOPICS)}\n\n`;
-      if (wave > 1 && file === 1) text += `Builds on [wave ${wave - 1}](../wave-${wave - 1}/note-01.md).\n\n`;
+      if (wave > 1) {
+        const read = String(random.int(1, counts.filesPerWave)).padStart(2, '0');
+        text += `Builds on [wave ${wave - 1}, note ${Number(read)}](../wave-${wave - 1}/note-${read}.md).\n\n`;
+      }
       text += prose.body(random.int(1500, 3500));
       write(`discovery/wave-${wave}/note-${String(file).padStart(2, '0')}.md`, text);
     }
@@ -277,8 +285,36 @@ export function generate({ scale = 1, out, seed = 'relay', now = defaultNow() })
     if (random.chance(0.6)) text += `**Session ID**: ${Math.floor(random.next() * 2 ** 32).toString(16).padStart(8, '0')}-${number}\n`;
     text += `\n## What Went Wrong\n\n${prose.body(random.int(600, 1400))}`;
     text += `\n## How It Was Fixed\n\n${prose.body(random.int(400, 1000))}`;
-    text += `\n## Prevention\n\n- ${prose.sentence()}\n- ${prose.sentence()}\n`;
+    // Each lesson names what enforces it (postmortem-prevention-enforced).
+    text += `\n## Prevention\n\n- ${prose.sentence()} Enforced by \`${random.pick(ENFORCERS)}\`.\n- ${prose.sentence()} Enforced by \`${random.pick(ENFORCERS)}\`.\n`;
     write(`postmortems/${date}-${slug}.md`, text);
+  }
+
+  // The session ledger: most sessions logged; a few still open, started within the last hour
+  // (younger than the 2 h TTL of session-unlogged), as in a live fleet.
+  const hex = (length) => {
+    let text = '';
+    while (text.length < length) text += Math.floor(random.next() * 2 ** 32).toString(16).padStart(8, '0');
+    return text.slice(0, length);
+  };
+  const briefed = ['urls_todo.md', 'urls_done.md', 'CLAUDE.md', 'review/completed.md'];
+  for (let number = 1; number <= counts.sessions; number++) {
+    const id = `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+    const role = random.pick(['planner', 'writer', 'writer', 'writer', 'reviewer']);
+    const open = random.chance(0.01);
+    const started = open ? nowTime - random.int(60, 3600) * 1000 : nowTime - random.int(2, 400 * 24) * 3600 * 1000;
+    let text = `---\nsession_id: ${id}\nagent: ${role}-${random.int(1, 198)}\nrole: ${role}\n`;
+    if (random.chance(0.5)) text += `run: run-${random.int(1, 40)}\n`;
+    text += `started: ${isoSecond(started)}\nstatus: ${open ? 'open' : 'logged'}\nbriefing:\n`;
+    for (const path of briefed) text += `  - path: ${path}\n    sha256: ${hex(64)}\n`;
+    if (!open) {
+      text += `ended: ${isoSecond(started + random.int(300, 5400) * 1000)}\n`;
+      const worked = url();
+      text += `claimed:\n  - ${worked}\ndone:\n  - ${worked}\n`;
+      text += `findings: review/findings-${pad(random.int(1, counts.findings))}.md\nchanged:\n  - ${role === 'planner' ? `plan/task-${pad(random.int(1, counts.plans))}.md` : `review/draft-${pad(random.int(1, counts.drafts))}.mdx`}\n`;
+    }
+    text += `---\n# Session ${id.slice(0, 8)} (${role})\n`;
+    write(`sessions/${id}.md`, text);
   }
 
   write(

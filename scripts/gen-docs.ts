@@ -138,7 +138,13 @@ writeFileSync(join('schemas', 'config.schema.json'), JSON.stringify(configSchema
 
 // ajv standalone validators, one module per schema: compiled here, so no run pays for
 // schema compilation or loads ajv, and a hook that validates only the config loads only that.
-const schemaFiles = { config: ['validateConfig', 'config.schema.json'], plan: ['validatePlan', 'plan.schema.json'], postmortem: ['validatePostmortem', 'postmortem.schema.json'] } as const;
+const schemaFiles = {
+  config: ['validateConfig', 'config.schema.json'],
+  plan: ['validatePlan', 'plan.schema.json'],
+  postmortem: ['validatePostmortem', 'postmortem.schema.json'],
+  session: ['validateSession', 'session.schema.json'],
+  final: ['validateFinal', 'final.schema.json'],
+} as const;
 mkdirSync(join('src', 'generated'), { recursive: true });
 for (const name of readdirSync(join('src', 'generated'))) rmSync(join('src', 'generated', name));
 for (const [module, [exportName, file]] of Object.entries(schemaFiles)) {

@@ -7,6 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lint } from '../src/lint/engine.js';
+import { defaultConfig } from '../src/protocol/config.js';
+import { ruleById } from '../src/rules/index.js';
 
 const generator = join(__dirname, '..', 'bench', 'generate.mjs');
 const NOW = '2026-03-20T12:00:00Z';
@@ -16,7 +19,7 @@ interface Summary {
   files: number;
   bytes: number;
   claims: number;
-  counts: { pending: number; done: number; plans: number; drafts: number; findings: number; waves: number; filesPerWave: number; postmortems: number };
+  counts: { pending: number; done: number; plans: number; drafts: number; findings: number; waves: number; filesPerWave: number; postmortems: number; sessions: number };
 }
 
 function generate(name: string, seed: string, scale = '0.01'): { dir: string; summary: Summary } {
@@ -45,7 +48,7 @@ describe('bench/generate.mjs', () => {
   const files = snapshot(first.dir);
 
   it('writes the counts of scale 1 multiplied by the scale', () => {
-    expect(first.summary.counts).toEqual({ pending: 500, done: 500, plans: 50, drafts: 50, findings: 10, waves: 1, filesPerWave: 10, postmortems: 3 });
+    expect(first.summary.counts).toEqual({ pending: 500, done: 500, plans: 50, drafts: 50, findings: 10, waves: 1, filesPerWave: 10, postmortems: 3, sessions: 20 });
     const names = [...files.keys()];
     const count = (pattern: RegExp) => names.filter((name) => pattern.test(name)).length;
     expect(count(/^plan\/task-\d{5}\.md$/)).toBe(50);
@@ -53,9 +56,10 @@ describe('bench/generate.mjs', () => {
     expect(count(/^review\/findings-\d{5}\.md$/)).toBe(10);
     expect(count(/^discovery\/wave-1\/note-\d\d\.md$/)).toBe(10);
     expect(count(/^postmortems\/\d{4}-\d\d-\d\d-[a-z0-9-]+\.md$/)).toBe(3);
+    expect(count(/^sessions\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}\.md$/)).toBe(20);
     for (const fixed of ['urls_todo.md', 'urls_done.md', 'CLAUDE.md', 'review/completed.md', '.protocol-lint.json']) expect(names).toContain(fixed);
     expect(files.size).toBe(first.summary.files);
-    expect(files.size).toBe(50 + 50 + 10 + 10 + 3 + 5);
+    expect(files.size).toBe(50 + 50 + 10 + 10 + 3 + 20 + 5);
     expect(files.get('.protocol-lint.json')!.toString()).toBe('{}\n');
   });
 
@@ -103,5 +107,14 @@ describe('bench/generate.mjs', () => {
     for (const [name, bytes] of files) expect(again.get(name)!.equals(bytes), name).toBe(true);
     const other = snapshot(generate('c', 'seed-2').dir);
     expect(other.get('urls_todo.md')!.equals(files.get('urls_todo.md')!)).toBe(false);
+  });
+
+  it('lints clean under the protocol v2 rules, with waves that read the wave before', async () => {
+    const { dir } = generate('d', 'seed-1', '0.03');
+    const v2 = ['review-verdict', 'postmortem-prevention-enforced', 'wave-inheritance', 'session-unlogged', 'session-schema'].map((id) => ruleById(id)!);
+    const { results } = await lint({ root: dir, config: defaultConfig(), now: new Date(NOW), rules: v2 });
+    expect(results.filter((result) => result.filePath.startsWith('sessions/'))).toHaveLength(60);
+    expect(results.filter((result) => result.filePath.startsWith('discovery/wave-3/'))).toHaveLength(10);
+    expect(results.flatMap((result) => result.messages.map((message) => `${result.filePath} ${message.ruleId} ${message.message}`))).toEqual([]);
   });
 });

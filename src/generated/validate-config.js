@@ -3,10 +3,10 @@ import runtime0Module from 'ajv/dist/runtime/ucs2length.js';
 const runtime0 = typeof runtime0Module === 'function' ? { default: runtime0Module } : runtime0Module;
 
 export const validateConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"protocol-lint configuration (.protocol-lint.json)","description":"Configuration of protocol-lint for one relay state tree. The folder holding this file is the root of the tree.","type":"object","definitions":{"level":{"description":"off, warning (warn, 1) or error (2)","enum":["off","warn","warning","error",0,1,2]},"setting":{"oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]}},"properties":{"$schema":{"type":"string"},"layout":{"description":"Where the protocol files live, relative to the root.","type":"object","properties":{"plan":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"plan"},"review":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"review"},"discovery":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"discovery"},"postmortems":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"postmortems"},"todo":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_todo.md"},"done":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_done.md"},"claudeMd":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"CLAUDE.md"}},"additionalProperties":false},"rules":{"description":"Rule levels and options: \"off\" | \"warning\" | \"error\", or [level, options].","type":"object","properties":{"layout-misplaced-file":{"description":"A protocol file outside its home (`task-*.md` outside plan/, drafts outside review/, queue files off the root) (default: error)","$ref":"#/definitions/setting"},"layout-file-name":{"description":"A name in a protocol folder that almost matches (`Task-1.md`, `draft-001.md` in review/ with the wrong extension) (default: error)","$ref":"#/definitions/setting"},"layout-unknown-file":{"description":"A file in a protocol folder that matches no pattern (default: warning)","$ref":"#/definitions/setting"},"layout-duplicate-id":{"description":"Two files with the same number (`task-001.md` and `task-0001.md`) (default: error)","$ref":"#/definitions/setting"},"queue-overlap":{"description":"A URL in both urls_todo.md and urls_done.md (done wins) (default: error, fixable)","$ref":"#/definitions/setting"},"queue-duplicate":{"description":"A URL twice in one queue file (default: error, fixable)","$ref":"#/definitions/setting"},"queue-item-syntax":{"description":"A list item in a queue file that is not a `- <url> (annotation)` item (default: error)","$ref":"#/definitions/setting"},"queue-done-date":{"description":"A done item without a valid `completed YYYY-MM-DD` date (default: error)","$ref":"#/definitions/setting"},"queue-stale-claim":{"description":"A claim in urls_todo.md older than the claim TTL (default 24 h) (default: warning)","oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"postmortem-title":{"description":"A postmortem without a `# Postmortem: <title>` heading (or a front matter `title`) (default: error)","$ref":"#/definitions/setting"},"postmortem-date":{"description":"A postmortem without a valid `**Date**: YYYY-MM-DD` (or front matter `date`) matching its file name (default: error)","$ref":"#/definitions/setting"},"postmortem-sections":{"description":"A postmortem without the sections `What Went Wrong`, `How It Was Fixed`, `Prevention`, in this order and non-empty (default: error)","$ref":"#/definitions/setting"},"postmortem-placeholder":{"description":"A template placeholder (`[Issue Title]`, `[Description of the issue]`, `YYYY-MM-DD`, …) left in a postmortem (default: error)","$ref":"#/definitions/setting"},"postmortem-schema":{"description":"Postmortem front matter that does not match `schemas/postmortem.schema.json` (default: error)","$ref":"#/definitions/setting"},"frontmatter-syntax":{"description":"YAML front matter that does not parse; executable (`---js`) front matter, which is never run (default: error)","$ref":"#/definitions/setting"},"plan-frontmatter-schema":{"description":"Plan front matter against `schemas/plan.schema.json`; `id` matching the file name; `depends_on` naming existing tasks (default: error)","$ref":"#/definitions/setting"},"plan-title":{"description":"A plan without a `#` title (default: error)","$ref":"#/definitions/setting"},"review-orphan-draft":{"description":"A draft or final with no task (`review/draft-NNN.mdx` without `plan/task-NNN.md`) (default: warning)","$ref":"#/definitions/setting"},"wave-sequence":{"description":"Discovery wave folders with gaps (`wave-1`, `wave-2`, `wave-4`) or not starting at `wave-1` (default: error)","$ref":"#/definitions/setting"},"link-broken":{"description":"A relative link to a missing file, or one that leaves the root (default: error)","$ref":"#/definitions/setting"},"merge-conflict-marker":{"description":"A `<<<<<<<` / `>>>>>>>` conflict marker left in a protocol file (default: error)","$ref":"#/definitions/setting"},"claude-md-protocol":{"description":"CLAUDE.md missing, or without a Session Protocol section (default: warning)","$ref":"#/definitions/setting"},"file-encoding":{"description":"A protocol file that is not UTF-8 text (invalid bytes, NUL bytes, UTF-16) (default: error)","$ref":"#/definitions/setting"},"file-unreadable":{"description":"A protocol file that cannot be read: no permission, a symlink that loops, dangles or leaves the root, or over the size limit (default: error)","$ref":"#/definitions/setting"}},"additionalProperties":false},"ignores":{"description":"Glob patterns (relative to the root) of paths never linted.","type":"array","items":{"type":"string","minLength":1}},"maxDocumentBytes":{"description":"Documents larger than this are skipped with a file-unreadable message.","type":"integer","minimum":1}},"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"protocol-lint configuration (.protocol-lint.json)","description":"Configuration of protocol-lint for one relay state tree. The folder holding this file is the root of the tree.","type":"object","definitions":{"level":{"description":"off, warning (warn, 1) or error (2)","enum":["off","warn","warning","error",0,1,2]},"setting":{"oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]}},"properties":{"$schema":{"type":"string"},"layout":{"description":"Where the protocol files live, relative to the root.","type":"object","properties":{"plan":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"plan"},"review":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"review"},"discovery":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"discovery"},"postmortems":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"postmortems"},"sessions":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"sessions"},"todo":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_todo.md"},"done":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_done.md"},"claudeMd":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"CLAUDE.md"}},"additionalProperties":false},"rules":{"description":"Rule levels and options: \"off\" | \"warning\" | \"error\", or [level, options].","type":"object","properties":{"layout-misplaced-file":{"description":"A protocol file outside its home (`task-*.md` outside plan/, drafts outside review/, queue files off the root) (default: error)","$ref":"#/definitions/setting"},"layout-file-name":{"description":"A name in a protocol folder that almost matches (`Task-1.md`, `draft-001.md` in review/ with the wrong extension) (default: error)","$ref":"#/definitions/setting"},"layout-unknown-file":{"description":"A file in a protocol folder that matches no pattern (default: warning)","$ref":"#/definitions/setting"},"layout-duplicate-id":{"description":"Two files with the same number (`task-001.md` and `task-0001.md`) (default: error)","$ref":"#/definitions/setting"},"queue-overlap":{"description":"A URL in both urls_todo.md and urls_done.md (done wins) (default: error, fixable)","$ref":"#/definitions/setting"},"queue-duplicate":{"description":"A URL twice in one queue file (default: error, fixable)","$ref":"#/definitions/setting"},"queue-item-syntax":{"description":"A list item in a queue file that is not a `- <url> (annotation)` item (default: error)","$ref":"#/definitions/setting"},"queue-done-date":{"description":"A done item without a valid `completed YYYY-MM-DD` date (default: error)","$ref":"#/definitions/setting"},"queue-stale-claim":{"description":"A claim in urls_todo.md older than the claim TTL (default 24 h) (default: warning)","oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"postmortem-title":{"description":"A postmortem without a `# Postmortem: <title>` heading (or a front matter `title`) (default: error)","$ref":"#/definitions/setting"},"postmortem-date":{"description":"A postmortem without a valid `**Date**: YYYY-MM-DD` (or front matter `date`) matching its file name (default: error)","$ref":"#/definitions/setting"},"postmortem-sections":{"description":"A postmortem without the sections `What Went Wrong`, `How It Was Fixed`, `Prevention`, in this order and non-empty (default: error)","$ref":"#/definitions/setting"},"postmortem-placeholder":{"description":"A template placeholder (`[Issue Title]`, `[Description of the issue]`, `YYYY-MM-DD`, …) left in a postmortem (default: error)","$ref":"#/definitions/setting"},"postmortem-schema":{"description":"Postmortem front matter that does not match `schemas/postmortem.schema.json` (default: error)","$ref":"#/definitions/setting"},"frontmatter-syntax":{"description":"YAML front matter that does not parse; executable (`---js`) front matter, which is never run (default: error)","$ref":"#/definitions/setting"},"plan-frontmatter-schema":{"description":"Plan front matter against `schemas/plan.schema.json`; `id` matching the file name; `depends_on` naming existing tasks (default: error)","$ref":"#/definitions/setting"},"plan-title":{"description":"A plan without a `#` title (default: error)","$ref":"#/definitions/setting"},"review-orphan-draft":{"description":"A draft or final with no task (`review/draft-NNN.mdx` without `plan/task-NNN.md`) (default: warning)","$ref":"#/definitions/setting"},"wave-sequence":{"description":"Discovery wave folders with gaps (`wave-1`, `wave-2`, `wave-4`) or not starting at `wave-1` (default: error)","$ref":"#/definitions/setting"},"link-broken":{"description":"A relative link to a missing file, or one that leaves the root (default: error)","$ref":"#/definitions/setting"},"merge-conflict-marker":{"description":"A `<<<<<<<` / `>>>>>>>` conflict marker left in a protocol file (default: error)","$ref":"#/definitions/setting"},"claude-md-protocol":{"description":"CLAUDE.md missing, or without a Session Protocol section (default: warning)","$ref":"#/definitions/setting"},"file-encoding":{"description":"A protocol file that is not UTF-8 text (invalid bytes, NUL bytes, UTF-16) (default: error)","$ref":"#/definitions/setting"},"file-unreadable":{"description":"A protocol file that cannot be read: no permission, a symlink that loops, dangles or leaves the root, or over the size limit (default: error)","$ref":"#/definitions/setting"},"review-verdict":{"description":"A done item whose `output` is a final without an approving verdict on the draft's current content (default: error)","$ref":"#/definitions/setting"},"postmortem-prevention-enforced":{"description":"A Prevention bullet that names nothing enforcing it: no rule id, hook, `relay` command or CLAUDE.md rule (default: warning)","$ref":"#/definitions/setting"},"wave-inheritance":{"description":"A `discovery/wave-N/` note (N>1) that reads no wave-(N−1) note (warning), or one that links a note of wave N or later (error) (default: error)","$ref":"#/definitions/setting"},"session-unlogged":{"description":"A session record still `open` past the TTL (default 2 h): a session that started and never logged (default: warning)","oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"session-schema":{"description":"A session record (`sessions/<session-id>.md`) whose front matter does not match `schemas/session.schema.json` or its file name (default: error)","$ref":"#/definitions/setting"}},"additionalProperties":false},"ignores":{"description":"Glob patterns (relative to the root) of paths never linted.","type":"array","items":{"type":"string","minLength":1}},"maxDocumentBytes":{"description":"Documents larger than this are skipped with a file-unreadable message.","type":"integer","minimum":1}},"additionalProperties":false};
 const schema13 = {"description":"off, warning (warn, 1) or error (2)","enum":["off","warn","warning","error",0,1,2]};
 const func2 = runtime0.default;
-const func9 = Object.prototype.hasOwnProperty;
+const func10 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$", "u");
 const schema12 = {"oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]};
 
@@ -173,7 +173,7 @@ if(data.layout !== undefined){
 let data1 = data.layout;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
-if(!(((((((key1 === "plan") || (key1 === "review")) || (key1 === "discovery")) || (key1 === "postmortems")) || (key1 === "todo")) || (key1 === "done")) || (key1 === "claudeMd"))){
+if(!((((((((key1 === "plan") || (key1 === "review")) || (key1 === "discovery")) || (key1 === "postmortems")) || (key1 === "sessions")) || (key1 === "todo")) || (key1 === "done")) || (key1 === "claudeMd"))){
 const err2 = {instancePath:instancePath+"/layout",schemaPath:"#/properties/layout/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -324,11 +324,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data1.todo !== undefined){
-let data6 = data1.todo;
+if(data1.sessions !== undefined){
+let data6 = data1.sessions;
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err15 = {instancePath:instancePath+"/layout/todo",schemaPath:"#/properties/layout/properties/todo/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err15 = {instancePath:instancePath+"/layout/sessions",schemaPath:"#/properties/layout/properties/sessions/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -338,7 +338,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!pattern0.test(data6)){
-const err16 = {instancePath:instancePath+"/layout/todo",schemaPath:"#/properties/layout/properties/todo/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"+"\""};
+const err16 = {instancePath:instancePath+"/layout/sessions",schemaPath:"#/properties/layout/properties/sessions/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -349,7 +349,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/layout/todo",schemaPath:"#/properties/layout/properties/todo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err17 = {instancePath:instancePath+"/layout/sessions",schemaPath:"#/properties/layout/properties/sessions/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -359,11 +359,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data1.done !== undefined){
-let data7 = data1.done;
+if(data1.todo !== undefined){
+let data7 = data1.todo;
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-const err18 = {instancePath:instancePath+"/layout/done",schemaPath:"#/properties/layout/properties/done/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err18 = {instancePath:instancePath+"/layout/todo",schemaPath:"#/properties/layout/properties/todo/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -373,7 +373,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!pattern0.test(data7)){
-const err19 = {instancePath:instancePath+"/layout/done",schemaPath:"#/properties/layout/properties/done/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"+"\""};
+const err19 = {instancePath:instancePath+"/layout/todo",schemaPath:"#/properties/layout/properties/todo/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -384,7 +384,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/layout/done",schemaPath:"#/properties/layout/properties/done/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err20 = {instancePath:instancePath+"/layout/todo",schemaPath:"#/properties/layout/properties/todo/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -394,11 +394,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data1.claudeMd !== undefined){
-let data8 = data1.claudeMd;
+if(data1.done !== undefined){
+let data8 = data1.done;
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err21 = {instancePath:instancePath+"/layout/claudeMd",schemaPath:"#/properties/layout/properties/claudeMd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err21 = {instancePath:instancePath+"/layout/done",schemaPath:"#/properties/layout/properties/done/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -408,7 +408,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!pattern0.test(data8)){
-const err22 = {instancePath:instancePath+"/layout/claudeMd",schemaPath:"#/properties/layout/properties/claudeMd/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"+"\""};
+const err22 = {instancePath:instancePath+"/layout/done",schemaPath:"#/properties/layout/properties/done/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -419,7 +419,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/layout/claudeMd",schemaPath:"#/properties/layout/properties/claudeMd/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err23 = {instancePath:instancePath+"/layout/done",schemaPath:"#/properties/layout/properties/done/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -429,9 +429,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/layout",schemaPath:"#/properties/layout/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.claudeMd !== undefined){
+let data9 = data1.claudeMd;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err24 = {instancePath:instancePath+"/layout/claudeMd",schemaPath:"#/properties/layout/properties/claudeMd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -440,13 +442,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data.rules !== undefined){
-let data9 = data.rules;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key2 in data9){
-if(!(func9.call(schema11.properties.rules.properties, key2))){
-const err25 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(!pattern0.test(data9)){
+const err25 = {instancePath:instancePath+"/layout/claudeMd",schemaPath:"#/properties/layout/properties/claudeMd/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$"+"\""};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -456,62 +453,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data9["layout-misplaced-file"] !== undefined){
-if(!(validate11(data9["layout-misplaced-file"], {instancePath:instancePath+"/rules/layout-misplaced-file",parentData:data9,parentDataProperty:"layout-misplaced-file",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["layout-file-name"] !== undefined){
-if(!(validate11(data9["layout-file-name"], {instancePath:instancePath+"/rules/layout-file-name",parentData:data9,parentDataProperty:"layout-file-name",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["layout-unknown-file"] !== undefined){
-if(!(validate11(data9["layout-unknown-file"], {instancePath:instancePath+"/rules/layout-unknown-file",parentData:data9,parentDataProperty:"layout-unknown-file",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["layout-duplicate-id"] !== undefined){
-if(!(validate11(data9["layout-duplicate-id"], {instancePath:instancePath+"/rules/layout-duplicate-id",parentData:data9,parentDataProperty:"layout-duplicate-id",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["queue-overlap"] !== undefined){
-if(!(validate11(data9["queue-overlap"], {instancePath:instancePath+"/rules/queue-overlap",parentData:data9,parentDataProperty:"queue-overlap",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["queue-duplicate"] !== undefined){
-if(!(validate11(data9["queue-duplicate"], {instancePath:instancePath+"/rules/queue-duplicate",parentData:data9,parentDataProperty:"queue-duplicate",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["queue-item-syntax"] !== undefined){
-if(!(validate11(data9["queue-item-syntax"], {instancePath:instancePath+"/rules/queue-item-syntax",parentData:data9,parentDataProperty:"queue-item-syntax",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["queue-done-date"] !== undefined){
-if(!(validate11(data9["queue-done-date"], {instancePath:instancePath+"/rules/queue-done-date",parentData:data9,parentDataProperty:"queue-done-date",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["queue-stale-claim"] !== undefined){
-let data18 = data9["queue-stale-claim"];
-const _errs33 = errors;
-let valid3 = false;
-let passing0 = null;
-const _errs34 = errors;
-if(!(((((((data18 === "off") || (data18 === "warn")) || (data18 === "warning")) || (data18 === "error")) || (data18 === 0)) || (data18 === 1)) || (data18 === 2))){
-const err26 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/definitions/level/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
+else {
+const err26 = {instancePath:instancePath+"/layout/claudeMd",schemaPath:"#/properties/layout/properties/claudeMd/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -520,15 +463,10 @@ vErrors.push(err26);
 }
 errors++;
 }
-var _valid0 = _errs34 === errors;
-if(_valid0){
-valid3 = true;
-passing0 = 0;
 }
-const _errs36 = errors;
-if(Array.isArray(data18)){
-if(data18.length > 2){
-const err27 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
+}
+else {
+const err27 = {instancePath:instancePath+"/layout",schemaPath:"#/properties/layout/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -537,8 +475,13 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data18.length < 1){
-const err28 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+if(data.rules !== undefined){
+let data10 = data.rules;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key2 in data10){
+if(!(func10.call(schema11.properties.rules.properties, key2))){
+const err28 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -547,11 +490,63 @@ vErrors.push(err28);
 }
 errors++;
 }
-const len0 = data18.length;
-if(len0 > 0){
-let data19 = data18[0];
+}
+if(data10["layout-misplaced-file"] !== undefined){
+if(!(validate11(data10["layout-misplaced-file"], {instancePath:instancePath+"/rules/layout-misplaced-file",parentData:data10,parentDataProperty:"layout-misplaced-file",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["layout-file-name"] !== undefined){
+if(!(validate11(data10["layout-file-name"], {instancePath:instancePath+"/rules/layout-file-name",parentData:data10,parentDataProperty:"layout-file-name",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["layout-unknown-file"] !== undefined){
+if(!(validate11(data10["layout-unknown-file"], {instancePath:instancePath+"/rules/layout-unknown-file",parentData:data10,parentDataProperty:"layout-unknown-file",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["layout-duplicate-id"] !== undefined){
+if(!(validate11(data10["layout-duplicate-id"], {instancePath:instancePath+"/rules/layout-duplicate-id",parentData:data10,parentDataProperty:"layout-duplicate-id",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["queue-overlap"] !== undefined){
+if(!(validate11(data10["queue-overlap"], {instancePath:instancePath+"/rules/queue-overlap",parentData:data10,parentDataProperty:"queue-overlap",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["queue-duplicate"] !== undefined){
+if(!(validate11(data10["queue-duplicate"], {instancePath:instancePath+"/rules/queue-duplicate",parentData:data10,parentDataProperty:"queue-duplicate",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["queue-item-syntax"] !== undefined){
+if(!(validate11(data10["queue-item-syntax"], {instancePath:instancePath+"/rules/queue-item-syntax",parentData:data10,parentDataProperty:"queue-item-syntax",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["queue-done-date"] !== undefined){
+if(!(validate11(data10["queue-done-date"], {instancePath:instancePath+"/rules/queue-done-date",parentData:data10,parentDataProperty:"queue-done-date",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["queue-stale-claim"] !== undefined){
+let data19 = data10["queue-stale-claim"];
+const _errs35 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs36 = errors;
 if(!(((((((data19 === "off") || (data19 === "warn")) || (data19 === "warning")) || (data19 === "error")) || (data19 === 0)) || (data19 === 1)) || (data19 === 2))){
-const err29 = {instancePath:instancePath+"/rules/queue-stale-claim/0",schemaPath:"#/definitions/level/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/definitions/level/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -560,13 +555,15 @@ vErrors.push(err29);
 }
 errors++;
 }
+var _valid0 = _errs36 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
 }
-if(len0 > 1){
-let data20 = data18[1];
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key3 in data20){
-if(!(key3 === "ttlHours")){
-const err30 = {instancePath:instancePath+"/rules/queue-stale-claim/1",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+const _errs38 = errors;
+if(Array.isArray(data19)){
+if(data19.length > 2){
+const err30 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -575,12 +572,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data20.ttlHours !== undefined){
-let data21 = data20.ttlHours;
-if(typeof data21 == "number"){
-if(data21 <= 0 || isNaN(data21)){
-const err31 = {instancePath:instancePath+"/rules/queue-stale-claim/1/ttlHours",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/properties/ttlHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(data19.length < 1){
+const err31 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -589,9 +582,11 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/rules/queue-stale-claim/1/ttlHours",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/properties/ttlHours/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const len0 = data19.length;
+if(len0 > 0){
+let data20 = data19[0];
+if(!(((((((data20 === "off") || (data20 === "warn")) || (data20 === "warning")) || (data20 === "error")) || (data20 === 0)) || (data20 === 1)) || (data20 === 2))){
+const err32 = {instancePath:instancePath+"/rules/queue-stale-claim/0",schemaPath:"#/definitions/level/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -601,9 +596,12 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/rules/queue-stale-claim/1",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(len0 > 1){
+let data21 = data19[1];
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key3 in data21){
+if(!(key3 === "ttlHours")){
+const err33 = {instancePath:instancePath+"/rules/queue-stale-claim/1",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -613,9 +611,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data21.ttlHours !== undefined){
+let data22 = data21.ttlHours;
+if(typeof data22 == "number"){
+if(data22 <= 0 || isNaN(data22)){
+const err34 = {instancePath:instancePath+"/rules/queue-stale-claim/1/ttlHours",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/properties/ttlHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -624,7 +624,42 @@ vErrors.push(err34);
 }
 errors++;
 }
-var _valid0 = _errs36 === errors;
+}
+else {
+const err35 = {instancePath:instancePath+"/rules/queue-stale-claim/1/ttlHours",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/properties/ttlHours/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/rules/queue-stale-claim/1",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+var _valid0 = _errs38 === errors;
 if(_valid0 && valid3){
 valid3 = false;
 passing0 = [passing0, 1];
@@ -636,149 +671,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err35 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-else {
-errors = _errs33;
-if(vErrors !== null){
-if(_errs33){
-vErrors.length = _errs33;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data9["postmortem-title"] !== undefined){
-if(!(validate11(data9["postmortem-title"], {instancePath:instancePath+"/rules/postmortem-title",parentData:data9,parentDataProperty:"postmortem-title",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["postmortem-date"] !== undefined){
-if(!(validate11(data9["postmortem-date"], {instancePath:instancePath+"/rules/postmortem-date",parentData:data9,parentDataProperty:"postmortem-date",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["postmortem-sections"] !== undefined){
-if(!(validate11(data9["postmortem-sections"], {instancePath:instancePath+"/rules/postmortem-sections",parentData:data9,parentDataProperty:"postmortem-sections",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["postmortem-placeholder"] !== undefined){
-if(!(validate11(data9["postmortem-placeholder"], {instancePath:instancePath+"/rules/postmortem-placeholder",parentData:data9,parentDataProperty:"postmortem-placeholder",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["postmortem-schema"] !== undefined){
-if(!(validate11(data9["postmortem-schema"], {instancePath:instancePath+"/rules/postmortem-schema",parentData:data9,parentDataProperty:"postmortem-schema",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["frontmatter-syntax"] !== undefined){
-if(!(validate11(data9["frontmatter-syntax"], {instancePath:instancePath+"/rules/frontmatter-syntax",parentData:data9,parentDataProperty:"frontmatter-syntax",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["plan-frontmatter-schema"] !== undefined){
-if(!(validate11(data9["plan-frontmatter-schema"], {instancePath:instancePath+"/rules/plan-frontmatter-schema",parentData:data9,parentDataProperty:"plan-frontmatter-schema",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["plan-title"] !== undefined){
-if(!(validate11(data9["plan-title"], {instancePath:instancePath+"/rules/plan-title",parentData:data9,parentDataProperty:"plan-title",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["review-orphan-draft"] !== undefined){
-if(!(validate11(data9["review-orphan-draft"], {instancePath:instancePath+"/rules/review-orphan-draft",parentData:data9,parentDataProperty:"review-orphan-draft",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["wave-sequence"] !== undefined){
-if(!(validate11(data9["wave-sequence"], {instancePath:instancePath+"/rules/wave-sequence",parentData:data9,parentDataProperty:"wave-sequence",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["link-broken"] !== undefined){
-if(!(validate11(data9["link-broken"], {instancePath:instancePath+"/rules/link-broken",parentData:data9,parentDataProperty:"link-broken",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["merge-conflict-marker"] !== undefined){
-if(!(validate11(data9["merge-conflict-marker"], {instancePath:instancePath+"/rules/merge-conflict-marker",parentData:data9,parentDataProperty:"merge-conflict-marker",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["claude-md-protocol"] !== undefined){
-if(!(validate11(data9["claude-md-protocol"], {instancePath:instancePath+"/rules/claude-md-protocol",parentData:data9,parentDataProperty:"claude-md-protocol",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["file-encoding"] !== undefined){
-if(!(validate11(data9["file-encoding"], {instancePath:instancePath+"/rules/file-encoding",parentData:data9,parentDataProperty:"file-encoding",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data9["file-unreadable"] !== undefined){
-if(!(validate11(data9["file-unreadable"], {instancePath:instancePath+"/rules/file-unreadable",parentData:data9,parentDataProperty:"file-unreadable",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data.ignores !== undefined){
-let data37 = data.ignores;
-if(Array.isArray(data37)){
-const len1 = data37.length;
-for(let i0=0; i0<len1; i0++){
-let data38 = data37[i0];
-if(typeof data38 === "string"){
-if(func2(data38) < 1){
-const err37 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err38 = {instancePath:instancePath+"/rules/queue-stale-claim",schemaPath:"#/properties/rules/properties/queue-stale-claim/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -787,10 +680,134 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
 }
 else {
-const err39 = {instancePath:instancePath+"/ignores",schemaPath:"#/properties/ignores/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors = null;
+}
+}
+}
+}
+if(data10["postmortem-title"] !== undefined){
+if(!(validate11(data10["postmortem-title"], {instancePath:instancePath+"/rules/postmortem-title",parentData:data10,parentDataProperty:"postmortem-title",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["postmortem-date"] !== undefined){
+if(!(validate11(data10["postmortem-date"], {instancePath:instancePath+"/rules/postmortem-date",parentData:data10,parentDataProperty:"postmortem-date",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["postmortem-sections"] !== undefined){
+if(!(validate11(data10["postmortem-sections"], {instancePath:instancePath+"/rules/postmortem-sections",parentData:data10,parentDataProperty:"postmortem-sections",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["postmortem-placeholder"] !== undefined){
+if(!(validate11(data10["postmortem-placeholder"], {instancePath:instancePath+"/rules/postmortem-placeholder",parentData:data10,parentDataProperty:"postmortem-placeholder",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["postmortem-schema"] !== undefined){
+if(!(validate11(data10["postmortem-schema"], {instancePath:instancePath+"/rules/postmortem-schema",parentData:data10,parentDataProperty:"postmortem-schema",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["frontmatter-syntax"] !== undefined){
+if(!(validate11(data10["frontmatter-syntax"], {instancePath:instancePath+"/rules/frontmatter-syntax",parentData:data10,parentDataProperty:"frontmatter-syntax",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["plan-frontmatter-schema"] !== undefined){
+if(!(validate11(data10["plan-frontmatter-schema"], {instancePath:instancePath+"/rules/plan-frontmatter-schema",parentData:data10,parentDataProperty:"plan-frontmatter-schema",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["plan-title"] !== undefined){
+if(!(validate11(data10["plan-title"], {instancePath:instancePath+"/rules/plan-title",parentData:data10,parentDataProperty:"plan-title",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["review-orphan-draft"] !== undefined){
+if(!(validate11(data10["review-orphan-draft"], {instancePath:instancePath+"/rules/review-orphan-draft",parentData:data10,parentDataProperty:"review-orphan-draft",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["wave-sequence"] !== undefined){
+if(!(validate11(data10["wave-sequence"], {instancePath:instancePath+"/rules/wave-sequence",parentData:data10,parentDataProperty:"wave-sequence",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["link-broken"] !== undefined){
+if(!(validate11(data10["link-broken"], {instancePath:instancePath+"/rules/link-broken",parentData:data10,parentDataProperty:"link-broken",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["merge-conflict-marker"] !== undefined){
+if(!(validate11(data10["merge-conflict-marker"], {instancePath:instancePath+"/rules/merge-conflict-marker",parentData:data10,parentDataProperty:"merge-conflict-marker",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["claude-md-protocol"] !== undefined){
+if(!(validate11(data10["claude-md-protocol"], {instancePath:instancePath+"/rules/claude-md-protocol",parentData:data10,parentDataProperty:"claude-md-protocol",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["file-encoding"] !== undefined){
+if(!(validate11(data10["file-encoding"], {instancePath:instancePath+"/rules/file-encoding",parentData:data10,parentDataProperty:"file-encoding",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["file-unreadable"] !== undefined){
+if(!(validate11(data10["file-unreadable"], {instancePath:instancePath+"/rules/file-unreadable",parentData:data10,parentDataProperty:"file-unreadable",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["review-verdict"] !== undefined){
+if(!(validate11(data10["review-verdict"], {instancePath:instancePath+"/rules/review-verdict",parentData:data10,parentDataProperty:"review-verdict",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["postmortem-prevention-enforced"] !== undefined){
+if(!(validate11(data10["postmortem-prevention-enforced"], {instancePath:instancePath+"/rules/postmortem-prevention-enforced",parentData:data10,parentDataProperty:"postmortem-prevention-enforced",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["wave-inheritance"] !== undefined){
+if(!(validate11(data10["wave-inheritance"], {instancePath:instancePath+"/rules/wave-inheritance",parentData:data10,parentDataProperty:"wave-inheritance",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data10["session-unlogged"] !== undefined){
+let data41 = data10["session-unlogged"];
+const _errs66 = errors;
+let valid8 = false;
+let passing1 = null;
+const _errs67 = errors;
+if(!(((((((data41 === "off") || (data41 === "warn")) || (data41 === "warning")) || (data41 === "error")) || (data41 === 0)) || (data41 === 1)) || (data41 === 2))){
+const err39 = {instancePath:instancePath+"/rules/session-unlogged",schemaPath:"#/definitions/level/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -799,11 +816,15 @@ vErrors.push(err39);
 }
 errors++;
 }
+var _valid1 = _errs67 === errors;
+if(_valid1){
+valid8 = true;
+passing1 = 0;
 }
-if(data.maxDocumentBytes !== undefined){
-let data39 = data.maxDocumentBytes;
-if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
-const err40 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const _errs69 = errors;
+if(Array.isArray(data41)){
+if(data41.length > 2){
+const err40 = {instancePath:instancePath+"/rules/session-unlogged",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -812,9 +833,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(typeof data39 == "number"){
-if(data39 < 1 || isNaN(data39)){
-const err41 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(data41.length < 1){
+const err41 = {instancePath:instancePath+"/rules/session-unlogged",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -823,16 +843,208 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len1 = data41.length;
+if(len1 > 0){
+let data42 = data41[0];
+if(!(((((((data42 === "off") || (data42 === "warn")) || (data42 === "warning")) || (data42 === "error")) || (data42 === 0)) || (data42 === 1)) || (data42 === 2))){
+const err42 = {instancePath:instancePath+"/rules/session-unlogged/0",schemaPath:"#/definitions/level/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
+}
+errors++;
+}
+}
+if(len1 > 1){
+let data43 = data41[1];
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+for(const key4 in data43){
+if(!(key4 === "ttlHours")){
+const err43 = {instancePath:instancePath+"/rules/session-unlogged/1",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data43.ttlHours !== undefined){
+let data44 = data43.ttlHours;
+if(typeof data44 == "number"){
+if(data44 <= 0 || isNaN(data44)){
+const err44 = {instancePath:instancePath+"/rules/session-unlogged/1/ttlHours",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/items/1/properties/ttlHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/rules/session-unlogged/1/ttlHours",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/items/1/properties/ttlHours/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/rules/session-unlogged/1",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/items/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/rules/session-unlogged",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+var _valid1 = _errs69 === errors;
+if(_valid1 && valid8){
+valid8 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid8 = true;
+passing1 = 1;
+}
+}
+if(!valid8){
+const err48 = {instancePath:instancePath+"/rules/session-unlogged",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+else {
+errors = _errs66;
+if(vErrors !== null){
+if(_errs66){
+vErrors.length = _errs66;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data10["session-schema"] !== undefined){
+if(!(validate11(data10["session-schema"], {instancePath:instancePath+"/rules/session-schema",parentData:data10,parentDataProperty:"session-schema",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data.ignores !== undefined){
+let data46 = data.ignores;
+if(Array.isArray(data46)){
+const len2 = data46.length;
+for(let i0=0; i0<len2; i0++){
+let data47 = data46[i0];
+if(typeof data47 === "string"){
+if(func2(data47) < 1){
+const err50 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/ignores",schemaPath:"#/properties/ignores/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data.maxDocumentBytes !== undefined){
+let data48 = data.maxDocumentBytes;
+if(!((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48)))){
+const err53 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(typeof data48 == "number"){
+if(data48 < 1 || isNaN(data48)){
+const err54 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
 }
 errors++;
 }

@@ -143,6 +143,7 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
         full,
         options: ruleOptions,
         now,
+        ruleIds,
         report(report: Report) {
           collected.push(toMessage(project, rule, severity, report));
         },
@@ -177,6 +178,9 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
 /** Files per batch: large enough to amortise cross-file work, small enough to stay in the young generation. */
 const BATCH_SIZE = 256;
 
+/** The registry's ids, for rules that check a name against them. */
+const ruleIds: ReadonlySet<string> = new Set(registry.map((rule) => rule.id));
+
 function isQueue(file: ProjectFile): boolean {
   return file.kind === 'todo' || file.kind === 'done';
 }
@@ -200,7 +204,8 @@ function toMessage(project: Project, rule: Rule<any>, severity: 1 | 2, report: R
   const lineCount = file.text === undefined ? Number.POSITIVE_INFINITY : file.lineCount;
   const line = Math.min(Math.max(1, Math.floor(report.line ?? 1)), lineCount);
   const column = Math.max(1, Math.floor(report.column ?? 1));
-  const message: Collected = { file: report.file, ruleId: rule.id, severity, message: report.message, line, column, docs: DOCS_BASE + rule.id + '.md' };
+  const level = report.severity === 'warning' ? 1 : severity;
+  const message: Collected = { file: report.file, ruleId: rule.id, severity: level, message: report.message, line, column, docs: DOCS_BASE + rule.id + '.md' };
   if (report.fix && rule.fixable) {
     message.fixable = true;
     message.removeLine = report.fix.removeLine;

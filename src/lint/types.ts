@@ -20,6 +20,11 @@ export interface Report {
   column?: number;
   message: string;
   fix?: Fix;
+  /**
+   * A lower level for this message than the rule's (a rule with two kinds of finding, like
+   * `wave-inheritance`); never raises it, so a rule set to `warning` stays a warning.
+   */
+  severity?: 'warning';
 }
 
 /** One message in a result, ESLint-compatible plus the rule's doc URL. */
@@ -52,6 +57,8 @@ export interface RuleContext<Options = Record<string, unknown>> {
   full: boolean;
   options: Options;
   now: Date;
+  /** The id of every rule in the registry, on or off (a postmortem lesson may name one as its enforcer). */
+  ruleIds: ReadonlySet<string>;
   report(report: Report): void;
 }
 

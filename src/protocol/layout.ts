@@ -10,6 +10,8 @@ export interface Layout {
   review: string;
   discovery: string;
   postmortems: string;
+  /** The session ledger: one `<session-id>.md` record per session (PROTOCOL §8). */
+  sessions: string;
   todo: string;
   done: string;
   claudeMd: string;
@@ -21,6 +23,7 @@ export const DEFAULT_LAYOUT: Layout = {
   review: 'review',
   discovery: 'discovery',
   postmortems: 'postmortems',
+  sessions: 'sessions',
   todo: 'urls_todo.md',
   done: 'urls_done.md',
   claudeMd: 'CLAUDE.md',
@@ -35,6 +38,7 @@ export type FileKind =
   | 'completed'
   | 'postmortem'
   | 'wave-file'
+  | 'session'
   | 'todo'
   | 'done'
   | 'claude-md'
@@ -62,6 +66,9 @@ const NUMBERED: NumberedPattern[] = [
 
 const POSTMORTEM_NAME = /^(\d{4}-\d{2}-\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*\.md$/;
 const POSTMORTEM_LOOSE = /^\d{4}[-_]?\d{2}[-_]?\d{2}.*\.(md|markdown|mdx|txt)$/i;
+/** A session record's name: the session id (Claude Code's are UUIDs) and `.md`. */
+const SESSION_NAME = /^[A-Za-z0-9._-]{1,128}\.md$/;
+const SESSION_LOOSE = /^[A-Za-z0-9._-]{1,128}\.(markdown|mdx|md)$/i;
 const WAVE_DIR = /^wave-([1-9]\d*)$/;
 const WAVE_LOOSE = /^wave[-_ ]?(\d+)$/i;
 /** Files any protocol folder may hold without being protocol files. */
@@ -69,7 +76,7 @@ const FOLDER_EXTRAS = new Set(['README.md', '.gitkeep', '.keep']);
 
 /** What a path is to the protocol. */
 export type Classification =
-  | { type: 'protocol'; kind: FileKind; number?: number; wave?: number; date?: string }
+  | { type: 'protocol'; kind: FileKind; number?: number; wave?: number; date?: string; sessionId?: string }
   | { type: 'misplaced'; kind: FileKind; expected: string }
   | { type: 'bad-name'; folder: string; expected: string; kind?: NumberedKind; number?: number }
   | { type: 'unknown'; folder: string }
@@ -164,6 +171,13 @@ export function classifyPath(rel: string, layout: Layout): Classification {
     return { type: 'unknown', folder: dir };
   }
 
+  if (dir === layout.sessions) {
+    if (FOLDER_EXTRAS.has(name)) return { type: 'none' };
+    if (SESSION_NAME.test(name)) return { type: 'protocol', kind: 'session', sessionId: name.slice(0, -3) };
+    if (SESSION_LOOSE.test(name)) return { type: 'bad-name', folder: dir, expected: 'a `.md` file named by the session id' };
+    return { type: 'unknown', folder: dir };
+  }
+
   if (rel.startsWith(layout.discovery + '/')) {
     const inside = rel.slice(layout.discovery.length + 1).split('/');
     if (inside.length === 1) {
@@ -205,5 +219,5 @@ export function isProtocolClassification(classification: Classification): boolea
 
 /** The folders (and root files) the protocol owns, for targeted listing. */
 export function protocolFolders(layout: Layout): string[] {
-  return [layout.plan, layout.review, layout.discovery, layout.postmortems];
+  return [layout.plan, layout.review, layout.discovery, layout.postmortems, layout.sessions];
 }

@@ -17,6 +17,8 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): Schema
   const problems: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const error of errors ?? []) {
+    // An `if`/`then` failure repeats as "must match \"then\" schema"; the `then` branch's own error says what is missing.
+    if (error.keyword === 'if') continue;
     const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
     let reason: string;
     if (error.keyword === 'additionalProperties') {

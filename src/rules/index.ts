@@ -16,6 +16,7 @@ import { planFrontmatterSchema } from './plan-frontmatter-schema.js';
 import { planTitle } from './plan-title.js';
 import { postmortemDate } from './postmortem-date.js';
 import { postmortemPlaceholder } from './postmortem-placeholder.js';
+import { postmortemPreventionEnforced } from './postmortem-prevention-enforced.js';
 import { postmortemSchema } from './postmortem-schema.js';
 import { postmortemSections } from './postmortem-sections.js';
 import { postmortemTitle } from './postmortem-title.js';
@@ -25,6 +26,10 @@ import { queueItemSyntax } from './queue-item-syntax.js';
 import { queueOverlap } from './queue-overlap.js';
 import { queueStaleClaim } from './queue-stale-claim.js';
 import { reviewOrphanDraft } from './review-orphan-draft.js';
+import { reviewVerdict } from './review-verdict.js';
+import { sessionSchema } from './session-schema.js';
+import { sessionUnlogged } from './session-unlogged.js';
+import { waveInheritance } from './wave-inheritance.js';
 import { waveSequence } from './wave-sequence.js';
 
 /** Every rule, in the order they run and are documented (the order of PROTOCOL §3). */
@@ -53,6 +58,11 @@ export const rules: Rule<any>[] = [
   claudeMdProtocol,
   fileEncoding,
   fileUnreadable,
+  reviewVerdict,
+  postmortemPreventionEnforced,
+  waveInheritance,
+  sessionUnlogged,
+  sessionSchema,
 ];
 
 /** A rule by id. */

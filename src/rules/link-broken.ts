@@ -1,44 +1,5 @@
-import { posix } from 'node:path';
-import type { Project } from '../lint/project.js';
-import type { Link } from '../protocol/markdown.js';
 import type { Rule } from '../lint/types.js';
-import { bodyStartLine, lintedDocuments } from './util.js';
-
-/** `scheme:` (http:, mailto:, data:, …) and `//host`: not files of the tree. */
-const EXTERNAL = /^(?:[A-Za-z][A-Za-z0-9+.-]*:|\/\/)/;
-
-/** What every link the scan or remark could find contains: `](`, a definition's `]:`, or an HTML `href=` / `src=`. */
-const HTML_ATTRIBUTE = /\b(?:href|src)\s*=/;
-
-/** `HTML_ATTRIBUTE`, behind plain substring checks: the expression alone cost 60 ms of a fleet run. */
-function hasHtmlAttribute(text: string): boolean {
-  // An attribute needs `=`: one scan of the text rules out most documents.
-  return text.includes('=') && (text.includes('href') || text.includes('src')) && HTML_ATTRIBUTE.test(text);
-}
-
-/** Whether a root-relative path (no `..`, no trailing slash) exists. */
-function pathExists(project: Project, path: string): boolean {
-  return project.pathExists(path);
-}
-
-/** Where a link target points inside the root, or why it does not. */
-function resolveTarget(from: string, target: string): { path: string } | { outside: true } | undefined {
-  let reference = target.trim();
-  if (reference === '' || reference.startsWith('#') || EXTERNAL.test(reference)) return undefined;
-  const cut = reference.search(/[?#]/);
-  if (cut !== -1) reference = reference.slice(0, cut);
-  if (reference === '') return undefined;
-  try {
-    reference = decodeURIComponent(reference);
-  } catch {
-    // A stray `%` is a literal character in the file name.
-  }
-  // `/path` is taken from the root, as GitHub renders repository links.
-  const joined = reference.startsWith('/') ? posix.normalize(reference.slice(1)) : posix.normalize(posix.join(posix.dirname(from), reference));
-  const path = joined.replace(/\/+$/, '');
-  if (path === '..' || path.startsWith('../')) return { outside: true };
-  return { path: path === '.' ? '' : path };
-}
+import { documentLinks, lintedDocuments, resolveLinkTarget } from './util.js';
 
 /** A relative link to a missing file, or one that leaves the root. */
 export const linkBroken: Rule = {
@@ -74,22 +35,9 @@ export const linkBroken: Rule = {
   },
   async check(context) {
     for (const file of lintedDocuments(context)) {
-      // Most documents link nowhere; they are not scanned for this rule (a third of a fleet run's parsing).
-      const text = file.text!;
-      if (!text.includes('](') && !text.includes(']:') && !hasHtmlAttribute(text)) continue;
-      const scan = file.scan;
-      let links: Link[] = scan.links;
-      if (scan.needsTree) {
-        // remark reads reference links and multi-line link text for certain, but sees HTML
-        // only as raw nodes: its links plus the scan's (HTML `href`/`src`), once per position.
-        const { treeLinks } = await import('../protocol/markdown-tree.js');
-        const frontMatter = file.frontMatter;
-        const fromTree = await treeLinks(frontMatter.present ? frontMatter.body : text, bodyStartLine(file));
-        const seen = new Set(fromTree.map((link) => `${link.line}:${link.column}`));
-        links = [...fromTree, ...scan.links.filter((link) => !seen.has(`${link.line}:${link.column}`))];
-      }
+      const links = await documentLinks(file);
       for (const link of links) {
-        const resolved = resolveTarget(file.path, link.target);
+        const resolved = resolveLinkTarget(file.path, link.target);
         if (resolved === undefined) continue;
         if ('outside' in resolved) {
           context.report({
@@ -98,7 +46,7 @@ export const linkBroken: Rule = {
             column: link.column,
             message: `Unexpected link \`${link.target}\` leaving the root, expected a path inside the root; link to a file in the tree, or use an absolute URL`,
           });
-        } else if (!pathExists(context.project, resolved.path)) {
+        } else if (!context.project.pathExists(resolved.path)) {
           context.report({
             file: file.path,
             line: link.line,
