@@ -104,9 +104,10 @@ function queueSection(todo: string, done: string, queue: QueueSummary, cap: numb
   const lines = queue.next.map((url) => `- ${url}`);
   if (lines.length > 0) notes.push('Next free items (take one with `relay claim`; never edit the queue files by hand):');
   if (queue.invalidSkipped > 0) {
-    notes.push(`${queue.invalidSkipped} free item${queue.invalidSkipped === 1 ? '' : 's'} before these not shown: not a queue URL relay accepts (\`protocol-lint\` names ${queue.invalidSkipped === 1 ? 'it' : 'them'}).`);
+    const count = queue.invalidSkipped;
+    notes.push(`Skipped ${count} free item${count === 1 ? '' : 's'} whose URL relay refuses (\`protocol-lint\` names ${count === 1 ? 'it' : 'them'}).`);
   }
-  const more = queue.pending - queue.claimed - queue.next.length;
+  const more = queue.pending - queue.claimed - queue.next.length - queue.invalidSkipped;
   const tail = more > 0 ? [`… ${more} more free item${more === 1 ? '' : 's'} in \`${todo}\`.`] : [];
   return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} of the next items not listed.`);
 }
@@ -142,8 +143,7 @@ function postmortemSection(root: string, folder: string, names: string[], cap: n
   const lines: string[] = [];
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
-    const path = join(root, folder, name);
-    const read = readUpTo(path, POSTMORTEM_BYTES);
+    const read = readUpTo(join(root, folder, name), POSTMORTEM_BYTES);
     const prevention = read === undefined ? [] : preventionLines(read.text);
     const label = name.replace(/\.md$/, '');
     if (prevention.length === 0 && read?.cut) {

@@ -67,7 +67,7 @@ const WIDE_SPACE = /[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufe
 
 /** A character as percent-encoded UTF-8 bytes: `%20`, `%C2%A0`. */
 function percentEncoded(char: string): string {
-  return [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return [...new TextEncoder().encode(char)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 }
 
 /** Why a URL cannot be a queue URL whatever the parser says of it, or undefined (see the module comment). */
@@ -100,8 +100,6 @@ export function normalizeUrl(url: string): NormalizedUrl {
   if (isAlreadyNormal(url)) {
     key = url.indexOf('/', url.indexOf('//') + 2) === -1 ? url + '/' : url;
   } else {
-    const refused = refusal(url);
-    if (refused !== undefined) return { ok: false, reason: refused };
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -114,6 +112,9 @@ export function normalizeUrl(url: string): NormalizedUrl {
     if (!/^https?:\/\//i.test(url)) {
       return { ok: false, reason: 'it is not a valid absolute URL' };
     }
+    // Judged after parsing, so text that is no URL at all is called that first.
+    const refused = refusal(url);
+    if (refused !== undefined) return { ok: false, reason: refused };
     parsed.hash = '';
     key = parsed.href;
   }
