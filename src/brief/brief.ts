@@ -5,9 +5,11 @@
  * tree of 5,000 plans and 300 postmortems costs a few dozen reads, not thousands. Everything
  * it leaves out is counted and named with the way to read it.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { debug } from '../debug.js';
 import type { Config } from '../protocol/config.js';
+import { printable } from '../protocol/printable.js';
 import { readRegularFile } from '../protocol/regular-file.js';
 import { queueSummary, type QueueSummary } from './queue-summary.js';
 
@@ -28,8 +30,13 @@ const FINDINGS_READ = 3;
 const POSTMORTEMS_READ = 8;
 /** Bytes read from the top of a plan: front matter and title live there. */
 const PLAN_HEAD_BYTES = 2048;
-/** Bytes read from a findings log or a postmortem. */
+/** Bytes read from a findings log: its excerpt comes from the top. */
 const DOCUMENT_HEAD_BYTES = 16 * 1024;
+/**
+ * Bytes read from a postmortem: its Prevention section comes last, after sections of any
+ * length, so the whole file is read up to this bound (far past any written by hand).
+ */
+const POSTMORTEM_BYTES = 1024 * 1024;
 /** The longest line the briefing prints; longer ones are cut with an ellipsis. */
 const LINE_LIMIT = 220;
 
@@ -97,7 +104,11 @@ function queueSection(todo: string, done: string, queue: QueueSummary, cap: numb
   ];
   const lines = queue.next.map((url) => `- ${url}`);
   if (lines.length > 0) notes.push('Next free items (take one with `relay claim`; never edit the queue files by hand):');
-  const more = queue.pending - queue.claimed - queue.next.length;
+  if (queue.invalidSkipped > 0) {
+    const count = queue.invalidSkipped;
+    notes.push(`Skipped ${count} free item${count === 1 ? '' : 's'} whose URL relay refuses (\`protocol-lint\` names ${count === 1 ? 'it' : 'them'}).`);
+  }
+  const more = queue.pending - queue.claimed - queue.next.length - queue.invalidSkipped;
   const tail = more > 0 ? [`… ${more} more free item${more === 1 ? '' : 's'} in \`${todo}\`.`] : [];
   return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} of the next items not listed.`);
 }
@@ -133,10 +144,13 @@ function postmortemSection(root: string, folder: string, names: string[], cap: n
   const lines: string[] = [];
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
-    const text = readHead(join(root, folder, name), DOCUMENT_HEAD_BYTES);
-    const prevention = text === undefined ? [] : preventionLines(text);
+    const read = readUpTo(join(root, folder, name), POSTMORTEM_BYTES);
+    const prevention = read === undefined ? [] : preventionLines(read.text);
     const label = name.replace(/\.md$/, '');
-    if (prevention.length === 0) lines.push(`- ${label}: (no Prevention section)`);
+    if (prevention.length === 0 && read?.cut) {
+      debug('fs', `briefing: ${name}: no Prevention section in the first ${POSTMORTEM_BYTES / 1024} KB, the most the briefing reads of a postmortem`);
+      lines.push(`- ${label}: (no Prevention section in its first ${POSTMORTEM_BYTES / 1024} KB)`);
+    } else if (prevention.length === 0) lines.push(`- ${label}: (no Prevention section)`);
     else for (const line of prevention) lines.push(`- ${label}: ${line.replace(/^[-*+]\s+/, '')}`);
   }
   const unread = files.length - opened.length;
@@ -196,7 +210,9 @@ function section(heading: string, notes: string[], lines: string[], tail: string
 }
 
 /** Keeps whole lines while they fit the budget, with room left to say where it was cut. */
-function fit(lines: string[], budget: number): string[] {
+function fit(unsafeLines: string[], budget: number): string[] {
+  // Every line, header and notes included, is made printable here; the sections already are.
+  const lines = unsafeLines.map(printable);
   const kept: string[] = [];
   let used = 0;
   const marker = '… (briefing cut at its budget; run `relay brief --budget N` for more)';
@@ -218,7 +234,9 @@ function fit(lines: string[], budget: number): string[] {
   return kept;
 }
 
-function clip(line: string): string {
+/** One printable line within the line limit: text from the tree cannot end the line or carry control characters. */
+function clip(text: string): string {
+  const line = printable(text);
   return line.length > LINE_LIMIT ? line.slice(0, LINE_LIMIT - 1) + '…' : line;
 }
 
@@ -252,13 +270,24 @@ function readBytes(path: string): Buffer | undefined {
 
 /** The first bytes of a regular file as text, or undefined when it cannot be read. */
 function readHead(path: string, bytes: number): string | undefined {
+  return readUpTo(path, bytes)?.text;
+}
+
+/** A regular file's text up to `limit` bytes, and whether it holds more; undefined when it cannot be read. */
+function readUpTo(path: string, limit: number): { text: string; cut: boolean } | undefined {
   let fd: number | undefined;
   try {
     if (!statSync(path).isFile()) return undefined;
     fd = openSync(path, 'r');
-    const buffer = Buffer.allocUnsafe(bytes);
-    const length = readSync(fd, buffer, 0, bytes, 0);
-    return buffer.toString('utf8', 0, length);
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.allocUnsafe(Math.min(size, limit));
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, length);
+      if (read === 0) break;
+      length += read;
+    }
+    return { text: buffer.toString('utf8', 0, length), cut: size > limit };
   } catch {
     return undefined;
   } finally {

@@ -3,8 +3,10 @@
  * line, with no text decoding and no URL parsing (about a millisecond for 50,000 items). Items are `- <something>` lines
  * outside fenced code and HTML comments, as in the queue parser; a file that has fences or
  * comments is counted line by line instead. `relay status` and protocol-lint are what check
- * the items themselves.
+ * the items themselves; only the few URLs the briefing shows are parsed, so that it never
+ * shows one relay refuses (agents copy what the briefing shows into their commands).
  */
+import { normalizeUrl } from '../protocol/url.js';
 
 /** What the briefing says about the queues. */
 export interface QueueSummary {
@@ -18,6 +20,8 @@ export interface QueueSummary {
   done: number;
   /** The first few unclaimed pending URLs, in file order. */
   next: string[];
+  /** Unclaimed items before and among those whose URL is not a queue URL, left out of `next`. */
+  invalidSkipped: number;
 }
 
 /** How many of the next free items the briefing lists. */
@@ -27,7 +31,7 @@ const CLAIM = Buffer.from('(claimed by');
 
 /** Summarises the two queue files' bytes (undefined when a file is missing). */
 export function queueSummary(todo: Buffer | undefined, done: Buffer | undefined): QueueSummary {
-  const summary: QueueSummary = { todoExists: todo !== undefined, doneExists: done !== undefined, pending: 0, claimed: 0, done: 0, next: [] };
+  const summary: QueueSummary = { todoExists: todo !== undefined, doneExists: done !== undefined, pending: 0, claimed: 0, done: 0, next: [], invalidSkipped: 0 };
   if (todo !== undefined) {
     const items = itemStarts(todo);
     summary.pending = items.length;
@@ -39,7 +43,11 @@ export function queueSummary(todo: Buffer | undefined, done: Buffer | undefined)
       const end = lineEnd(todo, start);
       while (claimAt !== -1 && claimAt < start) claimAt = todo.indexOf(CLAIM, claimAt + 1);
       if (claimAt !== -1 && claimAt < end) summary.claimed++;
-      else if (summary.next.length < NEXT_ITEMS) summary.next.push(todo.toString('utf8', start + 2, end).trim());
+      else if (summary.next.length < NEXT_ITEMS) {
+        const url = /^[ \t]*([^ \t]*)/.exec(todo.toString('utf8', start + 2, end))![1]!;
+        if (normalizeUrl(url).ok) summary.next.push(url);
+        else summary.invalidSkipped++;
+      }
     }
   }
   if (done !== undefined) summary.done = itemStarts(done).length;

@@ -7,6 +7,8 @@ import { existsSync, statSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { isOwnRoot, loadConfig, resolveRoot } from '../protocol/config.js';
+import { parseIsoTime } from '../protocol/dates.js';
+import { printable } from '../protocol/printable.js';
 import type { StagedGit } from '../lint/staged-git.js';
 import { parseLintArgs, stagedRoot } from './lint-args.js';
 import { GitError } from '../lint/sources.js';
@@ -101,8 +103,8 @@ async function main(argv: string[], early: StagedGit | undefined): Promise<numbe
   }
   let now: Date | undefined;
   if (values.now !== undefined) {
-    now = new Date(values.now);
-    if (Number.isNaN(now.getTime())) throw new UsageError(`\`--now\` takes an ISO 8601 time, not \`${values.now}\``);
+    now = parseIsoTime(values.now);
+    if (now === undefined) throw new UsageError(`Unexpected \`--now ${printable(values.now)}\`, expected a real ISO 8601 time like \`2026-03-19T10:00:00Z\``);
   }
   if (values.staged && values.fix) throw new UsageError('`--fix` cannot be combined with `--staged`: it would rewrite the working tree, not the commit');
 
@@ -183,7 +185,8 @@ export function run(argv: string[], early?: StagedGit): Promise<void> {
     (error: unknown) => {
       early?.cancel();
       if (error instanceof UsageError) {
-        process.stderr.write(`protocol-lint: ${error.message}\nRun \`protocol-lint --help\` for usage.\n`);
+        // One line, like relay's usage errors: every failure is one line on stderr (PROTOCOL §10).
+        process.stderr.write(`protocol-lint: ${error.message}; see \`protocol-lint --help\`\n`);
       } else if (error instanceof GitError) {
         process.stderr.write(`protocol-lint: ${error.message}\n`);
       } else {

@@ -4,6 +4,7 @@
  * one such list. Every line is kept as written (with its own line ending), so a rewrite
  * changes only the lines it means to change and keeps the rest byte for byte.
  */
+import { printable } from './printable.js';
 import { normalizeUrl } from './url.js';
 
 /** One `- <url> (annotation)` line. */
@@ -90,7 +91,7 @@ export function parseQueueLine(content: string, lineNumber: number): QueueItem |
     const url = match[1]!;
     const normalized = normalizeUrl(url);
     if (!normalized.ok) {
-      return { line: lineNumber, column: 3, text: content, reason: `\`${url}\` is not a queue URL: ${normalized.reason}` };
+      return { line: lineNumber, column: 3, text: content, reason: `\`${printable(url)}\` is not a queue URL: ${normalized.reason}` };
     }
     const item: QueueItem = { line: lineNumber, column: 3, url, key: normalized.key, slashKey: normalized.slashKey, notes: NO_NOTES };
     if (match[2] !== undefined) {
@@ -113,13 +114,13 @@ export function parseQueueLine(content: string, lineNumber: number): QueueItem |
   if (rest === '') return { line: lineNumber, column: 1, text: content, reason: 'the item is empty; write `- <url>`' };
   const firstWord = rest.split(/\s+/)[0]!;
   if (/^<.*>$/.test(firstWord)) {
-    return { line: lineNumber, column: 3, text: content, reason: `\`${firstWord}\` is wrapped in angle brackets; write the bare URL` };
+    return { line: lineNumber, column: 3, text: content, reason: `\`${printable(firstWord)}\` is wrapped in angle brackets; write the bare URL` };
   }
   const normalized = normalizeUrl(firstWord);
   if (normalized.ok) {
     return { line: lineNumber, column: 3, text: content, reason: 'text after the URL must be one parenthesised annotation, like `(completed 2026-03-19)`' };
   }
-  return { line: lineNumber, column: 3, text: content, reason: `\`${firstWord}\` is not a queue URL: ${normalized.reason}` };
+  return { line: lineNumber, column: 3, text: content, reason: `\`${printable(firstWord)}\` is not a queue URL: ${normalized.reason}` };
 }
 
 /**

@@ -3,7 +3,16 @@
  * are equal. Normalising lower-cases the scheme and host, drops the default port and the
  * fragment (PROTOCOL §2). The WHATWG parser does the work; a fast path skips it for the
  * common case of an already-normal URL, because the fleet queues hold 100,000 items.
+ *
+ * Some URLs the parser would accept are refused, for lint and relay alike: agents copy
+ * queue URLs from the briefing into shell commands, single-quoted (`relay done 'URL'`),
+ * and a cloned repository's queue is untrusted. So a queue URL holds no control character
+ * (C0, DEL, C1: they hide in a terminal and end lines), no whitespace (it splits a
+ * command), no single quote (it ends the quoting), and no backtick or `$(` (a shell runs
+ * what follows as a command even inside double quotes). Each has a percent-encoded
+ * spelling, which the refusal names.
  */
+import { codePointName } from './printable.js';
 
 /** Characters allowed as they are in a path (RFC 3986 pchar plus `/`), by char code. */
 const PATH_CHAR = new Uint8Array(128);
@@ -41,12 +50,43 @@ function isAlreadyNormal(url: string): boolean {
     if (code >= 128 || PATH_CHAR[code] === 0) return false;
     // `/.` starts a dot segment (or a hidden name, which is rare enough to take the slow path).
     if (code === 46 && url.charCodeAt(index - 1) === 47) return false;
+    // `$(` is refused (see the module comment): the slow path says so.
+    if (code === 40 && url.charCodeAt(index - 1) === 36) return false;
   }
   for (; index < url.length; index++) {
     const code = url.charCodeAt(index);
     if (code < 33 || code >= 127 || QUERY_CHANGED.has(url[index]!)) return false;
+    if (code === 40 && url.charCodeAt(index - 1) === 36) return false;
   }
+  // What passed holds none of the refused characters: controls, spaces, `'` and `` ` `` fail above.
   return true;
+}
+
+/** Whitespace outside C0 (which counts as control): the characters JavaScript's `\s` knows. */
+const WIDE_SPACE = /[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+
+/** A character as percent-encoded UTF-8 bytes: `%20`, `%C2%A0`. */
+function percentEncoded(char: string): string {
+  return [...new TextEncoder().encode(char)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+}
+
+/** Why a URL cannot be a queue URL whatever the parser says of it, or undefined (see the module comment). */
+function refusal(url: string): string | undefined {
+  for (let index = 0; index < url.length; index++) {
+    const code = url.charCodeAt(index);
+    const char = url[index]!;
+    if (code === 32) return 'it holds a space, which splits a shell command; percent-encode it as `%20`';
+    if (code < 32 || code === 127 || (code >= 128 && code <= 159)) {
+      return `it holds the control character ${codePointName(char)}; percent-encode it as \`${percentEncoded(char)}\``;
+    }
+    if (code >= 128 && WIDE_SPACE.test(char)) {
+      return `it holds the space character ${codePointName(char)}, which splits a shell command; percent-encode it as \`${percentEncoded(char)}\``;
+    }
+    if (code === 39) return 'it holds a single quote, which ends the quotes around it in a shell command; percent-encode it as `%27`';
+    if (code === 96) return 'it holds a backtick, which a shell runs as a command; percent-encode it as `%60`';
+    if (code === 36 && url.charCodeAt(index + 1) === 40) return 'it holds `$(`, which a shell runs as a command; percent-encode it as `%24%28`';
+  }
+  return undefined;
 }
 
 /** The result of normalising a queue URL. */
@@ -54,7 +94,7 @@ export type NormalizedUrl =
   | { ok: true; key: string; slashKey: string }
   | { ok: false; reason: string };
 
-/** Normalises an absolute http(s) URL, or says why it is not one. */
+/** Normalises an absolute http(s) URL, or says why it is not one or is refused (see the module comment). */
 export function normalizeUrl(url: string): NormalizedUrl {
   let key: string;
   if (isAlreadyNormal(url)) {
@@ -72,6 +112,9 @@ export function normalizeUrl(url: string): NormalizedUrl {
     if (!/^https?:\/\//i.test(url)) {
       return { ok: false, reason: 'it is not a valid absolute URL' };
     }
+    // Judged after parsing, so text that is no URL at all is called that first.
+    const refused = refusal(url);
+    if (refused !== undefined) return { ok: false, reason: refused };
     parsed.hash = '';
     key = parsed.href;
   }

@@ -20,23 +20,7 @@ export function lintedQueues(context: RuleContext<any>) {
   return context.targets.filter((file) => (file.kind === 'todo' || file.kind === 'done') && file.queue !== undefined);
 }
 
-export { isRealDate } from '../protocol/dates.js';
-
-/**
- * Whether a real `YYYY-MM-DD` lies in the future. "Today" is taken in the earliest time zone
- * to reach it (UTC+14), so nobody's today is ever called the future.
- */
-export function isFutureDate(value: string, now: Date): boolean {
-  return value > latestToday(now);
-}
-
-let todayCache: { now: number; today: string } | undefined;
-
-/** Today's date in UTC+14, the last time zone to leave it; cached, as queues ask 50,000 times. */
-export function latestToday(now: Date): string {
-  if (todayCache?.now !== now.getTime()) todayCache = { now: now.getTime(), today: new Date(now.getTime() + 14 * 3600 * 1000).toISOString().slice(0, 10) };
-  return todayCache.today;
-}
+export { isFutureDate, isRealDate, latestToday } from '../protocol/dates.js';
 
 /** The protocol files of the given kinds among the targets, readable ones only. */
 export function targetsOfKind(context: RuleContext<any>, ...kinds: string[]): ProjectFile[] {

@@ -7,7 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../protocol/config.js';
+import { isFutureDate, isRealDate, latestToday } from '../protocol/dates.js';
+import { codePointName, printable } from '../protocol/printable.js';
 import { createFileAtomic } from './atomic.js';
+import { currentTime } from './identity.js';
 
 /** The placeholder text of each section the caller leaves empty. */
 export const POSTMORTEM_PLACEHOLDERS = {
@@ -22,6 +25,8 @@ export interface PostmortemInput {
   /** `YYYY-MM-DD`. */
   date: string;
   session?: string;
+  /** The time `date` may not be after (default: the current time, `RELAY_NOW` honoured). */
+  now?: Date;
   what?: string;
   fix?: string;
   prevention?: string;
@@ -45,8 +50,34 @@ export function slugify(title: string): string {
   return slug === '' ? 'postmortem' : slug;
 }
 
-/** Writes a new postmortem; refuses to replace one that exists. */
+/** Control characters (C0, DEL, C1), line breaks included: a one-line field holds none. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Why the one-line fields cannot go into a postmortem, or undefined. A line break in the
+ * title or session id would write lines of its own (a forged heading or Date line); a date
+ * that is not a real day, or lies in the future, is one `postmortem-date` would report.
+ */
+function invalidInput(input: PostmortemInput): string | undefined {
+  for (const [label, value] of [['title', input.title], ['session id', input.session]] as const) {
+    const found = value === undefined ? null : CONTROL.exec(value);
+    if (found) {
+      const what = found[0] === '\n' || found[0] === '\r' ? 'line break' : `control character ${codePointName(found[0])}`;
+      return `Unexpected ${what} in the ${label}, expected one line of text; give it without line breaks or control characters`;
+    }
+  }
+  if (!isRealDate(input.date)) return `Unexpected \`--date ${printable(input.date)}\`, expected a real calendar day as YYYY-MM-DD`;
+  const now = input.now ?? currentTime();
+  if (isFutureDate(input.date, now)) {
+    return `Unexpected \`--date ${input.date}\` in the future, expected ${latestToday(now)} or earlier; give the day it happened`;
+  }
+  return undefined;
+}
+
+/** Writes a new postmortem; refuses one-line fields that are not one line, a future or unreal date, and replacing a file. */
 export function createPostmortem(root: string, config: Config, input: PostmortemInput): PostmortemResult {
+  const invalid = invalidInput(input);
+  if (invalid !== undefined) return { ok: false, error: invalid };
   const relative = `${config.layout.postmortems}/${input.date}-${slugify(input.title)}.md`;
   const placeholders: ('what' | 'fix' | 'prevention')[] = [];
   const section = (key: 'what' | 'fix' | 'prevention'): string => {

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrief, DEFAULT_BRIEF_BUDGET } from '../../src/brief/brief.js';
 import { defaultConfig } from '../../src/protocol/config.js';
+import { runBin } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
 
 let root: string;
@@ -69,5 +70,67 @@ describe('buildBrief', () => {
     } finally {
       removeTree(empty);
     }
+  });
+});
+
+describe('buildBrief on a hostile tree', () => {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach(removeTree));
+  function tree(files: Record<string, string>): string {
+    const made = writeTree(files);
+    roots.push(made);
+    return made;
+  }
+  const POSTMORTEM = (what: string, prevention: string) =>
+    `# Postmortem: Long Incident\n\n**Date**: 2026-03-01\n\n## What Went Wrong\n\n${what}\n\n## How It Was Fixed\n\nFixed.\n\n## Prevention\n\n${prevention}\n`;
+
+  it('finds a Prevention section that starts past 16 KB', () => {
+    const what = Array.from({ length: 400 }, (_, index) => `- Step ${index}: ${'x'.repeat(40)}`).join('\n');
+    const text = POSTMORTEM(what, '- Lint the queue before every commit (`queue-overlap`).');
+    expect(text.indexOf('## Prevention')).toBeGreaterThan(20 * 1024);
+    const root = tree({ 'postmortems/2026-03-01-long-incident.md': text, 'urls_todo.md': '# Pending URLs\n' });
+    const brief = buildBrief(root, defaultConfig());
+    expect(brief).toContain('- 2026-03-01-long-incident: Lint the queue before every commit (`queue-overlap`).');
+    expect(brief).not.toContain('(no Prevention section)');
+  });
+
+  it('says how much it read of a postmortem too long to read whole', () => {
+    const root = tree({ 'postmortems/2026-03-01-huge.md': POSTMORTEM('x'.repeat(1100 * 1024), '- Keep postmortems short.') });
+    const run = runBin('relay', ['--root', root, 'brief'], { env: { ...process.env, RELAY_DEBUG: 'fs' } });
+    expect(run.stdout).toContain('- 2026-03-01-huge: (no Prevention section in its first 1024 KB)');
+    expect(run.stderr).toContain('relay:fs briefing: 2026-03-01-huge.md: no Prevention section in the first 1024 KB');
+  });
+
+  it('prints nothing from the tree that leaves its line or carries a control character', () => {
+    const root = tree({
+      'plan/task-001.md': '---\nid: task-001\nstatus: todo\ntitle: "Red \u001b[31mtext\u001b[0m here"\n---\n# T\n',
+      'review/findings-001.md': '# Findings\n\n- A line with \u202e reversed text and a bell \u0007\n- A \r carriage return and a \u2028 separator\n',
+      'postmortems/2026-03-01-x.md': POSTMORTEM('x', '- Lesson one\u0085 with a next-line\n- Lesson \u001b]0;title\u0007 two'),
+      'urls_todo.md': '# Pending URLs\n- https://example.com/$(touch${IFS}x)\n- https://example.com/a\u001bb\n- https://example.com/ok (note)\n',
+    });
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+    const brief = buildBrief(root, defaultConfig());
+    expect(brief).not.toMatch(unsafe);
+    expect(brief).toContain('- task-001 [todo] Red \\u001B[31mtext\\u001B[0m here');
+    expect(brief).toContain('- A line with \\u202E reversed text and a bell \\u0007');
+    expect(brief).toContain('- A \\u000D carriage return and a \\u2028 separator');
+    expect(brief).toContain('- 2026-03-01-x: Lesson \\u001B]0;title\\u0007 two');
+    // Queue URLs relay refuses are not shown for an agent to copy; the others are shown bare.
+    expect(brief).not.toContain('touch');
+    expect(brief).toContain('- https://example.com/ok\n');
+    expect(brief).toContain('Skipped 2 free items whose URL relay refuses (`protocol-lint` names them).');
+    expect(brief).not.toContain('more free items');
+    // `relay brief`, which /get-up-to-speed runs, prints the same text.
+    const run = runBin('relay', ['--root', root, 'brief']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(brief + '\n');
+  });
+
+  it('keeps a layout path with a line break on its line', () => {
+    // The config schema refuses such a path; the briefing does not rely on that.
+    const root = tree({ 'plan\n## Injected/task-001.md': '# A task\n' });
+    const brief = buildBrief(root, { ...defaultConfig(), layout: { ...defaultConfig().layout, plan: 'plan\n## Injected' } });
+    expect(brief).toContain('## Tasks (`plan\\u000A## Injected/`)');
+    expect(brief.split('\n').filter((line) => line.startsWith('## Injected'))).toEqual([]);
   });
 });
