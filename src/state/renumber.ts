@@ -105,9 +105,11 @@ export function findDuplicateIds(root: string, config: Config): DuplicateGroup[]
  * root-relative paths) under the ids lock, and returns what moved and which files were rewritten.
  */
 export function renumberDuplicates(root: string, config: Config, options: { only?: string[] } = {}): RenumberResult {
-  for (const kind of KINDS) {
-    const folder = ensureFolderInsideRoot(root, homeOf(config, kind));
-    if (!folder.ok) return folder;
+  for (const folder of new Set(KINDS.map((kind) => homeOf(config, kind)))) {
+    // A folder that is missing holds no collision (and is not created); one that leaves the root is refused.
+    if (!isDirectory(join(root, folder))) continue;
+    const located = ensureFolderInsideRoot(root, folder);
+    if (!located.ok) return located;
   }
   const locked = withLock(root, IDS_LOCK, () => {
     const renumbered: Renumbered[] = [];
@@ -314,13 +316,17 @@ function documents(root: string, config: Config): string[] {
   return found;
 }
 
-/** Whether `folder` exists and stays inside the root (a folder that leaves it is neither read nor written). */
-function isFolderInsideRoot(root: string, folder: string): boolean {
+function isDirectory(path: string): boolean {
   try {
-    if (!statSync(join(root, folder)).isDirectory()) return false;
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }
+}
+
+/** Whether `folder` exists and stays inside the root (a folder that leaves it is neither read nor written). */
+function isFolderInsideRoot(root: string, folder: string): boolean {
+  if (!isDirectory(join(root, folder))) return false;
   const located = ensureFolderInsideRoot(root, folder);
   if (!located.ok) debug('path', located.error);
   return located.ok;

@@ -163,3 +163,21 @@ describe('protocol-lint --fix (built CLI)', () => {
     }
   });
 });
+
+describe('renumberDuplicates around the root', () => {
+  it('creates no folder it does not need, and refuses a plan folder linked out of the root', () => {
+    const root = writeTree({ 'plan/task-001.md': '# One\n', 'plan/task-0001.md': '# One again\n' });
+    const outside = writeTree({ 'task-001.md': '# Theirs\n', 'task-0001.md': '# Theirs again\n' });
+    try {
+      expect(renumberDuplicates(root, defaultConfig())).toMatchObject({ ok: true, renumbered: [{ from: 'plan/task-0001.md', to: 'plan/task-002.md' }] });
+      expect(readdirSync(root).sort()).toEqual(['.relay', 'plan']);
+      const config = { ...defaultConfig(), layout: { ...defaultConfig().layout, plan: 'linked' } };
+      symlinkSync(outside, join(root, 'linked'));
+      expect(renumberDuplicates(root, config)).toMatchObject({ ok: false, error: expect.stringContaining('leaving the root') });
+      expect(readdirSync(outside).sort()).toEqual(['task-0001.md', 'task-001.md']);
+    } finally {
+      removeTree(root);
+      removeTree(outside);
+    }
+  });
+});
