@@ -29,7 +29,7 @@ its own root.
 
 Options:
   -f, --format <name>     stylish (default), json, sarif, github, claude
-      --fix               repair fixable problems (queue overlap and duplicates) in place
+      --fix               repair fixable problems (queue overlap and duplicates, colliding ids) in place
       --staged            lint what the next git commit holds (files staged in the index)
       --max-warnings <n>  exit 1 when there are more than n warnings
   -c, --config <file>     use this config file instead of <root>/.protocol-lint.json

@@ -49,6 +49,7 @@ export interface LintOutcome {
 interface Collected extends LintMessage {
   file: string;
   removeLine?: number;
+  renumber?: boolean;
 }
 
 /** Lints a root and returns ESLint-shaped results, one per linted file. */
@@ -56,8 +57,9 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
   const first = await runOnce(options);
   if (!options.fix) return { results: first.results, fixed: [] };
   // The fixer (and the lock it takes) loads only for --fix.
-  const { applyFixes } = await import('./fix.js');
+  const { applyFixes, applyRenumbering } = await import('./fix.js');
   const fixed = applyFixes(first.project, first.fixes);
+  if (first.renumber.size > 0) fixed.push(...applyRenumbering(first.project, [...first.renumber]));
   if (fixed.length === 0) return { results: first.results, fixed };
   const second = await runOnce({ ...options, fix: false });
   return { results: second.results, fixed };
@@ -77,7 +79,7 @@ async function runOnce(options: LintOptions): Promise<RunResult> {
   }
 }
 
-type RunResult = { results: FileResult[]; project: Project; fixes: Map<string, Set<number>> };
+type RunResult = { results: FileResult[]; project: Project; fixes: Map<string, Set<number>>; renumber: Set<string> };
 
 async function lintProject(options: LintOptions, project: Project, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<RunResult> {
   const { config } = options;
@@ -208,7 +210,8 @@ function toMessage(project: Project, rule: Rule<any>, severity: 1 | 2, report: R
   const message: Collected = { file: report.file, ruleId: rule.id, severity: level, message: report.message, line, column, docs: DOCS_BASE + rule.id + '.md' };
   if (report.fix && rule.fixable) {
     message.fixable = true;
-    message.removeLine = report.fix.removeLine;
+    if ('removeLine' in report.fix) message.removeLine = report.fix.removeLine;
+    else message.renumber = true;
   }
   return message;
 }
@@ -217,6 +220,7 @@ function collect(project: Project, targets: ProjectFile[], collected: Collected[
   const byFile = new Map<string, Collected[]>();
   for (const target of targets) byFile.set(target.path, []);
   const fixes = new Map<string, Set<number>>();
+  const renumber = new Set<string>();
   const seen = new Set<string>();
   for (const message of collected) {
     const key = `${message.file}\0${message.line}\0${message.column}\0${message.ruleId}\0${message.message}`;
@@ -230,11 +234,12 @@ function collect(project: Project, targets: ProjectFile[], collected: Collected[
       if (!lines) fixes.set(message.file, (lines = new Set()));
       lines.add(message.removeLine);
     }
+    if (message.renumber) renumber.add(message.file);
   }
   const results: FileResult[] = [];
   for (const [filePath, messages] of [...byFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     messages.sort((a, b) => a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : 1));
-    const clean: LintMessage[] = messages.map(({ file: _file, removeLine: _removeLine, ...message }) => message);
+    const clean: LintMessage[] = messages.map(({ file: _file, removeLine: _removeLine, renumber: _renumber, ...message }) => message);
     results.push({
       filePath,
       messages: clean,
@@ -244,5 +249,5 @@ function collect(project: Project, targets: ProjectFile[], collected: Collected[
       fixableWarningCount: clean.filter((message) => message.severity === 1 && message.fixable).length,
     });
   }
-  return { results, project, fixes };
+  return { results, project, fixes, renumber };
 }

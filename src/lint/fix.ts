@@ -1,6 +1,7 @@
 /**
  * `--fix`: applies the line removals fixable rules asked for (queue overlap and duplicates),
- * through the same atomic writer the relay CLI uses. Only the named lines go; every other
+ * and renumbers colliding ids (layout-duplicate-id, through state/renumber.ts), with the
+ * same atomic writer the relay CLI uses. Only the named lines go; every other
  * byte of the file is kept. If a file changed on disk since it was linted (a fleet keeps
  * writing), it is left alone, so no concurrent update is lost.
  */
@@ -10,6 +11,7 @@ import { rewriteQueue, splitSegments } from '../protocol/queue.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { withLock } from '../state/lock.js';
 import { QUEUE_LOCK } from '../state/queue-operations.js';
+import { renumberDuplicates } from '../state/renumber.js';
 import type { Project } from './project.js';
 
 /**
@@ -43,4 +45,14 @@ function applyUnlocked(project: Project, fixes: Map<string, Set<number>>): strin
     fixed.push(path);
   }
   return fixed;
+}
+
+/**
+ * Renumbers the colliding ids these files take part in (state/renumber.ts, under the ids lock);
+ * returns the paths created or rewritten.
+ */
+export function applyRenumbering(project: Project, paths: string[]): string[] {
+  const result = renumberDuplicates(project.root, project.config, { only: paths });
+  if (!result.ok) throw new Error(`--fix could not renumber: ${result.error}`);
+  return [...new Set([...result.renumbered.flatMap((moved) => [moved.to, ...moved.along.map((along) => along.to)]), ...result.rewritten])].sort();
 }

@@ -7,10 +7,8 @@ import type { ProjectFile } from './project.js';
 /** A rule's default level. */
 export type Severity = 'error' | 'warning';
 
-/** A fix the engine can apply: drop a line of a file (queue rules use this). */
-export interface Fix {
-  removeLine: number;
-}
+/** A fix the engine can apply: drop a line of a file (queue rules), or renumber a colliding id (layout-duplicate-id). */
+export type Fix = { removeLine: number } | { renumber: true };
 
 /** What a rule reports. */
 export interface Report {
