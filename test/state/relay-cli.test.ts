@@ -1,10 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBrief } from '../../src/brief/brief.js';
+import { commands, commandSynopsis, relayHelp } from '../../src/cli/commands/index.js';
 import { defaultConfig } from '../../src/protocol/config.js';
-import { buildRelayBundle, git, runRelay, tempDir } from '../helpers/state-relay.js';
+import { buildRelayBundle, git, makeUrls, runRelay, tempDir } from '../helpers/state-relay.js';
+
+const REPO = resolve(import.meta.dirname, '../..');
 
 let bundle: string;
 beforeAll(async () => {
@@ -102,5 +105,115 @@ describe('relay CLI', () => {
     );
     expect(await runRelay(bundle, args, { cwd: root })).toMatchObject({ code: 1 });
     expect(await runRelay(bundle, ['postmortem', 'new', 'x', '--date', '2026-02-30'], { cwd: root })).toMatchObject({ code: 2 });
+  });
+});
+
+describe('relay CLI: the command table', () => {
+  it('prints `relay --help`, `relay <command> --help` and `relay help <command>` from the table', async () => {
+    const root = tempDir();
+    expect(await runRelay(bundle, ['--help'], { cwd: root })).toMatchObject({ code: 0, stdout: relayHelp(), stderr: '' });
+    for (const command of commands) {
+      expect(relayHelp()).toContain(`  ${commandSynopsis(command)} `);
+      expect(await runRelay(bundle, [command.name, '--help'], { cwd: root })).toMatchObject({ code: 0, stdout: command.help, stderr: '' });
+      expect((await runRelay(bundle, ['help', command.name], { cwd: root })).stdout).toBe(command.help);
+    }
+  });
+
+  it('generates the command sections of docs/relay-cli.md and the README list from the table', () => {
+    const docs = readFileSync(join(REPO, 'docs/relay-cli.md'), 'utf8');
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const region = docs.slice(docs.indexOf('<!-- commands:start -->'), docs.indexOf('<!-- commands:end -->'));
+    for (const command of commands) {
+      expect(region).toContain(`### \`relay ${commandSynopsis(command)}\``);
+      expect(region).toContain(command.help.trimEnd());
+      expect(readme).toContain(`- \`relay ${commandSynopsis(command)}\`: ${command.summary}\n`);
+    }
+  });
+
+  it('prints the version of package.json, which the plugin manifest carries too', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect(await runRelay(bundle, ['--version'], { cwd: tempDir() })).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(JSON.parse(readFileSync(join(REPO, '.claude-plugin/plugin.json'), 'utf8')).version).toBe(version);
+  });
+
+  it('`relay done -` and `relay release -` read the URLs from stdin', async () => {
+    const root = tempDir();
+    await runRelay(bundle, ['init'], { cwd: root });
+    await runRelay(bundle, ['add', '-'], { cwd: root, input: 'https://example.com/a\nhttps://example.com/b?x=1&y=2\nhttps://example.com/c\n' });
+    const agent = { ...env, RELAY_AGENT: 'writer-1' };
+    expect((await runRelay(bundle, ['claim', '-n', '3'], { cwd: root, env: agent })).code).toBe(0);
+    // A URL with a character a shell would act on (`&`), passed without quoting it.
+    const released = await runRelay(bundle, ['release', '-'], { cwd: root, env: agent, input: '# give back\n- https://example.com/b?x=1&y=2\n\n' });
+    expect(released).toMatchObject({ code: 0, stdout: 'https://example.com/b?x=1&y=2\n', stderr: '' });
+    const done = await runRelay(bundle, ['done', '-', '--output', 'review/draft-001.mdx'], { cwd: root, env: agent, input: 'https://example.com/a\r\nhttps://example.com/c\n' });
+    expect(done).toMatchObject({ code: 0, stdout: 'https://example.com/a\nhttps://example.com/c\n', stderr: '' });
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).toBe('# Pending URLs\n\n- https://example.com/b?x=1&y=2\n');
+    expect(readFileSync(join(root, 'urls_done.md'), 'utf8')).toBe(
+      '# Completed URLs\n\n- https://example.com/a (completed 2026-03-20, by writer-1, output review/draft-001.mdx)\n- https://example.com/c (completed 2026-03-20, by writer-1, output review/draft-001.mdx)\n',
+    );
+    expect(await runRelay(bundle, ['release', '-'], { cwd: root, env: agent, input: '' })).toMatchObject({ code: 0, stdout: '', stderr: 'relay release: no URLs on stdin; nothing to do\n' });
+  });
+});
+
+describe('relay CLI: faults', () => {
+  it('reports a file where a folder should be as one line, exit 1', async () => {
+    const parent = tempDir();
+    writeFileSync(join(parent, 'file'), '');
+    const root = join(parent, 'file', 'tree');
+    expect(await runRelay(bundle, ['--root', root, 'init'], { cwd: parent })).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `relay init: not a directory: \`${join(root, 'plan')}\`\n`,
+    });
+    expect(await runRelay(bundle, ['--root', root, 'postmortem', 'new', 'Lost work'], { cwd: parent })).toMatchObject({
+      code: 1,
+      stderr: `relay postmortem: not a directory: \`${join(root, 'postmortems')}\`\n`,
+    });
+  });
+
+  it('reports permission denied as one line, exit 1', async () => {
+    const root = tempDir();
+    chmodSync(root, 0o555);
+    let result;
+    if (process.getuid?.() === 0) {
+      // Root writes anywhere; run as an unprivileged user, from a copy of the bundle it can read.
+      const copy = tempDir();
+      chmodSync(copy, 0o755);
+      copyFileSync(bundle, join(copy, 'relay.mjs'));
+      const run = spawnSync(process.execPath, [join(copy, 'relay.mjs'), 'init'], { cwd: root, encoding: 'utf8', uid: 65534, gid: 65534 });
+      result = { code: run.status, stdout: run.stdout, stderr: run.stderr };
+    } else {
+      result = await runRelay(bundle, ['init'], { cwd: root });
+    }
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `relay init: permission denied: \`${join(root, 'plan')}\`\n` });
+  });
+
+  it('stops quietly when its reader stops reading', async () => {
+    const root = tempDir();
+    await runRelay(bundle, ['init'], { cwd: root });
+    await runRelay(bundle, ['add', '-'], { cwd: root, input: makeUrls(5000).join('\n') });
+    // Enough URLs that the output outgrows a pipe's buffer; the reader closes after the first chunk.
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolvePromise) => {
+      const child = spawn(process.execPath, [bundle, 'claim', '-n', '5000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdout.once('data', () => child.stdout.destroy());
+      child.on('close', (code) => resolvePromise({ code, stderr }));
+    });
+    expect(result).toEqual({ code: 0, stderr: '' });
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8').match(/claimed by/g)).toHaveLength(5000);
+  });
+
+  it('calls anything else an internal error, exit 2, with the stack only under RELAY_DEBUG', async () => {
+    const root = tempDir();
+    await runRelay(bundle, ['init'], { cwd: root });
+    // urls_todo.md a folder: reading it under the lock fails in a way relay does not expect.
+    rmSync(join(root, 'urls_todo.md'));
+    mkdirSync(join(root, 'urls_todo.md'));
+    const plain = await runRelay(bundle, ['add', 'https://example.com/a'], { cwd: root });
+    expect(plain).toMatchObject({ code: 2, stdout: '', stderr: 'relay: internal error: EISDIR: illegal operation on a directory, read\n' });
+    const debugged = await runRelay(bundle, ['add', 'https://example.com/a'], { cwd: root, env: { RELAY_DEBUG: 'lock' } });
+    expect(debugged.code).toBe(2);
+    expect(debugged.stderr).toMatch(/^relay: internal error: EISDIR: illegal operation on a directory, read\nError: EISDIR[^\n]*\n\s+at /);
   });
 });

@@ -1,0 +1,70 @@
+/** `relay claim`: takes the next pending URLs for one agent. */
+import { currentTime } from '../../state/identity.js';
+import { claimUrls } from '../../state/queue-operations.js';
+import { AGENT_OPTION, agentOf, failure, JSON_OPTION, TTL_OPTION, ttlOf, usage, type CommandDefinition } from './command.js';
+
+/** `relay claim`. */
+export const claim: CommandDefinition = {
+  name: 'claim',
+  summary: 'take the next N pending URLs (prints one per line)',
+  positionals: '',
+  options: { ...AGENT_OPTION, ...JSON_OPTION, ...TTL_OPTION, count: { type: 'string', short: 'n' }, 'steal-stale': { type: 'boolean' } },
+  help: `Usage: relay claim [-n N] [--agent ID] [--steal-stale] [--ttl-hours H] [--json]
+
+Takes the next N (default 1) pending, unclaimed URLs in file order, marks each
+"(claimed by ID at TIMESTAMP)" in urls_todo.md, and prints one URL per line.
+Nothing to claim is not an error: exit 0 with no output and a note on stderr.
+
+  -n, --count N     how many URLs to take (1-10000)
+  --agent ID        who claims (default: $RELAY_AGENT, the Claude session id, else pid-PID@HOST)
+  --steal-stale     also take URLs whose claim is older than the TTL
+  --ttl-hours H     claim TTL (default: queue-stale-claim's ttlHours in the config, else 24)
+  --json            print [{"url","agent","at","line","stolenFrom"?}]
+`,
+  details: `Takes the next \`N\` (default 1, at most 10000) pending URLs in file order that are not claimed,
+not already done (in \`urls_done.md\`), and not a second line of a URL already taken, and rewrites
+each line as \`- URL (claimed by ID at 2026-03-19T10:00:00Z)\` (free-text notes on the line are
+kept). Prints one URL per line; with \`--json\` an array of
+\`{"url","agent","at","line","stolenFrom"?}\`.
+
+- **Nothing to claim is exit 0** with empty stdout and a note on stderr, so
+  \`while url=$(relay claim) && [ -n "$url" ]; do …; done\` works. A missing \`urls_todo.md\` is
+  exit 1 (\`run relay init\`).
+- **Stale claims** (older than the TTL) are *not* taken by default: a slow session must not
+  lose its work to an impatient one. \`relay status\` lists them; \`--steal-stale\` takes them too
+  (in file order with the unclaimed ones) and notes whose claim it took. A claim without a
+  readable time cannot be aged and counts as stale. The TTL is \`--ttl-hours\`, else the config's
+  \`"queue-stale-claim": ["warning", { "ttlHours": H }]\` (the same option the linter uses), else 24.
+- **Agent id**: \`--agent\`, else \`$RELAY_AGENT\`, else \`$CLAUDE_SESSION_ID\` /
+  \`$CLAUDE_CODE_SESSION_ID\`, else \`pid-<pid>@<host>\`. An id is one word without spaces, commas,
+  semicolons or parentheses (the annotation grammar's separators).
+`,
+  run(context) {
+    const agent = agentOf(context, 'claim');
+    if (typeof agent !== 'string') return agent;
+    const ttlHours = ttlOf(context, 'claim');
+    if (typeof ttlHours !== 'number') return ttlHours;
+    const countText = typeof context.values.count === 'string' ? context.values.count : '1';
+    const count = Number(countText);
+    if (!/^\d+$/.test(countText) || count < 1 || count > 10_000) {
+      return usage('claim', `Unexpected \`-n ${countText}\`, expected a whole number from 1 to 10000`);
+    }
+    const now = currentTime(context.io.env);
+    const result = claimUrls(context.root, context.config, { count, agent, now, ttlHours, stealStale: context.values['steal-stale'] === true });
+    if (!result.ok) return failure(result);
+    let stderr = '';
+    for (const item of result.claimed) {
+      if (item.stolenFrom !== undefined) stderr += `relay: took over \`${item.url}\` from \`${item.stolenFrom}\`, whose claim was older than ${ttlHours} h\n`;
+    }
+    if (result.claimed.length === 0) {
+      stderr += result.stale > 0
+        ? `relay: nothing to claim; ${result.stale} pending URLs have claims older than ${ttlHours} h, \`relay claim --steal-stale\` takes them\n`
+        : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed or the queue is empty\n`;
+    }
+    if (context.values.json) {
+      const items = result.claimed.map(({ key: _key, ...item }) => item);
+      return { code: 0, stdout: JSON.stringify(items) + '\n', stderr };
+    }
+    return { code: 0, stdout: result.claimed.map((item) => `${item.url}\n`).join(''), stderr };
+  },
+};

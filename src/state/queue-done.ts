@@ -1,0 +1,76 @@
+/**
+ * `relay done`: moves URLs from urls_todo.md to urls_done.md in one locked step.
+ *
+ * Crash order: urls_done.md is written before urls_todo.md. A writer killed between the two
+ * leaves the URL in both files, never in neither; `protocol-lint --fix` (queue-overlap, done
+ * wins) and every later operation treat it as done.
+ */
+import type { Config } from '../protocol/config.js';
+import { formatQueueItem } from '../protocol/queue.js';
+import { utcDate } from './identity.js';
+import type { LockOptions } from './lock.js';
+import type { OperationFailure, Rejection } from './queue-files.js';
+import type { LineEdit } from './queue-scan.js';
+import { urlTransaction } from './queue-transaction.js';
+
+/** What happened to one URL given to `completeUrls`. */
+export interface Completion {
+  url: string;
+  key: string;
+  status: 'completed' | 'completed-not-pending' | 'already-done';
+  /** Who held the claim, when it was not the completing agent. */
+  claimedBy?: string;
+}
+
+/** Options of `completeUrls`. */
+export interface DoneOptions {
+  urls: string[];
+  agent: string;
+  now: Date;
+  output?: string;
+  lock?: LockOptions;
+}
+
+/** What `completeUrls` did. */
+export interface DoneResult {
+  ok: true;
+  completed: Completion[];
+  rejected: Rejection[];
+}
+
+/**
+ * Moves URLs from urls_todo.md to urls_done.md with `(completed DATE, by AGENT, output PATH)`.
+ * A URL that was not pending is still recorded as done (the work happened); one already done
+ * is left as it is, and any copy of it still pending is removed (done wins).
+ */
+export function completeUrls(root: string, config: Config, options: DoneOptions): DoneResult | OperationFailure {
+  return urlTransaction(root, config, options, ({ files, wanted, rejected, lookup }): DoneResult | OperationFailure => {
+    const remove: LineEdit[] = [];
+    const append: string[] = [];
+    const completed: Completion[] = [];
+    const date = utcDate(options.now);
+    for (const { url, key, slashKey } of wanted) {
+      const pending = lookup.pending(key, slashKey);
+      for (const { start, end } of pending) remove.push({ start, end });
+      // URLs given are distinct, so one completed here is not seen again.
+      if (lookup.isDone(key, slashKey)) {
+        completed.push({ url, key, status: 'already-done' });
+        continue;
+      }
+      const first = pending[0]?.item;
+      const fields = [`completed ${date}`, `by ${options.agent}`];
+      if (options.output !== undefined) fields.push(`output ${options.output}`);
+      // Free-text notes travel with the item; the claim and old completion fields do not.
+      if (first) fields.push(...first.notes);
+      append.push(formatQueueItem(first ? first.url : url, fields));
+      const completion: Completion = { url: first ? first.url : url, key, status: first ? 'completed' : 'completed-not-pending' };
+      const claimant = pending.find(({ item }) => item.claim)?.item.claim?.agent;
+      if (claimant !== undefined && claimant !== options.agent) completion.claimedBy = claimant;
+      completed.push(completion);
+    }
+    // Done first: a crash between the two writes leaves the URL in both files, never in neither.
+    if (append.length > 0) files.appendDone(append);
+    if (remove.length > 0) files.writeTodo(remove);
+    return { ok: true, completed, rejected };
+  });
+}

@@ -1,0 +1,76 @@
+/** `relay release`: removes claims so the URLs can be claimed again, under the queue lock. */
+import type { Config } from '../protocol/config.js';
+import { formatQueueItem } from '../protocol/queue.js';
+import type { LockOptions } from './lock.js';
+import { annotationFields, CLAIM_FIELD, type OperationFailure, type Rejection } from './queue-files.js';
+import type { ItemLine, LineEdit } from './queue-scan.js';
+import { urlTransaction } from './queue-transaction.js';
+
+/** What happened to one URL given to `releaseUrls`. */
+export interface Release {
+  url: string;
+  key: string;
+  status: 'released' | 'not-claimed';
+  /** Whose claim was removed. */
+  from?: string;
+}
+
+/** Options of `releaseUrls`. */
+export interface ReleaseOptions {
+  urls: string[];
+  /** Release every claim `agent` holds instead of listed URLs. */
+  all: boolean;
+  agent: string;
+  /** Release claims held by other agents too. */
+  force: boolean;
+  lock?: LockOptions;
+}
+
+/** What `releaseUrls` did. */
+export interface ReleaseResult {
+  ok: true;
+  released: Release[];
+  rejected: Rejection[];
+}
+
+/** Removes claims so the URLs can be claimed again; another agent's claim only with `force`. */
+export function releaseUrls(root: string, config: Config, options: ReleaseOptions): ReleaseResult | OperationFailure {
+  // `--all` looks at every claim, which only the full parse lists.
+  return urlTransaction(root, config, { ...options, fullLookup: options.all }, ({ files, wanted, rejected, lookup }): ReleaseResult | OperationFailure => {
+    const replace: LineEdit[] = [];
+    const released: Release[] = [];
+    const unclaim = ({ item, start, end }: ItemLine): void => {
+      const fields = annotationFields(item).filter((field) => !CLAIM_FIELD.test(field));
+      replace.push({ start, end, content: formatQueueItem(item.url, fields) });
+    };
+    if (options.all) {
+      for (const line of lookup.all()) {
+        const { item } = line;
+        if (item.claim?.agent !== options.agent) continue;
+        unclaim(line);
+        released.push({ url: item.url, key: item.key, status: 'released', from: item.claim.agent });
+      }
+    }
+    for (const { url, key, slashKey } of wanted) {
+      const lines = lookup.pending(key, slashKey);
+      if (lines.length === 0) {
+        rejected.push({ url, reason: `not pending in \`${config.layout.todo}\`` });
+        continue;
+      }
+      const claimedLines = lines.filter(({ item }) => item.claim);
+      if (claimedLines.length === 0) {
+        released.push({ url: lines[0]!.item.url, key, status: 'not-claimed' });
+        continue;
+      }
+      const others = claimedLines.filter(({ item }) => item.claim!.agent !== options.agent);
+      if (others.length > 0 && !options.force) {
+        rejected.push({ url, reason: `claimed by \`${others[0]!.item.claim!.agent}\`, not \`${options.agent}\`; pass \`--force\` to release it anyway` });
+        continue;
+      }
+      for (const line of claimedLines) unclaim(line);
+      released.push({ url: lines[0]!.item.url, key, status: 'released', from: claimedLines[0]!.item.claim!.agent });
+    }
+    if (replace.length > 0) files.writeTodo(replace);
+    return { ok: true, released, rejected };
+  });
+}
