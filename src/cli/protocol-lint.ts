@@ -8,7 +8,6 @@
  * docs/performance.md.
  */
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { startStagedGit, type StagedGit } from '../lint/staged-git.js';
 import { loadBundle } from './cached-bundle.js';
 import { parseLintArgs, stagedRoot, wantsStagedLint } from './lint-args.js';
@@ -28,12 +27,6 @@ function startEarly(argv: string[]): StagedGit | undefined {
 
 const argv = process.argv.slice(2);
 const early = startEarly(argv);
-if (early) {
-  // A pre-commit check lives ~0.2 s: V8's optimizing compiler would spend that time on
-  // loops that end before their optimized code arrives, on the core git diff runs on.
-  // Measured: 5 % faster without it. (A whole-tree lint keeps it: it runs for seconds.)
-  setFlagsFromString('--no-opt');
-}
 if (typeof __LINT_CLI_HASH__ === 'string') {
   // Built (scripts/build.mjs makes this module dist/protocol-lint.cjs, beside dist/cjs/).
   const cli = loadBundle(join(__dirname, 'cjs', 'lint-cli.cjs'), __LINT_CLI_HASH__, early ? 'staged' : 'tree') as typeof import('./lint-cli.js');

@@ -12,7 +12,7 @@
  */
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FileResult } from '../lint/types.js';
-import { FileSource, linesAt } from '../protocol/byte-source.js';
+import { countNewlines, FileSource, linesAt } from '../protocol/byte-source.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
 import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
@@ -163,12 +163,6 @@ function searchWhole(source: FileSource, added: string, lines: Set<number>): boo
     for (let at = line; at <= last; at++) lines.add(at);
   }
   return found;
-}
-
-function countNewlines(text: string): number {
-  let count = 0;
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count++;
-  return count;
 }
 
 await runHook('PostToolUse', postToolUse);
