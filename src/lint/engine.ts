@@ -85,7 +85,6 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   let paths: string[];
   if (options.targets === undefined) {
     // The index is read while git works out the staged changes.
-    gitIndex?.warm();
     paths = gitIndex ? await gitIndex.stagedChanges() : await source.walk();
   } else {
     paths = [];
