@@ -12,8 +12,8 @@ import { startStagedGit, type StagedGit } from '../lint/staged-git.js';
 import { loadBundle } from './cached-bundle.js';
 import { parseLintArgs, stagedRoot, wantsStagedLint } from './lint-args.js';
 
-/** The content hash of dist/cjs/lint-cli.cjs, set by scripts/build.mjs; absent when run from source. */
-declare const __LINT_CLI_HASH__: string | undefined;
+/** Set by scripts/build.mjs in the built module; absent when run from source. */
+declare const __LINT_CLI_BUNDLED__: boolean | undefined;
 
 /** git started for a `--staged` run; undefined when not asked for or the command line is wrong (the CLI then says so). */
 function startEarly(argv: string[]): StagedGit | undefined {
@@ -27,9 +27,9 @@ function startEarly(argv: string[]): StagedGit | undefined {
 
 const argv = process.argv.slice(2);
 const early = startEarly(argv);
-if (typeof __LINT_CLI_HASH__ === 'string') {
+if (typeof __LINT_CLI_BUNDLED__ === 'boolean') {
   // Built (scripts/build.mjs makes this module dist/protocol-lint.cjs, beside dist/cjs/).
-  const cli = loadBundle(join(__dirname, 'cjs', 'lint-cli.cjs'), __LINT_CLI_HASH__, early ? 'staged' : 'tree') as typeof import('./lint-cli.js');
+  const cli = loadBundle(join(__dirname, 'cjs', 'lint-cli.cjs'), early ? 'staged' : 'tree') as typeof import('./lint-cli.js');
   void cli.run(argv, early);
 } else {
   // Run from source (tsx).
