@@ -8,6 +8,7 @@
  * docs/performance.md.
  */
 import { join } from 'node:path';
+import { debug, reason } from '../debug.js';
 import { startStagedGit, type StagedGit } from '../lint/staged-git.js';
 import { loadBundle } from './cached-bundle.js';
 import { parseLintArgs, stagedRoot, wantsStagedLint } from './lint-args.js';
@@ -20,7 +21,8 @@ function startEarly(argv: string[]): StagedGit | undefined {
   try {
     const { values } = parseLintArgs(argv);
     return wantsStagedLint(values) ? startStagedGit(stagedRoot(values.root)) : undefined;
-  } catch {
+  } catch (error) {
+    debug('git', `git not started early (${reason(error)}): the CLI starts it, or reports the command line`);
     return undefined;
   }
 }

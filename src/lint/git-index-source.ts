@@ -418,7 +418,8 @@ function readWhole(source: FileBytes): Buffer | undefined {
   try {
     const bytes = source.readAll();
     return bytes.length === source.size ? bytes : undefined;
-  } catch {
+  } catch (error) {
+    debug('git', `a working copy could not be read (${reason(error)}): read from git`);
     return undefined;
   } finally {
     source.close();
@@ -429,7 +430,8 @@ function readWhole(source: FileBytes): Buffer | undefined {
 function openRegular(path: string): FileBytes | undefined {
   try {
     return lstatSync(path).isFile() ? FileBytes.open(path) : undefined;
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') debug('git', `\`${path}\` could not be opened (${reason(error)}): read from git`);
     return undefined;
   }
 }

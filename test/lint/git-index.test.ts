@@ -174,4 +174,16 @@ describe('--staged fallbacks', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/relay:copies HEAD's `urls_todo\.md` \([0-9a-f]{40}\) is not kept: asked of git/);
   });
+
+  it('says when a focused check falls back to linting the queues whole', () => {
+    const root = repo();
+    stage(root, GOOD);
+    const focused = runBin('protocol-lint', ['--staged'], { cwd: root, env: { ...process.env, RELAY_DEBUG: 'focus' } });
+    expect(focused.status).toBe(0);
+    expect(focused.stderr).not.toContain('relay:focus');
+    stage(root, TODO + '- https://example.com/a%20b\n');
+    const whole = runBin('protocol-lint', ['--staged'], { cwd: root, env: { ...process.env, RELAY_DEBUG: 'focus' } });
+    expect(whole.status).toBe(0);
+    expect(whole.stderr).toContain('relay:focus the queues are linted whole: line 3 of `urls_todo.md` holds a URL a byte search cannot find');
+  });
 });
