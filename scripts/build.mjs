@@ -6,7 +6,6 @@
 // first module knows the bundle by its content hash, so a cache never outlives its bundle.
 // The output is deterministic: CI rebuilds and checks that git sees no change.
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
@@ -84,7 +83,6 @@ const [cliBundle] = cli.outputFiles;
 // The first module reads the bundle as latin1 (src/cli/cached-bundle.ts), exact only for ASCII.
 const nonAscii = cliBundle.contents.findIndex((byte) => byte > 0x7f);
 if (nonAscii !== -1) throw new Error(`dist/cjs/lint-cli.cjs has a non-ASCII byte at ${nonAscii}: write it as an escape in the source`);
-const cliHash = createHash('sha256').update(cliBundle.contents).digest('hex').slice(0, 16);
 
 const launcher = await build({
   ...shared,
@@ -92,7 +90,7 @@ const launcher = await build({
   outdir: 'dist',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  define: { __LINT_CLI_HASH__: JSON.stringify(cliHash) },
+  define: { __LINT_CLI_BUNDLED__: 'true' },
 });
 
 const esm = await build({

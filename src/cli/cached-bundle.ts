@@ -11,25 +11,34 @@
  * - is one file per bundle content, run variant, Node version and architecture, written
  *   after a run that had none (so it holds the code that run compiled), through a temporary
  *   file and a rename; files of other bundle contents or Node versions are removed then;
+ * - is keyed by a hash of the bundle's bytes, taken on every run (~0.8 ms, most of it
+ *   OpenSSL's first use, which a `--staged` run pays anyway): V8 checks only a source's
+ *   length, so a bundle edited in place must not find the code compiled from its old bytes;
  * - is used only from a folder that is the user's own and not writable by others, since V8
  *   runs what it holds. V8 itself refuses a cache made by another V8 or with other flags.
  * Without a usable cache the bundle is compiled as usual: the cache only saves time.
  */
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { debug, reason } from '../debug.js';
 
 /** The folder compiled code is kept in; undefined when the cache is turned off or there is nowhere to keep it. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.RELAY_CODE_CACHE === '0') return undefined;
+  if (env.RELAY_CODE_CACHE === '0') {
+    debug('cache', 'RELAY_CODE_CACHE=0: the bundle is compiled without the code cache');
+    return undefined;
+  }
   if (env.RELAY_CACHE_DIR) return env.RELAY_CACHE_DIR;
   if (process.platform === 'win32') return env.LOCALAPPDATA ? join(env.LOCALAPPDATA, 'relay', 'cache') : undefined;
   let home: string;
   try {
     home = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  } catch {
+  } catch (error) {
+    debug('cache', `no home folder for the code cache (${reason(error)}): compiled without it`);
     return undefined;
   }
   return join(home, 'relay');
@@ -39,10 +48,12 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 function isPrivate(path: string, kind: 'folder' | 'file'): boolean {
   try {
     const stats = lstatSync(path);
-    if (kind === 'folder' ? !stats.isDirectory() : !stats.isFile()) return false;
-    if (process.platform === 'win32' || process.getuid === undefined) return true;
-    return stats.uid === process.getuid() && (stats.mode & 0o022) === 0;
-  } catch {
+    const own = kind === 'folder' ? stats.isDirectory() : stats.isFile();
+    const ok = own && (process.platform === 'win32' || process.getuid === undefined || (stats.uid === process.getuid() && (stats.mode & 0o022) === 0));
+    if (!ok) debug('cache', `\`${path}\` is not a private ${kind} of this user: the code cache is not used`);
+    return ok;
+  } catch (error) {
+    debug('cache', (error as NodeJS.ErrnoException).code === 'ENOENT' ? `no code cache yet at \`${path}\`: compiled, and kept at exit` : `\`${path}\` unreadable: ${reason(error)}`);
     return false;
   }
 }
@@ -53,24 +64,29 @@ function cacheName(bundle: string, hash: string, variant: string): string {
 }
 
 /**
- * Loads `file` (an ASCII CommonJS bundle whose content hashes to `hash`) and returns its exports.
- * `variant` names the kind of run (`staged`, `tree`): each keeps the code its runs compile.
+ * Loads `file` (an ASCII CommonJS bundle) and returns its exports. `variant` names the kind of
+ * run (`staged`, `tree`): each keeps the code its runs compile.
  */
-export function loadBundle(file: string, hash: string, variant: string): unknown {
+export function loadBundle(file: string, variant: string): unknown {
+  const bytes = readFileSync(file);
   // The bundle is ASCII (scripts/build.mjs checks): latin1 reads it exactly, at half utf8's cost.
-  const source = readFileSync(file, 'latin1');
+  const source = bytes.toString('latin1');
   const dir = codeCacheDir();
   const bundle = basename(file).replace(/\.c?js$/, '');
+  const hash = dir === undefined ? '' : createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const cacheFile = dir === undefined ? undefined : join(dir, cacheName(bundle, hash, variant));
   let cachedData: Buffer | undefined;
   if (cacheFile !== undefined && isPrivate(dir!, 'folder') && isPrivate(cacheFile, 'file')) {
     try {
       cachedData = readFileSync(cacheFile);
-    } catch {
+    } catch (error) {
+      debug('cache', `the code cache could not be read (${reason(error)}): compiled without it`);
       cachedData = undefined;
     }
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  if (script.cachedDataRejected === true) debug('cache', `V8 rejected the code cache \`${cacheFile}\` (made by another V8 or with other flags): compiled, rewritten at exit`);
+  else if (cachedData !== undefined) debug('cache', `code cache used: \`${cacheFile}\``);
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     // At exit, so the cache holds the functions this run compiled, not only the top level.
     process.once('exit', () => writeCache(dir!, cacheFile, bundle, hash, () => script.createCachedData()));
@@ -89,6 +105,7 @@ function writeCache(dir: string, cacheFile: string, bundle: string, hash: string
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!isPrivate(dir, 'folder')) return;
+    debug('cache', `code cache written: \`${cacheFile}\``);
     writeFileSync(temporary, data(), { mode: 0o600, flag: 'wx' });
     renameSync(temporary, cacheFile);
     const current = `${bundle}-${hash}-`;
@@ -96,7 +113,8 @@ function writeCache(dir: string, cacheFile: string, bundle: string, hash: string
     for (const name of readdirSync(dir)) {
       if (name.startsWith(`${bundle}-`) && name.endsWith('.v8cache') && !(name.startsWith(current) && name.endsWith(suffix))) rmSync(join(dir, name), { force: true });
     }
-  } catch {
+  } catch (error) {
+    debug('cache', `the code cache could not be written (${reason(error)}): the next run compiles again`);
     try {
       rmSync(temporary, { force: true });
     } catch {

@@ -8,35 +8,30 @@
  * docs/performance.md.
  */
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
+import { debug, reason } from '../debug.js';
 import { startStagedGit, type StagedGit } from '../lint/staged-git.js';
 import { loadBundle } from './cached-bundle.js';
 import { parseLintArgs, stagedRoot, wantsStagedLint } from './lint-args.js';
 
-/** The content hash of dist/cjs/lint-cli.cjs, set by scripts/build.mjs; absent when run from source. */
-declare const __LINT_CLI_HASH__: string | undefined;
+/** Set by scripts/build.mjs in the built module; absent when run from source. */
+declare const __LINT_CLI_BUNDLED__: boolean | undefined;
 
 /** git started for a `--staged` run; undefined when not asked for or the command line is wrong (the CLI then says so). */
 function startEarly(argv: string[]): StagedGit | undefined {
   try {
     const { values } = parseLintArgs(argv);
     return wantsStagedLint(values) ? startStagedGit(stagedRoot(values.root)) : undefined;
-  } catch {
+  } catch (error) {
+    debug('git', `git not started early (${reason(error)}): the CLI starts it, or reports the command line`);
     return undefined;
   }
 }
 
 const argv = process.argv.slice(2);
 const early = startEarly(argv);
-if (early) {
-  // A pre-commit check lives ~0.2 s: V8's optimizing compiler would spend that time on
-  // loops that end before their optimized code arrives, on the core git diff runs on.
-  // Measured: 5 % faster without it. (A whole-tree lint keeps it: it runs for seconds.)
-  setFlagsFromString('--no-opt');
-}
-if (typeof __LINT_CLI_HASH__ === 'string') {
+if (typeof __LINT_CLI_BUNDLED__ === 'boolean') {
   // Built (scripts/build.mjs makes this module dist/protocol-lint.cjs, beside dist/cjs/).
-  const cli = loadBundle(join(__dirname, 'cjs', 'lint-cli.cjs'), __LINT_CLI_HASH__, early ? 'staged' : 'tree') as typeof import('./lint-cli.js');
+  const cli = loadBundle(join(__dirname, 'cjs', 'lint-cli.cjs'), early ? 'staged' : 'tree') as typeof import('./lint-cli.js');
   void cli.run(argv, early);
 } else {
   // Run from source (tsx).

@@ -16,7 +16,7 @@
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { debug } from '../debug.js';
 import type { FileResult } from '../lint/types.js';
-import { FileSource, linesAt } from '../protocol/byte-source.js';
+import { countNewlines, FileSource, linesAt } from '../protocol/byte-source.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
@@ -195,12 +195,6 @@ function searchWhole(source: FileSource, added: string, lines: Set<number>): boo
     for (let at = line; at <= last; at++) lines.add(at);
   }
   return found;
-}
-
-function countNewlines(text: string): number {
-  let count = 0;
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count++;
-  return count;
 }
 
 await runHook('PostToolUse', postToolUse);

@@ -1,9 +1,10 @@
 /**
- * Whether a file's bytes are a git object: its name is the hash of `blob <size>\0` and the
- * bytes. Its own module so that node:crypto (~7 ms to load) loads only when a staged file must
- * be hashed (see `stagedAsIs` in git-index-source.ts for when it need not).
+ * Whether bytes are a git object: its name is the hash of `blob <size>\0` and the bytes.
+ * `--staged` takes a working copy as the staged file, and a kept queue copy as HEAD's, only
+ * when it hashes to the object name git gave.
  */
 import { createHash } from 'node:crypto';
+import { debug, reason } from '../debug.js';
 import type { ByteSource } from '../protocol/byte-source.js';
 
 /** Whether `source` hashes to the object name `object` (SHA-1 or SHA-256, by its length), read in chunks. */
@@ -18,8 +19,8 @@ export function hashesTo(source: ByteSource, object: string): boolean {
       hashed += chunk.length;
       return true;
     });
-  } catch {
-    // Unreadable: git is asked instead.
+  } catch (error) {
+    debug('git', `unreadable while hashing, git is asked instead: ${reason(error)}`);
     return false;
   }
   return hashed === source.size && hash.digest('hex') === object;

@@ -1,6 +1,7 @@
 /**
  * The lint engine: discover → read → parse once → run rules → results → fixes.
  */
+import { debug } from '../debug.js';
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
 import { applyFocus, prepareSearch, type FocusLines } from './focus.js';
@@ -86,8 +87,7 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   const full = options.targets === undefined && gitIndex === undefined;
   let paths: string[];
   if (options.targets === undefined) {
-    // The index is read while git works out the staged changes.
-    gitIndex?.warm();
+    // The staged changes and the index listing come from git, started in the CLI's first module.
     paths = gitIndex ? await gitIndex.stagedChanges() : await source.walk();
   } else {
     paths = [];
@@ -114,7 +114,9 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
     // A commit's queue changes are checked like an edit: the lines it adds, and their twins.
     if (focus === undefined && stagedQueues.length > 0) {
       const added = gitIndex.stagedLines(stagedQueues);
-      if ([...added.values()].every((lines) => lines !== undefined)) focus = Object.fromEntries(added) as Record<string, FocusLines>;
+      const whole = [...added].filter(([, lines]) => lines === undefined).map(([path]) => path);
+      if (whole.length === 0) focus = Object.fromEntries(added) as Record<string, FocusLines>;
+      else debug('focus', `the queues are linted whole: HEAD has no \`${whole.join('`, `')}\`, or the commit changes too much of it`);
     }
   }
 

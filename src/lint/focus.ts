@@ -6,6 +6,7 @@
  * are kept), so the ordinary rules run unchanged and say exactly what a full run would say
  * about the changed lines and their twins.
  */
+import { debug } from '../debug.js';
 import { countNewlines, everyChunk, skipLines, type ByteSource } from '../protocol/byte-source.js';
 import { lineContent, parseQueueLine } from '../protocol/queue.js';
 import { endsPath, lineStartOf, searchable, searchToken } from '../protocol/queue-search.js';
@@ -110,6 +111,12 @@ function sparse(keep: Map<number, string>): string {
   return parts.join('');
 }
 
+/** Says why a focused run lints the queues whole instead; false, for `applyFocus` to return. */
+function unfocused(why: string): false {
+  debug('focus', `the queues are linted whole: ${why}`);
+  return false;
+}
+
 /** The lines to focus on in a queue file: their numbers, or their numbers with their text (then nothing is read to find them). */
 export type FocusLines = number[] | Map<number, string>;
 
@@ -122,12 +129,12 @@ export type FocusLines = number[] | Map<number, string>;
 export function applyFocus(project: Project, focus: Record<string, FocusLines>): boolean {
   const { todo, done } = project.config.layout;
   const paths = Object.keys(focus);
-  if (paths.length === 0 || paths.some((path) => path !== todo && path !== done)) return false;
+  if (paths.length === 0 || paths.some((path) => path !== todo && path !== done)) return unfocused('a focused file is not a queue file');
   const queues = [todo, done].map((path) => ({ path, file: project.file(path) })).filter(({ file }) => project.exists(file.path));
   const views = new Map<string, { source: ByteSource; keep: Map<number, string> }>();
   for (const { path, file } of queues) {
     const source = file.byteSource();
-    if (source === undefined) return false;
+    if (source === undefined) return unfocused(`\`${path}\` could not be read in chunks`);
     views.set(path, { source, keep: new Map() });
   }
   const tokens = new Set<string>();
@@ -139,13 +146,13 @@ export function applyFocus(project: Project, focus: Record<string, FocusLines>):
       const parsed = parseQueueLine(lineContent(text), line);
       if (!parsed || !('key' in parsed)) continue;
       const token = searchToken(parsed.slashKey);
-      if (token === undefined) return false;
+      if (token === undefined) return unfocused(`line ${line} of \`${path}\` holds a URL a byte search cannot find (a \`%\` in its path)`);
       tokens.add(token);
     }
   }
   // Each queue is walked once: the search for twins checks that it is searchable on its way.
   for (const view of views.values()) {
-    if (!(tokens.size > 0 ? twinsOf(view.source, tokens, view.keep) : prepareSearch(view.source))) return false;
+    if (!(tokens.size > 0 ? twinsOf(view.source, tokens, view.keep) : prepareSearch(view.source))) return unfocused('a queue holds text a byte search cannot vouch for (non-ASCII, dot segments, fences or multi-line comments)');
   }
   for (const { path, file } of queues) {
     const view = views.get(path);

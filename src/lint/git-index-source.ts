@@ -4,35 +4,36 @@
  *
  * A pre-commit check must feel instant, and a fleet's commit often touches both 50,000-item
  * queues, so the work is arranged around what costs:
- * - git is asked once for the staged changes (`diff --cached --raw`, with full object names),
- *   started before the lint engine loads so both proceed at once (staged-git.ts; the CLI
- *   starts it in its first module);
+ * - git is asked once for the staged changes (`diff --cached --raw`, with full object names)
+ *   and the staged paths (`ls-files -s`), started before the lint engine loads so both proceed
+ *   at once (staged-git.ts; the CLI starts them in its first module);
  * - HEAD's copies of the queue files (to find the lines a commit adds) come from copies the
  *   previous run kept by object name (queue-copies.ts), else from `git cat-file`, started with
  *   diff and told the names once diff has answered (inflating them is git's slowest part);
- * - a staged file's bytes come from the working tree when git's stat check vouches for it, or
- *   it hashes to the staged object name (the usual case: `git add` then commit), else from
- *   `git cat-file`;
- * - the folder listing comes from the index file itself (see git-index.ts), else from
- *   `git ls-files`.
+ * - a staged file's bytes come from the working tree when it hashes to the staged object name
+ *   (the usual case: `git add` then commit), else from `git cat-file`: a working copy git
+ *   would convert on its way to the index (a filter, line endings) hashes to another name;
+ * - the folder listing is `git ls-files`' (index-listing.ts).
  * Paths and other arguments reach git as argument arrays, never inside a shell script.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, lstatSync, readSync, rmSync, writeSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
+import { debug, reason } from '../debug.js';
 import { BufferSource, FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
 import { numberedPrefix, numberedSpellings, type Layout, type NumberedKind } from '../protocol/layout.js';
 import { changedLinesOf } from './changed-lines.js';
 import type { FocusLines } from './focus.js';
-import { attributesOnPath, conversionsConfigured, indexListing, locateIndex, PathListing, type IndexListing, type IndexLocation } from './git-index.js';
+import { hashesTo } from './blob-hash.js';
+import { IndexListing } from './index-listing.js';
 import { QueueCopies } from './queue-copies.js';
 import { GitError, type FileSource, type ReadResult } from './sources.js';
-import { batchable, GitProcess, startStagedGit, type StagedGit } from './staged-git.js';
+import { batchable, gitEnv, GitProcess, startStagedGit, type StagedGit } from './staged-git.js';
 
 const SYMLINK = '120000';
 
 function gitSync(root: string, args: string[], input?: string): Buffer {
-  const result = spawnSync('git', args, { cwd: root, input, maxBuffer: 1024 * 1024 * 1024 });
+  const result = spawnSync('git', args, { cwd: root, env: gitEnv(), input, maxBuffer: 1024 * 1024 * 1024 });
   if (result.error) throw new GitError(`git could not be run: ${result.error.message}`);
   if (result.status !== 0) throw new GitError(`git ${args[0]} failed: ${result.stderr.toString().trim()}`);
   return result.stdout;
@@ -43,7 +44,7 @@ function gitSync(root: string, args: string[], input?: string): Buffer {
  * break); undefined when there is no such object.
  */
 function blobSync(root: string, name: string): Buffer | undefined {
-  const result = spawnSync('git', ['cat-file', 'blob', name], { cwd: root, maxBuffer: 1024 * 1024 * 1024 });
+  const result = spawnSync('git', ['cat-file', 'blob', name], { cwd: root, env: gitEnv(), maxBuffer: 1024 * 1024 * 1024 });
   if (result.error) throw new GitError(`git could not be run: ${result.error.message}`);
   return result.status === 0 ? result.stdout : undefined;
 }
@@ -109,6 +110,8 @@ export class GitIndexSource implements FileSource {
   /** Paths the commit deletes. */
   private deleted = new Set<string>();
   private listing?: IndexListing;
+  /** The repository's common git directory, as git said (undefined: not known, no copies). */
+  private commonDir?: string;
   private folders = new Map<string, string[] | undefined>();
   /** Staged bytes: whole for documents, a chunked source over the file for queue files. */
   private cache = new Map<string, Buffer | FileBytes | undefined>();
@@ -119,10 +122,8 @@ export class GitIndexSource implements FileSource {
   /** Working-tree files held open as the staged bytes of queue files. */
   private opened: FileBytes[] = [];
   private closed = false;
-  /** The repository's index location, once found (null: git must be asked). */
-  private located?: IndexLocation | null;
-  /** Where the repository's work tree is, when nothing converts files on their way to the index (null when something may). */
-  private unconverted?: { top: string; inside: string } | null;
+  /** The kept queue copies, once looked up (null: none to use). */
+  private copies?: QueueCopies | null;
 
   /**
    * Starts asking git at once (call this before loading the engine) for the staged changes;
@@ -143,7 +144,18 @@ export class GitIndexSource implements FileSource {
   /** The staged paths (added, copied, modified, renamed, changed in type) relative to the root. */
   async stagedChanges(): Promise<string[]> {
     if (this.staged) return [...this.staged.keys()];
-    const fields = (await this.git.diff).toString('utf8').split('\0');
+    const [diff, index] = await Promise.all([
+      this.git.diff,
+      this.git.index.catch((error: unknown) => {
+        debug('git', `the early git ls-files failed (${reason(error)}): asked again when needed`);
+        return undefined;
+      }),
+    ]);
+    if (index !== undefined) {
+      this.listing ??= IndexListing.parse(index.files);
+      this.commonDir = index.commonDir;
+    }
+    const fields = diff.toString('utf8').split('\0');
     const staged = new Map<string, Staged>();
     for (let index = 0; index < fields.length; index++) {
       const header = fields[index]!;
@@ -167,66 +179,52 @@ export class GitIndexSource implements FileSource {
     await this.stagedChanges();
     const staged = this.staged!;
     const fromGit: string[] = [];
-    // Queue files the commit leaves alone: the index holds HEAD's copy, read with HEAD's.
-    const fromHead: string[] = [];
-    // Working copies git's stat check cannot vouch for: hashed, and asked of git if they differ
-    // (documents read at once, so a large commit never holds many files open).
-    const toHash: { path: string; object: string; source: FileBytes | BufferSource }[] = [];
+    // Queue files the commit leaves alone whose working copy is not the staged one: read with HEAD's.
+    const unchanged: string[] = [];
+    // Working copies, hashed: taken when they hash to the staged object, else asked of git (or,
+    // for a queue the commit leaves alone, taken from HEAD). Documents are read at once, so a
+    // large commit never holds many files open.
+    const toHash: { path: string; object: string; source: FileBytes | BufferSource; otherwise: string[] }[] = [];
     for (const path of new Set(paths)) {
       const change = staged.get(path);
       if (this.cache.has(path) || change?.mode === SYMLINK) continue;
+      const object = change?.object ?? this.list().objectOf(path);
       if (this.deleted.has(path)) this.cache.set(path, undefined);
-      else if (change === undefined && this.isQueue(path)) fromHead.push(path);
       else if (!batchable(path)) this.cache.set(path, blobSync(this.root, `:./${path}`));
-      else if (change === undefined) fromGit.push(path);
+      else if (object === undefined) (this.isQueue(path) && change === undefined ? unchanged : fromGit).push(path);
       else {
+        const otherwise = change === undefined && this.isQueue(path) ? unchanged : fromGit;
         const source = openRegular(join(this.root, path));
-        if (source === undefined) fromGit.push(path);
-        else if (this.stagedAsIs(path, change.object, source)) {
-          if (!this.keepWorkingCopy(path, source)) fromGit.push(path);
-        } else if (this.isQueue(path)) toHash.push({ path, object: change.object, source });
+        if (source === undefined) otherwise.push(path);
+        else if (this.isQueue(path)) toHash.push({ path, object, source, otherwise });
         else {
           const bytes = readWhole(source);
-          if (bytes === undefined) fromGit.push(path);
-          else toHash.push({ path, object: change.object, source: new BufferSource(bytes) });
+          if (bytes === undefined) otherwise.push(path);
+          else toHash.push({ path, object, source: new BufferSource(bytes), otherwise });
         }
       }
     }
-    if (toHash.length > 0) {
-      // node:crypto loads only here: it costs a pre-commit check ~7 ms.
-      const { hashesTo } = await import('./blob-hash.js');
-      for (const { path, object, source } of toHash) {
-        if (source instanceof BufferSource) {
-          if (hashesTo(source, object)) this.cache.set(path, source.bytes);
-          else fromGit.push(path);
-        } else if (hashesTo(source, object)) {
-          if (!this.keepWorkingCopy(path, source)) fromGit.push(path);
-        } else {
-          source.close();
-          fromGit.push(path);
-        }
+    for (const { path, object, source, otherwise } of toHash) {
+      if (hashesTo(source, object)) {
+        if (source instanceof BufferSource) this.cache.set(path, source.bytes);
+        else this.keepWorkingCopy(path, source);
+        continue;
       }
-    }
-    // A queue file the commit leaves alone holds HEAD's bytes: the working copy when git's stat
-    // check vouches for it, else HEAD's copy.
-    const unchanged: string[] = [];
-    for (const path of fromHead) {
-      const object = this.list().entryObject?.(path);
-      const source = object === undefined ? undefined : openRegular(join(this.root, path));
-      if (source !== undefined && this.stagedAsIs(path, object!, source) && this.keepWorkingCopy(path, source)) continue;
-      source?.close();
-      unchanged.push(path);
+      debug('git', `the working copy of \`${path}\` is not what is staged (edited since \`git add\`, or converted by git): read from git`);
+      if (source instanceof FileBytes) source.close();
+      otherwise.push(path);
     }
     // HEAD's copies: of the queues the commit changes (to find the lines it adds), and of those
     // left alone that the working tree could not stand for. Kept copies first, git for the rest.
     const ask: string[] = [];
     for (const path of new Set([...withHead, ...unchanged])) {
-      const object = staged.get(path)?.headObject ?? this.list().entryObject?.(path);
+      const object = staged.get(path)?.headObject ?? this.list().objectOf(path);
       if (object !== undefined && /^0+$/.test(object)) {
         this.heads.set(path, undefined);
         continue;
       }
       const kept = object === undefined ? undefined : this.queueCopies()?.open(object);
+      if (kept === undefined && object !== undefined && this.queueCopies() !== undefined) debug('copies', `HEAD's \`${path}\` (${object}) is not kept: asked of git`);
       if (kept === undefined) ask.push(path);
       else {
         this.opened.push(kept);
@@ -251,16 +249,13 @@ export class GitIndexSource implements FileSource {
     for (const path of unchanged) this.cache.set(path, this.heads.get(path));
   }
 
-  /** Where the repository's index and git directories are, found once; undefined when git must be asked (see `locateIndex`). */
-  private location(): IndexLocation | undefined {
-    if (this.located === undefined) this.located = locateIndex(this.root) ?? null;
-    return this.located ?? undefined;
-  }
-
-  /** The kept queue copies (queue-copies.ts); undefined when the git directory is not found. */
+  /** The kept queue copies (queue-copies.ts); undefined when turned off or git did not say where the git directory is. */
   private queueCopies(): QueueCopies | undefined {
-    const location = this.location();
-    return location && QueueCopies.of(location);
+    if (this.copies === undefined) {
+      if (this.commonDir === undefined) debug('copies', 'the git directory is not known: HEAD copies come from git');
+      this.copies = (this.commonDir === undefined ? undefined : QueueCopies.of(this.commonDir)) ?? null;
+    }
+    return this.copies ?? undefined;
   }
 
   /**
@@ -305,41 +300,11 @@ export class GitIndexSource implements FileSource {
   }
 
   /**
-   * Whether a working-tree file's bytes are the staged object without hashing them: git's stat
-   * check says the file is the one it staged (see `statClean` in git-index.ts), and nothing
-   * converts files between the working tree and the index (line endings, filters). The usual
-   * case: `git add`, then commit.
+   * Takes a queue's working-tree file as its staged bytes, held open (read in chunks).
    */
-  private stagedAsIs(path: string, object: string, source: FileBytes): boolean {
-    const listing = this.list();
-    if (listing.statClean === undefined) return false;
-    if (this.unconverted === undefined) {
-      const location = this.location();
-      this.unconverted = location === undefined || conversionsConfigured(location) ? null : { top: location.top, inside: relative(location.top, this.root).split(sep).join('/') };
-    }
-    if (this.unconverted === null) return false;
-    const { top, inside } = this.unconverted;
-    if (attributesOnPath(top, inside === '' ? path : `${inside}/${path}`)) return false;
-    try {
-      return listing.statClean(path, object, source.stats());
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * Takes a working-tree file as a path's staged bytes: held open for a queue (read in
-   * chunks), read whole for a document; false when it could not be read.
-   */
-  private keepWorkingCopy(path: string, source: FileBytes): boolean {
-    if (this.isQueue(path)) {
-      this.opened.push(source);
-      this.cache.set(path, source);
-      return true;
-    }
-    const bytes = readWhole(source);
-    if (bytes !== undefined) this.cache.set(path, bytes);
-    return bytes !== undefined;
+  private keepWorkingCopy(path: string, source: FileBytes): void {
+    this.opened.push(source);
+    this.cache.set(path, source);
   }
 
   /** Stops the git processes still running and closes the files held open. */
@@ -375,35 +340,12 @@ export class GitIndexSource implements FileSource {
     return lines;
   }
 
-  /** The index listing: read from the index file (while git diff works, see `warm`), else from `git ls-files`. */
+  /** The index listing: `git ls-files`' answer from the early shell, else asked now. */
   private list(): IndexListing {
     if (this.listing) return this.listing;
-    const location = this.location();
-    let listing = location && indexListing(this.root, process.env, location);
-    if (!listing) {
-      const paths: string[] = [];
-      const symlinks = new Set<string>();
-      for (const record of gitSync(this.root, ['ls-files', '-s', '-z', '--', '.']).toString('utf8').split('\0')) {
-        if (record === '') continue;
-        const path = record.slice(record.indexOf('\t') + 1);
-        if (paths[paths.length - 1] === path) continue;
-        paths.push(path);
-        if (record.startsWith(SYMLINK)) symlinks.add(path);
-      }
-      listing = new PathListing(paths, symlinks);
-    }
-    this.listing = listing;
-    return listing;
-  }
-
-  /**
-   * Reads the index file now (while git works out the staged changes), so later questions
-   * find it ready. Never asks git: an index only git can read waits for git diff to succeed,
-   * so that a run outside a repository, or on a broken index, fails with diff's complaint.
-   */
-  warm(): void {
-    const location = this.location();
-    this.listing ??= location && indexListing(this.root, process.env, location);
+    debug('git', 'no early index listing: running git ls-files now');
+    this.listing = IndexListing.parse(gitSync(this.root, ['ls-files', '-s', '-z', '--', '.']));
+    return this.listing;
   }
 
   listDir(folder: string): string[] | undefined {
@@ -476,7 +418,8 @@ function readWhole(source: FileBytes): Buffer | undefined {
   try {
     const bytes = source.readAll();
     return bytes.length === source.size ? bytes : undefined;
-  } catch {
+  } catch (error) {
+    debug('git', `a working copy could not be read (${reason(error)}): read from git`);
     return undefined;
   } finally {
     source.close();
@@ -487,7 +430,8 @@ function readWhole(source: FileBytes): Buffer | undefined {
 function openRegular(path: string): FileBytes | undefined {
   try {
     return lstatSync(path).isFile() ? FileBytes.open(path) : undefined;
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') debug('git', `\`${path}\` could not be opened (${reason(error)}): read from git`);
     return undefined;
   }
 }

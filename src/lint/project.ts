@@ -11,7 +11,7 @@ import { classifyPath, numberedName, waveNumber, type Classification, type Numbe
 import { scanMarkdown, type MarkdownScan } from '../protocol/markdown.js';
 import { parseQueue, type QueueFile } from '../protocol/queue.js';
 import { parseDirectives, type Directives } from './directives.js';
-import type { ByteSource } from '../protocol/byte-source.js';
+import { countNewlines, type ByteSource } from '../protocol/byte-source.js';
 import type { FileSource, ReadResult } from './sources.js';
 
 type FrontMatterModule = typeof import('../protocol/frontmatter.js');
@@ -147,9 +147,7 @@ export class ProjectFile {
   get lineCount(): number {
     const text = this.text;
     if (text === undefined) return 1;
-    let count = 1;
-    for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count++;
-    return count;
+    return 1 + countNewlines(text);
   }
 }
 

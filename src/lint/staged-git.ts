@@ -2,20 +2,25 @@
  * Starting the git processes of a `--staged` run. `protocol-lint`'s first module starts them
  * before the lint engine loads (src/cli/protocol-lint.ts): starting a process forks Node, and
  * a fork costs least while the process is small; git then works on the other core while the
- * engine loads. Two processes, one start:
+ * engine loads. Three processes, one start:
  * - `git diff --cached --raw`: the staged changes, with full object names;
+ * - `git rev-parse --git-common-dir`, then `git ls-files -s -z`: where the queue copies are
+ *   kept (queue-copies.ts), and every staged path with its mode and object (index-listing.ts);
  * - `git cat-file --batch`: HEAD's copies of the queue files, written into a temporary file.
  *   It waits on its stdin for the names (`askHeads`), given once git diff has said which
  *   queues the commit changes and which HEAD copies are not kept already (queue-copies.ts):
- *   usually none, and cat-file then ends without work; until then it leaves the diff a core
- *   of its own.
- * This module loads nothing but Node's own modules.
+ *   usually none, and cat-file then ends without work; until then it leaves the others the
+ *   cores.
+ * git itself answers every question about the index (its format, split and sparse indexes,
+ * `GIT_INDEX_FILE`, worktrees, attributes and filters). This module loads nothing but Node's
+ * own modules.
  */
 import { spawn } from 'node:child_process';
 import { openSync, unlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { GitError } from './git-error.js';
 
 /** Whether `git cat-file --batch` can take a name (it reads one name a line). */
@@ -23,6 +28,15 @@ export const batchable = (name: string) => !name.includes('\n') && !name.include
 
 /** `--raw -z` gives `:oldmode newmode oldname newname status\0path\0` (two paths for renames and copies). */
 const DIFF_ARGS = ['diff', '--cached', '--raw', '-z', '--no-abbrev', '--no-ext-diff', '--diff-filter=ACMRTD', '--relative', '--', '.'];
+const COMMON_DIR_ARGS = ['rev-parse', '--git-common-dir'];
+/** `-s -z` gives `<mode> <object> <stage>\t<path>\0`, paths relative to the root, under it only. */
+const LS_FILES_ARGS = ['ls-files', '-s', '-z', '--', '.'];
+
+/** What git said of the index: the common git directory (absolute) and `git ls-files -s -z` output. */
+export interface IndexAnswer {
+  commonDir: string;
+  files: Buffer;
+}
 
 /** A git process running alongside; its output is collected as it comes. */
 export class GitProcess {
@@ -30,8 +44,8 @@ export class GitProcess {
   private child;
 
   /** Runs git; its output is collected, or written straight to `outputFd` (a file) when given. */
-  constructor(root: string, args: string[], input?: string, outputFd?: number) {
-    this.child = spawn('git', args, { cwd: root, stdio: [input === undefined ? 'ignore' : 'pipe', outputFd ?? 'pipe', 'pipe'] });
+  constructor(root: string, args: string[], input?: string, outputFd?: number, env?: NodeJS.ProcessEnv) {
+    this.child = spawn('git', args, { cwd: root, env: env ?? gitEnv(), stdio: [input === undefined ? 'ignore' : 'pipe', outputFd ?? 'pipe', 'pipe'] });
     const child = this.child;
     this.done = new Promise<Buffer>((resolvePromise, reject) => {
       const chunks: Buffer[] = [];
@@ -63,6 +77,8 @@ export interface StagedGit {
   readonly root: string;
   /** `git diff --cached` output. */
   readonly diff: Promise<Buffer>;
+  /** The common git directory and the index listing. */
+  readonly index: Promise<IndexAnswer>;
   /** Settles when `git cat-file` has written the objects asked for by `askHeads`. */
   readonly heads: Promise<unknown>;
   /** The file `git cat-file` writes into (`path` only where it could not be removed while open). */
@@ -88,42 +104,45 @@ export interface StagedGit {
  */
 export function startStagedGit(root: string): StagedGit {
   const headFile = temporaryFile(root);
-  if (process.platform === 'win32') return startTwo(root, headFile);
-  const script = '{ git "$@" 3>&-; printf %d "$?"; } 3>&- & exec git cat-file --batch >&3 3>&-';
-  const child = spawn('/bin/sh', ['-c', script, 'sh', ...DIFF_ARGS], { cwd: root, stdio: ['pipe', 'pipe', 'pipe', headFile.fd] });
-  const chunks: Buffer[] = [];
+  const env = gitEnv();
+  if (process.platform === 'win32') return startTwo(root, headFile, env);
+  // fd 3 is the temporary file, fd 4 the pipe for rev-parse and ls-files; each job closes what it does not write.
+  const script = [
+    '{ git "$@" 3>&- 4>&-; printf %d "$?"; } 3>&- 4>&- &',
+    `{ git ${COMMON_DIR_ARGS.join(' ')} && git ${LS_FILES_ARGS.join(' ')}; printf %d "$?"; } >&4 3>&- 4>&- &`,
+    'exec git cat-file --batch >&3 3>&- 4>&-',
+  ].join('\n');
+  const child = spawn('/bin/sh', ['-c', script, 'sh', ...DIFF_ARGS], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe', headFile.fd, 'pipe'] });
   const errors: Buffer[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk));
   const failed = new Promise<never>((_, reject) => child.on('error', (error) => reject(new GitError(`git could not be run: ${error.message}`))));
-  const ended = new Promise<void>((resolvePromise) => child.stdout!.on('end', resolvePromise));
   const errorsEnded = new Promise<void>((resolvePromise) => child.stderr!.on('end', resolvePromise));
-  const diff = Promise.race([failed, ended]).then(async () => {
-    const output = Buffer.concat(chunks);
+  const diff = Promise.race([failed, collect(child.stdout!)]).then(async (output) => {
     // The diff's `-z` output ends with a NUL; its exit status follows.
-    const end = output.lastIndexOf(0) + 1;
-    const status = output.toString('latin1', end);
-    if (status === '0') return output.subarray(0, end);
+    const { body, status } = splitStatus(output);
+    if (status === '0') return body;
     // Failed: cat-file is let go, and diff's complaint read to its end.
     child.stdin!.end();
     await errorsEnded;
     throw new GitError(gitFailure(root, Buffer.concat(errors).toString(), /^\d+$/.test(status) ? Number(status) : null));
   });
+  const index = Promise.race([failed, collect(child.stdio[4] as Readable)]).then((output) => indexAnswer(root, output));
   const heads = Promise.race([failed, new Promise<void>((resolvePromise) => child.on('exit', () => resolvePromise()))]);
   diff.catch(() => {});
+  index.catch(() => {});
   heads.catch(() => {});
   child.stdin!.on('error', () => {});
   const release = () => {
     // cat-file ends at the end of its input; Node need not wait for it.
     // (Unref, not destroy: destroying a pipe makes Node set up its own stderr, ~3 ms.)
     child.stdin!.end();
-    (child.stdout as Socket).unref();
-    (child.stderr as Socket).unref();
+    for (const stream of [child.stdout, child.stderr, child.stdio[4]]) (stream as Socket).unref();
     child.unref();
   };
   return {
     root,
     diff,
+    index,
     heads,
     headFile,
     asked: undefined,
@@ -140,9 +159,43 @@ export function startStagedGit(root: string): StagedGit {
   };
 }
 
-/** Windows has no `sh` to share: two processes, cat-file started once its names are known. */
-function startTwo(root: string, headFile: { fd: number; path?: string }): StagedGit {
-  const diff = new GitProcess(root, DIFF_ARGS);
+/**
+ * The environment git runs in: this process's, with a relative `GIT_INDEX_FILE` (a hook's,
+ * relative to where it runs) made absolute, as git runs in the root.
+ */
+export function gitEnv(): NodeJS.ProcessEnv | undefined {
+  const indexFile = process.env.GIT_INDEX_FILE;
+  return indexFile && !isAbsolute(indexFile) ? { ...process.env, GIT_INDEX_FILE: resolve(indexFile) } : undefined;
+}
+
+/** All of a stream's bytes, once it ends. */
+function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolvePromise) => stream.on('end', () => resolvePromise(Buffer.concat(chunks))));
+}
+
+/** Splits `-z` output followed by an exit status (`printf %d`): the status follows the last NUL, or all of it when there is none. */
+function splitStatus(output: Buffer, from = 0): { body: Buffer; status: string } {
+  const end = Math.max(output.lastIndexOf(0) + 1, from);
+  return { body: output.subarray(from, end), status: output.toString('latin1', end) };
+}
+
+/** Reads the rev-parse and ls-files answer: the common directory's line, the listing, then the status. */
+function indexAnswer(root: string, output: Buffer): IndexAnswer {
+  const line = output.indexOf(10);
+  const { body, status } = splitStatus(output, line + 1);
+  if (line === -1 || status !== '0') throw new GitError(`git ls-files failed: exit ${status || 'unknown'}`);
+  return { commonDir: resolve(root, output.toString('utf8', 0, line)), files: body };
+}
+
+/** Windows has no `sh` to share: separate processes, cat-file started once its names are known. */
+function startTwo(root: string, headFile: { fd: number; path?: string }, env: NodeJS.ProcessEnv | undefined): StagedGit {
+  const diff = new GitProcess(root, DIFF_ARGS, undefined, undefined, env);
+  const commonDir = new GitProcess(root, COMMON_DIR_ARGS, undefined, undefined, env);
+  const files = new GitProcess(root, LS_FILES_ARGS, undefined, undefined, env);
+  const index = Promise.all([commonDir.done, files.done]).then(([dir, listing]) => ({ commonDir: resolve(root, dir.toString('utf8').trim()), files: listing }));
+  index.catch(() => {});
   let heads: GitProcess | undefined;
   let settle: (done: Promise<unknown>) => void = () => {};
   const headsDone = new Promise<unknown>((resolvePromise) => (settle = resolvePromise));
@@ -150,13 +203,14 @@ function startTwo(root: string, headFile: { fd: number; path?: string }): Staged
   return {
     root,
     diff: diff.done,
+    index,
     heads: headsDone,
     headFile,
     asked: undefined,
     askHeads(paths) {
       if (this.asked !== undefined) return;
       this.asked = paths;
-      heads = new GitProcess(root, ['cat-file', '--batch'], headNames(paths), headFile.fd);
+      heads = new GitProcess(root, ['cat-file', '--batch'], headNames(paths), headFile.fd, env);
       settle(heads.done);
     },
     cancelHeads: () => {
@@ -164,8 +218,7 @@ function startTwo(root: string, headFile: { fd: number; path?: string }): Staged
       settle(Promise.resolve());
     },
     cancel: () => {
-      diff.cancel();
-      heads?.cancel();
+      for (const process of [diff, commonDir, files, heads]) process?.cancel();
       settle(Promise.resolve());
     },
   };

@@ -176,152 +176,15 @@ export class FileSource implements ByteSource {
 }
 
 /**
- * The number of line feeds in `bytes[from, to)`. Long ranges go to a 16-bytes-at-a-time
- * WebAssembly loop (`simdCounter`); short ones, and runtimes without WebAssembly, to a plain
- * loop. Not `indexOf`: 50,000 calls run through cold glue code in a short-lived process.
+ * The number of line feeds in `text[from, to)`: bytes of a Buffer, or a string's characters.
+ * The one newline counter of relay (queues, documents, the hook's edits).
  */
-export function countNewlines(bytes: Uint8Array, from = 0, to = bytes.length): number {
-  if (to - from >= SIMD_THRESHOLD) {
-    const counter = simdCounter();
-    if (counter) return counter(bytes, from, to);
-  }
+export function countNewlines(text: Buffer | string, from = 0, to = text.length): number {
+  // A number is the cheapest needle for a Buffer; a string takes a string.
+  const needle = typeof text === 'string' ? '\n' : NEWLINE;
   let count = 0;
-  for (let index = from; index < to; index++) if (bytes[index] === NEWLINE) count++;
+  for (let index = (text as Buffer).indexOf(needle as number, from); index !== -1 && index < to; index = (text as Buffer).indexOf(needle as number, index + 1)) count++;
   return count;
-}
-
-/** Below this many bytes the plain loop wins (copying into the module's memory costs more). */
-const SIMD_THRESHOLD = 4096;
-/** The module's memory is one 64 KiB page; bytes are counted in spans of this size. */
-const SIMD_SPAN = 64 * 1024;
-
-/**
- * A WebAssembly module of two functions over its memory, between offsets that are multiples
- * of 16, sixteen bytes per step:
- *
- *     ;; c: the line feeds
- *     (func (param $at i32) (param $end i32) (result i32) (local $count i32) (local $feeds v128)
- *       (local.set $feeds (i8x16.splat (i32.const 10)))
- *       (block (loop
- *         (br_if 1 (i32.ge_u (local.get $at) (local.get $end)))
- *         (local.set $count (i32.add (local.get $count)
- *           (i32.popcnt (i8x16.bitmask (i8x16.eq (v128.load (local.get $at)) (local.get $feeds))))))
- *         (local.set $at (i32.add (local.get $at) (i32.const 16)))
- *         (br 0)))
- *       (local.get $count))
- *
- *     ;; s: 1 when a byte could make a queue unsearchable (see `searchable` in queue-search.ts):
- *     ;; not ASCII, or one of ` ~ < % \, or "/." (the byte after a block is read too)
- *     (func (param $at i32) (param $end i32) (result i32) (local $v v128)
- *       (block (loop
- *         (br_if 1 (i32.ge_u (local.get $at) (local.get $end)))
- *         (local.set $v (v128.load (local.get $at)))
- *         (if (v128.any_true (v128.or … (i8x16.lt_s (local.get $v) (i8x16.splat (i32.const 0)))
- *                                      (i8x16.eq (local.get $v) (i8x16.splat (i32.const 96))) …
- *                                      (v128.and (i8x16.eq (local.get $v) (i8x16.splat (i32.const 47)))
- *                                                (i8x16.eq (v128.load offset=1 (local.get $at)) (i8x16.splat (i32.const 46))))))
- *           (then (return (i32.const 1))))
- *         (local.set $at (i32.add (local.get $at) (i32.const 16)))
- *         (br 0)))
- *       (i32.const 0))
- *
- * Why: in a process that lives 0.2 s, a JavaScript byte loop over a 3.6 MB queue runs mostly
- * before V8 has optimized it (~10 ms), and seven substring searches a chunk cost ~4 ms; this
- * runs at full speed from its first byte (~0.2 ms).
- */
-function simdModule(): Uint8Array<ArrayBuffer> {
-  const unsigned = (value: number): number[] => (value < 0x80 ? [value] : [0x80 | (value & 0x7f), ...unsigned(value >>> 7)]);
-  const signed = (value: number): number[] => (value < 64 ? [value] : [0x80 | (value & 0x7f), value >> 7]);
-  const section = (id: number, body: number[]): number[] => [id, ...unsigned(body.length), ...body];
-  const vector = (body: number[]): number[] => [...unsigned(body.length), ...body];
-  const get = (index: number) => [0x20, index];
-  const splat = (byte: number) => [0x41, ...signed(byte), 0xfd, 0x0f];
-  const load = (offset: number) => [0xfd, 0x00, 0, offset];
-  const is = (byte: number) => [...get(2), ...splat(byte), 0xfd, 0x23];
-  const or = [0xfd, 0x50];
-  const count = [
-    ...[2, 1, 0x7f, 1, 0x7b], // locals: $count i32, $feeds v128
-    ...splat(10), 0x21, 3, // $feeds = i8x16.splat(10)
-    ...[0x02, 0x40, 0x03, 0x40], // block, loop
-    ...get(0), ...get(1), 0x4f, 0x0d, 1, // br_if 1 ($at >= $end)
-    ...get(2), ...get(0), ...load(0), ...get(3), 0xfd, 0x23, 0xfd, 0x64, 0x69, 0x6a, 0x21, 2, // $count += popcnt(bitmask(eq(load($at), $feeds)))
-    ...get(0), 0x41, 16, 0x6a, 0x21, 0, 0x0c, 0, // $at += 16; br 0
-    ...[0x0b, 0x0b], ...get(2), 0x0b, // end loop, end block, $count
-  ];
-  const suspect = [
-    ...[1, 1, 0x7b], // locals: $v v128
-    ...[0x02, 0x40, 0x03, 0x40], // block, loop
-    ...get(0), ...get(1), 0x4f, 0x0d, 1, // br_if 1 ($at >= $end)
-    ...get(0), ...load(0), 0x21, 2, // $v = load($at)
-    ...get(2), ...splat(0), 0xfd, 0x25, // $v < 0 (signed): not ASCII
-    ...is(96), ...or, ...is(126), ...or, ...is(60), ...or, ...is(37), ...or, ...is(92), ...or, // ` ~ < % \
-    ...is(47), ...get(0), ...load(1), ...splat(46), 0xfd, 0x23, 0xfd, 0x4e, ...or, // "/" followed by "."
-    0xfd, 0x53, 0x04, 0x40, 0x41, 1, 0x0f, 0x0b, // if any_true: return 1
-    ...get(0), 0x41, 16, 0x6a, 0x21, 0, 0x0c, 0, // $at += 16; br 0
-    ...[0x0b, 0x0b], 0x41, 0, 0x0b, // end loop, end block, 0
-  ];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0], // "\0asm", version 1
-    ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f]), // type: (i32, i32) -> i32
-    ...section(3, [2, 0, 0]), // two functions of that type
-    ...section(5, [1, 0, 2]), // one memory of two pages: a span, and room to read past it
-    ...section(7, [3, 1, 0x63, 0, 0, 1, 0x73, 0, 1, 1, 0x6d, 2, 0]), // exports "c", "s" and "m" (the memory)
-    ...section(10, [2, ...vector(count), ...vector(suspect)]),
-  ]);
-}
-
-/** The module's functions over JavaScript bytes, made on first use; null where WebAssembly or SIMD is missing (`--jitless`). */
-let simd: { count: (bytes: Uint8Array, from: number, to: number) => number; suspect: (bytes: Uint8Array) => boolean } | null | undefined;
-
-function simdFunctions(): typeof simd {
-  if (simd !== undefined) return simd;
-  try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(simdModule()));
-    const count = instance.exports.c as (at: number, end: number) => number;
-    const suspect = instance.exports.s as (at: number, end: number) => number;
-    const memory = new Uint8Array((instance.exports.m as WebAssembly.Memory).buffer);
-    /**
-     * Runs `run` over `bytes[from, to)` span by span, each copied in with zeros after it to a
-     * multiple of 16 and beyond; with `lookahead`, the byte after the span too (a "/." may
-     * straddle two spans; the extra byte may then also be judged on its own: no harm).
-     */
-    const spans = (bytes: Uint8Array, from: number, to: number, lookahead: boolean, run: (padded: number) => boolean) => {
-      for (let at = from; at < to; at += SIMD_SPAN) {
-        const length = Math.min(SIMD_SPAN, to - at);
-        const copied = lookahead ? Math.min(length + 1, to - at) : length;
-        memory.set(bytes.subarray(at, at + copied));
-        const padded = (length + 15) & ~15;
-        memory.fill(0, copied, padded + 16);
-        if (!run(padded)) return;
-      }
-    };
-    simd = {
-      count(bytes, from, to) {
-        let total = 0;
-        spans(bytes, from, to, false, (padded) => ((total += count(0, padded)), true));
-        return total;
-      },
-      suspect(bytes) {
-        let found = false;
-        spans(bytes, 0, bytes.length, true, (padded) => !(found = suspect(0, padded) === 1));
-        return found;
-      },
-    };
-  } catch {
-    simd = null;
-  }
-  return simd;
-}
-
-/** Whether `bytes` may hold something `searchable` looks for (false: certainly not); undefined where WebAssembly is missing. */
-export function maySuspect(bytes: Uint8Array): boolean | undefined {
-  const functions = simdFunctions();
-  return functions ? functions.suspect(bytes) : undefined;
-}
-
-/** The WebAssembly line-feed counter, made on first use; null where WebAssembly or SIMD is missing (`--jitless`). */
-export function simdCounter(): ((bytes: Uint8Array, from: number, to: number) => number) | null {
-  return simdFunctions()?.count ?? null;
 }
 
 /** The offset just past the `count`-th line feed at or after `from`, or -1 when there are fewer. */

@@ -11,7 +11,6 @@
  * fences and multi-line HTML comments; the caller then parses the whole file.
  */
 import { isAscii } from 'node:buffer';
-import { maySuspect } from './byte-source.js';
 
 const NEWLINE = 10;
 
@@ -68,8 +67,6 @@ function inItemUrl(bytes: Buffer, offset: number): boolean {
 
 /** Whether the token search can vouch for these whole lines (see the module comment). */
 export function searchable(bytes: Buffer): boolean {
-  // One SIMD pass says whether any byte below could matter; most chunks of a queue hold none.
-  if (maySuspect(bytes) === false) return true;
   if (!isAscii(bytes)) return false;
   if (bytes.includes('```') || bytes.includes('~~~')) return false;
   // A comment that opens a line and does not close on it hides the lines after it.

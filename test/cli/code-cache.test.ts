@@ -4,11 +4,12 @@
  * refuses it; never taken from a folder others can write; off when asked. The output is the
  * same with or without it.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { git, runBin } from '../helpers/run.js';
+import { git, REPO, runBin } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
 
 const TREE = {
@@ -104,5 +105,35 @@ describe('the code cache', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('queue-overlap');
+  });
+
+  it('is keyed by the bundle’s bytes: a bundle edited in place (same length) runs its new code', () => {
+    const { cache } = setup();
+    // A copy of the built CLI inside the checkout, so the bundle still finds node_modules.
+    const copy = mkdtempSync(join(REPO, '.test-bundle-'));
+    dirs.push(copy);
+    mkdirSync(join(copy, 'cjs'));
+    copyFileSync(join(REPO, 'dist', 'protocol-lint.cjs'), join(copy, 'protocol-lint.cjs'));
+    for (const name of readdirSync(join(REPO, 'dist', 'cjs'))) copyFileSync(join(REPO, 'dist', 'cjs', name), join(copy, 'cjs', name));
+    const version = () => {
+      const result = spawnSync(process.execPath, [join(copy, 'protocol-lint.cjs'), '--version'], { encoding: 'utf8', env: { ...process.env, RELAY_CACHE_DIR: cache, RELAY_DEBUG: 'cache' } });
+      return { out: result.stdout.trim(), err: result.stderr };
+    };
+    const first = version();
+    expect(first.err).toContain('relay:cache no code cache yet');
+    const second = version();
+    expect(second.err).toContain('relay:cache code cache used');
+    const bundle = join(copy, 'cjs', 'lint-cli.cjs');
+    const original = readFileSync(bundle, 'latin1');
+    const edited = original.replace(`version:"${first.out}"`, 'version:"7.7.7"'.padEnd(`version:"${first.out}"`.length, ' '));
+    expect(edited).not.toBe(original);
+    expect(edited.length).toBe(original.length);
+    writeFileSync(bundle, edited, 'latin1');
+    const third = version();
+    expect(third.out).toBe('7.7.7');
+    expect(third.err).toContain('relay:cache no code cache yet');
+    expect(version().err).toContain('relay:cache code cache used');
+    // The old content's cache went when the new one was written.
+    expect(cacheFiles(cache)).toHaveLength(1);
   });
 });

@@ -172,7 +172,7 @@ describe('--staged on queue files', () => {
     stageOverlap(root);
     const index = join(root, '.git', 'index');
     const bytes = readFileSync(index);
-    // git does not check the checksum when it reads the index (only fsck does); nor does relay.
+    // git does not check the checksum when it reads the index (only fsck does), and relay asks git.
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(index, bytes);
     expect(git(root, ['diff', '--cached', '--name-only']).trim()).toBe('urls_todo.md');
@@ -189,7 +189,7 @@ describe('--staged on queue files', () => {
 
   it('lints what a clean filter stages, not the working copy it was made from', () => {
     const root = repo();
-    // git's stat check calls the working copy clean, yet its bytes are not what is staged.
+    // The working copy is not what is staged: the filter changes its bytes on their way to the index.
     writeFileSync(join(root, '.gitattributes'), 'urls_todo.md filter=drop-done\n');
     git(root, ['config', 'filter.drop-done.clean', "sed -e '/article-0/d'"]);
     git(root, ['config', 'filter.drop-done.smudge', 'cat']);

@@ -1,0 +1,98 @@
+/**
+ * The paths git's index holds under the root, as `git ls-files -s -z` lists them (started with
+ * `git diff --cached` in the early shell, see staged-git.ts). `--staged` asks it which files a
+ * commit holds for every folder check, and which object an unchanged queue is staged as.
+ */
+
+/** The staged paths (relative to the root), searched by binary search. */
+export class IndexListing {
+  private readonly sorted: string[];
+
+  constructor(
+    paths: string[],
+    private readonly symlinks: Set<string>,
+    /** The object each path is staged as at merge stage 0 (a path in conflict has none). */
+    private readonly objects: Map<string, string>,
+  ) {
+    // Byte order (git's) and JavaScript's string order differ around characters outside the BMP.
+    this.sorted = paths.every((path, index) => index === 0 || paths[index - 1]! <= path) ? paths : [...paths].sort();
+  }
+
+  /** Parses `git ls-files -s -z` output: `<mode> <object> <stage>\t<path>\0` per entry, a path in conflict once per stage. */
+  static parse(output: Buffer): IndexListing {
+    const paths: string[] = [];
+    const symlinks = new Set<string>();
+    const objects = new Map<string, string>();
+    for (const record of output.toString('utf8').split('\0')) {
+      const tab = record.indexOf('\t');
+      if (tab === -1) continue;
+      const path = record.slice(tab + 1);
+      const [mode, object, stage] = record.slice(0, tab).split(' ');
+      if (stage === '0') objects.set(path, object!);
+      if (paths[paths.length - 1] === path) continue;
+      paths.push(path);
+      if (mode === '120000') symlinks.add(path);
+    }
+    return new IndexListing(paths, symlinks, objects);
+  }
+
+  /** The object a path is staged as (merge stage 0); undefined when none. */
+  objectOf(path: string): string | undefined {
+    return this.objects.get(path);
+  }
+
+  /**
+   * The longest path starting with `prefix`, in bytes; 0 when none does. Bounds the spellings
+   * of a numbered name (`plan/task-` + digits) to those that could be staged.
+   */
+  longestUnder(prefix: string): number {
+    let longest = 0;
+    for (let index = this.lowerBound(prefix); index < this.sorted.length && this.sorted[index]!.startsWith(prefix); index++) {
+      longest = Math.max(longest, Buffer.byteLength(this.sorted[index]!));
+    }
+    return longest;
+  }
+
+  private lowerBound(key: string): number {
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.sorted[middle]! < key) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Whether a file is staged at this path. */
+  has(path: string): boolean {
+    return this.sorted[this.lowerBound(path)] === path;
+  }
+
+  /** Whether staged files lie under this folder. */
+  isDirectory(path: string): boolean {
+    return path === '' || (this.sorted[this.lowerBound(path + '/')]?.startsWith(path + '/') ?? false);
+  }
+
+  /** The names directly in a folder (files and subfolders), sorted; undefined when none. */
+  listDir(folder: string): string[] | undefined {
+    const prefix = folder === '' ? '' : folder + '/';
+    const names = new Set<string>();
+    for (let index = this.lowerBound(prefix); index < this.sorted.length; index++) {
+      const path = this.sorted[index]!;
+      if (!path.startsWith(prefix)) break;
+      const slash = path.indexOf('/', prefix.length);
+      names.add(slash === -1 ? path.slice(prefix.length) : path.slice(prefix.length, slash));
+    }
+    return names.size > 0 ? [...names].sort() : undefined;
+  }
+
+  isSymlink(path: string): boolean {
+    return this.symlinks.has(path);
+  }
+
+  /** Every staged path, sorted. */
+  paths(): string[] {
+    return this.sorted;
+  }
+}
