@@ -7,6 +7,7 @@
 import { closeSync, constants, copyFileSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { assertLocksHeld } from './held-locks.js';
 
 let counter = 0;
 
@@ -16,7 +17,10 @@ let counter = 0;
  */
 export type FileData = string | Uint8Array | readonly Uint8Array[] | ((put: (bytes: Uint8Array) => void) => void);
 
-/** Replaces `path` with `data` atomically, keeping the old file's mode. */
+/**
+ * Replaces `path` with `data` atomically, keeping the old file's mode. Like every write here,
+ * it first checks that the locks this process holds are still its own (`LostLockError` if not).
+ */
 export function writeFileAtomic(path: string, data: FileData): void {
   let mode = 0o644;
   try {
@@ -26,6 +30,8 @@ export function writeFileAtomic(path: string, data: FileData): void {
   }
   const temp = writeTemp(path, data, mode);
   try {
+    // As late as possible: a holder paused before this point finds its lock broken here.
+    assertLocksHeld(path);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
@@ -41,6 +47,7 @@ export function writeFileAtomic(path: string, data: FileData): void {
 export function createFileAtomic(path: string, data: FileData): boolean {
   const temp = writeTemp(path, data, 0o644);
   try {
+    assertLocksHeld(path);
     linkSync(temp, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -68,6 +75,7 @@ export function appendFileAtomic(path: string, tail: string | Uint8Array): void 
     } finally {
       closeSync(fd);
     }
+    assertLocksHeld(path);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });

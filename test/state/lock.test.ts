@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,11 +13,14 @@ function deadPid(): number {
   return Number(child.stdout);
 }
 
-function writeLock(root: string, pid: number, token = 'other'): string {
+/** Where this process's pids mean something, as a lock file records it. */
+const HERE = { host: hostname(), pidNamespace: readlinkSync('/proc/self/ns/pid'), bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() };
+
+function writeLock(root: string, pid: number, token = 'other', where: Partial<typeof HERE> = HERE): string {
   const dir = lockDirectory(root);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'queue.lock');
-  writeFileSync(path, JSON.stringify({ pid, host: hostname(), token, acquiredAt: new Date().toISOString() }));
+  writeFileSync(path, JSON.stringify({ pid, token, acquiredAt: new Date().toISOString(), ...where }));
   return path;
 }
 
