@@ -164,6 +164,7 @@ function acquire(path: string, timeoutMs: number, staleMs: number): LockResult<s
   const deadline = started + timeoutMs;
   const seen = new Sightings();
   let noticed = false;
+  const explained = new Set<string>();
   let delay = 1 + Math.random() * 4;
   try {
     for (;;) {
@@ -175,6 +176,11 @@ function acquire(path: string, timeoutMs: number, staleMs: number): LockResult<s
         debug('lock', `\`${path}\` is stale: ${verdict.why}; breaking it`);
         breakStale(path, holder, seen);
         continue;
+      }
+      const key = holderKey(holder);
+      if (!explained.has(key)) {
+        explained.add(key);
+        debug('lock', () => `waiting for \`${path}\`: ${verdict.why}`);
       }
       if (!noticed && holder.info && seen.heldFor(holder) >= NOTICE_AFTER_MS) {
         // Once: a wait that long is a stuck or slow holder the user may want to look at.
@@ -279,6 +285,11 @@ function readHolder(path: string): Holder | 'gone' {
   return { mtimeMs };
 }
 
+/** Names one holder: its token, or for a lock file relay did not write, its time. */
+function holderKey(holder: Holder): string {
+  return holder.info?.token ?? `mtime ${holder.mtimeMs}`;
+}
+
 /** When this waiter first saw each holder: the age of a lock whose time is in the future counts from then. */
 class Sightings {
   private readonly first = new Map<string, number>();
@@ -305,7 +316,7 @@ class Sightings {
   }
 
   private key(holder: Holder): string {
-    return holder.info?.token ?? `mtime ${holder.mtimeMs}`;
+    return holderKey(holder);
   }
 }
 
