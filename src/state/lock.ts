@@ -55,8 +55,8 @@ const DEFAULT_STALE_MS = 5 * 60_000;
 const BREAKER_STALE_MS = 10_000;
 /** A lock file whose content cannot be read was not written by this code (links are atomic). */
 const UNREADABLE_STALE_MS = 10_000;
-/** Waiting this long on one holder is worth a line on stderr; a busy fleet's holders change far sooner. */
-const NOTICE_AFTER_MS = 2_000;
+/** Waiting this long on one holder is worth a line on stderr: a busy fleet's holders change within milliseconds (one held 5 s only on 2 cores at load 90). */
+const NOTICE_AFTER_MS = 5_000;
 
 /** The directory that holds the locks for `root`: the git common dir's `relay/`, else `<root>/.relay/`. */
 export function lockDirectory(root: string): string {

@@ -149,8 +149,8 @@ describe('a long wait', () => {
     const waiter = start(process.execPath, [relay, 'claim', '--agent', 'patient'], root);
     try {
       await until(() => waiter.stderr().includes('waiting for the lock'), 'the notice');
-      // Longer than the notice's 2 s again: a repeated notice would be here by now.
-      await pause(3_000);
+      // Longer than the notice's 5 s again: a repeated notice would be here by now.
+      await pause(6_000);
     } finally {
       writeFileSync(join(root, 'go'), '');
     }
