@@ -2,7 +2,9 @@
  * Atomic file replacement: write a temp file beside the target, flush it, rename it over the
  * target. A crash (even SIGKILL) leaves the old file or the new one, never half of one. The
  * temp file name carries the pid and a per-process counter, so concurrent writers never share
- * one, and a later writer can tell a dead writer's leftover from a live one's.
+ * one, and a later writer can tell a dead writer's leftover from a live one's. Just before the
+ * rename (or link) a writer that holds a lock checks it still does, so a holder whose lock was
+ * broken while it was paused writes nothing.
  */
 import { closeSync, constants, copyFileSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
