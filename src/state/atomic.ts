@@ -2,11 +2,14 @@
  * Atomic file replacement: write a temp file beside the target, flush it, rename it over the
  * target. A crash (even SIGKILL) leaves the old file or the new one, never half of one. The
  * temp file name carries the pid and a per-process counter, so concurrent writers never share
- * one, and a later writer can tell a dead writer's leftover from a live one's.
+ * one, and a later writer can tell a dead writer's leftover from a live one's. Just before the
+ * rename (or link) a writer that holds a lock checks it still does, so a holder whose lock was
+ * broken while it was paused writes nothing.
  */
 import { closeSync, constants, copyFileSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { assertLocksHeld } from './held-locks.js';
 
 let counter = 0;
 
@@ -16,7 +19,10 @@ let counter = 0;
  */
 export type FileData = string | Uint8Array | readonly Uint8Array[] | ((put: (bytes: Uint8Array) => void) => void);
 
-/** Replaces `path` with `data` atomically, keeping the old file's mode. */
+/**
+ * Replaces `path` with `data` atomically, keeping the old file's mode. Like every write here,
+ * it first checks that the locks this process holds are still its own (`LostLockError` if not).
+ */
 export function writeFileAtomic(path: string, data: FileData): void {
   let mode = 0o644;
   try {
@@ -26,6 +32,8 @@ export function writeFileAtomic(path: string, data: FileData): void {
   }
   const temp = writeTemp(path, data, mode);
   try {
+    // As late as possible: a holder paused before this point finds its lock broken here.
+    assertLocksHeld(path);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
@@ -41,6 +49,7 @@ export function writeFileAtomic(path: string, data: FileData): void {
 export function createFileAtomic(path: string, data: FileData): boolean {
   const temp = writeTemp(path, data, 0o644);
   try {
+    assertLocksHeld(path);
     linkSync(temp, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -68,6 +77,7 @@ export function appendFileAtomic(path: string, tail: string | Uint8Array): void 
     } finally {
       closeSync(fd);
     }
+    assertLocksHeld(path);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });

@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createFileAtomic, writeFileAtomic } from '../../src/state/atomic.js';
+import { appendFileAtomic, createFileAtomic, writeFileAtomic } from '../../src/state/atomic.js';
 import { lockDirectory, withLock } from '../../src/state/lock.js';
 import { git, tempDir } from '../helpers/state-relay.js';
 
@@ -13,11 +13,14 @@ function deadPid(): number {
   return Number(child.stdout);
 }
 
-function writeLock(root: string, pid: number, token = 'other'): string {
+/** Where this process's pids mean something, as a lock file records it. */
+const HERE = { host: hostname(), pidNamespace: readlinkSync('/proc/self/ns/pid'), bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() };
+
+function writeLock(root: string, pid: number, token = 'other', where: Partial<typeof HERE> = HERE): string {
   const dir = lockDirectory(root);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'queue.lock');
-  writeFileSync(path, JSON.stringify({ pid, host: hostname(), token, acquiredAt: new Date().toISOString() }));
+  writeFileSync(path, JSON.stringify({ pid, token, acquiredAt: new Date().toISOString(), ...where }));
   return path;
 }
 
@@ -67,6 +70,23 @@ describe('withLock', () => {
     expect(withLock(root, 'queue', () => 'ran', { timeoutMs: 5_000, staleMs: 30_000 })).toEqual({ ok: true, value: 'ran' });
   });
 
+  it('judges a lock whose time is in the future by its age since this waiter first saw it', () => {
+    const root = tempDir();
+    const path = writeLock(root, process.pid);
+    const ahead = new Date(Date.now() + 3_600_000);
+    utimesSync(path, ahead, ahead);
+    // Taken by its own clock as an hour from now: never stale if its age were counted from then.
+    expect(withLock(root, 'queue', () => 'ran', { timeoutMs: 30_000, staleMs: 200 })).toEqual({ ok: true, value: 'ran' });
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('judges a holder that recorded no PID namespace by age, even when its pid is gone', () => {
+    const root = tempDir();
+    writeLock(root, deadPid(), 'other', { host: hostname() });
+    expect(withLock(root, 'queue', () => 'ran', { timeoutMs: 150 }).ok).toBe(false);
+    expect(withLock(root, 'queue', () => 'ran', { timeoutMs: 5_000, staleMs: 1 })).toEqual({ ok: true, value: 'ran' });
+  });
+
   it('treats an unreadable lock file as stale only when it is old', () => {
     const root = tempDir();
     const dir = lockDirectory(root);
@@ -96,6 +116,32 @@ describe('withLock', () => {
     writeFileSync(join(dir, `queue.lock.${process.pid}.abcd.tmp`), '{}');
     withLock(root, 'queue', () => undefined);
     expect(readdirSync(dir).sort()).toEqual(['.gitignore', `queue.lock.${process.pid}.abcd.tmp`]);
+  });
+});
+
+describe('a holder that lost its lock', () => {
+  it('refuses to replace, create or append to a file, and withLock says so', () => {
+    const root = tempDir();
+    const file = join(root, 'file.md');
+    writeFileSync(file, 'old\n');
+    const result = withLock(root, 'queue', () => {
+      // Another process broke this holder's lock as stale and took it.
+      writeLock(root, process.pid, 'the-new-holder');
+      expect(() => createFileAtomic(join(root, 'new.md'), 'x')).toThrow(/^Lost the lock/);
+      expect(() => appendFileAtomic(file, 'more\n')).toThrow(/^Lost the lock/);
+      writeFileAtomic(file, 'new\n');
+      return 'wrote';
+    });
+    expect(result).toEqual({
+      ok: false,
+      error: `Lost the lock \`${join(lockDirectory(root), 'queue.lock')}\` before writing \`${file}\`: it was broken as stale while this process was paused or slow and it is now held by pid ${process.pid} on \`${hostname()}\`; \`${file}\` was not written, run the command again`,
+    });
+    expect(readFileSync(file, 'utf8')).toBe('old\n');
+    expect(readdirSync(root).sort()).toEqual(['.relay', 'file.md']);
+    // The new holder's lock is left alone, and outside any lock the writer writes.
+    expect(JSON.parse(readFileSync(join(lockDirectory(root), 'queue.lock'), 'utf8')).token).toBe('the-new-holder');
+    writeFileAtomic(file, 'unlocked\n');
+    expect(readFileSync(file, 'utf8')).toBe('unlocked\n');
   });
 });
 
