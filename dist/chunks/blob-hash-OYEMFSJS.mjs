@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import"./chunk-GWVY3I6W.mjs";import{createHash as a}from"node:crypto";function i(e,t){let r=t.length===40?"sha1":t.length===64?"sha256":void 0;if(r===void 0)return!1;let n=a(r).update(`blob ${e.size}\0`),h=0;try{e.forEachChunk(o=>(n.update(o),h+=o.length,!0))}catch{return!1}return h===e.size&&n.digest("hex")===t}export{i as hashesTo};

@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{i,j as f,l as c}from"./chunk-NWJIL35N.mjs";import{existsSync as n}from"node:fs";import{join as r}from"node:path";function p(d){let o=f(d),g=n(r(o,i)),t=c(o);if(!t.ok)throw new Error(t.error);let{layout:e}=t.config;if(!(!g&&!n(r(o,e.todo))&&!n(r(o,e.done))))return{root:o,config:t.config}}export{p as a};

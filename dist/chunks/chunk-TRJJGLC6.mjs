@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-function d(t){let a=r.get(t);if(a!==void 0)return a;let e=/^(\d{4})-(\d{2})-(\d{2})$/.exec(t),n=!1;if(e){let[s,i,c]=[Number(e[1]),Number(e[2]),Number(e[3])],o=new Date(Date.UTC(s,i-1,c));n=o.getUTCFullYear()===s&&o.getUTCMonth()===i-1&&o.getUTCDate()===c}return r.size<1e4&&r.set(t,n),n}var r=new Map;export{d as a};
