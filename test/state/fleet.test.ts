@@ -3,7 +3,7 @@
  * `relay done`, writers SIGKILLed at random points, and two git worktrees writing at once.
  * Every URL is counted.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -97,7 +97,18 @@ describe('a storm of concurrent writers', () => {
     // A holder killed while it held the lock: the lock names a pid that is gone.
     const holder = await runRelay(bundle, ['--help'], { cwd: root });
     mkdirSync(lockDirectory(root), { recursive: true });
-    writeFileSync(join(lockDirectory(root), 'queue.lock'), JSON.stringify({ pid: holder.pid, host: hostname(), token: 'killed', acquiredAt: new Date().toISOString() }));
+    writeFileSync(
+      join(lockDirectory(root), 'queue.lock'),
+      JSON.stringify({
+        pid: holder.pid,
+        host: hostname(),
+        // Where the pid means something; without these the pid cannot be judged, only the lock's age.
+        pidNamespace: readlinkSync('/proc/self/ns/pid'),
+        bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+        token: 'killed',
+        acquiredAt: new Date().toISOString(),
+      }),
+    );
 
     // A mix of claims, completions and additions; most are killed at a random moment.
     const tasks: (() => Promise<RunResult & { kind: string; agent: string; urls: string[] }>)[] = [];
