@@ -124,9 +124,13 @@ describe('relay session', () => {
 });
 
 describe('relay claim, per agent', () => {
-  it('gives an agent the claims it holds back first, with their claim time, then new ones', async () => {
+  // A non-ASCII line makes every operation parse the queue whole instead of searching it; both ways must agree.
+  it.each([
+    ['searched', []],
+    ['parsed whole', ['https://example.com/caf\u00e9 (claimed by w-\u00e9 at 2026-03-20T09:00:00Z)']],
+  ])('gives an agent the claims it holds back first, with their claim time, then new ones (%s)', async (_way, extra) => {
     const root = await initialized();
-    todo(root, ['https://example.com/1', 'https://example.com/2', 'https://example.com/3', 'https://example.com/4']);
+    todo(root, ['https://example.com/1', 'https://example.com/2', 'https://example.com/3', 'https://example.com/4', ...extra]);
     const env = { RELAY_AGENT: 'w-1' };
     const first = await relay(root, ['claim', '-n', '2'], { ...env, RELAY_NOW: '2026-03-20T10:00:00Z' });
     expect(first.stdout).toBe('https://example.com/1\nhttps://example.com/2\n');
