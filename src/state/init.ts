@@ -43,7 +43,7 @@ export type InitResult = { ok: true; changes: string[] } | { ok: false; error: s
 export function initTree(root: string, config: Config, options: InitOptions): InitResult {
   const changes: string[] = [];
   const layout = config.layout;
-  for (const folder of [layout.plan, layout.review, layout.discovery, layout.postmortems]) {
+  for (const folder of [layout.plan, layout.review, layout.discovery, layout.postmortems, layout.sessions]) {
     const dir = join(root, folder);
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });

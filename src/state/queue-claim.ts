@@ -6,7 +6,7 @@ import type { Config } from '../protocol/config.js';
 import { formatQueueItem, parseQueueLineAt, type QueueItem } from '../protocol/queue.js';
 import { isoSeconds } from './identity.js';
 import type { LockOptions } from './lock.js';
-import { annotationFields, CLAIM_FIELD, isStaleClaim, locate, parseQueues, readQueueText, type OperationFailure, type Queues } from './queue-files.js';
+import { annotationFields, CLAIM_FIELD, isStaleClaim, locate, parseQueues, readQueueText, type LockedQueues, type OperationFailure, type Queues } from './queue-files.js';
 import { forEachListLine, type LineEdit, type QueueScan } from './queue-scan.js';
 import { queueTransaction } from './queue-transaction.js';
 
@@ -20,6 +20,8 @@ export interface Claim {
   line: number;
   /** The agent whose stale claim was taken over, with `--steal-stale`. */
   stolenFrom?: string;
+  /** Already claimed by this agent before this call: given back with its original claim time. */
+  held?: true;
 }
 
 /** Options of `claimUrls`. */
@@ -49,7 +51,10 @@ const FAST_CLAIM_MAX = 256;
 const FAST_CLAIM_SLACK = 64;
 
 /**
- * Takes the next `count` pending, unclaimed URLs in file order and marks them claimed by `agent`.
+ * Gives `agent` back the URLs it already holds (in file order, with their original claim
+ * time, so stale detection stays honest), then takes the next pending, unclaimed URLs in
+ * file order up to `count` in all and marks them claimed by `agent`. A retried or resumed
+ * session asking again gets the same work.
  *
  * Under the lock it does as little as it can: it walks urls_todo.md's `- ` lines in order,
  * parsing each one, and looks each candidate up by token search (is it done, is another line
@@ -60,51 +65,118 @@ const FAST_CLAIM_SLACK = 64;
  */
 export function claimUrls(root: string, config: Config, options: ClaimOptions): ClaimResult | OperationFailure {
   return queueTransaction(root, config, { requireTodo: true, lock: options.lock }, (files): ClaimResult | OperationFailure => {
-    const { paths } = files;
-    const at = isoSeconds(options.now);
-    const scans = options.count <= FAST_CLAIM_MAX ? files.scans() : undefined;
-    const fast = scans && claimByScan(scans.todo, options, scans.done, at);
-    if (fast) {
-      if (fast.claimed.length > 0) files.writeTodo(fast.edits);
-      if (fast.claimed.length < options.count) {
-        // The queue ran dry: say why from the files read under the lock.
-        const parsed = files.parsed();
-        if (!parsed.ok) return parsed;
-        return withLeftCounts(fast.claimed, () => parsed.queues, fast.chosen, options);
-      }
-      // Nobody reads these after a full claim; if asked, they come from this urls_todo.md and the urls_done.md of then.
-      const later = (): Queues => {
-        const done = readQueueText(paths.done, config.layout.done);
-        const todo = readQueueText(paths.todo, config.layout.todo);
-        return parseQueues({ paths, todoText: todo.ok ? todo.text : undefined, doneText: done.ok ? done.text : undefined });
-      };
-      return withLeftCounts(fast.claimed, later, fast.chosen, options);
+    const found = heldClaims(files, options);
+    if (!found.ok) return found;
+    const { held } = found;
+    if (held.length >= options.count) {
+      return withLeftCounts(held, () => readQueues(files.paths, config), new Set(), options);
     }
-    const parsed = files.parsed();
-    if (!parsed.ok) return parsed;
-    const { queues } = parsed;
-    const { todo, doneKeys } = queues;
-    // A URL is held while any of its lines carries a claim that may not be taken.
-    const held = new Set<string>();
-    for (const item of todo.items) {
-      if (item.claim && !mayTake(item, options)) held.add(item.key);
-    }
-    const chosen = new Set<string>();
-    const claimed: Claim[] = [];
-    const chosenItems: QueueItem[] = [];
-    for (const item of todo.items) {
-      if (claimed.length >= options.count) break;
-      if (doneKeys.has(item.key) || held.has(item.key) || chosen.has(item.key)) continue;
-      chosen.add(item.key);
-      chosenItems.push(item);
-      claimed.push(claimOf(item, options.agent, at, item.line));
-    }
-    if (claimed.length > 0) {
-      const edits = locate(files.todoBytes, chosenItems).map(({ item, start, end }) => ({ start, end, content: claimedLine(item, options.agent, at) }));
-      files.writeTodo(edits);
-    }
-    return withLeftCounts(claimed, () => queues, chosen, options);
+    const fresh = claimNew(files, config, { ...options, count: options.count - held.length }, new Set(held.map((claim) => claim.key)));
+    if (!fresh.ok || held.length === 0) return fresh;
+    const result = { ...fresh, claimed: [...held, ...fresh.claimed] } as ClaimResult;
+    // The counts stay lazy: copy their getters, not their values.
+    for (const key of ['unclaimed', 'stale'] as const) Object.defineProperty(result, key, { enumerable: true, get: () => fresh[key] });
+    return result;
   });
+}
+
+/** Both queue files as they are now, for counts asked for after the claim. */
+function readQueues(paths: LockedQueues['paths'], config: Config): Queues {
+  const done = readQueueText(paths.done, config.layout.done);
+  const todo = readQueueText(paths.todo, config.layout.todo);
+  return parseQueues({ paths, todoText: todo.ok ? todo.text : undefined, doneText: done.ok ? done.text : undefined });
+}
+
+/**
+ * The URLs `agent` already claims in urls_todo.md and that are not done, in file order, at
+ * most `count`, each once. Found by scanning the lines that carry a claim when the files
+ * allow a token search, else from the full parse.
+ */
+function heldClaims(files: LockedQueues, options: ClaimOptions): { ok: true; held: Claim[] } | OperationFailure {
+  const held: Claim[] = [];
+  const seen = new Set<string>();
+  const scans = files.scans();
+  if (scans) {
+    // Most claims come from agents holding nothing: one search for their claim text settles it
+    // (chunks end at line ends, so the text is never split between two).
+    const needle = Buffer.from(`claimed by ${options.agent}`, 'utf8');
+    let mentioned = false;
+    scans.todo.source.forEachChunk((chunk) => !(mentioned = chunk.includes(needle)));
+    if (!mentioned) return { ok: true, held };
+    // The scan decodes lines as latin1; the agent id is compared in the same decoding.
+    const agent = needle.toString('latin1').slice('claimed by '.length);
+    let searchable = true;
+    forEachListLine(scans.todo.source, (text, _start, _end, line) => {
+      if (!text.includes('claimed by')) return true;
+      const item = parseQueueLineAt(text, 0, text.length, line);
+      if (item === undefined || !('key' in item) || item.claim?.agent !== agent || seen.has(item.key)) return true;
+      seen.add(item.key);
+      const doneLines = scans.done.linesOf(item.key, item.slashKey);
+      if (doneLines === undefined) return (searchable = false);
+      if (doneLines.length === 0) held.push(heldClaim(item, options.agent, line));
+      return held.length < options.count;
+    });
+    if (searchable) return { ok: true, held };
+    held.length = 0;
+    seen.clear();
+  }
+  const parsed = files.parsed();
+  if (!parsed.ok) return parsed;
+  const { todo, doneKeys } = parsed.queues;
+  for (const item of todo.items) {
+    if (held.length >= options.count) break;
+    if (item.claim?.agent !== options.agent || doneKeys.has(item.key) || seen.has(item.key)) continue;
+    seen.add(item.key);
+    held.push(heldClaim(item, options.agent, item.line));
+  }
+  return { ok: true, held };
+}
+
+function heldClaim(item: QueueItem, agent: string, line: number): Claim {
+  return { url: item.url, key: item.key, agent, at: item.claim?.at ?? '', line, held: true };
+}
+
+/** Takes the next `count` pending, unclaimed URLs in file order, leaving the URLs in `skip` (held already) alone. */
+function claimNew(files: LockedQueues, config: Config, options: ClaimOptions, skip: Set<string>): ClaimResult | OperationFailure {
+  const { paths } = files;
+  const at = isoSeconds(options.now);
+  const scans = options.count <= FAST_CLAIM_MAX ? files.scans() : undefined;
+  const fast = scans && claimByScan(scans.todo, options, scans.done, at, skip);
+  if (fast) {
+    if (fast.claimed.length > 0) files.writeTodo(fast.edits);
+    if (fast.claimed.length < options.count) {
+      // The queue ran dry: say why from the files read under the lock.
+      const parsed = files.parsed();
+      if (!parsed.ok) return parsed;
+      return withLeftCounts(fast.claimed, () => parsed.queues, fast.chosen, options);
+    }
+    // Nobody reads these after a full claim; if asked, they come from this urls_todo.md and the urls_done.md of then.
+    return withLeftCounts(fast.claimed, () => readQueues(paths, config), fast.chosen, options);
+  }
+  const parsed = files.parsed();
+  if (!parsed.ok) return parsed;
+  const { queues } = parsed;
+  const { todo, doneKeys } = queues;
+  // A URL is held while any of its lines carries a claim that may not be taken.
+  const held = new Set<string>();
+  for (const item of todo.items) {
+    if (item.claim && !mayTake(item, options)) held.add(item.key);
+  }
+  const chosen = new Set<string>();
+  const claimed: Claim[] = [];
+  const chosenItems: QueueItem[] = [];
+  for (const item of todo.items) {
+    if (claimed.length >= options.count) break;
+    if (doneKeys.has(item.key) || held.has(item.key) || chosen.has(item.key) || skip.has(item.key)) continue;
+    chosen.add(item.key);
+    chosenItems.push(item);
+    claimed.push(claimOf(item, options.agent, at, item.line));
+  }
+  if (claimed.length > 0) {
+    const edits = locate(files.todoBytes, chosenItems).map(({ item, start, end }) => ({ start, end, content: claimedLine(item, options.agent, at) }));
+    files.writeTodo(edits);
+  }
+  return withLeftCounts(claimed, () => queues, chosen, options);
 }
 
 /** Whether a claimed line may be taken over (`stealStale` and older than the TTL). */
@@ -129,12 +201,12 @@ function claimOf(item: QueueItem, agent: string, at: string, line: number): Clai
  * claim on any of its lines, one line per URL), found by token search. Undefined when the
  * search cannot answer (a URL without a path) or too many candidates were skipped.
  */
-function claimByScan(todo: QueueScan, options: ClaimOptions, done: QueueScan, at: string): { claimed: Claim[]; edits: LineEdit[]; chosen: Set<string> } | undefined {
+function claimByScan(todo: QueueScan, options: ClaimOptions, done: QueueScan, at: string, skip: Set<string>): { claimed: Claim[]; edits: LineEdit[]; chosen: Set<string> } | undefined {
   const claimed: Claim[] = [];
   const edits: LineEdit[] = [];
   const chosen = new Set<string>();
   // URLs already judged: taken here, done, or held. Later lines of them get the same verdict.
-  const judged = new Set<string>();
+  const judged = new Set<string>(skip);
   let lookups = 0;
   let failed = false;
   forEachListLine(todo.source, (text, start, end, line) => {

@@ -1,5 +1,5 @@
 /**
- * The fleet's queue operations: claim, done, release, add, status, one file each around one
+ * The fleet's queue operations: claim, done, release, handoff, add, status, one file each around one
  * queue transaction (queue-transaction.ts). Every write takes the queue lock, re-reads both
  * files under it, and replaces them atomically, so 200 agents claiming at once never get the
  * same URL and no update is lost. Lines an operation does not own are kept byte for byte.
@@ -20,5 +20,6 @@ export {
   type QueuePaths,
   type Rejection,
 } from './queue-files.js';
+export { handoffUrls, type Handoff, type HandoffOptions, type HandoffResult } from './queue-handoff.js';
 export { releaseUrls, type Release, type ReleaseOptions, type ReleaseResult } from './queue-release.js';
 export { queueStatus, type QueueStatus } from './queue-status.js';

@@ -11,15 +11,16 @@ export const claim: CommandDefinition = {
   options: { ...AGENT_OPTION, ...JSON_OPTION, ...TTL_OPTION, count: { type: 'string', short: 'n' }, 'steal-stale': { type: 'boolean' } },
   help: `Usage: relay claim [-n N] [--agent ID] [--steal-stale] [--ttl-hours H] [--json]
 
-Takes the next N (default 1) pending, unclaimed URLs in file order, marks each
-"(claimed by ID at TIMESTAMP)" in urls_todo.md, and prints one URL per line.
+Gives back the URLs this agent already claims (first, in file order, their claim time
+kept), then takes pending, unclaimed URLs in file order up to N (default 1) in all, marks
+each "(claimed by ID at TIMESTAMP)" in urls_todo.md, and prints one URL per line.
 Nothing to claim is not an error: exit 0 with no output and a note on stderr.
 
   -n, --count N     how many URLs to take (1-10000)
   --agent ID        who claims (default: $RELAY_AGENT, the Claude session id, else pid-PID@HOST)
   --steal-stale     also take URLs whose claim is older than the TTL
   --ttl-hours H     claim TTL (default: queue-stale-claim's ttlHours in the config, else 24)
-  --json            print [{"url","agent","at","line","stolenFrom"?}]
+  --json            print [{"url","agent","at","line","stolenFrom"?,"held"?}]
 `,
   details: `Takes the next \`N\` (default 1, at most 10000) pending URLs in file order that are not claimed,
 not already done (in \`urls_done.md\`), and not a second line of a URL already taken, and rewrites
@@ -27,6 +28,10 @@ each line as \`- URL (claimed by ID at 2026-03-19T10:00:00Z)\` (free-text notes 
 kept). Prints one URL per line; with \`--json\` an array of
 \`{"url","agent","at","line","stolenFrom"?}\`.
 
+- **Idempotent per agent**: URLs the agent already claims (and that are not done) come back
+  first, in file order, up to \`N\`, printed like new claims; only the rest of \`N\` is taken new.
+  A retried or resumed session asking again gets the same work. Their claim time is kept, not
+  re-stamped, so a claim held too long still shows as stale; \`--json\` marks them \`"held": true\`.
 - **Nothing to claim is exit 0** with empty stdout and a note on stderr, so
   \`while url=$(relay claim) && [ -n "$url" ]; do …; done\` works. A missing \`urls_todo.md\` is
   exit 1 (\`run relay init\`).

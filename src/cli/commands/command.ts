@@ -27,7 +27,7 @@ export interface RelayIo {
 }
 
 /** Parsed option values. */
-export type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** What a command's `run` is given. */
 export interface CommandContext {

@@ -1,5 +1,6 @@
 /** `relay done`: moves URLs to urls_done.md. */
 import { currentTime } from '../../state/identity.js';
+import { finalApprovalProblem, isFinalOutput, type FinalProblem } from '../../state/final-approval.js';
 import { completeUrls } from '../../state/queue-operations.js';
 import { AGENT_OPTION, agentOf, failure, JSON_OPTION, rejections, urlArguments, usage, type CommandDefinition } from './command.js';
 
@@ -19,7 +20,8 @@ Rejected URLs (not a URL, listed twice) are listed on stderr and give exit 1.
 With "-", reads URLs from stdin: one per line, "- URL" list lines accepted, "#" lines skipped.
 
   --agent ID        who completed them (default as for claim)
-  --output PATH     the file the work produced (no spaces, commas, semicolons or parentheses)
+  --output PATH     the file the work produced (no spaces, commas, semicolons or parentheses);
+                    a final (review/final-NNN.mdx) must approve its draft as it is now
   --json            print {"completed":[...],"rejected":[...]}
 `,
   details: `Moves each URL from \`urls_todo.md\` to the end of \`urls_done.md\` as
@@ -33,6 +35,14 @@ Free-text notes of the pending line travel with it; the claim does not.
 - Invalid URLs and URLs listed twice are rejected (stderr, exit 1); the rest are processed.
 - \`relay done -\` reads URLs from stdin (one per line; \`- URL\` list lines accepted; \`#\` lines
   skipped). Empty stdin is a no-op, exit 0, so \`relay claim | … | relay done -\` is safe.
+
+**Reviewed finals only.** When \`--output\` names a final (\`review/final-NNN.mdx\`), nothing is
+moved unless the final approves its draft as the draft is now: front matter
+\`verdict: approved\`, \`reviewed\` (the draft's path from the root) and \`draft_sha256\` equal to
+the SHA-256 of the draft's bytes. Otherwise it is exit 1 with one line saying which — no
+verdict, \`changes-requested\`, a draft changed since the review (its path and both hashes), a
+missing draft or final. It is the check rule \`review-verdict\` makes in the tree. Outputs that
+are not finals (a draft, a findings log) are not gated.
 
 stdout lists the URLs moved; \`--json\` prints \`{"completed":[{url,status,claimedBy?}],"rejected":[{url,reason}]}\`
 with \`status\` one of \`completed\`, \`completed-not-pending\`, \`already-done\`.
@@ -48,6 +58,10 @@ such a URL as done (it is never claimed again), \`relay status\` counts it under
     const output = context.values.output;
     if (typeof output === 'string' && !/^[^\s,;()]+$/.test(output)) {
       return usage('done', `Unexpected output path \`${output}\`, expected a path without spaces, commas, semicolons or parentheses`);
+    }
+    if (typeof output === 'string' && isFinalOutput(output, context.config)) {
+      const problem = finalApprovalProblem(context.root, output);
+      if (problem) return { code: 1, stderr: `relay done: ${refusal(output, problem)}\n` };
     }
     if (context.positionals.length === 0) return usage('done', 'Missing URLs, expected `relay done URL...` or `relay done -` with URLs on stdin');
     const urls = urlArguments(context);
@@ -72,3 +86,28 @@ such a URL as done (it is never claimed again), \`relay status\` counts it under
     return { code, stdout, stderr };
   },
 };
+
+/** The one line saying why a final is refused. */
+function refusal(final: string, problem: FinalProblem): string {
+  const again = 'then run `relay done` again';
+  switch (problem.kind) {
+    case 'final-missing':
+      return `Unexpected missing final \`${final}\`, expected the reviewed final inside the root; write it, or fix \`--output\``;
+    case 'front-matter':
+      return `Unexpected front matter in \`${final}\`: ${problem.reason}; fix it, ${again}`;
+    case 'no-verdict':
+      return `Unexpected final \`${final}\` with no \`verdict\`, expected \`verdict: approved\` on the draft as it is now; have a reviewer approve it, ${again}`;
+    case 'changes-requested':
+      return `Unexpected final \`${final}\` with \`verdict: changes-requested\`, expected \`verdict: approved\`; revise the draft and have it reviewed again`;
+    case 'unknown-verdict':
+      return `Unexpected final \`${final}\` with \`verdict: ${problem.verdict}\`, expected \`verdict: approved\`; have a reviewer approve the draft, ${again}`;
+    case 'incomplete':
+      return `Unexpected final \`${final}\` approving without ${problem.missing.map((key) => `\`${key}\``).join(' and ')}, expected the reviewed draft's path and SHA-256; add them, ${again}`;
+    case 'outside-root':
+      return `Unexpected \`reviewed: ${problem.reviewed}\` in \`${final}\`, expected the draft's path from the root (like \`review/draft-001.mdx\`); fix it, ${again}`;
+    case 'draft-missing':
+      return `Unexpected \`reviewed: ${problem.reviewed}\` in \`${final}\`, which does not exist, expected the reviewed draft; fix \`reviewed\` or restore the draft`;
+    case 'stale':
+      return `Unexpected draft \`${problem.reviewed}\` changed since \`${final}\` approved it (\`${problem.recorded.slice(0, 12)}…\`, now \`${problem.actual.slice(0, 12)}…\`), expected an approval of the draft as it is now; have it reviewed again and update \`draft_sha256\``;
+  }
+}

@@ -8,14 +8,17 @@ import { brief } from './brief.js';
 import { claim } from './claim.js';
 import type { CommandDefinition } from './command.js';
 import { done } from './done.js';
+import { handoff } from './handoff.js';
 import { init } from './init.js';
 import { mergeDriver } from './merge-driver.js';
+import { newFile } from './new.js';
 import { postmortem } from './postmortem.js';
 import { release } from './release.js';
+import { session } from './session.js';
 import { status } from './status.js';
 
 /** Every relay command, in the order help and docs list them. */
-export const commands: readonly CommandDefinition[] = [init, claim, done, release, add, status, brief, postmortem, mergeDriver];
+export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, brief, postmortem, session, mergeDriver];
 
 /** The command called `name`, if there is one. */
 export function findCommand(name: string): CommandDefinition | undefined {
