@@ -24,7 +24,7 @@ export interface BriefOptions {
   budget?: number;
   /** The session being briefed, left out of the sessions that never logged (default `$CLAUDE_CODE_SESSION_ID`, then `$CLAUDE_SESSION_ID`). */
   session?: string;
-  /** Open records younger than this are sessions that may still be running, not ones that never logged (default {@link UNLOGGED_MIN_AGE_MS}). */
+  /** Open records younger than this are sessions that may still be running, not ones that never logged (default `$RELAY_UNLOGGED_MINUTES`, else {@link UNLOGGED_MIN_AGE_MS}). */
   unloggedMinAgeMs?: number;
   /** The time to judge ages by (default now). */
   now?: Date;
@@ -38,6 +38,16 @@ export interface Briefing {
 
 /** How old an open session record must be before the briefing names it as never logged: younger ones may still be running. */
 export const UNLOGGED_MIN_AGE_MS = 15 * 60 * 1000;
+/** `RELAY_UNLOGGED_MINUTES` in milliseconds, when set to a number of minutes (0 or more): fleets of short sessions want less than the default. */
+function unloggedMinAgeFromEnv(): number | undefined {
+  const raw = process.env.RELAY_UNLOGGED_MINUTES?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const minutes = Number(raw);
+  if (Number.isFinite(minutes) && minutes >= 0) return minutes * 60_000;
+  debug('config', `RELAY_UNLOGGED_MINUTES \`${raw}\` is not a number of minutes; the default ${UNLOGGED_MIN_AGE_MS / 60_000} is used`);
+  return undefined;
+}
+
 /** How many sessions that never logged the briefing names. */
 const UNLOGGED_SHOWN = 3;
 
@@ -241,7 +251,7 @@ function discoverySection(root: string, folder: string, names: string[] | undefi
 function unloggedSection(root: string, config: Config, options: BriefOptions, cap: number): string[] {
   const exclude = options.session ?? (process.env.CLAUDE_CODE_SESSION_ID || process.env.CLAUDE_SESSION_ID || undefined);
   const now = options.now ?? new Date();
-  const minAge = options.unloggedMinAgeMs ?? UNLOGGED_MIN_AGE_MS;
+  const minAge = options.unloggedMinAgeMs ?? unloggedMinAgeFromEnv() ?? UNLOGGED_MIN_AGE_MS;
   const open: ListedSession[] = unloggedSessions(root, config, { limit: Number.MAX_SAFE_INTEGER, exclude, now });
   if (open.length === 0) return [];
   const cutoff = now.getTime() - minAge;

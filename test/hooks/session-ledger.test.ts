@@ -30,7 +30,7 @@ afterEach(() => {
 /** Runs a hook with a clean relay environment plus `env`. */
 function runHook(name: HookName, input: object, env: Record<string, string> = {}) {
   const base = { ...process.env };
-  for (const key of ['RELAY_AGENT', 'RELAY_ROLE', 'RELAY_RUN', 'RELAY_SESSIONS', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_SESSION_ID']) delete base[key];
+  for (const key of ['RELAY_AGENT', 'RELAY_ROLE', 'RELAY_RUN', 'RELAY_SESSIONS', 'RELAY_UNLOGGED_MINUTES', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_SESSION_ID']) delete base[key];
   const result = spawnSync(process.execPath, [join(REPO, 'dist', 'hooks', `${name}.mjs`)], {
     input: JSON.stringify(input),
     encoding: 'utf8',
@@ -169,6 +169,15 @@ describe('the briefing names sessions that never logged', () => {
     expect(text).toContain('1 more open session started in the last 15 min (may still be running)');
     const listed = text.split('\n').filter((line) => /^- `[^`]+` \(/.test(line));
     expect(listed.map((line) => /^- `([^`]+)`/.exec(line)![1])).toEqual(['old-b', 'old-a']);
+  });
+
+  it('names young open records too when RELAY_UNLOGGED_MINUTES=0', () => {
+    const root = tree();
+    openRecord(root, 'young', 60_000);
+    const text = context(start(root, 'current', { RELAY_UNLOGGED_MINUTES: '0' }));
+    expect(text).toContain('1 session record still `open`');
+    expect(text).toMatch(/^- `young` \(writer, `agent-young`\) started /m);
+    expect(context(start(root, 'current', { RELAY_UNLOGGED_MINUTES: 'soon' }))).toContain('None. 1 more open session started in the last 15 min');
   });
 
   it('has no such section when every session logged', () => {
