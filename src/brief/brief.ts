@@ -71,7 +71,8 @@ const LINE_LIMIT = 220;
 
 /** Builds the briefing for a root as Markdown text no longer than the budget. */
 export function buildBrief(root: string, config: Config, options: BriefOptions = {}): string {
-  return buildBriefing(root, config, options).text;
+  // No map of files read: nothing is hashed for a briefing only printed.
+  return composeBrief(root, config, options, undefined);
 }
 
 /**
@@ -100,14 +101,17 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The briefing's text; every file it opens is put in `read` (root-relative path → its hash when already known). */
-function composeBrief(root: string, config: Config, options: BriefOptions, read: Map<string, string | undefined>): string {
+/** Files the briefing opened: root-relative path → its hash when already known; undefined when nobody asks. */
+type ReadFiles = Map<string, string | undefined> | undefined;
+
+/** The briefing's text; every file it opens is put in `read`, when given. */
+function composeBrief(root: string, config: Config, options: BriefOptions, read: ReadFiles): string {
   const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
   const { layout } = config;
   const todoBytes = readBytes(join(root, layout.todo));
   const doneBytes = readBytes(join(root, layout.done));
-  if (todoBytes !== undefined) read.set(layout.todo, sha256(todoBytes));
-  if (doneBytes !== undefined) read.set(layout.done, sha256(doneBytes));
+  if (read && todoBytes !== undefined) read.set(layout.todo, sha256(todoBytes));
+  if (read && doneBytes !== undefined) read.set(layout.done, sha256(doneBytes));
   const queue = queueSummary(todoBytes, doneBytes);
   const planNames = listNames(join(root, layout.plan));
   const reviewNames = listNames(join(root, layout.review));
@@ -142,12 +146,12 @@ function composeBrief(root: string, config: Config, options: BriefOptions, read:
 }
 
 /** Current tasks: the newest plans' status and title, open ones first. */
-function taskSection(root: string, folder: string, names: string[], cap: number, read: Map<string, string | undefined>): string[] {
+function taskSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
   const tasks = numbered(names, /^task-(\d{3,})\.md$/);
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
   const opened = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(join(root, folder, task.name)) }));
-  for (const task of opened) read.set(`${folder}/${task.name}`, undefined);
+  for (const task of opened) read?.set(`${folder}/${task.name}`, undefined);
   const counts = new Map<string, number>();
   for (const task of opened) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
   const open = opened.filter((task) => task.status !== 'done');
@@ -180,7 +184,7 @@ function queueSection(todo: string, done: string, queue: QueueSummary, cap: numb
 }
 
 /** Latest findings logs (excerpts) and drafts still waiting for a final version. */
-function reviewSection(root: string, folder: string, names: string[], cap: number, read: Map<string, string | undefined>): string[] {
+function reviewSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
   const heading = `## Findings and reviews (\`${folder}/\`)`;
   const findings = numbered(names, /^findings-(\d{3,})\.md$/);
   const drafts = numbered(names, /^draft-(\d{3,})\.mdx$/);
@@ -195,7 +199,7 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   for (const file of shown) {
     const text = readHead(join(root, folder, file.name), DOCUMENT_HEAD_BYTES);
     if (text === undefined) continue;
-    read.set(`${folder}/${file.name}`, undefined);
+    read?.set(`${folder}/${file.name}`, undefined);
     lines.push(`### ${file.name}`, ...excerpt(text, 8));
   }
   const unread = findings.length - shown.length;
@@ -204,7 +208,7 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
 }
 
 /** The Prevention lines of the newest postmortems: the lessons every session should keep. */
-function postmortemSection(root: string, folder: string, names: string[], cap: number, read: Map<string, string | undefined>): string[] {
+function postmortemSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
   const heading = `## Postmortem lessons (\`${folder}/\`, newest first)`;
   const files = names.filter((name) => /^\d{4}-\d{2}-\d{2}-.+\.md$/.test(name)).sort().reverse();
   if (files.length === 0) return [heading, 'No postmortems yet.'];
@@ -212,7 +216,7 @@ function postmortemSection(root: string, folder: string, names: string[], cap: n
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
     const content = readUpTo(join(root, folder, name), POSTMORTEM_BYTES);
-    if (content !== undefined) read.set(`${folder}/${name}`, undefined);
+    if (content !== undefined) read?.set(`${folder}/${name}`, undefined);
     const prevention = content === undefined ? [] : preventionLines(content.text);
     const label = name.replace(/\.md$/, '');
     if (prevention.length === 0 && content?.cut) {

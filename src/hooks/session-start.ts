@@ -4,7 +4,8 @@
  * with the files the briefing read (session-record.ts). Silent outside a relay state tree.
  */
 import { join } from 'node:path';
-import { buildBriefing, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
+import { buildBrief, buildBriefing, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
+import { sessionsEnabled } from '../ledger/records.js';
 import { debug } from '../debug.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookOutcome, type HookInput } from './hook-io.js';
@@ -32,9 +33,18 @@ function sessionStart(input: HookInput): HookOutcome {
   const budget = Number(process.env.RELAY_BRIEF_BUDGET) || DEFAULT_BRIEF_BUDGET;
   const sessionId = stringField(input.session_id);
   const now = new Date();
-  const brief = buildBriefing(tree.root, tree.config, { budget: Math.min(budget, 9000), session: sessionId, now });
-  startSessionRecord(tree.root, tree.config, sessionId, brief.read, now);
-  const context = [brief.text, ...skipped].join('\n') + `\n\n(relay SessionStart briefing. The slash command /relay:get-up-to-speed shows it again with guidance; end the session with /relay:log-this.)`;
+  const options = { budget: Math.min(budget, 9000), session: sessionId, now };
+  let text: string;
+  if (sessionsEnabled()) {
+    const brief = buildBriefing(tree.root, tree.config, options);
+    startSessionRecord(tree.root, tree.config, sessionId, brief.read, now);
+    text = brief.text;
+  } else {
+    // Records off: nothing to hash the briefed files for.
+    debug('hook', 'SessionStart: RELAY_SESSIONS is off, no session record');
+    text = buildBrief(tree.root, tree.config, options);
+  }
+  const context = [text, ...skipped].join('\n') + `\n\n(relay SessionStart briefing. The slash command /relay:get-up-to-speed shows it again with guidance; end the session with /relay:log-this.)`;
   return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }) };
 }
 
