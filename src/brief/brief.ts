@@ -5,9 +5,11 @@
  * tree of 5,000 plans and 300 postmortems costs a few dozen reads, not thousands. Everything
  * it leaves out is counted and named with the way to read it.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { debug } from '../debug.js';
+import { unloggedSessions, type BriefedFile, type ListedSession } from '../ledger/records.js';
 import type { Config } from '../protocol/config.js';
 import { printable } from '../protocol/printable.js';
 import { readRegularFile } from '../protocol/regular-file.js';
@@ -20,7 +22,34 @@ export const DEFAULT_BRIEF_BUDGET = 6000;
 export interface BriefOptions {
   /** The most characters the briefing may have (default {@link DEFAULT_BRIEF_BUDGET}). */
   budget?: number;
+  /** The session being briefed, left out of the sessions that never logged (default `$CLAUDE_CODE_SESSION_ID`, then `$CLAUDE_SESSION_ID`). */
+  session?: string;
+  /** Open records younger than this are sessions that may still be running, not ones that never logged (default `$RELAY_UNLOGGED_MINUTES`, else {@link UNLOGGED_MIN_AGE_MS}). */
+  unloggedMinAgeMs?: number;
+  /** The time to judge ages by (default now). */
+  now?: Date;
 }
+
+/** A briefing and the files it read, each with the SHA-256 of its bytes. */
+export interface Briefing {
+  text: string;
+  read: BriefedFile[];
+}
+
+/** How old an open session record must be before the briefing names it as never logged: younger ones may still be running. */
+export const UNLOGGED_MIN_AGE_MS = 15 * 60 * 1000;
+/** `RELAY_UNLOGGED_MINUTES` in milliseconds, when set to a number of minutes (0 or more): fleets of short sessions want less than the default. */
+function unloggedMinAgeFromEnv(): number | undefined {
+  const raw = process.env.RELAY_UNLOGGED_MINUTES?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const minutes = Number(raw);
+  if (Number.isFinite(minutes) && minutes >= 0) return minutes * 60_000;
+  debug('config', `RELAY_UNLOGGED_MINUTES \`${raw}\` is not a number of minutes; the default ${UNLOGGED_MIN_AGE_MS / 60_000} is used`);
+  return undefined;
+}
+
+/** How many sessions that never logged the briefing names. */
+const UNLOGGED_SHOWN = 3;
 
 /** How many of the newest plans are opened to read their status and title. */
 const TASKS_READ = 40;
@@ -42,9 +71,48 @@ const LINE_LIMIT = 220;
 
 /** Builds the briefing for a root as Markdown text no longer than the budget. */
 export function buildBrief(root: string, config: Config, options: BriefOptions = {}): string {
+  // No map of files read: nothing is hashed for a briefing only printed.
+  return composeBrief(root, config, options, undefined);
+}
+
+/**
+ * Builds the briefing and says which files it read, with their content hashes (for the
+ * session ledger). The queue files are hashed from the bytes already read; the few other
+ * files it opened (their heads only) are read once more whole to hash them.
+ */
+export function buildBriefing(root: string, config: Config, options: BriefOptions = {}): Briefing {
+  const read = new Map<string, string | undefined>();
+  const text = composeBrief(root, config, options, read);
+  const files: BriefedFile[] = [];
+  for (const [path, hash] of read) {
+    const sha256 = hash ?? hashFile(join(root, path));
+    if (sha256 !== undefined) files.push({ path, sha256 });
+  }
+  return { text, read: files };
+}
+
+/** The SHA-256 (hex) of a regular file's bytes, or undefined when it cannot be read. */
+function hashFile(path: string): string | undefined {
+  const bytes = readBytes(path);
+  return bytes === undefined ? undefined : sha256(bytes);
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Files the briefing opened: root-relative path → its hash when already known; undefined when nobody asks. */
+type ReadFiles = Map<string, string | undefined> | undefined;
+
+/** The briefing's text; every file it opens is put in `read`, when given. */
+function composeBrief(root: string, config: Config, options: BriefOptions, read: ReadFiles): string {
   const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
   const { layout } = config;
-  const queue = queueSummary(readBytes(join(root, layout.todo)), readBytes(join(root, layout.done)));
+  const todoBytes = readBytes(join(root, layout.todo));
+  const doneBytes = readBytes(join(root, layout.done));
+  if (read && todoBytes !== undefined) read.set(layout.todo, sha256(todoBytes));
+  if (read && doneBytes !== undefined) read.set(layout.done, sha256(doneBytes));
+  const queue = queueSummary(todoBytes, doneBytes);
   const planNames = listNames(join(root, layout.plan));
   const reviewNames = listNames(join(root, layout.review));
   const postmortemNames = listNames(join(root, layout.postmortems));
@@ -62,34 +130,36 @@ export function buildBrief(root: string, config: Config, options: BriefOptions =
   // keeps each section's size predictable for the agents that read it every session.
   const share = (fraction: number) => Math.floor(budget * fraction);
   const sections = [
-    taskSection(root, layout.plan, planNames ?? [], share(0.27)),
+    taskSection(root, layout.plan, planNames ?? [], share(0.25), read),
     queueSection(layout.todo, layout.done, queue, share(0.17)),
-    reviewSection(root, layout.review, reviewNames ?? [], share(0.2)),
-    postmortemSection(root, layout.postmortems, postmortemNames ?? [], share(0.22)),
+    reviewSection(root, layout.review, reviewNames ?? [], share(0.19), read),
+    postmortemSection(root, layout.postmortems, postmortemNames ?? [], share(0.2), read),
     discoverySection(root, layout.discovery, discoveryNames, share(0.05)),
+    unloggedSection(root, config, options, share(0.09)),
   ];
   const footer = [
     '## How to read more',
     `This briefing opened only the newest files. \`relay status\` gives exact queue counts; Read or Glob the folders above for the rest; \`protocol-lint\` checks the whole tree.`,
   ];
-  const lines = [header, '', ...sections.flatMap((section) => [...section, '']), ...footer];
+  const lines = [header, '', ...sections.filter((lines) => lines.length > 0).flatMap((section) => [...section, '']), ...footer];
   return fit(lines, budget).join('\n');
 }
 
 /** Current tasks: the newest plans' status and title, open ones first. */
-function taskSection(root: string, folder: string, names: string[], cap: number): string[] {
+function taskSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
   const tasks = numbered(names, /^task-(\d{3,})\.md$/);
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
-  const read = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(join(root, folder, task.name)) }));
+  const opened = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(join(root, folder, task.name)) }));
+  for (const task of opened) read?.set(`${folder}/${task.name}`, undefined);
   const counts = new Map<string, number>();
-  for (const task of read) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
-  const open = read.filter((task) => task.status !== 'done');
+  for (const task of opened) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
+  const open = opened.filter((task) => task.status !== 'done');
   const countText = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
   const lines = open.map((task) => `- ${task.name.replace(/\.md$/, '')} [${task.status}] ${task.title}`);
-  const unread = tasks.length - read.length;
+  const unread = tasks.length - opened.length;
   const notes = [
-    `${tasks.length} task${tasks.length === 1 ? '' : 's'}; the newest ${read.length} read: ${countText}.${open.length === 0 ? ' None of them is open.' : ' Open ones:'}`,
+    `${tasks.length} task${tasks.length === 1 ? '' : 's'}; the newest ${opened.length} read: ${countText}.${open.length === 0 ? ' None of them is open.' : ' Open ones:'}`,
   ];
   const tail = unread > 0 ? [`Not read: ${unread} older task${unread === 1 ? '' : 's'} (\`${folder}/task-NNN.md\`; Glob or Read them when you need one).`] : [];
   return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} more open task${dropped === 1 ? '' : 's'} not listed (Read \`${folder}/\`).`);
@@ -114,7 +184,7 @@ function queueSection(todo: string, done: string, queue: QueueSummary, cap: numb
 }
 
 /** Latest findings logs (excerpts) and drafts still waiting for a final version. */
-function reviewSection(root: string, folder: string, names: string[], cap: number): string[] {
+function reviewSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
   const heading = `## Findings and reviews (\`${folder}/\`)`;
   const findings = numbered(names, /^findings-(\d{3,})\.md$/);
   const drafts = numbered(names, /^draft-(\d{3,})\.mdx$/);
@@ -129,6 +199,7 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   for (const file of shown) {
     const text = readHead(join(root, folder, file.name), DOCUMENT_HEAD_BYTES);
     if (text === undefined) continue;
+    read?.set(`${folder}/${file.name}`, undefined);
     lines.push(`### ${file.name}`, ...excerpt(text, 8));
   }
   const unread = findings.length - shown.length;
@@ -137,17 +208,18 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
 }
 
 /** The Prevention lines of the newest postmortems: the lessons every session should keep. */
-function postmortemSection(root: string, folder: string, names: string[], cap: number): string[] {
+function postmortemSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
   const heading = `## Postmortem lessons (\`${folder}/\`, newest first)`;
   const files = names.filter((name) => /^\d{4}-\d{2}-\d{2}-.+\.md$/.test(name)).sort().reverse();
   if (files.length === 0) return [heading, 'No postmortems yet.'];
   const lines: string[] = [];
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
-    const read = readUpTo(join(root, folder, name), POSTMORTEM_BYTES);
-    const prevention = read === undefined ? [] : preventionLines(read.text);
+    const content = readUpTo(join(root, folder, name), POSTMORTEM_BYTES);
+    if (content !== undefined) read?.set(`${folder}/${name}`, undefined);
+    const prevention = content === undefined ? [] : preventionLines(content.text);
     const label = name.replace(/\.md$/, '');
-    if (prevention.length === 0 && read?.cut) {
+    if (prevention.length === 0 && content?.cut) {
       debug('fs', `briefing: ${name}: no Prevention section in the first ${POSTMORTEM_BYTES / 1024} KB, the most the briefing reads of a postmortem`);
       lines.push(`- ${label}: (no Prevention section in its first ${POSTMORTEM_BYTES / 1024} KB)`);
     } else if (prevention.length === 0) lines.push(`- ${label}: (no Prevention section)`);
@@ -173,6 +245,32 @@ function discoverySection(root: string, folder: string, names: string[] | undefi
   const latestFiles = (listNames(join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
   const text = `Waves ${ranges(waves)}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads every wave before it.`;
   return section(heading, [text], [], [], cap, () => '');
+}
+
+/**
+ * Sessions that never logged: open records old enough not to be running still, newest first,
+ * a few; younger open ones are only counted. Absent when there are none, so a tree without
+ * a ledger briefs as before. Listing reads each record's front matter only.
+ */
+function unloggedSection(root: string, config: Config, options: BriefOptions, cap: number): string[] {
+  const exclude = options.session ?? (process.env.CLAUDE_CODE_SESSION_ID || process.env.CLAUDE_SESSION_ID || undefined);
+  const now = options.now ?? new Date();
+  const minAge = options.unloggedMinAgeMs ?? unloggedMinAgeFromEnv() ?? UNLOGGED_MIN_AGE_MS;
+  const open: ListedSession[] = unloggedSessions(root, config, { limit: Number.MAX_SAFE_INTEGER, exclude, now });
+  if (open.length === 0) return [];
+  const cutoff = now.getTime() - minAge;
+  const stale = open.filter((record) => Date.parse(record.started) <= cutoff);
+  const running = open.length - stale.length;
+  const heading = '## Sessions that never logged';
+  const runningNote = running > 0 ? ` ${running} more open session${running === 1 ? '' : 's'} started in the last ${Math.round(minAge / 60000)} min (may still be running).` : '';
+  if (stale.length === 0) return [heading, `None.${runningNote}`];
+  const notes = [
+    `${stale.length} session record${stale.length === 1 ? '' : 's'} still \`open\` (no /relay:log-this).${runningNote} Recover with /relay:get-up-to-speed (\`relay session recover ID\`):`,
+  ];
+  const lines = stale.slice(0, UNLOGGED_SHOWN).map((record) => `- \`${record.session_id}\` (${record.role}, \`${record.agent}\`${record.run ? `, run \`${record.run}\`` : ''}) started ${record.started}`);
+  const more = stale.length - lines.length;
+  const tail = more > 0 ? [`… ${more} older (\`relay session list --open\`).`] : [];
+  return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} more not listed (\`relay session list --open\`).`);
 }
 
 /** Sorted numbers as ranges: `1–3, 5`. */

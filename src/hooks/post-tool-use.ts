@@ -24,6 +24,7 @@ import { runHook, stringField, type HookInput, type HookOutcome } from './hook-i
 import { ownershipProblem } from './ownership.js';
 import { copyQueue } from './queue-snapshot.js';
 import { SessionMemory } from './session-memory.js';
+import { openPendingRecord } from './session-record.js';
 import { findStateTree, type StateTree } from './state-tree.js';
 
 const FILE_TOOLS = new Set(['Write', 'Edit', 'MultiEdit']);
@@ -62,7 +63,12 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   }
   if (changed.length === 0) return quiet(`${event} ${tool}: no protocol file changed`);
 
-  SessionMemory.open(stringField(input.session_id))?.recordTouched(tree.root, changed);
+  const sessionId = stringField(input.session_id);
+  const memory = SessionMemory.open(sessionId);
+  if (memory !== undefined && sessionId !== undefined) {
+    memory.recordTouched(tree.root, changed);
+    openPendingRecord(memory, tree.root, tree.config, sessionId);
+  }
 
   // A FIFO or a device is never read (a FIFO blocks, /dev/zero never ends): such files are
   // named as skipped. A queue is linted with its twin, so a bad twin skips both queues.

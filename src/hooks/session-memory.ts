@@ -18,6 +18,18 @@ export interface SessionRecord {
   touched: Map<string, Set<string>>;
   /** Signatures of the Stop blocks already given, so the same reason blocks only once. */
   blocked: Set<string>;
+  /** Root → the ledger record the session will open there at its first change (see session-record.ts). */
+  pending: Map<string, PendingRecord>;
+  /** Roots where the session's ledger record was opened (or found) already. */
+  opened: Set<string>;
+}
+
+/** A ledger record not written yet: when the session started, as whom, and what its briefing read. */
+export interface PendingRecord {
+  started: string;
+  agent: string;
+  role: string;
+  briefing: Array<{ path: string; sha256: string }>;
 }
 
 /** The folder holding the session files, created privately; undefined when no safe one exists. */
@@ -52,9 +64,19 @@ export class SessionMemory {
     this.append(JSON.stringify({ blocked: signature }) + '\n');
   }
 
+  /** Records the ledger record to open under a root at the session's first change there. */
+  recordPending(root: string, pending: PendingRecord): void {
+    this.append(JSON.stringify({ root, pending }) + '\n');
+  }
+
+  /** Records that the session's ledger record under a root exists. */
+  recordOpened(root: string): void {
+    this.append(JSON.stringify({ root, opened: true }) + '\n');
+  }
+
   /** Reads what the session did; a missing or damaged file reads as nothing done. */
   read(): SessionRecord {
-    const record: SessionRecord = { touched: new Map(), blocked: new Set() };
+    const record: SessionRecord = { touched: new Map(), blocked: new Set(), pending: new Map(), opened: new Set() };
     let text: string;
     try {
       text = readRegularFile(this.file, { noFollow: true })?.toString('utf8') ?? '';
@@ -64,7 +86,7 @@ export class SessionMemory {
     }
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      let entry: { root?: unknown; touch?: unknown; blocked?: unknown };
+      let entry: { root?: unknown; touch?: unknown; blocked?: unknown; pending?: unknown; opened?: unknown };
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
@@ -76,6 +98,11 @@ export class SessionMemory {
         paths.add(entry.touch);
       } else if (typeof entry.blocked === 'string') {
         record.blocked.add(entry.blocked);
+      } else if (typeof entry.root === 'string' && isPending(entry.pending)) {
+        // The first start is the session's start: a resume or compact appends a later one.
+        if (!record.pending.has(entry.root)) record.pending.set(entry.root, entry.pending);
+      } else if (typeof entry.root === 'string' && entry.opened === true) {
+        record.opened.add(entry.root);
       }
     }
     return record;
@@ -97,6 +124,18 @@ export class SessionMemory {
       closeSync(fd);
     }
   }
+}
+
+function isPending(value: unknown): value is PendingRecord {
+  if (value === null || typeof value !== 'object') return false;
+  const pending = value as Record<string, unknown>;
+  return (
+    typeof pending.started === 'string' &&
+    typeof pending.agent === 'string' &&
+    typeof pending.role === 'string' &&
+    Array.isArray(pending.briefing) &&
+    pending.briefing.every((file: unknown) => file !== null && typeof file === 'object' && typeof (file as { path?: unknown }).path === 'string' && typeof (file as { sha256?: unknown }).sha256 === 'string')
+  );
 }
 
 /** Deletes session files untouched for longer than `maxAgeMs` (called at session start). */

@@ -1,13 +1,16 @@
 /**
  * SessionStart hook (startup, resume, clear, compact): puts the bounded "get up to speed"
- * briefing into the session as `additionalContext`. Silent outside a relay state tree.
+ * briefing into the session as `additionalContext`, and starts the session's ledger record
+ * with the files the briefing read (session-record.ts). Silent outside a relay state tree.
  */
 import { join } from 'node:path';
-import { buildBrief, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
+import { buildBrief, buildBriefing, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
+import { sessionsEnabled } from '../ledger/records.js';
 import { debug } from '../debug.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookOutcome, type HookInput } from './hook-io.js';
 import { pruneSessions } from './session-memory.js';
+import { startSessionRecord } from './session-record.js';
 import { findStateTree } from './state-tree.js';
 
 /** Session files older than this are deleted when a session starts. */
@@ -28,8 +31,20 @@ function sessionStart(input: HookInput): HookOutcome {
     return [`relay: skipped \`${path}\` without reading it: ${why}. State files must be regular files; replace it with one`];
   });
   const budget = Number(process.env.RELAY_BRIEF_BUDGET) || DEFAULT_BRIEF_BUDGET;
-  const brief = buildBrief(tree.root, tree.config, { budget: Math.min(budget, 9000) });
-  const context = [brief, ...skipped].join('\n') + `\n\n(relay SessionStart briefing. The slash command /relay:get-up-to-speed shows it again with guidance; end the session with /relay:log-this.)`;
+  const sessionId = stringField(input.session_id);
+  const now = new Date();
+  const options = { budget: Math.min(budget, 9000), session: sessionId, now };
+  let text: string;
+  if (sessionsEnabled()) {
+    const brief = buildBriefing(tree.root, tree.config, options);
+    startSessionRecord(tree.root, tree.config, sessionId, brief.read, now);
+    text = brief.text;
+  } else {
+    // Records off: nothing to hash the briefed files for.
+    debug('hook', 'SessionStart: RELAY_SESSIONS is off, no session record');
+    text = buildBrief(tree.root, tree.config, options);
+  }
+  const context = [text, ...skipped].join('\n') + `\n\n(relay SessionStart briefing. The slash command /relay:get-up-to-speed shows it again with guidance; end the session with /relay:log-this.)`;
   return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }) };
 }
 

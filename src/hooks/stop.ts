@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { debug } from '../debug.js';
 import { CONFIG_FILE, loadConfig } from '../protocol/config.js';
 import { classifyPath } from '../protocol/layout.js';
+import { sessionPath } from '../ledger/records.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { SessionMemory } from './session-memory.js';
@@ -19,6 +20,15 @@ async function stop(input: HookInput): Promise<HookOutcome> {
   const memory = SessionMemory.open(stringField(input.session_id));
   if (!memory) return quiet('Stop: no session memory, nothing known to check');
   const record = memory.read();
+  // The session's own ledger record is written by the hooks and by `relay session end`: a
+  // change to it alone is not work that needs a log.
+  const sessionId = stringField(input.session_id);
+  for (const [root, paths] of record.touched) {
+    // loadConfig reads the config by name: never a FIFO (checked again, and reported, below).
+    const loaded = sessionId === undefined || nonRegularReason(join(root, CONFIG_FILE)) !== undefined ? undefined : loadConfig(root);
+    if (loaded?.ok && sessionId !== undefined) paths.delete(sessionPath(loaded.config, sessionId));
+    if (paths.size === 0) record.touched.delete(root);
+  }
   if (record.touched.size === 0) return quiet('Stop: the session changed no protocol file');
 
   const reasons: string[] = [];
@@ -71,7 +81,7 @@ async function stop(input: HookInput): Promise<HookOutcome> {
     const shown = sorted.slice(0, 8).map((path) => `\`${path}\``).join(', ') + (sorted.length > 8 ? `, … ${sorted.length - 8} more` : '');
     if (!logged) {
       reasons.push(
-        `This session changed relay state files (${shown}) but wrote no findings log. Run /relay:log-this: write the findings to \`${config.layout.review}/findings-NNN.md\`, move finished URLs with \`relay done URL\`, and run \`protocol-lint\` until it is clean.`,
+        `This session changed relay state files (${shown}) but wrote no findings log. Run /relay:log-this: create the log with \`relay new findings\` and write it, move finished URLs with \`relay done 'URL' --output FILE\` (each URL in single quotes), run \`protocol-lint\` until it is clean, then close the session's record with \`relay session end --findings PATH\`.`,
       );
     }
     if (errors > 0) reasons.push(errorText);

@@ -20,14 +20,25 @@ export const SESSION_PROTOCOL_SECTION = `## Session Protocol
 Every session shares state with the others through the files of this repository.
 
 1. **Get up to speed** before any work: run \`relay brief\` (the SessionStart hook shows the
-   same briefing), then read the files it points to.
+   same briefing and opens this session's record in \`sessions/\`), then read the files it
+   points to. If it lists sessions that never logged, /relay:get-up-to-speed offers to
+   recover their logs (\`relay session recover ID\`).
 2. **Take work through the queue**: \`relay claim\` takes the next pending URL from
-   \`urls_todo.md\` under a lock; never edit the queue files by hand.
-3. **Finish** with \`relay done URL --output PATH\` (moves it to \`urls_done.md\`), or give the
-   URL back with \`relay release URL\`.
-4. **Log this** before you stop: write your findings under \`review/\`, and a postmortem
-   (\`relay postmortem new "title"\`) for anything that went wrong.
-5. Run \`protocol-lint\` and fix what it reports.
+   \`urls_todo.md\` under a lock (asked again, it returns the claims you hold); never edit
+   the queue files by hand. A writer hands a finished draft's URL on with
+   \`relay handoff 'URL' --to AGENT\`.
+3. **Number nothing yourself**: \`relay new task\` and \`relay new findings\` create the next
+   \`plan/task-NNN.md\` or \`review/findings-NNN.md\` and print its path.
+4. **Review with a verdict**: a final's front matter says \`verdict\` (\`approved\` or
+   \`changes-requested\`), \`reviewer\`, \`reviewed\` (the draft's path) and \`draft_sha256\`
+   (\`sha256sum\` of the draft). \`relay done 'URL' --output PATH\` moves a URL to
+   \`urls_done.md\` only with an approval of the draft as it is now; give a URL back with
+   \`relay release 'URL'\`. Put every URL in single quotes.
+5. **Log this** before you stop: /relay:log-this writes your findings to the file
+   \`relay new findings\` made and closes your record with
+   \`relay session end --findings PATH\`; write a postmortem (\`relay postmortem new 'Title'\`)
+   for anything that went wrong, each Prevention line naming what enforces it.
+6. Run \`protocol-lint\` and fix what it reports.
 `;
 
 /** What `initTree` needs to know beyond the root and layout. */

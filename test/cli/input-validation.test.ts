@@ -112,8 +112,8 @@ describe('queue URLs', () => {
 });
 
 describe('suggested commands', () => {
-  /** `relay done|release|add` followed by anything but a single-quoted URL, `-` (stdin or an option), or `*` (a tool pattern). */
-  const UNQUOTED = /relay (?:done|release|add) (?!'|-|\*)[^\n`]*/g;
+  /** `relay done|release|add|handoff` followed by anything but a single-quoted URL, `-` (stdin or an option), or `*` (a tool pattern). */
+  const UNQUOTED = /relay (?:done|release|add|handoff) (?!'|-|\*)[^\n`]*/g;
 
   it('commands/*.md and agents/*.md single-quote every URL they put in a relay command', () => {
     const found: string[] = [];
@@ -121,7 +121,7 @@ describe('suggested commands', () => {
       for (const name of readdirSync(join(REPO, folder))) {
         const text = readFileSync(join(REPO, folder, name), 'utf8');
         for (const match of text.matchAll(UNQUOTED)) found.push(`${folder}/${name}: ${match[0]}`);
-        for (const match of text.matchAll(/relay (?:done|release|add) '[^']*'/g)) expect(match[0]).toMatch(/'<URL>'/);
+        for (const match of text.matchAll(/relay (?:done|release|add|handoff) '[^']*'/g)) expect(match[0]).toMatch(/'<URL>'/);
       }
     }
     expect(found).toEqual([]);

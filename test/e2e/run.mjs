@@ -142,10 +142,11 @@ function makeConfig(name) {
   return { HOME: home, CLAUDE_CONFIG_DIR: join(home, '.claude') };
 }
 
-/** Runs the CLI; resolves with { code, stdout, stderr, events } (events: parsed stream-json lines). */
-function runClaude(args, { cwd, env }) {
+/** Runs the CLI; resolves with { code, stdout, stderr, events } (events: parsed stream-json lines). `onSpawn` gets the child (to kill it mid-work). */
+function runClaude(args, { cwd, env, onSpawn }) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(CLAUDE, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -175,14 +176,21 @@ let mock;
 let clone;
 
 /** Runs `claude -p PROMPT` with the plugin from the clone against the mock. */
-function headless(prompt, { project, config, extraArgs = [], pluginDir = true }) {
+function headless(prompt, { project, config, extraArgs = [], pluginDir = true, onSpawn }) {
   const args = ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--max-turns', '12', '--no-session-persistence'];
   if (pluginDir) args.push('--plugin-dir', clone, '--setting-sources', '');
   args.push(...extraArgs);
   return runClaude(args, {
     cwd: project,
     env: quietEnv({ ...config, ANTHROPIC_BASE_URL: `http://127.0.0.1:${mock.port}`, ANTHROPIC_API_KEY: 'test' }),
+    onSpawn,
   });
+}
+
+/** The session records under `project/sessions/`, by file name. */
+function sessionRecords(project) {
+  const folder = join(project, 'sessions');
+  return existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.md')).sort() : [];
 }
 
 function initEvent(run) {
@@ -282,7 +290,66 @@ try {
     const expanded = tailText(mock.messages()[0].body);
     assert(expanded.includes('The next session learns'), `the log-this body did not reach the model: ${expanded.slice(0, 300)}`);
     assert(expanded.includes('(may be empty): stress the retry budget'), 'the arguments were not substituted');
-    assert(expanded.includes('relay done <URL>') && expanded.includes('protocol-lint'), 'the steps are missing');
+    assert(expanded.includes("relay done '<URL>'") && expanded.includes('protocol-lint'), 'the steps are missing');
+    assert(expanded.includes("relay new findings --title '") && expanded.includes('relay session end --findings'), 'the v2 steps (relay new findings, relay session end) are missing');
+    assert(!/highest number plus one/.test(expanded), 'the body still tells the model to compute a number');
+  });
+
+  await check('session ledger: the start of a fleet session opens its record with the briefed files; an interactive session that changes nothing leaves none', async () => {
+    const project = makeProject(clone, 'project-ledger');
+    const before = sessionRecords(project);
+    mock.reset(() => text('Hello.'));
+    const fleet = await headless('Say hello.', { project, config: { ...makeConfig('ledger'), RELAY_AGENT: 'writer-e2e', RELAY_ROLE: 'writer', RELAY_RUN: 'r-e2e' } });
+    const sessionId = initEvent(fleet).session_id;
+    assert(typeof sessionId === 'string' && sessionId !== '', `no session_id in the init event`);
+    const path = join(project, 'sessions', `${sessionId}.md`);
+    assert(existsSync(path), `no record \`sessions/${sessionId}.md\`; records: ${sessionRecords(project)}`);
+    const record = readFileSync(path, 'utf8');
+    for (const line of [`session_id: ${sessionId}`, 'agent: writer-e2e', 'role: writer', 'run: r-e2e', 'status: open', '- path: urls_todo.md']) {
+      assert(record.includes(line), `the record lacks \`${line}\`:\n${record}`);
+    }
+    assert(/sha256: [0-9a-f]{64}/.test(record), `the record has no content hashes:\n${record}`);
+    const lint = execFileSync(process.execPath, [join(clone, 'bin', 'protocol-lint'), '--format', 'json', `sessions/${sessionId}.md`], { cwd: project, encoding: 'utf8' });
+    assert(JSON.parse(lint).every((result) => result.messages.length === 0), `the record does not lint clean: ${lint}`);
+
+    const interactive = await headless('Say hello.', { project, config: makeConfig('ledger-interactive') });
+    const other = initEvent(interactive).session_id;
+    assert(!existsSync(join(project, 'sessions', `${other}.md`)), 'an interactive session that changed nothing left a record');
+    assert(sessionRecords(project).length === before.length + 1, `records: ${sessionRecords(project)}`);
+  });
+
+  await check('session ledger: a session killed mid-work leaves an open record that the briefing of the next session names', async () => {
+    const project = makeProject(clone, 'project-killed');
+    let child;
+    let killedId;
+    mock.reset((body) => {
+      if (!toolResults(body).has('toolu_write_plan')) {
+        const content = '---\nid: task-004\nstatus: todo\n---\n# Draft the cache-warming article\n';
+        return toolUse('toolu_write_plan', 'Write', { file_path: join(project, 'plan', 'task-004.md'), content });
+      }
+      // Mid-work: the Write is done and the model is asked again; the session dies here.
+      child?.kill('SIGKILL');
+      return text('never read');
+    });
+    const killed = await headless('Plan the cache-warming article.', {
+      project,
+      config: { ...makeConfig('killed'), RELAY_AGENT: 'planner-e2e', RELAY_ROLE: 'planner' },
+      extraArgs: ['--permission-mode', 'acceptEdits'],
+      onSpawn: (spawned) => (child = spawned),
+    });
+    assert(killed.code !== 0, `the first session was not killed (exit ${killed.code})`);
+    killedId = initEvent(killed).session_id;
+    assert(existsSync(join(project, 'plan', 'task-004.md')), 'the first session did not write its plan before it was killed');
+    const record = readFileSync(join(project, 'sessions', `${killedId}.md`), 'utf8');
+    assert(record.includes('status: open'), `the killed session's record is not open:\n${record}`);
+
+    mock.reset(() => text('Hello.'));
+    const next = await headless('Say hello.', { project, config: { ...makeConfig('killed-next'), RELAY_UNLOGGED_MINUTES: '0' } });
+    resultEvent(next);
+    const raw = mock.messages()[0].raw;
+    assert(raw.includes('Sessions that never logged'), 'the next briefing has no section on sessions that never logged');
+    assert(raw.includes(killedId) && raw.includes('planner-e2e'), `the next briefing does not name the killed session \`${killedId}\``);
+    assert(raw.includes('/relay:get-up-to-speed') && raw.includes('relay session recover ID'), 'the briefing does not say how to recover it');
   });
 
   await check('a Write that puts a URL in both queues comes back as queue-overlap; the Stop gate fires once, then lets go', async () => {
