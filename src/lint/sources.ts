@@ -44,6 +44,8 @@ export class WorkingTreeSource implements FileSource {
   private scratch = Buffer.allocUnsafe(1024 * 1024);
   /** Files opened by `bytes`, closed by `close`. */
   private opened: FileBytes[] = [];
+  /** Folders holding their own config that the walks skipped (root-relative, no trailing slash). */
+  readonly nestedRoots = new Set<string>();
 
   constructor(
     readonly root: string,
@@ -68,13 +70,18 @@ export class WorkingTreeSource implements FileSource {
     const files: string[] = [];
     for (const entry of entries) {
       if (entry.dirent.isDirectory()) {
-        if (entry.dirent.name !== '' && this.isNestedRoot(entry.path)) nestedRoots.push(entry.path + '/');
+        if (entry.dirent.name !== '' && this.isNestedRoot(entry.path)) {
+          nestedRoots.push(entry.path + '/');
+          // The outermost only: a root nested in a nested root is that root's to find.
+          if (!nestedRoots.slice(0, -1).some((outer) => entry.path.startsWith(outer))) this.nestedRoots.add(entry.path);
+        }
         continue;
       }
       if (entry.dirent.isFile()) this.regularFiles.add(entry.path);
       files.push(entry.path);
     }
-    // A folder with its own config file is a separate root (like the examples); skip it.
+    // A folder with its own config file is a separate root (like the examples): skipped here,
+    // and named in `nestedRoots` so the CLI lints it under its own config.
     const kept = nestedRoots.length === 0 ? files : files.filter((file) => !nestedRoots.some((nested) => file.startsWith(nested)));
     return kept.sort();
   }
