@@ -25,7 +25,9 @@ const HELP = `Usage: protocol-lint [options] [paths…]
 
 Lints a relay state tree: the root (default), or the given files and folders plus the
 cross-file checks they take part in. A folder holding .protocol-lint.json is linted as
-its own root.
+its own root, under its own config. Files the config's \`ignores\` match are skipped (a
+file named on the command line with a warning). Paths are reported from the root;
+github and sarif report them from the repository top.
 
 Options:
   -f, --format <name>     stylish (default), json, sarif, github, claude

@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { debug } from '../debug.js';
 import { FileSource as FileBytes, readFully, type ByteSource } from '../protocol/byte-source.js';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
 import type { NumberedKind } from '../protocol/layout.js';
@@ -57,6 +58,7 @@ export class WorkingTreeSource implements FileSource {
   async walk(folder = ''): Promise<string[]> {
     // fast-glob is loaded only by whole-folder runs; a hook linting one file never needs it.
     const { default: fastGlob } = await import('fast-glob');
+    if (this.ignores.length > 0) debug('config', () => `the walk of \`${folder === '' ? '.' : folder}\` skips what the config's \`ignores\` match: \`${this.ignores.join('`, `')}\``);
     const entries = fastGlob.sync(folder === '' ? '**/*' : `${fastGlob.escapePath(folder)}/**/*`, {
       cwd: this.root,
       dot: false,

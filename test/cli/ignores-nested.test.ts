@@ -67,9 +67,10 @@ function problems(stdout: string): string[] {
 describe('the config\'s `ignores`', () => {
   it('skips an ignored file in the full run', () => {
     const root = tree(STRAY_TASK, { ignores: ['archive/**'] });
-    const run = runBin('protocol-lint', ['--format', 'json'], { cwd: root });
+    const run = runBin('protocol-lint', ['--format', 'json'], { cwd: root, env: { ...process.env, RELAY_DEBUG: 'config' } });
     expect(run.status, run.stdout).toBe(0);
     expect(problems(run.stdout)).toEqual([]);
+    expect(run.stderr).toContain("relay:config the walk of `.` skips what the config's `ignores` match: `archive/**`");
   });
 
   it('skips an ignored file named on the command line, with a warning as ESLint gives', () => {
