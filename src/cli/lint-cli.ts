@@ -137,6 +137,7 @@ async function main(argv: string[], early: StagedGit | undefined): Promise<numbe
   }
 
   // Nested roots a run meets are queued behind it and linted under their own config.
+  const pick = values.quiet ? onlyErrors : (result: FileResult) => result;
   const linted: RootResults[] = [];
   const seen = new Set<string>();
   for (let index = 0; index < groups.length; index++) {
@@ -155,13 +156,12 @@ async function main(argv: string[], early: StagedGit | undefined): Promise<numbe
     const outcome = await lint({ root: group.root, config: loaded.config, targets: group.targets, source, fix: values.fix, now });
     const fromBase = toPosix(relative(group.base, group.root));
     for (const path of outcome.fixed) process.stderr.write(`protocol-lint: fixed ${fromBase === '' ? path : `${fromBase}/${path}`}\n`);
-    linted.push({ root: group.root, base: group.base, results: [...outcome.results, ...outcome.ignored.map(ignoredResult)] });
+    linted.push({ root: group.root, base: group.base, results: [...outcome.results, ...outcome.ignored.map(ignoredResult)].map(pick) });
     for (const [folder, targets] of outcome.nestedRoots) groups.push({ root: join(group.root, folder), targets, base: group.base, named: false });
   }
-  const pick = values.quiet ? onlyErrors : (result: FileResult) => result;
-  const results = linted.flatMap((each) => each.results.map(pick));
+  const results = linted.flatMap((each) => each.results);
 
-  const output = await render(format, linted.map((each) => ({ ...each, results: each.results.map(pick) })));
+  const output = await render(format, linted);
   if (output !== '') process.stdout.write(output + '\n');
   const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
   const warnings = results.reduce((sum, result) => sum + result.warningCount, 0);
