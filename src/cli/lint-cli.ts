@@ -4,7 +4,7 @@
  * protocol-lint.ts, from a CommonJS bundle of its own (dist/cjs/lint-cli.cjs).
  */
 import { existsSync, statSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { isOwnRoot, loadConfig, resolveRoot } from '../protocol/config.js';
 import { parseIsoTime } from '../protocol/dates.js';
@@ -25,7 +25,9 @@ const HELP = `Usage: protocol-lint [options] [paths…]
 
 Lints a relay state tree: the root (default), or the given files and folders plus the
 cross-file checks they take part in. A folder holding .protocol-lint.json is linted as
-its own root.
+its own root, under its own config. Files the config's \`ignores\` match are skipped (a
+file named on the command line with a warning). Paths are reported from the root;
+github and sarif report them from the repository top.
 
 Options:
   -f, --format <name>     stylish (default), json, sarif, github, claude
@@ -48,6 +50,20 @@ class UsageError extends Error {}
 interface Group {
   root: string;
   targets?: string[];
+  /**
+   * Where reported paths start: the root the command line named or led to; a nested root's
+   * files are reported from its parent's base (`state/urls_todo.md`).
+   */
+  base: string;
+  /** Whether the command line named this root (`--config` applies to it; a nested root uses its own). */
+  named: boolean;
+}
+
+/** The files one root's run reported, with the root they are relative to. */
+interface RootResults {
+  root: string;
+  base: string;
+  results: FileResult[];
 }
 
 function toPosix(path: string): string {
@@ -56,7 +72,10 @@ function toPosix(path: string): string {
 
 /** Groups the path arguments by the root each belongs to. */
 function groupByRoot(paths: string[], rootOption: string | undefined): Group[] {
-  if (paths.length === 0) return [{ root: rootOption ? resolve(rootOption) : resolveRoot(process.cwd()) }];
+  if (paths.length === 0) {
+    const root = rootOption ? resolve(rootOption) : resolveRoot(process.cwd());
+    return [{ root, base: root, named: true }];
+  }
   const groups = new Map<string, Group>();
   for (const path of paths) {
     const absolute = resolve(path);
@@ -66,7 +85,7 @@ function groupByRoot(paths: string[], rootOption: string | undefined): Group[] {
     const inside = relative(root, absolute);
     if (inside.startsWith('..') || resolve(root, inside) !== absolute) throw new UsageError(`\`${path}\` is outside the root \`${root}\``);
     let group = groups.get(root);
-    if (!group) groups.set(root, (group = { root, targets: [] }));
+    if (!group) groups.set(root, (group = { root, targets: [], base: root, named: true }));
     if (inside === '') group.targets = undefined;
     else if (group.targets) group.targets.push(toPosix(inside));
   }
@@ -112,29 +131,37 @@ async function main(argv: string[], early: StagedGit | undefined): Promise<numbe
   if (values.staged) {
     const root = stagedRoot(values.root);
     const targets = positionals.length > 0 ? positionals.map((path) => toPosix(relative(root, resolve(path)))) : undefined;
-    groups = [{ root, targets }];
+    groups = [{ root, targets, base: root, named: true }];
   } else {
     groups = groupByRoot(positionals, values.root);
   }
 
-  const all: FileResult[] = [];
-  for (const group of groups) {
-    const loaded = loadConfig(group.root, values.config);
+  // Nested roots a run meets are queued behind it and linted under their own config.
+  const pick = values.quiet ? onlyErrors : (result: FileResult) => result;
+  const linted: RootResults[] = [];
+  const seen = new Set<string>();
+  for (let index = 0; index < groups.length; index++) {
+    const group = groups[index]!;
+    if (seen.has(group.root)) continue;
+    seen.add(group.root);
+    const loaded = loadConfig(group.root, group.named ? values.config : undefined);
     if (!loaded.ok) {
       process.stderr.write(`protocol-lint: invalid configuration\n${loaded.error}\n`);
       return 2;
     }
     // A pre-commit check must feel instant: git starts reading the commit before the engine
-    // and the rules load, and both proceed at once.
-    const source = values.staged ? new (await import('../lint/git-index-source.js')).GitIndexSource(group.root, loaded.config.layout, early) : 'worktree';
+    // and the rules load, and both proceed at once (for the first root; a nested one asks anew).
+    const source = values.staged ? new (await import('../lint/git-index-source.js')).GitIndexSource(group.root, loaded.config.layout, index === 0 ? early : undefined) : 'worktree';
     const { lint } = await import('../lint/engine.js');
     const outcome = await lint({ root: group.root, config: loaded.config, targets: group.targets, source, fix: values.fix, now });
-    for (const path of outcome.fixed) process.stderr.write(`protocol-lint: fixed ${path}\n`);
-    all.push(...outcome.results);
+    const fromBase = toPosix(relative(group.base, group.root));
+    for (const path of outcome.fixed) process.stderr.write(`protocol-lint: fixed ${fromBase === '' ? path : `${fromBase}/${path}`}\n`);
+    linted.push({ root: group.root, base: group.base, results: [...outcome.results, ...outcome.ignored.map(ignoredResult)].map(pick) });
+    for (const [folder, targets] of outcome.nestedRoots) groups.push({ root: join(group.root, folder), targets, base: group.base, named: false });
   }
-  const results = values.quiet ? all.map(onlyErrors) : all;
+  const results = linted.flatMap((each) => each.results);
 
-  const output = await render(format, results);
+  const output = await render(format, linted);
   if (output !== '') process.stdout.write(output + '\n');
   const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
   const warnings = results.reduce((sum, result) => sum + result.warningCount, 0);
@@ -151,19 +178,51 @@ function onlyErrors(result: FileResult): FileResult {
   return { ...result, messages, warningCount: 0, fixableWarningCount: 0 };
 }
 
-async function render(format: Format, results: FileResult[]): Promise<string> {
+/**
+ * A file given by name that the config's `ignores` match: skipped with a warning, as ESLint
+ * does ("File ignored because of a matching ignore pattern"), so a name typed on purpose is
+ * never dropped without a word.
+ */
+function ignoredResult(filePath: string): FileResult {
+  const message = 'File ignored because it matches a pattern in `ignores` of the config; remove the pattern to lint it';
+  return { filePath, messages: [{ ruleId: null, severity: 1, message, line: 1, column: 1 }], errorCount: 0, warningCount: 1, fixableErrorCount: 0, fixableWarningCount: 0 };
+}
+
+/**
+ * The results with paths relative to `from(root results)`: the run's base for people and
+ * tools (stylish, json, claude), the repository top for GitHub and SARIF, whose paths must
+ * name the file in the repository.
+ */
+function relativeTo(linted: RootResults[], from: (each: RootResults) => string): FileResult[] {
+  return linted.flatMap((each) => {
+    const prefix = toPosix(relative(from(each), each.root));
+    return prefix === '' ? each.results : each.results.map((result) => ({ ...result, filePath: `${prefix}/${result.filePath}` }));
+  });
+}
+
+async function render(format: Format, linted: RootResults[]): Promise<string> {
+  const fromBase = () => relativeTo(linted, (each) => each.base);
+  const fromRepository = () => relativeTo(linted, (each) => repositoryTop(each.base) ?? each.base);
   switch (format) {
     case 'json':
-      return formatJson(results);
+      return formatJson(fromBase());
     case 'sarif':
       // SARIF lists every rule: it loads the registry, which other formats do not need.
-      return (await import('../report/sarif.js')).formatSarif(results, packageJson.version);
+      return (await import('../report/sarif.js')).formatSarif(fromRepository(), packageJson.version);
     case 'github':
-      return formatGithub(results);
+      return formatGithub(fromRepository());
     case 'claude':
-      return formatClaude(results);
+      return formatClaude(fromBase());
     default:
-      return formatStylish(results, paletteFor(process.stdout));
+      return formatStylish(fromBase(), paletteFor(process.stdout));
+  }
+}
+
+/** The top of the git work tree holding a folder (the nearest folder with `.git`), or undefined outside git. */
+function repositoryTop(folder: string): string | undefined {
+  for (let dir = resolve(folder); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 

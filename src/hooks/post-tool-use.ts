@@ -25,7 +25,7 @@ import { ownershipProblem } from './ownership.js';
 import { copyQueue } from './queue-snapshot.js';
 import { SessionMemory } from './session-memory.js';
 import { openPendingRecord } from './session-record.js';
-import { findStateTree, type StateTree } from './state-tree.js';
+import { findStateTree, ownFiles, type StateTree } from './state-tree.js';
 
 const FILE_TOOLS = new Set(['Write', 'Edit', 'MultiEdit']);
 /** Without `duration_ms`, a Bash command is assumed to have run within this window. */
@@ -61,6 +61,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   } else {
     return quiet(`${event}: tool \`${tool ?? '(none)'}\` is not one relay checks`);
   }
+  changed = ownFiles(tree, changed, event);
   if (changed.length === 0) return quiet(`${event} ${tool}: no protocol file changed`);
 
   const sessionId = stringField(input.session_id);

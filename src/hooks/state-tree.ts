@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
+import { PathFilter } from '../lint/path-filter.js';
 import { CONFIG_FILE, loadConfig, resolveRoot, type Config } from '../protocol/config.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 
@@ -34,4 +35,21 @@ export function findStateTree(directory: string): StateTree | undefined {
     return undefined;
   }
   return { root, config: loaded.config };
+}
+
+/**
+ * The changed paths this tree lints, as `protocol-lint` would choose them (path-filter.ts):
+ * not matched by the config's `ignores`, not inside a nested root (a folder with its own
+ * config). The others are never reported, remembered or blocked on.
+ */
+export function ownFiles(tree: Pick<StateTree, 'root' | 'config'>, paths: string[], event: string): string[] {
+  if (paths.length === 0) return paths;
+  const filter = new PathFilter(tree.root, tree.config.ignores);
+  return paths.filter((path) => {
+    const nested = filter.nestedRootOf(path);
+    if (nested !== undefined) debug('config', `${event}: \`${path}\` belongs to the nested root \`${nested}/\`, not to \`${tree.root}\`: skipped`);
+    else if (filter.isIgnored(path)) debug('config', `${event}: \`${path}\` matches the config's \`ignores\`: skipped`);
+    else return true;
+    return false;
+  });
 }

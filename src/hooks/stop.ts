@@ -14,6 +14,7 @@ import { sessionPath } from '../ledger/records.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { SessionMemory } from './session-memory.js';
+import { ownFiles } from './state-tree.js';
 
 async function stop(input: HookInput): Promise<HookOutcome> {
   if (input.stop_hook_active === true) return quiet('Stop: stop_hook_active, Claude is already continuing for a Stop hook');
@@ -47,7 +48,9 @@ async function stop(input: HookInput): Promise<HookOutcome> {
       continue;
     }
     const { config } = loaded;
-    const sorted = [...paths].sort();
+    // The config may have changed since the files were remembered: it decides now.
+    const sorted = ownFiles({ root, config }, [...paths].sort(), 'Stop');
+    if (sorted.length === 0) continue;
     const logged = sorted.some((path) => {
       const classification = classifyPath(path, config.layout);
       return classification.type === 'protocol' && classification.kind === 'findings';

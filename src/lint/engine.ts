@@ -5,6 +5,7 @@ import { debug } from '../debug.js';
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
 import { applyFocus, prepareSearch, type FocusLines } from './focus.js';
+import { PathFilter } from './path-filter.js';
 import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
 import type { GitIndexSource } from './git-index-source.js';
 import { WorkingTreeSource, type FileSource } from './sources.js';
@@ -45,9 +46,17 @@ export interface LintOutcome {
   results: FileResult[];
   /** Files `--fix` rewrote. */
   fixed: string[];
+  /** Files given as targets that the config's `ignores` match: skipped (the CLI says so, as ESLint does). */
+  ignored: string[];
+  /**
+   * Folders under the root holding their own config, which this run met and left alone: each
+   * is linted as its own root, whole (undefined) or on the given paths (relative to it).
+   */
+  nestedRoots: Map<string, string[] | undefined>;
 }
 
 interface Collected extends LintMessage {
+  ruleId: string;
   file: string;
   removeLine?: number;
   renumber?: boolean;
@@ -56,14 +65,15 @@ interface Collected extends LintMessage {
 /** Lints a root and returns ESLint-shaped results, one per linted file. */
 export async function lint(options: LintOptions): Promise<LintOutcome> {
   const first = await runOnce(options);
-  if (!options.fix) return { results: first.results, fixed: [] };
+  const met = { ignored: first.ignored, nestedRoots: first.nestedRoots };
+  if (!options.fix) return { results: first.results, fixed: [], ...met };
   // The fixer (and the lock it takes) loads only for --fix.
   const { applyFixes, applyRenumbering } = await import('./fix.js');
   const fixed = applyFixes(first.project, first.fixes);
   if (first.renumber.size > 0) fixed.push(...applyRenumbering(first.project, [...first.renumber]));
-  if (fixed.length === 0) return { results: first.results, fixed };
+  if (fixed.length === 0) return { results: first.results, fixed, ...met };
   const second = await runOnce({ ...options, fix: false });
-  return { results: second.results, fixed };
+  return { results: second.results, fixed, ...met };
 }
 
 async function runOnce(options: LintOptions): Promise<RunResult> {
@@ -80,7 +90,14 @@ async function runOnce(options: LintOptions): Promise<RunResult> {
   }
 }
 
-type RunResult = { results: FileResult[]; project: Project; fixes: Map<string, Set<number>>; renumber: Set<string> };
+type RunResult = {
+  results: FileResult[];
+  project: Project;
+  fixes: Map<string, Set<number>>;
+  renumber: Set<string>;
+  ignored: string[];
+  nestedRoots: Map<string, string[] | undefined>;
+};
 
 async function lintProject(options: LintOptions, project: Project, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<RunResult> {
   const { config } = options;
@@ -98,6 +115,9 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
     }
     paths = [...new Set(paths)].sort();
   }
+  const selected = selectPaths(options, source, paths);
+  const { ignored, nestedRoots } = selected;
+  paths = selected.kept;
   const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none');
   // The two queue files go first, into one batch: the checks between them then parse each once.
   targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
@@ -176,7 +196,47 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
     if (targets.length > BATCH_SIZE) for (const file of batch) file.release();
   }
   const remaining = [...kept, ...elsewhere.filter((message) => !isDisabled(project, message))];
-  return collect(project, targets, remaining);
+  return { ...collect(project, targets, remaining), ignored, nestedRoots };
+}
+
+/**
+ * Drops the paths that are not this root's to lint (path-filter.ts): those the config's
+ * `ignores` match, and those inside a nested root, which are handed back to be linted under
+ * that root's own config. The working-tree walk skips both already; it names the nested roots.
+ */
+function selectPaths(options: LintOptions, source: FileSource, paths: string[]) {
+  const filter = new PathFilter(options.root, options.config.ignores);
+  const given = new Set(options.targets ?? []);
+  const kept: string[] = [];
+  const ignored: string[] = [];
+  const nestedRoots = new Map<string, string[] | undefined>();
+  for (const folder of source instanceof WorkingTreeSource ? source.nestedRoots : []) {
+    debug('config', `\`${folder}/\` holds its own config: linted as its own root, not under \`${options.root}\``);
+    nestedRoots.set(folder, undefined);
+  }
+  for (const path of paths) {
+    // The top's `ignores` judge a nested root as a whole folder, never the files in it.
+    const nested = filter.nestedRootOf(path);
+    if (nested !== undefined && !filter.isIgnored(nested)) {
+      debug('config', `\`${path}\` belongs to the nested root \`${nested}/\`: linted under its own config`);
+      // A path given by name is linted by name there; one met in a walk or a commit, with its whole root.
+      const inside = path.slice(nested.length + 1);
+      const known = nestedRoots.get(nested);
+      if (!nestedRoots.has(nested)) nestedRoots.set(nested, given.has(path) ? [inside] : undefined);
+      else if (known !== undefined) {
+        if (given.has(path)) known.push(inside);
+        else nestedRoots.set(nested, undefined);
+      }
+      continue;
+    }
+    if (nested !== undefined || filter.isIgnored(path)) {
+      debug('config', `\`${path}\` matches the config's \`ignores\`: skipped`);
+      if (given.has(path)) ignored.push(path);
+      continue;
+    }
+    kept.push(path);
+  }
+  return { kept, ignored, nestedRoots };
 }
 
 /** Files per batch: large enough to amortise cross-file work, small enough to stay in the young generation. */

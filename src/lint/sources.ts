@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { debug } from '../debug.js';
 import { FileSource as FileBytes, readFully, type ByteSource } from '../protocol/byte-source.js';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
 import type { NumberedKind } from '../protocol/layout.js';
@@ -44,6 +45,8 @@ export class WorkingTreeSource implements FileSource {
   private scratch = Buffer.allocUnsafe(1024 * 1024);
   /** Files opened by `bytes`, closed by `close`. */
   private opened: FileBytes[] = [];
+  /** Folders holding their own config that the walks skipped (root-relative, no trailing slash). */
+  readonly nestedRoots = new Set<string>();
 
   constructor(
     readonly root: string,
@@ -55,6 +58,7 @@ export class WorkingTreeSource implements FileSource {
   async walk(folder = ''): Promise<string[]> {
     // fast-glob is loaded only by whole-folder runs; a hook linting one file never needs it.
     const { default: fastGlob } = await import('fast-glob');
+    if (this.ignores.length > 0) debug('config', () => `the walk of \`${folder === '' ? '.' : folder}\` skips what the config's \`ignores\` match: \`${this.ignores.join('`, `')}\``);
     const entries = fastGlob.sync(folder === '' ? '**/*' : `${fastGlob.escapePath(folder)}/**/*`, {
       cwd: this.root,
       dot: false,
@@ -68,13 +72,18 @@ export class WorkingTreeSource implements FileSource {
     const files: string[] = [];
     for (const entry of entries) {
       if (entry.dirent.isDirectory()) {
-        if (entry.dirent.name !== '' && this.isNestedRoot(entry.path)) nestedRoots.push(entry.path + '/');
+        if (entry.dirent.name !== '' && this.isNestedRoot(entry.path)) {
+          nestedRoots.push(entry.path + '/');
+          // The outermost only: a root nested in a nested root is that root's to find.
+          if (!nestedRoots.slice(0, -1).some((outer) => entry.path.startsWith(outer))) this.nestedRoots.add(entry.path);
+        }
         continue;
       }
       if (entry.dirent.isFile()) this.regularFiles.add(entry.path);
       files.push(entry.path);
     }
-    // A folder with its own config file is a separate root (like the examples); skip it.
+    // A folder with its own config file is a separate root (like the examples): skipped here,
+    // and named in `nestedRoots` so the CLI lints it under its own config.
     const kept = nestedRoots.length === 0 ? files : files.filter((file) => !nestedRoots.some((nested) => file.startsWith(nested)));
     return kept.sort();
   }

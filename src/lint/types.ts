@@ -27,7 +27,8 @@ export interface Report {
 
 /** One message in a result, ESLint-compatible plus the rule's doc URL. */
 export interface LintMessage {
-  ruleId: string;
+  /** The rule; null for a note from protocol-lint itself (a file skipped by `ignores`), as in ESLint. */
+  ruleId: string | null;
   severity: 1 | 2;
   message: string;
   line: number;

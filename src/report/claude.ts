@@ -12,7 +12,7 @@ export function formatClaude(results: FileResult[], options: { limit?: number } 
   const warnings = problems.length - errors;
   const lines = [`protocol-lint found ${errors} error(s) and ${warnings} warning(s) in the relay state files. Fix them before you go on:`];
   for (const problem of problems.slice(0, limit)) {
-    lines.push(`- ${problem.file}:${problem.line}:${problem.column} [${problem.ruleId}] ${problem.severity === 2 ? 'error' : 'warning'}: ${problem.message}`);
+    lines.push(`- ${problem.file}:${problem.line}:${problem.column} ${problem.ruleId === null ? '' : `[${problem.ruleId}] `}${problem.severity === 2 ? 'error' : 'warning'}: ${problem.message}`);
   }
   if (problems.length > limit) lines.push(`- … and ${problems.length - limit} more; run \`protocol-lint --format claude\` to see them all`);
   if (problems.some((problem) => problem.fixable)) {

@@ -8,14 +8,14 @@ function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-/** GitHub Actions workflow commands: annotations on the pull request's files. */
+/** GitHub Actions workflow commands: annotations on the pull request's files (paths relative to the repository top). */
 export function formatGithub(results: FileResult[]): string {
   const lines: string[] = [];
   for (const result of results) {
     for (const message of result.messages) {
       const command = message.severity === 2 ? 'error' : 'warning';
       lines.push(
-        `::${command} file=${escapeProperty(result.filePath)},line=${message.line},col=${message.column},title=${escapeProperty(message.ruleId)}::${escapeData(message.message)}`,
+        `::${command} file=${escapeProperty(result.filePath)},line=${message.line},col=${message.column}${message.ruleId === null ? '' : `,title=${escapeProperty(message.ruleId)}`}::${escapeData(message.message)}`,
       );
     }
   }

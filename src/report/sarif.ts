@@ -2,7 +2,7 @@ import type { FileResult } from '../lint/types.js';
 import { rules } from '../rules/index.js';
 import { DOCS_BASE } from '../lint/engine.js';
 
-/** SARIF 2.1.0, for code scanning dashboards. */
+/** SARIF 2.1.0, for code scanning dashboards; paths are relative to the repository top (`%SRCROOT%`). */
 export function formatSarif(results: FileResult[], version: string): string {
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -24,7 +24,8 @@ export function formatSarif(results: FileResult[], version: string): string {
         },
         results: results.flatMap((result) =>
           result.messages.map((message) => ({
-            ruleId: message.ruleId,
+            // A note from protocol-lint itself (a file skipped by `ignores`) names no rule.
+            ...(message.ruleId === null ? {} : { ruleId: message.ruleId }),
             level: message.severity === 2 ? 'error' : 'warning',
             message: { text: message.message },
             locations: [

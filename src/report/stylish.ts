@@ -30,7 +30,8 @@ export function formatStylish(results: FileResult[], palette: Palette = plain): 
   for (const result of results) {
     for (const message of result.messages) {
       const level = message.severity === 2 ? palette.red('error') : palette.yellow('warning');
-      lines.push(`${result.filePath}:${message.line}:${message.column}  ${level}  ${message.message}  ${palette.dim(message.ruleId)}`);
+      const rule = message.ruleId === null ? '' : `  ${palette.dim(message.ruleId)}`;
+      lines.push(`${result.filePath}:${message.line}:${message.column}  ${level}  ${message.message}${rule}`);
     }
     errors += result.errorCount;
     warnings += result.warningCount;
