@@ -20,5 +20,5 @@ export {
   type QueuePaths,
   type Rejection,
 } from './queue-files.js';
-export { releaseUrls, type Release, type ReleaseOptions, type ReleaseResult } from './queue-release.js';
+export { releaseUndelivered, releaseUrls, type Release, type ReleaseOptions, type ReleaseResult, type UndeliveredOptions } from './queue-release.js';
 export { queueStatus, type QueueStatus } from './queue-status.js';

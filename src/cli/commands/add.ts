@@ -25,7 +25,7 @@ still added. stdout lists what was added. Use \`--\` before URLs that start with
     const urls = urlArguments(context);
     if (urls.length === 0) return { code: 0, stderr: 'relay add: no URLs on stdin; nothing to do\n' };
     const result = addUrls(context.root, context.config, { urls });
-    if (!result.ok) return failure(result);
+    if (!result.ok) return failure(result, 'add');
     const stderr = rejections('add', result.rejected);
     const code = result.rejected.length > 0 ? 1 : 0;
     if (context.values.json) return { code, stdout: JSON.stringify({ added: result.added, rejected: result.rejected }) + '\n', stderr };

@@ -25,7 +25,7 @@ missed (it may be counted in both, as overlap).
     const ttlHours = ttlOf(context, 'status');
     if (typeof ttlHours !== 'number') return ttlHours;
     const result = queueStatus(context.root, context.config, { now: currentTime(context.io.env), ttlHours });
-    if (!result.ok) return failure(result);
+    if (!result.ok) return failure(result, 'status');
     if (context.values.json) {
       const { ok: _ok, ...data } = result;
       return { code: 0, stdout: JSON.stringify(data, null, 2) + '\n' };
