@@ -64,15 +64,19 @@ export function cannotRead(label: string, error: unknown): OperationFailure {
   return { ok: false, error: describeFault(error, label), fault: true };
 }
 
-/** Decodes a queue file's bytes as UTF-8, refusing bytes it could not write back. */
-export function decodeQueue(bytes: Buffer | undefined, label: string): ReadResult {
+/**
+ * Decodes a queue file's bytes as UTF-8, refusing bytes it could not write back. `writing`:
+ * the caller would rewrite the file (a reader such as `relay status` writes nothing, and says so).
+ */
+export function decodeQueue(bytes: Buffer | undefined, label: string, writing = true): ReadResult {
   if (bytes === undefined) return { ok: true, text: undefined };
   // ASCII (the common case) is UTF-8 already, and decodes fastest as Latin-1.
   if (isAscii(bytes)) return { ok: true, text: bytes.toString('latin1') };
   try {
     return { ok: true, text: UTF8.decode(bytes) };
   } catch {
-    return { ok: false, error: `Unexpected bytes in \`${label}\`, expected UTF-8 text; fix the file's encoding before relay rewrites it` };
+    const fix = writing ? "fix the file's encoding before relay rewrites it" : "relay cannot read it until the file's encoding is fixed";
+    return { ok: false, error: `Unexpected bytes in \`${label}\`, expected UTF-8 text; ${fix}` };
   }
 }
 
@@ -87,9 +91,9 @@ function readQueueBytes(path: string, label: string): { ok: true; bytes: Buffer 
 }
 
 /** Reads a queue file as UTF-8; undefined when it does not exist. Refuses bytes it could not write back. */
-export function readQueueText(path: string, label: string): ReadResult {
+export function readQueueText(path: string, label: string, writing = true): ReadResult {
   const read = readQueueBytes(path, label);
-  return read.ok ? decodeQueue(read.bytes, label) : read;
+  return read.ok ? decodeQueue(read.bytes, label, writing) : read;
 }
 
 /** Splits an annotation into its trimmed, non-empty fields. */
@@ -135,9 +139,9 @@ export function loadQueues(root: string, config: Config): { ok: true; queues: Qu
   const paths = queuePaths(root, config);
   // Reading todo before done sees every URL in at least one file even without the lock,
   // because writers write done before todo.
-  const todo = readQueueText(paths.todo, config.layout.todo);
+  const todo = readQueueText(paths.todo, config.layout.todo, false);
   if (!todo.ok) return todo;
-  const done = readQueueText(paths.done, config.layout.done);
+  const done = readQueueText(paths.done, config.layout.done, false);
   if (!done.ok) return done;
   return { ok: true, queues: parseQueues({ paths, todoText: todo.text, doneText: done.text }) };
 }

@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paletteFor } from '../../src/report/stylish.js';
 import { runBin } from '../helpers/run.js';
 import { buildRelayBundle, makeUrls, runRelay, tempDir } from '../helpers/state-relay.js';
 
@@ -215,5 +216,70 @@ describe('the default agent id', () => {
     expect(read(root, 'urls_todo.md')).toContain(`claimed by uid-${process.getuid?.()}@`);
     await runRelay(bundle, ['claim'], { cwd: root, env: { ...shell, CLAUDE_SESSION_ID: 'session-1', RELAY_AGENT: '' } });
     expect(read(root, 'urls_todo.md')).toContain('claimed by session-1 at');
+  });
+});
+
+describe('smaller ones', () => {
+  it('relay status advises --fix only for what --fix can fix, and counts in the singular', async () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n\n- https://example.com/a\n- https://example.com/b\n- https://example.com/b\n- not a url\n');
+    writeFileSync(join(root, 'urls_done.md'), '# Completed URLs\n\n- https://example.com/a (completed 2026-03-19, by x)\n');
+    const all = await runRelay(bundle, ['status'], { cwd: root });
+    expect(all.stdout).toContain('problems 1 URL in both queues (done wins), 1 duplicate line; run `protocol-lint --fix`\n         1 line that is not a queue item; `protocol-lint` shows where, fix by hand\n');
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n\n- https://example.com/c\n- not a url\n- nor this\n');
+    const syntax = await runRelay(bundle, ['status'], { cwd: root });
+    expect(syntax.stdout).toContain('problems 2 lines that are not queue items; `protocol-lint` shows where, fix by hand\n');
+    expect(syntax.stdout).not.toContain('--fix');
+  });
+
+  it('relay status says it cannot read a file that is not UTF-8, not that it would rewrite it', async () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'urls_todo.md'), Buffer.from('# Pending URLs\n\n- https://example.com/\xff\n', 'latin1'));
+    expect(await runRelay(bundle, ['status'], { cwd: root })).toMatchObject({
+      code: 1,
+      stderr: "relay: Unexpected bytes in `urls_todo.md`, expected UTF-8 text; relay cannot read it until the file's encoding is fixed\n",
+    });
+  });
+
+  it('relay add refuses a URL that differs from a pending or done one only by a trailing slash', async () => {
+    const root = tempDir();
+    await runRelay(bundle, ['init'], { cwd: root });
+    await runRelay(bundle, ['add', 'https://example.com/a', 'https://example.com/d/'], { cwd: root });
+    await runRelay(bundle, ['done', 'https://example.com/d/'], { cwd: root });
+    const before = read(root, 'urls_todo.md');
+    const result = await runRelay(bundle, ['add', 'https://example.com/a/', 'https://example.com/d'], { cwd: root });
+    const twin = 'the two differ only by a trailing slash, which lint reports as one URL listed twice';
+    expect(result).toEqual(expect.objectContaining({
+      code: 1,
+      stdout: '',
+      stderr:
+        `relay add: rejected \`https://example.com/a/\`: likely a duplicate of \`https://example.com/a\` (pending in \`urls_todo.md\`), ${twin}\n` +
+        `relay add: rejected \`https://example.com/d\`: likely a duplicate of \`https://example.com/d/\` (done in \`urls_done.md\`), ${twin}\n`,
+    }));
+    expect(read(root, 'urls_todo.md')).toBe(before);
+    expect(runBin('protocol-lint', ['.'], { cwd: root }).status).toBe(0);
+  });
+
+  it('relay init run twice prints what the docs say: nothing on stdout, one note on stderr', async () => {
+    const root = tempDir();
+    await runRelay(bundle, ['init'], { cwd: root });
+    const note = `relay: \`${root}\` is already set up; nothing to change\n`;
+    expect(await runRelay(bundle, ['init'], { cwd: root })).toMatchObject({ code: 0, stdout: '', stderr: note });
+    const docs = readFileSync(join(import.meta.dirname, '../../docs/relay-cli.md'), 'utf8');
+    expect(docs).toContain('Running it again changes nothing, prints nothing on\nstdout, writes one note on stderr (`relay: `DIR` is already set up; nothing to change`) and exits 0.');
+  });
+
+  it('protocol-lint colours for FORCE_COLOR, not for FORCE_COLOR=0, and an empty NO_COLOR is no NO_COLOR', () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n\n- https://example.com/a\n- https://example.com/a\n');
+    const lint = (env: Record<string, string>): string => runBin('protocol-lint', ['.'], { cwd: root, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env } }).stdout;
+    expect(lint({})).not.toContain('\u001b[');
+    for (const force of ['1', '2', '3', 'true']) expect(lint({ FORCE_COLOR: force }), force).toContain('\u001b[31m');
+    expect(lint({ FORCE_COLOR: '0' })).not.toContain('\u001b[');
+    expect(lint({ FORCE_COLOR: 'false' })).not.toContain('\u001b[');
+    // On a terminal: colour unless NO_COLOR holds something.
+    expect(paletteFor({ isTTY: true }, { NO_COLOR: '' }).red('x')).toBe('\u001b[31mx\u001b[39m');
+    expect(paletteFor({ isTTY: true }, { NO_COLOR: '1' }).red('x')).toBe('x');
+    expect(paletteFor({ isTTY: true }, { NO_COLOR: '1', FORCE_COLOR: '0' }).red('x')).toBe('x');
   });
 });

@@ -58,7 +58,7 @@ kept). Prints one URL per line; with \`--json\` an array of
     }
     if (result.claimed.length === 0) {
       stderr += result.stale > 0
-        ? `relay: nothing to claim; ${result.stale} pending URLs have claims older than ${ttlHours} h, \`relay claim --steal-stale\` takes them\n`
+        ? `relay: nothing to claim; ${result.stale === 1 ? '1 pending URL has a claim' : `${result.stale} pending URLs have claims`} older than ${ttlHours} h, \`relay claim --steal-stale\` takes ${result.stale === 1 ? 'it' : 'them'}\n`
         : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed or the queue is empty\n`;
     }
     const lines = context.values.json
