@@ -171,10 +171,13 @@ describe('read-only files, trees and file systems', () => {
     if (!isRoot) return;
     const root = tempDir();
     await seeded(root, 3);
-    chmodSync(root, 0o755);
-    // The tree is root's and not writable by uid 65534: the lock folder cannot be made.
+    // A read-only tree (0555): the lock folder cannot be made.
+    rmSync(join(root, '.relay'), { recursive: true, force: true });
+    chmodSync(root, 0o555);
     expect(relayAsNobody(['claim'], root)).toEqual({ code: 1, stdout: '', stderr: `relay claim: permission denied: \`${join(root, '.relay')}\`\n` });
     // The files are root's 0644: writable for their owner, not for this user.
+    chmodSync(root, 0o755);
+    mkdirSync(join(root, '.relay'));
     chmodSync(join(root, '.relay'), 0o777);
     expect(relayAsNobody(['add', 'https://example.com/new/1'], root)).toEqual({
       code: 1,
