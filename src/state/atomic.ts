@@ -95,7 +95,7 @@ export function prepareAppendAtomic(path: string, tail: string | Uint8Array): Pr
     }
   } catch (error) {
     rmSync(temp, { force: true });
-    throw error;
+    throw forTarget(error, temp, path);
   }
   return prepared(path, temp);
 }
@@ -181,7 +181,12 @@ function writeAll(fd: number, buffer: Uint8Array): void {
 /** Writes and flushes a temp file beside `path` with `mode` (a new file's: 0644 under the umask); returns its name. */
 function writeTemp(path: string, data: FileData, mode: number | undefined): string {
   const temp = tempName(path);
-  const fd = openSync(temp, 'wx', mode ?? 0o644);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', mode ?? 0o644);
+  } catch (error) {
+    throw forTarget(error, temp, path);
+  }
   try {
     // The umask narrowed the mode `open` set; a replacement keeps the old file's exactly.
     if (mode !== undefined) fchmodSync(fd, mode);
@@ -193,10 +198,20 @@ function writeTemp(path: string, data: FileData, mode: number | undefined): stri
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
-    throw error;
+    throw forTarget(error, temp, path);
   }
   closeSync(fd);
   return temp;
+}
+
+/**
+ * A fault met on a temp file (a read-only file system, a full disk) as a fault of its target:
+ * the user knows `urls_todo.md`, not `.urls_todo.md.123.x.tmp`.
+ */
+function forTarget(error: unknown, temp: string, path: string): unknown {
+  const fault = error as NodeJS.ErrnoException;
+  if (fault?.code === undefined || (fault.path !== undefined && fault.path !== temp)) return error;
+  return Object.assign(new Error(fault.message.split(temp).join(path)), { code: fault.code, errno: fault.errno, syscall: fault.syscall, path });
 }
 
 /** Flushes a directory entry after a rename so the replacement survives a power cut; best effort. */

@@ -78,7 +78,7 @@ describe('a full disk', () => {
     rmSync(join(disk, 'spacer'));
     const before = { todo: read(disk, 'urls_todo.md'), done: read(disk, 'urls_done.md') };
     const result = await runRelay(bundle, ['done', url!], { cwd: disk });
-    expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'relay done: no space left on device\n' });
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `relay done: no space left on device: \`${join(disk, 'urls_todo.md')}\`\n` });
     expect({ todo: read(disk, 'urls_todo.md'), done: read(disk, 'urls_done.md') }).toEqual(before);
   });
 
