@@ -36,8 +36,12 @@ kept). Prints one URL per line; with \`--json\` an array of
   readable time cannot be aged and counts as stale. The TTL is \`--ttl-hours\`, else the config's
   \`"queue-stale-claim": ["warning", { "ttlHours": H }]\` (the same option the linter uses), else 24.
 - **Agent id**: \`--agent\`, else \`$RELAY_AGENT\`, else \`$CLAUDE_SESSION_ID\` /
-  \`$CLAUDE_CODE_SESSION_ID\`, else \`$USER@<host>\` (\`uid-<uid>@<host>\` without \`$USER\`), the same for every command of a shell, so \`u=$(relay claim); relay release "$u"\` needs no \`--agent\`. An id is one word without spaces, commas,
-  semicolons or parentheses (the annotation grammar's separators).
+  \`$CLAUDE_CODE_SESSION_ID\`, else \`$USER@<host>\` (\`uid-<uid>@<host>\` without \`$USER\`): the
+  same for every command of a shell, so \`u=$(relay claim); relay release "$u"\` needs no
+  \`--agent\`. An id is one word without spaces, commas, semicolons or parentheses (the
+  annotation grammar's separators).
+- **A reader that goes away** (\`relay claim -n 100 | head -1\`): the URLs are written one line
+  at a time, and the claims of those that could not be written are released; exit 0, quietly.
 `,
   async run(context) {
     const agent = agentOf(context, 'claim');
