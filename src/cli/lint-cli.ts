@@ -3,6 +3,7 @@
  * 2 usage/config/internal failure). The only place that decides the process's exit. Run by
  * protocol-lint.ts, from a CommonJS bundle of its own (dist/cjs/lint-cli.cjs).
  */
+import { faultLine } from '../state/fault.js';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -248,6 +249,11 @@ export function run(argv: string[], early?: StagedGit): Promise<void> {
         process.stderr.write(`protocol-lint: ${error.message}; see \`protocol-lint --help\`\n`);
       } else if (error instanceof GitError) {
         process.stderr.write(`protocol-lint: ${error.message}\n`);
+      } else if (faultLine(error, process.cwd()) !== undefined) {
+        // Permission denied, a read-only or full disk, a read-only file --fix will not replace.
+        process.stderr.write(`protocol-lint: ${faultLine(error, process.cwd())}\n`);
+        process.exitCode = 1;
+        return;
       } else {
         process.stderr.write(`protocol-lint: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
       }

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { defaultConfig, loadConfig, resolveRoot } from '../protocol/config.js';
+import { faultLine } from '../state/fault.js';
 import { usage, type CommandDefinition, type Outcome, type RelayIo, type Values } from './commands/command.js';
 import { commands, findCommand, relayHelp } from './commands/index.js';
 
@@ -32,26 +33,13 @@ export async function main(argv: string[], io: RelayIo): Promise<number> {
   }
 }
 
-/** What a file system error code means to a user; these are faults of the machine, not of relay. */
-const FILE_SYSTEM_FAULTS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'not a directory',
-};
-
 /** The single catch: one line for an ordinary fault, nothing for a closed pipe, exit 2 with the stack under RELAY_DEBUG for the rest. */
 async function fault(error: unknown, command: string, code: number | undefined, io: RelayIo): Promise<number> {
-  const { code: errorCode, path } = (error ?? {}) as NodeJS.ErrnoException;
   // The reader went away (`relay claim -n 100 | head -1`): what was done is done; nothing to say.
-  if (errorCode === 'EPIPE') return code ?? 0;
-  const what = errorCode === undefined ? undefined : FILE_SYSTEM_FAULTS[errorCode];
-  // ENOENT only with the path it concerns: without one it is a fault of relay's own making.
-  if (what !== undefined && (errorCode !== 'ENOENT' || path !== undefined)) {
-    await io.stderr(`${command}: ${what}${path === undefined ? '' : `: \`${path}\``}\n`);
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return code ?? 0;
+  const line = faultLine(error, io.cwd);
+  if (line !== undefined) {
+    await io.stderr(`${command}: ${line}\n`);
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);

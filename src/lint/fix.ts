@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rewriteQueue, splitSegments } from '../protocol/queue.js';
 import { writeFileAtomic } from '../state/atomic.js';
+import { FaultError } from '../state/fault.js';
 import { withLock } from '../state/lock.js';
 import { QUEUE_LOCK } from '../state/queue-operations.js';
 import { renumberDuplicates } from '../state/renumber.js';
@@ -21,7 +22,7 @@ import type { Project } from './project.js';
 export function applyFixes(project: Project, fixes: Map<string, Set<number>>): string[] {
   if (fixes.size === 0) return [];
   const locked = withLock(project.root, QUEUE_LOCK, () => applyUnlocked(project, fixes));
-  if (!locked.ok) throw new Error(`--fix could not take the queue lock: ${locked.error}`);
+  if (!locked.ok) throw new FaultError(`--fix could not take the queue lock: ${locked.error}`);
   return locked.value;
 }
 

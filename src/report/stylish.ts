@@ -1,6 +1,6 @@
 import type { FileResult } from '../lint/types.js';
 
-/** Colours, used only on a TTY and never with NO_COLOR. */
+/** Colours: on a TTY unless NO_COLOR says no, anywhere FORCE_COLOR says yes. */
 export interface Palette {
   red(text: string): string;
   yellow(text: string): string;
@@ -16,9 +16,17 @@ const ansi: Palette = {
   bold: (text) => `\u001b[1m${text}\u001b[22m`,
 };
 
-/** The palette for a stream: colour only on a TTY, never with NO_COLOR. */
+/**
+ * The palette for a stream. `FORCE_COLOR` decides first (`1` `2` `3` `true`: colour even into a
+ * pipe; `0` `false`: none); then a non-empty `NO_COLOR` turns colour off (no-color.org: an
+ * empty one does not); else colour on a TTY.
+ */
 export function paletteFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Palette {
-  return stream.isTTY && env.NO_COLOR === undefined && env.FORCE_COLOR !== '0' ? ansi : plain;
+  const force = (env.FORCE_COLOR ?? '').trim().toLowerCase();
+  if (['1', '2', '3', 'true'].includes(force)) return ansi;
+  if (force === '0' || force === 'false') return plain;
+  if ((env.NO_COLOR ?? '') !== '') return plain;
+  return stream.isTTY ? ansi : plain;
 }
 
 /** `path:line:col  error  message  rule-id`, one problem per line (grep-friendly), then a summary. */

@@ -6,7 +6,7 @@
  * rename (or link) a writer that holds a lock checks it still does, so a holder whose lock was
  * broken while it was paused writes nothing.
  */
-import { closeSync, constants, copyFileSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, fchmodSync, constants, copyFileSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { assertLocksHeld } from './held-locks.js';
@@ -20,26 +20,126 @@ let counter = 0;
 export type FileData = string | Uint8Array | readonly Uint8Array[] | ((put: (bytes: Uint8Array) => void) => void);
 
 /**
- * Replaces `path` with `data` atomically, keeping the old file's mode. Like every write here,
- * it first checks that the locks this process holds are still its own (`LostLockError` if not).
+ * A file that may not be changed: its mode gives the owner no write permission, or this
+ * (unprivileged) user may not write it. A rename would replace it regardless, so writers
+ * refuse it instead.
  */
-export function writeFileAtomic(path: string, data: FileData): void {
-  let mode = 0o644;
+export class ReadOnlyFileError extends Error {
+  readonly code = 'EREADONLY';
+  constructor(
+    readonly path: string,
+    readonly mode: number,
+  ) {
+    super(`\`${path}\` is read-only (mode ${mode.toString(8).padStart(4, '0')})`);
+  }
+}
+
+/**
+ * The mode of the file at `path` (undefined when there is none), after checking it may be
+ * written: the owner's write bit, and for an unprivileged user `access(W_OK)`.
+ */
+export function writableMode(path: string): number | undefined {
+  let mode: number;
   try {
     mode = statSync(path).mode & 0o777;
-  } catch {
-    // A new file gets the default mode.
-  }
-  const temp = writeTemp(path, data, mode);
-  try {
-    // As late as possible: a holder paused before this point finds its lock broken here.
-    assertLocksHeld(path);
-    renameSync(temp, path);
   } catch (error) {
-    rmSync(temp, { force: true });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  syncDirectory(dirname(path));
+  // Root may write anything, so for root the owner's write bit is what says "leave this alone".
+  if ((mode & 0o200) === 0) throw new ReadOnlyFileError(path, mode);
+  if (process.getuid?.() !== 0) {
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES' || (error as NodeJS.ErrnoException).code === 'EPERM') throw new ReadOnlyFileError(path, mode);
+      throw error;
+    }
+  }
+  return mode;
+}
+
+/**
+ * A replacement written in full beside its target but not yet renamed over it: every byte of
+ * it is on the disk, so committing it needs no space (a full disk fails while preparing, when
+ * nothing has changed yet).
+ */
+export interface PreparedFile {
+  readonly path: string;
+  /** Renames the replacement over the target (after checking the locks this process holds). */
+  commit(): void;
+  /** Removes the replacement; the target stays as it was. */
+  abort(): void;
+}
+
+/** Writes the replacement of `path` beside it, keeping the old file's mode; refuses a read-only target. */
+export function prepareFileAtomic(path: string, data: FileData): PreparedFile {
+  return prepared(path, writeTemp(path, data, writableMode(path)));
+}
+
+/**
+ * Prepares `path` with `tail` appended: the file is copied beside itself by the kernel (never
+ * read into memory) and `tail` appended to the copy.
+ */
+export function prepareAppendAtomic(path: string, tail: string | Uint8Array): PreparedFile {
+  writableMode(path);
+  const temp = tempName(path);
+  try {
+    copyFileSync(path, temp, constants.COPYFILE_EXCL);
+    const fd = openSync(temp, 'a');
+    try {
+      writeAll(fd, typeof tail === 'string' ? Buffer.from(tail, 'utf8') : tail);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw forTarget(error, temp, path);
+  }
+  return prepared(path, temp);
+}
+
+function prepared(path: string, temp: string): PreparedFile {
+  return {
+    path,
+    commit() {
+      try {
+        // As late as possible: a holder paused before this point finds its lock broken here.
+        assertLocksHeld(path);
+        renameSync(temp, path);
+      } catch (error) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
+      syncDirectory(dirname(path));
+    },
+    abort() {
+      rmSync(temp, { force: true });
+    },
+  };
+}
+
+/**
+ * Commits prepared replacements in order; if preparing or committing one fails, the ones not
+ * yet committed are removed. Prepare all first, so a full disk changes nothing.
+ */
+export function commitAll(files: PreparedFile[]): void {
+  let index = 0;
+  try {
+    for (; index < files.length; index++) files[index]!.commit();
+  } finally {
+    for (index++; index < files.length; index++) files[index]!.abort();
+  }
+}
+
+/**
+ * Replaces `path` with `data` atomically, keeping the old file's mode and refusing a read-only
+ * one (`ReadOnlyFileError`). Like every write here, it first checks that the locks this
+ * process holds are still its own (`LostLockError` if not).
+ */
+export function writeFileAtomic(path: string, data: FileData): void {
+  prepareFileAtomic(path, data).commit();
 }
 
 /**
@@ -47,7 +147,7 @@ export function writeFileAtomic(path: string, data: FileData): void {
  * returns false and leaves the existing file alone when one exists.
  */
 export function createFileAtomic(path: string, data: FileData): boolean {
-  const temp = writeTemp(path, data, 0o644);
+  const temp = writeTemp(path, data, undefined);
   try {
     assertLocksHeld(path);
     linkSync(temp, path);
@@ -62,28 +162,11 @@ export function createFileAtomic(path: string, data: FileData): boolean {
 }
 
 /**
- * Appends `tail` to `path` atomically: the file is copied beside itself by the kernel (never
- * read into memory), `tail` appended to the copy, and the copy renamed over it. A crash leaves
- * the old file or the new one.
+ * Appends `tail` to `path` atomically: the file is copied beside itself by the kernel, `tail`
+ * appended to the copy, and the copy renamed over it. A crash leaves the old file or the new one.
  */
 export function appendFileAtomic(path: string, tail: string | Uint8Array): void {
-  const temp = tempName(path);
-  try {
-    copyFileSync(path, temp, constants.COPYFILE_EXCL);
-    const fd = openSync(temp, 'a');
-    try {
-      writeAll(fd, typeof tail === 'string' ? Buffer.from(tail, 'utf8') : tail);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    assertLocksHeld(path);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  syncDirectory(dirname(path));
+  prepareAppendAtomic(path, tail).commit();
 }
 
 function tempName(path: string): string {
@@ -95,11 +178,18 @@ function writeAll(fd: number, buffer: Uint8Array): void {
   while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }
 
-/** Writes and flushes a temp file beside `path`; returns its name. */
-function writeTemp(path: string, data: FileData, mode: number): string {
+/** Writes and flushes a temp file beside `path` with `mode` (a new file's: 0644 under the umask); returns its name. */
+function writeTemp(path: string, data: FileData, mode: number | undefined): string {
   const temp = tempName(path);
-  const fd = openSync(temp, 'wx', mode);
+  let fd: number;
   try {
+    fd = openSync(temp, 'wx', mode ?? 0o644);
+  } catch (error) {
+    throw forTarget(error, temp, path);
+  }
+  try {
+    // The umask narrowed the mode `open` set; a replacement keeps the old file's exactly.
+    if (mode !== undefined) fchmodSync(fd, mode);
     if (typeof data === 'string') writeAll(fd, Buffer.from(data, 'utf8'));
     else if (data instanceof Uint8Array) writeAll(fd, data);
     else if (typeof data === 'function') data((bytes) => writeAll(fd, bytes));
@@ -108,10 +198,20 @@ function writeTemp(path: string, data: FileData, mode: number): string {
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
-    throw error;
+    throw forTarget(error, temp, path);
   }
   closeSync(fd);
   return temp;
+}
+
+/**
+ * A fault met on a temp file (a read-only file system, a full disk) as a fault of its target:
+ * the user knows `urls_todo.md`, not `.urls_todo.md.123.x.tmp`.
+ */
+function forTarget(error: unknown, temp: string, path: string): unknown {
+  const fault = error as NodeJS.ErrnoException;
+  if (fault?.code === undefined || (fault.path !== undefined && fault.path !== temp)) return error;
+  return Object.assign(new Error(fault.message.split(temp).join(path)), { code: fault.code, errno: fault.errno, syscall: fault.syscall, path });
 }
 
 /** Flushes a directory entry after a rename so the replacement survives a power cut; best effort. */

@@ -13,14 +13,16 @@ export function isValidAgentId(id: string): boolean {
 
 /**
  * The agent id to use when none is given: `$RELAY_AGENT`, else the Claude Code session id
- * from the environment, else `pid-<pid>@<host>` (unique on this host while the process lives).
+ * from the environment, else `$USER@<host>` (`uid-<uid>@<host>` without `$USER`): the same for
+ * every command a user runs from a shell, so `u=$(relay claim); relay release "$u"` works.
  */
 export function defaultAgentId(env: NodeJS.ProcessEnv = process.env): string {
   for (const name of ['RELAY_AGENT', 'CLAUDE_SESSION_ID', 'CLAUDE_CODE_SESSION_ID']) {
     const value = env[name]?.trim();
     if (value) return sanitize(value);
   }
-  return sanitize(`pid-${process.pid}@${hostname()}`);
+  const user = env.USER?.trim() || (process.getuid === undefined ? env.USERNAME?.trim() : undefined);
+  return sanitize(`${user || `uid-${process.getuid?.() ?? 'unknown'}`}@${hostname()}`);
 }
 
 function sanitize(value: string): string {

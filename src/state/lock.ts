@@ -13,7 +13,7 @@
  */
 import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, uptime } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { debug, reason } from '../debug.js';
 import { isProcessAlive } from './atomic.js';
@@ -73,11 +73,9 @@ export function withLock<T>(root: string, name: string, fn: () => T, options: Lo
   const path = join(dir, `${name}.lock`);
   const timeoutMs = options.timeoutMs ?? positiveEnv('RELAY_LOCK_TIMEOUT_MS') ?? DEFAULT_TIMEOUT_MS;
   const staleMs = options.staleMs ?? positiveEnv('RELAY_LOCK_STALE_MS') ?? DEFAULT_STALE_MS;
-  try {
-    prepareDirectory(dir, root);
-  } catch (error) {
-    return { ok: false, error: `Cannot create the lock directory \`${dir}\` (${describe(error)})` };
-  }
+  // A directory that cannot be made (permission denied, a read-only or full disk) is a fault
+  // of the machine: it propagates with its path, and the CLIs say so in one line.
+  prepareDirectory(dir, root);
   const acquired = acquire(path, timeoutMs, staleMs);
   if (!acquired.ok) return acquired;
   noteLockHeld(path, acquired.value);
@@ -159,7 +157,13 @@ function acquire(path: string, timeoutMs: number, staleMs: number): LockResult<s
   const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
   const content = JSON.stringify(lockInfo(token)) + '\n';
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, content, { flag: 'wx' });
+  try {
+    writeFileSync(temp, content, { flag: 'wx' });
+  } catch (error) {
+    // The fault is the lock folder's (not writable, full); name it rather than a temp file.
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw Object.assign(new Error(message), { code, path: dirname(path) });
+  }
   const started = Date.now();
   const deadline = started + timeoutMs;
   const seen = new Sightings();
@@ -405,8 +409,4 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks this thread for `ms` milliseconds (the state operations are synchronous). */
 function sleep(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, Math.max(1, Math.round(ms)));
-}
-
-function describe(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
 }

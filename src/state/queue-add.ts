@@ -21,15 +21,23 @@ export interface AddResult {
 /** Appends new URLs to urls_todo.md; rejects those already pending or done (compared normalised). */
 export function addUrls(root: string, config: Config, options: AddOptions): AddResult | OperationFailure {
   return urlTransaction(root, config, options, ({ files, wanted, rejected, lookup }): AddResult | OperationFailure => {
-    const added: string[] = [];
+    const added: { url: string; key: string; slashKey: string }[] = [];
     for (const { url, key, slashKey } of wanted) {
       if (lookup.isDone(key, slashKey)) rejected.push({ url, reason: `already done in \`${config.layout.done}\`` });
       else if (lookup.pending(key, slashKey).length > 0) rejected.push({ url, reason: `already pending in \`${config.layout.todo}\`` });
-      else added.push(url);
+      else {
+        // Lint reports such a pair (queue-duplicate, queue-overlap) and no command could undo it.
+        const twin = lookup.slashTwin(key, slashKey) ?? added.find((other) => other.slashKey === slashKey && other.key !== key);
+        if (twin === undefined) added.push({ url, key, slashKey });
+        else {
+          const where = 'file' in twin ? `${twin.file === 'todo' ? 'pending in' : 'done in'} \`${twin.file === 'todo' ? config.layout.todo : config.layout.done}\`` : 'given in this command';
+          rejected.push({ url, reason: `likely a duplicate of \`${twin.url}\` (${where}), the two differ only by a trailing slash, which lint reports as one URL listed twice` });
+        }
+      }
     }
     if (added.length > 0) {
-      files.writeTodo([], added.map((url) => formatQueueItem(url, [])));
+      files.writeTodo([], added.map(({ url }) => formatQueueItem(url, [])));
     }
-    return { ok: true, added, rejected };
+    return { ok: true, added: added.map(({ url }) => url), rejected };
   });
 }

@@ -1,11 +1,13 @@
 /**
  * `relay done`: moves URLs from urls_todo.md to urls_done.md in one locked step.
  *
- * Crash order: urls_done.md is written before urls_todo.md. A writer killed between the two
- * leaves the URL in both files, never in neither; `protocol-lint --fix` (queue-overlap, done
- * wins) and every later operation treat it as done.
+ * Write order: both new files are written in full beside the old ones first, so a full disk
+ * fails before anything changed; then urls_done.md is renamed into place before urls_todo.md.
+ * A writer killed between the two renames leaves the URL in both files, never in neither;
+ * `protocol-lint --fix` (queue-overlap, done wins) and every later operation treat it as done.
  */
 import type { Config } from '../protocol/config.js';
+import { commitAll, type PreparedFile } from './atomic.js';
 import { formatQueueItem } from '../protocol/queue.js';
 import { utcDate } from './identity.js';
 import type { LockOptions } from './lock.js';
@@ -68,9 +70,18 @@ export function completeUrls(root: string, config: Config, options: DoneOptions)
       if (claimant !== undefined && claimant !== options.agent) completion.claimedBy = claimant;
       completed.push(completion);
     }
-    // Done first: a crash between the two writes leaves the URL in both files, never in neither.
-    if (append.length > 0) files.appendDone(append);
-    if (remove.length > 0) files.writeTodo(remove);
+    // Both written beside their targets before either replaces one: a full disk (or a read-only
+    // file) fails here with both queues as they were. Then done first: a crash between the two
+    // renames leaves the URL in both files, never in neither.
+    const writes: PreparedFile[] = [];
+    try {
+      if (append.length > 0) writes.push(files.prepareDone(append));
+      if (remove.length > 0) writes.push(files.prepareTodo(remove));
+    } catch (error) {
+      for (const write of writes) write.abort();
+      throw error;
+    }
+    commitAll(writes);
     return { ok: true, completed, rejected };
   });
 }

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../protocol/config.js';
 import { parseQueue, type QueueFile, type QueueItem } from '../protocol/queue.js';
-import { appendFileAtomic, writeFileAtomic } from './atomic.js';
+import { describeFault } from './fault.js';
+import { prepareAppendAtomic, prepareFileAtomic, type PreparedFile } from './atomic.js';
 import { BufferSource, FileSource, lineEndingOf, QueueScan, spliceLines, type ItemLine, type LineEdit } from './queue-scan.js';
 
 /** The lock every queue write takes. */
@@ -20,8 +21,11 @@ export const DONE_HEADING = '# Completed URLs';
 /** The claim age past which a claim is stale, as the linter's `queue-stale-claim` rule defaults. */
 export const DEFAULT_TTL_HOURS = 24;
 
-/** An operation that could not run at all (missing file, lock timeout, unreadable file). */
-export type OperationFailure = { ok: false; error: string };
+/**
+ * An operation that could not run at all (missing file, lock timeout, unreadable file).
+ * `fault`: the machine's fault (permission denied, …), printed like the CLIs' other faults.
+ */
+export type OperationFailure = { ok: false; error: string; fault?: boolean };
 
 /** A URL an operation refused, and why. */
 export interface Rejection {
@@ -57,18 +61,22 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The failure of a queue file that could not be opened or read. */
 export function cannotRead(label: string, error: unknown): OperationFailure {
-  return { ok: false, error: `Cannot read \`${label}\` (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  return { ok: false, error: describeFault(error, label), fault: true };
 }
 
-/** Decodes a queue file's bytes as UTF-8, refusing bytes it could not write back. */
-export function decodeQueue(bytes: Buffer | undefined, label: string): ReadResult {
+/**
+ * Decodes a queue file's bytes as UTF-8, refusing bytes it could not write back. `writing`:
+ * the caller would rewrite the file (a reader such as `relay status` writes nothing, and says so).
+ */
+export function decodeQueue(bytes: Buffer | undefined, label: string, writing = true): ReadResult {
   if (bytes === undefined) return { ok: true, text: undefined };
   // ASCII (the common case) is UTF-8 already, and decodes fastest as Latin-1.
   if (isAscii(bytes)) return { ok: true, text: bytes.toString('latin1') };
   try {
     return { ok: true, text: UTF8.decode(bytes) };
   } catch {
-    return { ok: false, error: `Unexpected bytes in \`${label}\`, expected UTF-8 text; fix the file's encoding before relay rewrites it` };
+    const fix = writing ? "fix the file's encoding before relay rewrites it" : "relay cannot read it until the file's encoding is fixed";
+    return { ok: false, error: `Unexpected bytes in \`${label}\`, expected UTF-8 text; ${fix}` };
   }
 }
 
@@ -83,9 +91,9 @@ function readQueueBytes(path: string, label: string): { ok: true; bytes: Buffer 
 }
 
 /** Reads a queue file as UTF-8; undefined when it does not exist. Refuses bytes it could not write back. */
-export function readQueueText(path: string, label: string): ReadResult {
+export function readQueueText(path: string, label: string, writing = true): ReadResult {
   const read = readQueueBytes(path, label);
-  return read.ok ? decodeQueue(read.bytes, label) : read;
+  return read.ok ? decodeQueue(read.bytes, label, writing) : read;
 }
 
 /** Splits an annotation into its trimmed, non-empty fields. */
@@ -131,9 +139,9 @@ export function loadQueues(root: string, config: Config): { ok: true; queues: Qu
   const paths = queuePaths(root, config);
   // Reading todo before done sees every URL in at least one file even without the lock,
   // because writers write done before todo.
-  const todo = readQueueText(paths.todo, config.layout.todo);
+  const todo = readQueueText(paths.todo, config.layout.todo, false);
   if (!todo.ok) return todo;
-  const done = readQueueText(paths.done, config.layout.done);
+  const done = readQueueText(paths.done, config.layout.done, false);
   if (!done.ok) return done;
   return { ok: true, queues: parseQueues({ paths, todoText: todo.text, doneText: done.text }) };
 }
@@ -214,17 +222,19 @@ export class LockedQueues {
 
   /** Rewrites urls_todo.md with line edits (byte offsets) and appended lines; a missing file starts with its heading. */
   writeTodo(edits: LineEdit[], append: string[] = []): void {
-    const source = this.todoSource ?? new BufferSource(Buffer.from(`${TODO_HEADING}\n\n`));
-    writeFileAtomic(this.paths.todo, (put) => spliceLines(source, edits, append, put));
+    this.prepareTodo(edits, append).commit();
   }
 
-  /** Appends item lines to urls_done.md (creating it with its heading), copying the file in the kernel. */
-  appendDone(lines: string[]): void {
+  /** Writes the new urls_todo.md beside it without replacing it yet (see `writeTodo`). */
+  prepareTodo(edits: LineEdit[], append: string[] = []): PreparedFile {
+    const source = this.todoSource ?? new BufferSource(Buffer.from(`${TODO_HEADING}\n\n`));
+    return prepareFileAtomic(this.paths.todo, (put) => spliceLines(source, edits, append, put));
+  }
+
+  /** Writes urls_done.md with item lines appended (creating it with its heading) beside it, copying the file in the kernel. */
+  prepareDone(lines: string[]): PreparedFile {
     const done = this.doneSource;
-    if (!done) {
-      writeFileAtomic(this.paths.done, `${DONE_HEADING}\n\n` + lines.map((line) => `${line}\n`).join(''));
-      return;
-    }
+    if (!done) return prepareFileAtomic(this.paths.done, `${DONE_HEADING}\n\n` + lines.map((line) => `${line}\n`).join(''));
     let eol = '\n';
     done.forEachChunk((chunk: Buffer) => {
       eol = lineEndingOf(chunk);
@@ -232,10 +242,9 @@ export class LockedQueues {
     });
     const lastByte = done.size === 0 ? undefined : done.byteAt(done.size - 1);
     const tail = lines.map((line) => line + eol).join('');
-    appendFileAtomic(this.paths.done, lastByte !== undefined && lastByte !== 10 ? eol + tail : tail);
+    return prepareAppendAtomic(this.paths.done, lastByte !== undefined && lastByte !== 10 ? eol + tail : tail);
   }
 }
-
 
 /** The item lines of a parsed queue with their byte offsets in `bytes`, the file it was decoded from. */
 export function locate(bytes: Buffer, items: QueueItem[]): ItemLine[] {

@@ -21,5 +21,5 @@ export {
   type Rejection,
 } from './queue-files.js';
 export { handoffUrls, type Handoff, type HandoffOptions, type HandoffResult } from './queue-handoff.js';
-export { releaseUrls, type Release, type ReleaseOptions, type ReleaseResult } from './queue-release.js';
+export { releaseUndelivered, releaseUrls, type Release, type ReleaseOptions, type ReleaseResult, type UndeliveredOptions } from './queue-release.js';
 export { queueStatus, type QueueStatus } from './queue-status.js';

@@ -74,3 +74,33 @@ export function releaseUrls(root: string, config: Config, options: ReleaseOption
     return { ok: true, released, rejected };
   });
 }
+
+/** Options of `releaseUndelivered`. */
+export interface UndeliveredOptions {
+  /** The URLs claimed but never delivered. */
+  urls: string[];
+  /** The claim they were taken in: only lines still claimed by this agent at this time are released. */
+  agent: string;
+  at: string;
+  lock?: LockOptions;
+}
+
+/**
+ * Releases claims a `relay claim` took but could not deliver (its reader closed the pipe),
+ * under the lock: only lines still claimed by the same agent with the same timestamp, so a
+ * claim made since, by anyone, is left alone. Returns how many were released.
+ */
+export function releaseUndelivered(root: string, config: Config, options: UndeliveredOptions): { ok: true; released: number } | OperationFailure {
+  return urlTransaction(root, config, { urls: options.urls, lock: options.lock }, ({ files, wanted, lookup }) => {
+    const replace: LineEdit[] = [];
+    for (const { key, slashKey } of wanted) {
+      for (const { item, start, end } of lookup.pending(key, slashKey)) {
+        if (item.claim?.agent !== options.agent || item.claim.at !== options.at) continue;
+        const fields = annotationFields(item).filter((field) => !CLAIM_FIELD.test(field));
+        replace.push({ start, end, content: formatQueueItem(item.url, fields) });
+      }
+    }
+    if (replace.length > 0) files.writeTodo(replace);
+    return { ok: true as const, released: replace.length };
+  });
+}

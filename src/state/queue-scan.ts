@@ -60,8 +60,9 @@ export class QueueScan {
   /**
    * Every item line whose normalised URL is `key`, in file order; undefined when the URL has
    * no path to search for (a bare host). Item line numbers are not counted (they are 0).
+   * `anySlash`: also the lines that differ from `key` only by a trailing slash.
    */
-  linesOf(key: string, slashKey: string): ItemLine[] | undefined {
+  linesOf(key: string, slashKey: string, anySlash = false): ItemLine[] | undefined {
     const token = searchToken(slashKey);
     if (token === undefined) return undefined;
     const found: ItemLine[] = [];
@@ -73,7 +74,7 @@ export class QueueScan {
         if (bytes[start] === 45 && bytes[start + 1] === 32) {
           const line = bytes.toString('latin1', start, end);
           const parsed = parseQueueLineAt(line, 0, line.length, 0);
-          if (parsed !== undefined && 'key' in parsed && parsed.key === key) found.push({ item: parsed, start: base + start, end: base + end });
+          if (parsed !== undefined && 'key' in parsed && (anySlash ? parsed.slashKey === slashKey : parsed.key === key)) found.push({ item: parsed, start: base + start, end: base + end });
         }
         // One verdict per line: go on from the next line.
         offset = next - 1;

@@ -10,7 +10,7 @@ import { normalizeUrl } from '../protocol/url.js';
 import { removeOrphanTempFiles } from './atomic.js';
 import { withLock, type LockOptions } from './lock.js';
 import { locate, LockedQueues, QUEUE_LOCK, type OperationFailure, type Rejection } from './queue-files.js';
-import type { ItemLine } from './queue-scan.js';
+import type { ItemLine, QueueScan } from './queue-scan.js';
 
 /** Options of a queue transaction. */
 export interface TransactionOptions {
@@ -91,6 +91,8 @@ export interface Lookup {
   isDone(key: string, slashKey: string): boolean;
   /** Every item line of urls_todo.md (full parse only). */
   all(): ItemLine[];
+  /** A pending or done URL that differs from this one only by a trailing slash (likely the same page). */
+  slashTwin(key: string, slashKey: string): { file: 'todo' | 'done'; url: string } | undefined;
 }
 
 /**
@@ -103,24 +105,49 @@ function lookupOf(files: LockedQueues, wanted: { slashKey: string }[], full = fa
     const notAll = (): never => {
       throw new Error('a token lookup cannot list every item');
     };
+    const twinIn = (scan: QueueScan, key: string, slashKey: string): string | undefined => scan.linesOf(key, slashKey, true)?.find(({ item }) => item.key !== key)?.item.url;
     return {
       ok: true,
       pending: (key, slashKey) => scans.todo.linesOf(key, slashKey) ?? [],
       isDone: (key, slashKey) => (scans.done.linesOf(key, slashKey) ?? []).length > 0,
       all: notAll,
+      slashTwin: (key, slashKey) => {
+        const todo = twinIn(scans.todo, key, slashKey);
+        if (todo !== undefined) return { file: 'todo', url: todo };
+        const done = twinIn(scans.done, key, slashKey);
+        return done === undefined ? undefined : { file: 'done', url: done };
+      },
     };
   }
   const parsed = files.parsed();
   if (!parsed.ok) return parsed;
-  const { todo, doneKeys } = parsed.queues;
+  const { todo, done, doneKeys } = parsed.queues;
   const located = locate(files.todoBytes, todo.items);
+  // The first item of each URL with its trailing slash dropped, pending before done.
+  const bySlash = new Map<string, { file: 'todo' | 'done'; url: string; key: string }[]>();
+  for (const [file, items] of [['todo', todo.items], ['done', done.items]] as const) {
+    for (const item of items) {
+      const list = bySlash.get(item.slashKey);
+      if (list) list.push({ file, url: item.url, key: item.key });
+      else bySlash.set(item.slashKey, [{ file, url: item.url, key: item.key }]);
+    }
+  }
   const byKey = new Map<string, ItemLine[]>();
   for (const line of located) {
     const list = byKey.get(line.item.key);
     if (list) list.push(line);
     else byKey.set(line.item.key, [line]);
   }
-  return { ok: true, pending: (key) => byKey.get(key) ?? [], isDone: (key) => doneKeys.has(key), all: () => located };
+  return {
+    ok: true,
+    pending: (key) => byKey.get(key) ?? [],
+    isDone: (key) => doneKeys.has(key),
+    all: () => located,
+    slashTwin: (key, slashKey) => {
+      const twin = bySlash.get(slashKey)?.find((each) => each.key !== key);
+      return twin && { file: twin.file, url: twin.url };
+    },
+  };
 }
 
 

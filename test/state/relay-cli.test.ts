@@ -201,7 +201,8 @@ describe('relay CLI: faults', () => {
       child.on('close', (code) => resolvePromise({ code, stderr }));
     });
     expect(result).toEqual({ code: 0, stderr: '' });
-    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8').match(/claimed by/g)).toHaveLength(5000);
+    // The claims it could not deliver were released (test/state/faults.test.ts counts them).
+    expect((readFileSync(join(root, 'urls_todo.md'), 'utf8').match(/claimed by/g) ?? []).length).toBeLessThan(5000);
   });
 
   it('calls anything else an internal error, exit 2, with the stack only under RELAY_DEBUG', async () => {

@@ -1,6 +1,6 @@
 /** `relay claim`: takes the next pending URLs for one agent. */
 import { currentTime } from '../../state/identity.js';
-import { claimUrls } from '../../state/queue-operations.js';
+import { claimUrls, releaseUndelivered } from '../../state/queue-operations.js';
 import { AGENT_OPTION, agentOf, failure, JSON_OPTION, TTL_OPTION, ttlOf, usage, type CommandDefinition } from './command.js';
 
 /** `relay claim`. */
@@ -17,7 +17,7 @@ each "(claimed by ID at TIMESTAMP)" in urls_todo.md, and prints one URL per line
 Nothing to claim is not an error: exit 0 with no output and a note on stderr.
 
   -n, --count N     how many URLs to take (1-10000)
-  --agent ID        who claims (default: $RELAY_AGENT, the Claude session id, else pid-PID@HOST)
+  --agent ID        who claims (default: $RELAY_AGENT, the Claude session id, else $USER@HOST)
   --steal-stale     also take URLs whose claim is older than the TTL
   --ttl-hours H     claim TTL (default: queue-stale-claim's ttlHours in the config, else 24)
   --json            print [{"url","agent","at","line","stolenFrom"?,"held"?}]
@@ -41,10 +41,14 @@ kept). Prints one URL per line; with \`--json\` an array of
   readable time cannot be aged and counts as stale. The TTL is \`--ttl-hours\`, else the config's
   \`"queue-stale-claim": ["warning", { "ttlHours": H }]\` (the same option the linter uses), else 24.
 - **Agent id**: \`--agent\`, else \`$RELAY_AGENT\`, else \`$CLAUDE_SESSION_ID\` /
-  \`$CLAUDE_CODE_SESSION_ID\`, else \`pid-<pid>@<host>\`. An id is one word without spaces, commas,
-  semicolons or parentheses (the annotation grammar's separators).
+  \`$CLAUDE_CODE_SESSION_ID\`, else \`$USER@<host>\` (\`uid-<uid>@<host>\` without \`$USER\`): the
+  same for every command of a shell, so \`u=$(relay claim); relay release "$u"\` needs no
+  \`--agent\`. An id is one word without spaces, commas, semicolons or parentheses (the
+  annotation grammar's separators).
+- **A reader that goes away** (\`relay claim -n 100 | head -1\`): the URLs are written one line
+  at a time, and the claims of those that could not be written are released; exit 0, quietly.
 `,
-  run(context) {
+  async run(context) {
     const agent = agentOf(context, 'claim');
     if (typeof agent !== 'string') return agent;
     const ttlHours = ttlOf(context, 'claim');
@@ -56,20 +60,34 @@ kept). Prints one URL per line; with \`--json\` an array of
     }
     const now = currentTime(context.io.env);
     const result = claimUrls(context.root, context.config, { count, agent, now, ttlHours, stealStale: context.values['steal-stale'] === true });
-    if (!result.ok) return failure(result);
+    if (!result.ok) return failure(result, 'claim');
     let stderr = '';
     for (const item of result.claimed) {
       if (item.stolenFrom !== undefined) stderr += `relay: took over \`${item.url}\` from \`${item.stolenFrom}\`, whose claim was older than ${ttlHours} h\n`;
     }
     if (result.claimed.length === 0) {
       stderr += result.stale > 0
-        ? `relay: nothing to claim; ${result.stale} pending URLs have claims older than ${ttlHours} h, \`relay claim --steal-stale\` takes them\n`
+        ? `relay: nothing to claim; ${result.stale === 1 ? '1 pending URL has a claim' : `${result.stale} pending URLs have claims`} older than ${ttlHours} h, \`relay claim --steal-stale\` takes ${result.stale === 1 ? 'it' : 'them'}\n`
         : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed or the queue is empty\n`;
     }
-    if (context.values.json) {
-      const items = result.claimed.map(({ key: _key, ...item }) => item);
-      return { code: 0, stdout: JSON.stringify(items) + '\n', stderr };
+    const lines = context.values.json
+      ? [JSON.stringify(result.claimed.map(({ key: _key, ...item }) => item)) + '\n']
+      : result.claimed.map((item) => `${item.url}\n`);
+    if (stderr) await context.io.stderr(stderr);
+    // Line by line, so a reader that goes away (`relay claim -n 100 | head -1`) leaves the
+    // claims it never got: those are released, and the command ends quietly.
+    for (let index = 0; index < lines.length; index++) {
+      try {
+        await context.io.stdout(lines[index]!);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+        // A cut JSON array delivers nothing.
+        const undelivered = context.values.json ? result.claimed : result.claimed.slice(index);
+        const released = releaseUndelivered(context.root, context.config, { urls: undelivered.map((item) => item.url), agent, at: undelivered[0]!.at });
+        if (!released.ok) return failure(released, 'claim');
+        return { code: 0 };
+      }
     }
-    return { code: 0, stdout: result.claimed.map((item) => `${item.url}\n`).join(''), stderr };
+    return { code: 0 };
   },
 };

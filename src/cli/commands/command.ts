@@ -63,9 +63,9 @@ export function usage(command: string, message: string): Outcome {
   return { code: 2, stderr: `relay: ${message}; see \`${hint}\`\n` };
 }
 
-/** An operation that could not run: exit 1. */
-export function failure(result: OperationFailure): Outcome {
-  return { code: 1, stderr: `relay: ${result.error}\n` };
+/** An operation that could not run: exit 1; a fault of the machine in the form of the dispatcher's other faults. */
+export function failure(result: OperationFailure, command: string): Outcome {
+  return { code: 1, stderr: `relay${result.fault ? ` ${command}` : ''}: ${result.error}\n` };
 }
 
 /** The `--agent` option. */

@@ -70,7 +70,7 @@ such a URL as done (it is never claimed again), \`relay status\` counts it under
     const options: Parameters<typeof completeUrls>[2] = { urls, agent, now: currentTime(context.io.env) };
     if (typeof output === 'string') options.output = output;
     const result = completeUrls(context.root, context.config, options);
-    if (!result.ok) return failure(result);
+    if (!result.ok) return failure(result, 'done');
     let stderr = '';
     for (const item of result.completed) {
       if (item.status === 'already-done') stderr += `relay done: \`${item.url}\` was already done; left as it is\n`;

@@ -22,9 +22,10 @@ Creates what is missing and changes nothing else: the plan/, review/, discovery/
 postmortems/ folders, urls_todo.md and urls_done.md, a "Session Protocol" section in
 CLAUDE.md (appended if the file exists without one), the .gitattributes lines that route the
 queue files to the merge driver, and, inside git, the local git config of that driver.
-Safe to run again; prints each change.
+Safe to run again; prints each change, or, when nothing changed, one note on stderr.
 `,
-  details: `Creates what is missing and changes nothing else; running it again prints nothing and exits 0.
+  details: `Creates what is missing and changes nothing else. Running it again changes nothing, prints nothing on
+stdout, writes one note on stderr (\`relay: \`DIR\` is already set up; nothing to change\`) and exits 0.
 - \`plan/\`, \`review/\`, \`discovery/\`, \`postmortems/\` (a \`.gitkeep\` in each empty folder, since
   git keeps no empty folders);
 - \`urls_todo.md\` (\`# Pending URLs\`) and \`urls_done.md\` (\`# Completed URLs\`);

@@ -30,7 +30,7 @@ as \`relay done -\` does.
     const urls = urlArguments(context);
     if (urls.length === 0 && !all) return { code: 0, stderr: 'relay release: no URLs on stdin; nothing to do\n' };
     const result = releaseUrls(context.root, context.config, { urls, all, agent, force: context.values.force === true });
-    if (!result.ok) return failure(result);
+    if (!result.ok) return failure(result, 'release');
     let stderr = '';
     for (const item of result.released) {
       if (item.status === 'not-claimed') stderr += `relay release: \`${item.url}\` was not claimed; left as it is\n`;

@@ -25,7 +25,7 @@ missed (it may be counted in both, as overlap).
     const ttlHours = ttlOf(context, 'status');
     if (typeof ttlHours !== 'number') return ttlHours;
     const result = queueStatus(context.root, context.config, { now: currentTime(context.io.env), ttlHours });
-    if (!result.ok) return failure(result);
+    if (!result.ok) return failure(result, 'status');
     if (context.values.json) {
       const { ok: _ok, ...data } = result;
       return { code: 0, stdout: JSON.stringify(data, null, 2) + '\n' };
@@ -42,17 +42,26 @@ function formatStatus(result: QueueStatus, config: Config): string {
   const agents = Object.entries(result.claimsByAgent).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   if (agents.length > 0) lines.push(`claims   ${agents.map(([agent, count]) => `${agent} ${count}`).join(', ')}`);
   if (result.staleClaims.length > 0) {
-    lines.push(`stale    ${result.staleClaims.length} claims older than ${result.ttlHours} h (\`relay claim --steal-stale\` or \`relay release --force URL\`):`);
+    lines.push(`stale    ${count(result.staleClaims.length, 'claim', 'claims')} older than ${result.ttlHours} h (\`relay claim --steal-stale\` or \`relay release --force URL\`):`);
     for (const claim of result.staleClaims.slice(0, 20)) {
       lines.push(`  ${config.layout.todo}:${claim.line}  ${claim.url}  ${claim.agent}${claim.at ? ` at ${claim.at}` : ' (no time)'}`);
     }
     if (result.staleClaims.length > 20) lines.push(`  … and ${result.staleClaims.length - 20} more (\`relay status --json\` lists all)`);
   }
   if (result.next.length > 0) lines.push(`next     ${result.next.join('\n         ')}`);
-  const problems: string[] = [];
-  if (result.overlap > 0) problems.push(`${result.overlap} URLs in both queues (done wins)`);
-  if (result.duplicates > 0) problems.push(`${result.duplicates} duplicate lines`);
-  if (result.syntaxProblems > 0) problems.push(`${result.syntaxProblems} lines that are not queue items`);
-  if (problems.length > 0) lines.push(`problems ${problems.join(', ')}; run \`protocol-lint --fix\``);
+  // `--fix` removes overlap and duplicate lines; lines that are not items need a person.
+  const fixable: string[] = [];
+  if (result.overlap > 0) fixable.push(`${count(result.overlap, 'URL', 'URLs')} in both queues (done wins)`);
+  if (result.duplicates > 0) fixable.push(count(result.duplicates, 'duplicate line', 'duplicate lines'));
+  if (fixable.length > 0) lines.push(`problems ${fixable.join(', ')}; run \`protocol-lint --fix\``);
+  if (result.syntaxProblems > 0) {
+    const what = count(result.syntaxProblems, 'line that is not a queue item', 'lines that are not queue items');
+    lines.push(`${fixable.length > 0 ? '        ' : 'problems'} ${what}; \`protocol-lint\` shows where, fix by hand`);
+  }
   return lines.join('\n') + '\n';
+}
+
+/** `1 line`, `2 lines`. */
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
