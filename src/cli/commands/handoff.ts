@@ -41,7 +41,7 @@ it. stdout lists the URLs handed over; \`relay handoff -\` reads them from stdin
     const urls = urlArguments(context);
     if (urls.length === 0) return { code: 0, stderr: 'relay handoff: no URLs on stdin; nothing to do\n' };
     const result = handoffUrls(context.root, context.config, { urls, from, to, now: currentTime(context.io.env), force: context.values.force === true });
-    if (!result.ok) return failure(result);
+    if (!result.ok) return failure(result, 'handoff');
     const code = result.rejected.length > 0 ? 1 : 0;
     const stderr = rejections('handoff', result.rejected);
     if (context.values.json) {
