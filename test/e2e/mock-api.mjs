@@ -120,6 +120,11 @@ export function tailText(body) {
   return messages.slice(start).map((message) => contentText(message.content)).join('\n');
 }
 
+/** The text of a tool_result block (a string, or text blocks). */
+export function resultText(block) {
+  return contentText(block?.content);
+}
+
 function contentText(content) {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';

@@ -5,11 +5,12 @@
 // tests what would be committed), which has no node_modules: what a user's install gets.
 // Every run uses a throwaway CLAUDE_CONFIG_DIR and HOME. Prints `N passed, N failed` last.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tailText, startMockApi, systemText, toolResults } from './mock-api.mjs';
+import { resultText, tailText, startMockApi, systemText, toolResults } from './mock-api.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The Claude Code version the plugin reference verified; pinned because headless plugin commands regressed before. */
@@ -218,6 +219,48 @@ const text = (value) => ({ content: [{ type: 'text', text: value }] });
 const toolUse = (id, name, input) => ({ content: [{ type: 'tool_use', id, name, input }] });
 const STOP_GATE = 'relay: before you stop';
 
+/**
+ * A model that plays `steps` in order, one tool call a turn: step i is asked for once every
+ * earlier step's call has its result, and gets those results' texts (`[0]`, `[1]`, …) to
+ * build its call from, as a model reads what its tools printed. Then it answers `last`.
+ */
+function scripted(steps, last) {
+  return (body) => {
+    const results = toolResults(body);
+    const seen = [];
+    for (const [index, step] of steps.entries()) {
+      const id = `toolu_step_${index}`;
+      if (!results.has(id)) {
+        const [name, input] = step(seen);
+        return toolUse(id, name, input);
+      }
+      seen.push(resultText(results.get(id)));
+    }
+    return text(last);
+  };
+}
+
+/** The tool_result of scripted step `index` in the last request that has it. */
+function stepResult(index) {
+  const id = `toolu_step_${index}`;
+  const request = mock.messages().findLast((candidate) => toolResults(candidate.body).has(id));
+  return request === undefined ? undefined : toolResults(request.body).get(id);
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** A final of task-002's draft with the reviewer's verdict in its front matter. */
+function finalOf(verdict, hash, body) {
+  return `---\ntask: task-002\nverdict: ${verdict}\nreviewer: reviewer-e2e\nreviewed: review/draft-002.mdx\ndraft_sha256: ${hash}\n---\n# Retry budgets, in practice\n\n${body}\n`;
+}
+
+/** The hash `sha256sum` printed in a Bash result (its first field). */
+function hashIn(output) {
+  const match = /^([0-9a-f]{64})\s/m.exec(output);
+  if (!match) throw new Error(`no hash in the sha256sum output: ${output.slice(0, 200)}`);
+  return match[1];
+}
+
 try {
   ensureClaude();
   mock = await startMockApi();
@@ -350,6 +393,138 @@ try {
     assert(raw.includes('Sessions that never logged'), 'the next briefing has no section on sessions that never logged');
     assert(raw.includes(killedId) && raw.includes('planner-e2e'), `the next briefing does not name the killed session \`${killedId}\``);
     assert(raw.includes('/relay:get-up-to-speed') && raw.includes('relay session recover ID'), 'the briefing does not say how to recover it');
+  });
+
+  await check('session ledger: a /relay:log-this run closes the record as logged, naming the findings file it wrote', async () => {
+    const project = makeProject(clone, 'project-log-closes');
+    let findings;
+    let recordBeforeEnd;
+    const sessionFile = () => sessionRecords(project).map((name) => join(project, 'sessions', name)).find((path) => readFileSync(path, 'utf8').includes('role: interactive'));
+    // The steps of commands/log-this.md, each built from what the tools printed before it.
+    mock.reset(
+      scripted(
+        [
+          () => ['Bash', { command: "relay new findings --title 'log-this e2e'", description: 'Create the findings log' }],
+          ([created]) => {
+            findings = created.trim().split('\n').at(-1).trim();
+            return ['Read', { file_path: join(project, findings) }];
+          },
+          () => {
+            const body = '# Findings: 2026-03-21 (e2e)\n\n## Done\n- Read [the retry-budget draft](draft-002.mdx) against [its task](../plan/task-002.md).\n\n## Found\n- The examples section is still to write.\n\n## Open\n- A writer finishes the examples section of task-002.\n';
+            return ['Write', { file_path: join(project, findings), content: body }];
+          },
+          () => ['Bash', { command: 'protocol-lint', description: 'Lint the state tree' }],
+          () => {
+            // Before `relay session end`: the hooks opened the record at the session's first change.
+            const path = sessionFile();
+            recordBeforeEnd = path === undefined ? undefined : readFileSync(path, 'utf8');
+            return ['Bash', { command: `relay session end --findings ${findings}`, description: "Close this session's record" }];
+          },
+        ],
+        'Logged.',
+      ),
+    );
+    const run = await headless('/relay:log-this the retry-budget draft', { project, config: makeConfig('log-closes') });
+    resultEvent(run);
+    const sessionId = initEvent(run).session_id;
+    assert(/^review\/findings-\d{3}\.md$/.test(findings ?? ''), `relay new findings printed \`${findings}\`: ${resultText(stepResult(0)).slice(0, 300)}`);
+    const lint = stepResult(3);
+    assert(lint && !lint.is_error, `protocol-lint did not pass: ${resultText(lint).slice(0, 600)}`);
+    const ended = stepResult(4);
+    assert(ended && !ended.is_error, `relay session end failed: ${resultText(ended).slice(0, 600)}`);
+    assert(readFileSync(join(project, findings), 'utf8').includes('## Found\n- The examples section'), `the findings log was not written:\n${readFileSync(join(project, findings), 'utf8')}`);
+    assert(recordBeforeEnd?.includes('status: open'), `no open record before \`relay session end\`:\n${recordBeforeEnd}`);
+    // The one record of the session, named by its id (the Bash tool's CLAUDE_CODE_SESSION_ID is the hooks' session_id).
+    const added = sessionRecords(project).filter((name) => !name.startsWith('5b0e7c1a-'));
+    assert(added.length === 1 && added[0] === `${sessionId}.md`, `expected one record \`sessions/${sessionId}.md\`, found ${added}`);
+    const record = readFileSync(join(project, 'sessions', `${sessionId}.md`), 'utf8');
+    for (const line of [`session_id: ${sessionId}`, 'role: interactive', 'status: logged', `findings: ${findings}`]) assert(record.includes(line), `the record lacks \`${line}\`:\n${record}`);
+    assert(/^ended: '?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'?$/m.test(record), `the record has no \`ended\`:\n${record}`);
+    assert(new RegExp(`^  - ${findings.replace(/[.]/g, '\\.')}$`, 'm').test(record), `the record's \`changed\` does not list the findings log:\n${record}`);
+    const linted = execFileSync(process.execPath, [join(clone, 'bin', 'protocol-lint'), '--format', 'json'], { cwd: project, encoding: 'utf8' });
+    assert(JSON.parse(linted).every((result) => result.messages.length === 0), `the tree does not lint clean after /relay:log-this: ${linted}`);
+    const gated = mock.messages().filter((request) => tailText(request.body).includes(STOP_GATE));
+    assert(gated.length === 0, `the Stop gate fired after a complete /relay:log-this: ${tailText(gated[0]?.body ?? {}).slice(0, 400)}`);
+  });
+
+  await check('reviewer verdict: the reviewer agent hashes the draft, writes an approving final, and `relay done --output` moves the URL', async () => {
+    const project = makeProject(clone, 'project-approve');
+    const draftHash = sha256(readFileSync(join(project, 'review', 'draft-002.mdx')));
+    mock.reset(
+      scripted(
+        [
+          () => ['Bash', { command: 'sha256sum review/draft-002.mdx', description: 'Hash the draft' }],
+          ([hashed]) => ['Write', { file_path: join(project, 'review', 'final-002.mdx'), content: finalOf('approved', hashIn(hashed), 'A retry budget caps how much extra load retries may add. Reviewed against the [draft](draft-002.mdx).') }],
+          () => ['Bash', { command: "relay done 'https://example.com/article-1' --output review/final-002.mdx", description: 'Mark article-1 done' }],
+        ],
+        'Approved and done.',
+      ),
+    );
+    const run = await headless('Review task-002 (review/draft-002.mdx).', {
+      project,
+      config: { ...makeConfig('approve'), RELAY_AGENT: 'reviewer-e2e', RELAY_ROLE: 'reviewer' },
+      extraArgs: ['--agent', 'relay:reviewer', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash(sha256sum *)', 'Bash(relay done *)'],
+    });
+    resultEvent(run);
+    assert(systemText(mock.messages()[0].body).includes('You are the relay **reviewer**'), 'the session did not run as the reviewer agent');
+    const final = readFileSync(join(project, 'review', 'final-002.mdx'), 'utf8');
+    assert(final.includes(`draft_sha256: ${draftHash}`), `the final does not carry the draft's real hash \`${draftHash}\`:\n${final}`);
+    const done = stepResult(2);
+    assert(done && !done.is_error, `relay done failed: ${resultText(done).slice(0, 600)}`);
+    const doneQueue = readFileSync(join(project, 'urls_done.md'), 'utf8');
+    assert(/^- https:\/\/example\.com\/article-1 \(completed [^)]*by reviewer-e2e, output review\/final-002\.mdx\)$/m.test(doneQueue), `article-1 is not done with its final:\n${doneQueue}`);
+    assert(!readFileSync(join(project, 'urls_todo.md'), 'utf8').includes('https://example.com/article-1\n'), 'article-1 is still pending');
+    const linted = execFileSync(process.execPath, [join(clone, 'bin', 'protocol-lint'), '--format', 'json'], { cwd: project, encoding: 'utf8' });
+    const verdicts = JSON.parse(linted).flatMap((result) => result.messages).filter((message) => message.ruleId === 'review-verdict');
+    assert(verdicts.length === 0, `review-verdict reports the approved final: ${JSON.stringify(verdicts)}`);
+  });
+
+  await check('reviewer verdict: `relay done --output` refuses a changes-requested final and an approval of a since-changed draft; the URL stays pending', async () => {
+    const url = 'https://example.com/article-1';
+    const cases = [
+      {
+        name: 'changes-requested',
+        final: (hash) => finalOf('changes-requested', hash, '- The examples section is missing.'),
+        refusal: () => 'Unexpected final `review/final-002.mdx` with `verdict: changes-requested`, expected `verdict: approved`',
+      },
+      {
+        name: 'stale',
+        final: (hash) => finalOf('approved', hash, 'Reviewed against the [draft](draft-002.mdx).'),
+        // A writer revises the draft after the review, before the reviewer runs `relay done`.
+        beforeDone: (project) => writeFileSync(join(project, 'review', 'draft-002.mdx'), '\nThe examples section, written after the review.\n', { flag: 'a' }),
+        refusal: (before, after) => `Unexpected draft \`review/draft-002.mdx\` changed since \`review/final-002.mdx\` approved it (\`${before.slice(0, 12)}…\`, now \`${after.slice(0, 12)}…\`)`,
+      },
+    ];
+    for (const scenario of cases) {
+      const project = makeProject(clone, `project-refuse-${scenario.name}`);
+      const before = sha256(readFileSync(join(project, 'review', 'draft-002.mdx')));
+      mock.reset(
+        scripted(
+          [
+            () => ['Bash', { command: 'sha256sum review/draft-002.mdx', description: 'Hash the draft' }],
+            ([hashed]) => ['Write', { file_path: join(project, 'review', 'final-002.mdx'), content: scenario.final(hashIn(hashed)) }],
+            () => {
+              scenario.beforeDone?.(project);
+              return ['Bash', { command: `relay done '${url}' --output review/final-002.mdx`, description: 'Mark article-1 done' }];
+            },
+          ],
+          'Not done.',
+        ),
+      );
+      const run = await headless('Review task-002 (review/draft-002.mdx).', {
+        project,
+        config: { ...makeConfig(`refuse-${scenario.name}`), RELAY_AGENT: 'reviewer-e2e', RELAY_ROLE: 'reviewer' },
+        extraArgs: ['--agent', 'relay:reviewer', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash(sha256sum *)', 'Bash(relay done *)'],
+      });
+      resultEvent(run);
+      const after = sha256(readFileSync(join(project, 'review', 'draft-002.mdx')));
+      const done = stepResult(2);
+      const seen = resultText(done);
+      const line = `relay done: ${scenario.refusal(before, after)}`;
+      assert(done?.is_error === true && seen.includes(line), `${scenario.name}: the model did not see relay's refusal \`${line}\`: ${JSON.stringify(done).slice(0, 600)}`);
+      assert(readFileSync(join(project, 'urls_todo.md'), 'utf8').includes(`- ${url}\n`), `${scenario.name}: ${url} left urls_todo.md`);
+      assert(!readFileSync(join(project, 'urls_done.md'), 'utf8').includes(url), `${scenario.name}: ${url} is in urls_done.md`);
+    }
   });
 
   await check('a Write that puts a URL in both queues comes back as queue-overlap; the Stop gate fires once, then lets go', async () => {
