@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 /** Starts the mock on an ephemeral loopback port. */
 export async function startMockApi() {
   const state = {
-    /** (body, request) => { content: [...blocks], stop_reason } | undefined */
+    /** (body, request) => { content: [...blocks], stop_reason } | { error: { status, type?, message? } } | undefined */
     handler: undefined,
     /** Every request: { path, body, parsed } */
     requests: [],
@@ -36,6 +36,12 @@ export async function startMockApi() {
         reply = state.handler?.(body, state) ?? { content: [{ type: 'text', text: 'OK.' }] };
       } catch (error) {
         reply = { content: [{ type: 'text', text: `mock handler error: ${error.message}` }] };
+      }
+      if (reply.error) {
+        // An API error: the status and the Messages API's error body (a 400 is not retried).
+        response.writeHead(reply.error.status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ type: 'error', error: { type: reply.error.type ?? 'invalid_request_error', message: reply.error.message ?? 'mock: scripted error' } }));
+        return;
       }
       const content = reply.content;
       const stopReason = reply.stop_reason ?? (content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn');

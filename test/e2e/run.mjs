@@ -175,6 +175,29 @@ function runClaude(args, { cwd, env, onSpawn }) {
 
 let mock;
 let clone;
+let runnerModule;
+
+/** src/run (and what its callers need) bundled from this checkout, as `relay run` will run it. */
+async function runnerBundle() {
+  if (runnerModule) return runnerModule;
+  const { build } = await import('esbuild');
+  const outfile = join(scratch, 'runner.mjs');
+  await build({
+    stdin: {
+      contents: "export { runAttempt } from './src/run/attempt.ts'; export { createRun, newRunId, readAttempts, runDirectory } from './src/run/records.ts'; export { loadConfig } from './src/protocol/config.ts';",
+      resolveDir: REPO,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  runnerModule = await import(outfile);
+  return runnerModule;
+}
 
 /** Runs `claude -p PROMPT` with the plugin from the clone against the mock. */
 function headless(prompt, { project, config, extraArgs = [], pluginDir = true, onSpawn }) {
@@ -607,6 +630,71 @@ try {
     for (const name of ['Agent', 'Task']) assert(!writerTools.includes(name), `the writer can spawn agents: ${writerTools}`);
     const mainTools = (mainRequests()[0].body.tools ?? []).map((tool) => tool.name);
     assert(mainTools.includes('Agent'), `the main thread has no Agent tool: ${mainTools}`);
+  });
+
+  await check('relay run core: a writer session launched by src/run claims a URL, finishes, logs and is judged successful; one whose API call fails is judged failed with its claim released', async () => {
+    const runner = await runnerBundle();
+    const project = makeProject(clone, 'project-run');
+    const loaded = runner.loadConfig(project);
+    assert(loaded.ok, `config: ${loaded.error}`);
+    const runId = runner.newRunId(new Date());
+    runner.createRun(project, runId, { role: 'writer', sessions: 2 });
+    const attempt = (agent, configName) =>
+      runner.runAttempt({
+        root: project,
+        config: loaded.config,
+        runId,
+        role: 'writer',
+        agent,
+        prompt: 'Take the next URL with `relay claim`, finish it, then close your session record.',
+        claude: CLAUDE,
+        pluginDir: clone,
+        maxTurns: 12,
+        extraArgs: ['--setting-sources', ''],
+        env: quietEnv({ ...makeConfig(configName), ANTHROPIC_BASE_URL: `http://127.0.0.1:${mock.port}`, ANTHROPIC_API_KEY: 'test' }),
+        timeoutMs: RUN_TIMEOUT_MS,
+      });
+    const todo = () => readFileSync(join(project, 'urls_todo.md'), 'utf8');
+
+    let claimed;
+    mock.reset(
+      scripted(
+        [
+          () => ['Bash', { command: 'relay claim', description: 'Claim the next URL' }],
+          ([printed]) => {
+            claimed = printed.trim().split('\n').at(-1).trim();
+            return ['Bash', { command: `relay done '${claimed}'`, description: 'Mark it done' }];
+          },
+          () => ['Bash', { command: 'relay session end', description: "Close this session's record" }],
+        ],
+        'Done.',
+      ),
+    );
+    const good = await attempt('writer-run-1', 'run-good');
+    assert(systemText(mock.messages()[0].body).includes('You are the relay **writer**'), 'the session did not run as the writer agent');
+    assert(/^https:\/\/example\.com\//.test(claimed ?? ''), `relay claim printed \`${claimed}\`: ${resultText(stepResult(0)).slice(0, 300)}`);
+    assert(good.verdict.ok, `the good session was judged failed: ${good.verdict.reasons.join('; ')}; stderr: ${readFileSync(join(runner.runDirectory(project, runId), 'sessions', `${good.exit.sessionId}.jsonl.stderr`), 'utf8').slice(0, 400)}`);
+    assert(good.record.is_error === false && good.record.exit === 0 && good.record.turns > 0 && typeof good.record.cost_usd === 'number', `good record: ${JSON.stringify(good.record)}`);
+    assert(good.record.urls.includes(claimed) && good.record.claims_left.length === 0 && good.record.lint_exit === 0, `good record: ${JSON.stringify(good.record)}`);
+    assert(readFileSync(join(project, 'urls_done.md'), 'utf8').includes(`- ${claimed} (completed`), `${claimed} is not done`);
+    const record = readFileSync(join(project, 'sessions', `${good.exit.sessionId}.md`), 'utf8');
+    for (const line of ['agent: writer-run-1', 'role: writer', `run: ${runId}`, 'status: logged']) assert(record.includes(line), `the record lacks \`${line}\`:\n${record}`);
+
+    let failedClaim;
+    mock.reset((body) => {
+      if (!toolResults(body).has('toolu_claim')) return toolUse('toolu_claim', 'Bash', { command: 'relay claim', description: 'Claim the next URL' });
+      failedClaim = resultText(toolResults(body).get('toolu_claim')).trim().split('\n').at(-1).trim();
+      return { error: { status: 400, message: 'mock: the request is refused' } };
+    });
+    const bad = await attempt('writer-run-2', 'run-bad');
+    assert(/^https:\/\/example\.com\//.test(failedClaim ?? ''), `the failing session claimed \`${failedClaim}\``);
+    assert(!bad.verdict.ok && bad.record.status === 'failed' && bad.record.is_error === true, `the failing session: ${JSON.stringify(bad.record)}`);
+    assert(bad.verdict.reasons[0].startsWith('The `result` event has `is_error: true`'), `reasons: ${bad.verdict.reasons.join('; ')}`);
+    assert(bad.record.claims_left.includes(failedClaim) && bad.record.released.includes(failedClaim), `the claim was not released: ${JSON.stringify(bad.record)}`);
+    assert(todo().includes(`- ${failedClaim}\n`) && !todo().includes('writer-run-2'), `urls_todo.md still holds the failed session's claim:\n${todo()}`);
+    const attempts = runner.readAttempts(project, runId);
+    assert(attempts.length === 2 && attempts[0].status === 'succeeded' && attempts[1].status === 'failed', `attempts.jsonl: ${JSON.stringify(attempts)}`);
+    for (const line of attempts) assert(existsSync(join(runner.runDirectory(project, runId), 'sessions', `${line.session_id}.jsonl`)), `no stream for ${line.session_id}`);
   });
 
   await check('marketplace: `plugin marketplace add <clone>` then `plugin install relay@relay-protocol` works, and the installed plugin briefs a session', async () => {

@@ -1,0 +1,110 @@
+/**
+ * A run's records (PROTOCOL §6), untracked: `<git common dir>/relay/runs/<run-id>/` (outside
+ * git, `<root>/.relay/runs/`) holds `settings.json`, `attempts.jsonl` (one line per session
+ * attempt) and `sessions/<session-id>.jsonl` (each session's stream-json output).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appendFileAtomic, writeFileAtomic } from '../state/atomic.js';
+import { lockDirectory } from '../state/lock.js';
+
+/** A run id: UTC time to the second and a random tail, so ids sort by start and never collide. */
+export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
+
+/** One line of `attempts.jsonl`: one session attempt, as §6 lists its fields. */
+export interface AttemptRecord {
+  session_id: string;
+  agent: string;
+  role: string;
+  /** The wave or pipeline stage, when the run has them. */
+  wave?: number;
+  stage?: string;
+  /** 1 for the first try of a slot, 2 for its first retry, … */
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  /** Why it failed, in the house style's words; absent on success. */
+  reason?: string;
+  /** URLs it finished (its session record's `done`). */
+  urls: string[];
+  pid: number;
+  start: string;
+  end: string;
+  exit: number | null;
+  signal: string | null;
+  /** The result event's `is_error`; null when there was no result event. */
+  is_error: boolean | null;
+  cost_usd: number | null;
+  turns: number | null;
+  files_written: string[];
+  /** 0 when what it touched lints clean, 1 when it has errors, null when not linted. */
+  lint_exit: number | null;
+  claims_left: string[];
+  /** Claims the runner released after a failure. */
+  released: string[];
+  timed_out: boolean;
+  /** Signals the runner sent to the session's group, in order. */
+  signals: string[];
+  /** Tool processes the session left behind that the runner killed. */
+  orphans_reaped: number[];
+}
+
+/** The folder holding every run of `root`. */
+export function runsDirectory(root: string): string {
+  // The locks' folder: the git common dir's `relay/` (shared by worktrees, never tracked), else `<root>/.relay/`.
+  return join(lockDirectory(root), 'runs');
+}
+
+/** The folder of run `runId`. */
+export function runDirectory(root: string, runId: string): string {
+  return join(runsDirectory(root), runId);
+}
+
+/** The stream file of one session of a run. */
+export function streamPath(root: string, runId: string, sessionId: string): string {
+  return join(runDirectory(root, runId), 'sessions', `${sessionId}.jsonl`);
+}
+
+/** A new run id for a run started at `now`. */
+export function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Creates run `runId`'s folder and writes its settings; returns the folder. */
+export function createRun(root: string, runId: string, settings: Record<string, unknown>): string {
+  const dir = runDirectory(root, runId);
+  mkdirSync(join(dir, 'sessions'), { recursive: true });
+  writeFileAtomic(join(dir, 'settings.json'), JSON.stringify({ run: runId, ...settings }, null, 2) + '\n');
+  return dir;
+}
+
+/** Appends one attempt's line to the run's `attempts.jsonl`. */
+export function appendAttempt(root: string, runId: string, attempt: AttemptRecord): void {
+  const path = join(runDirectory(root, runId), 'attempts.jsonl');
+  mkdirSync(runDirectory(root, runId), { recursive: true });
+  const line = JSON.stringify(attempt) + '\n';
+  // The first line creates the file (the append copies the file it extends); one runner writes a run.
+  if (existsSync(path)) appendFileAtomic(path, line);
+  else writeFileAtomic(path, line);
+}
+
+/** The attempts recorded for run `runId`, in order; a line that does not parse (a torn write cannot happen, but a hand edit can) is skipped. */
+export function readAttempts(root: string, runId: string): AttemptRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(join(runDirectory(root, runId), 'attempts.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  const attempts: AttemptRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      attempts.push(JSON.parse(line) as AttemptRecord);
+    } catch {
+      continue;
+    }
+  }
+  return attempts;
+}

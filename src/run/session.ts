@@ -1,0 +1,181 @@
+/**
+ * Launching one headless Claude Code session for `relay run` (PROTOCOL §6): an argument vector
+ * (never a shell), stdin from /dev/null, its own process group, its stream written to a file
+ * (the session outlives a runner that dies), and past its timeout interrupted, terminated, then
+ * killed with its group; the tool processes it left behind are reaped by its session id.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { debug } from '../debug.js';
+import { isRunning, reapSessionProcesses, signalGroup } from './processes.js';
+
+/** The roles a session can run as: the plugin's agents. */
+export const ROLES = ['planner', 'writer', 'reviewer'] as const;
+
+/** A role of §6. */
+export type Role = (typeof ROLES)[number];
+
+/** What `launchSession` needs. */
+export interface SessionOptions {
+  /** The project root: the session's working directory. */
+  root: string;
+  runId: string;
+  role: Role;
+  /** The id its claims are held under (`RELAY_AGENT`). */
+  agent: string;
+  prompt: string;
+  /** The stream-json output goes here; stderr beside it (`.stderr`). */
+  streamPath: string;
+  /** Default: a fresh UUID. */
+  sessionId?: string;
+  /** `--claude`; else `$RELAY_CLAUDE` in `env`; else `claude` on the PATH. */
+  claude?: string;
+  pluginDir?: string;
+  model?: string;
+  maxTurns?: number;
+  maxBudgetUsd?: number;
+  /** `--permission-mode` (default `acceptEdits`: nobody is there to answer a prompt). */
+  permissionMode?: string;
+  /** `--allowedTools` (default: the relay and protocol-lint commands, which the agents run through Bash). */
+  allowedTools?: string[];
+  /** Arguments appended as they are (tests: `--setting-sources ''`). */
+  extraArgs?: string[];
+  /** The environment to start from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Past this the session is interrupted; undefined: no timeout. */
+  timeoutMs?: number;
+  /** Between SIGINT and SIGTERM, and between SIGTERM and SIGKILL (default 10 s). */
+  graceMs?: number;
+}
+
+/** How a session's process ended. */
+export interface SessionExit {
+  sessionId: string;
+  pid: number;
+  started: Date;
+  ended: Date;
+  exit: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** Signals sent to its group, in order. */
+  signals: NodeJS.Signals[];
+  /** Processes still carrying its session id after it ended, killed. */
+  orphansReaped: number[];
+  /** Why it could not be started (the binary is missing, …); the other fields then describe nothing that ran. */
+  spawnError?: string;
+}
+
+/** A running session. */
+export interface SessionHandle {
+  sessionId: string;
+  /** Also its process group id. */
+  pid: number;
+  started: Date;
+  /** Resolves once it ended and what it left behind was reaped; never rejects. */
+  exited: Promise<SessionExit>;
+  /** Starts the interrupt → terminate → kill escalation now (a stop, a runner shutting down). */
+  stop(): void;
+}
+
+/** The tools a headless relay session may run without a prompt: relay's own commands. */
+export const DEFAULT_ALLOWED_TOOLS = ['Bash(relay *)', 'Bash(protocol-lint)', 'Bash(protocol-lint *)'];
+
+const DEFAULT_GRACE_MS = 10_000;
+
+/** The binary a session runs: `--claude`, else `$RELAY_CLAUDE`, else `claude` on the PATH. */
+export function claudeBinary(claude: string | undefined, env: NodeJS.ProcessEnv): string {
+  return claude || env.RELAY_CLAUDE?.trim() || 'claude';
+}
+
+/** The argument vector of a session (after the binary). */
+export function sessionArguments(options: SessionOptions & { sessionId: string }): string[] {
+  const args = ['-p', options.prompt, '--output-format', 'stream-json', '--verbose', '--session-id', options.sessionId];
+  if (options.pluginDir !== undefined) args.push('--plugin-dir', options.pluginDir);
+  args.push('--agent', `relay:${options.role}`);
+  args.push('--permission-mode', options.permissionMode ?? 'acceptEdits');
+  const allowed = options.allowedTools ?? DEFAULT_ALLOWED_TOOLS;
+  if (allowed.length > 0) args.push('--allowedTools', ...allowed);
+  if (options.model !== undefined) args.push('--model', options.model);
+  if (options.maxTurns !== undefined) args.push('--max-turns', String(options.maxTurns));
+  if (options.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(options.maxBudgetUsd));
+  args.push(...(options.extraArgs ?? []));
+  return args;
+}
+
+/** Starts one session; the returned handle's `exited` says how it ended. */
+export function launchSession(options: SessionOptions): SessionHandle {
+  const sessionId = options.sessionId ?? randomUUID();
+  const baseEnv = options.env ?? process.env;
+  const binary = claudeBinary(options.claude, baseEnv);
+  const args = sessionArguments({ ...options, sessionId });
+  const env: NodeJS.ProcessEnv = { ...baseEnv, RELAY_RUN: options.runId, RELAY_AGENT: options.agent, RELAY_ROLE: options.role };
+  // A session the runner starts is not the runner's own Claude session, if it runs inside one.
+  delete env.CLAUDE_CODE_SESSION_ID;
+  delete env.CLAUDE_SESSION_ID;
+  mkdirSync(dirname(options.streamPath), { recursive: true });
+  // The child writes to the files itself, so its output survives the runner.
+  const out = openSync(options.streamPath, 'a', 0o600);
+  const err = openSync(`${options.streamPath}.stderr`, 'a', 0o600);
+  const started = new Date();
+  let child;
+  try {
+    child = spawn(binary, args, { cwd: options.root, env, detached: true, stdio: ['ignore', out, err] });
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+  const pid = child.pid ?? -1;
+  const signals: NodeJS.Signals[] = [];
+  let timedOut = false;
+  let ended = false;
+  const timers: NodeJS.Timeout[] = [];
+  const grace = options.graceMs ?? DEFAULT_GRACE_MS;
+
+  const send = (signal: NodeJS.Signals): void => {
+    if (ended || pid <= 0) return;
+    signals.push(signal);
+    debug('run', `session ${sessionId}: ${signal} to group ${pid}`);
+    signalGroup(pid, signal);
+  };
+  let escalating = false;
+  const escalate = (): void => {
+    if (escalating) return;
+    escalating = true;
+    send('SIGINT');
+    timers.push(setTimeout(() => send('SIGTERM'), grace));
+    timers.push(setTimeout(() => send('SIGKILL'), 2 * grace));
+  };
+  if (options.timeoutMs !== undefined) {
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        escalate();
+      }, options.timeoutMs),
+    );
+  }
+
+  const exited = new Promise<SessionExit>((resolve) => {
+    const finish = (exit: number | null, signal: NodeJS.Signals | null, spawnError?: string): void => {
+      if (ended) return;
+      ended = true;
+      for (const timer of timers) clearTimeout(timer);
+      // What is left in its group, then what left the group but still carries its id.
+      if (pid > 0) signalGroup(pid, 'SIGKILL');
+      const orphansReaped = reapSessionProcesses(sessionId).filter((orphan) => orphan !== pid);
+      if (orphansReaped.length > 0) debug('run', `session ${sessionId}: reaped ${orphansReaped.join(', ')}`);
+      const result: SessionExit = { sessionId, pid, started, ended: new Date(), exit, signal, timedOut, signals, orphansReaped };
+      if (spawnError !== undefined) result.spawnError = spawnError;
+      resolve(result);
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => finish(null, null, `Cannot start \`${binary}\` (${error.code ?? error.message})`));
+    child.on('exit', (code, signal) => finish(code, signal));
+  });
+  return { sessionId, pid, started, exited, stop: escalate };
+}
+
+/** Whether session process `pid` still runs (for a runner that did not start it: resume). */
+export function isSessionRunning(pid: number): boolean {
+  return pid > 0 && isRunning(pid);
+}
