@@ -5,12 +5,13 @@
  * tree of 5,000 plans and 300 postmortems costs a few dozen reads, not thousands. Everything
  * it leaves out is counted and named with the way to read it.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readdirSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { debug } from '../debug.js';
 import type { Config } from '../protocol/config.js';
 import { printable } from '../protocol/printable.js';
-import { readRegularFile } from '../protocol/regular-file.js';
+import { outsideRootReason } from '../protocol/inside-root.js';
+import { openRegularFile, readRegularFile } from '../protocol/regular-file.js';
 import { queueSummary, type QueueSummary } from './queue-summary.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
@@ -44,11 +45,11 @@ const LINE_LIMIT = 220;
 export function buildBrief(root: string, config: Config, options: BriefOptions = {}): string {
   const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
   const { layout } = config;
-  const queue = queueSummary(readBytes(join(root, layout.todo)), readBytes(join(root, layout.done)));
-  const planNames = listNames(join(root, layout.plan));
-  const reviewNames = listNames(join(root, layout.review));
-  const postmortemNames = listNames(join(root, layout.postmortems));
-  const discoveryNames = listNames(join(root, layout.discovery));
+  const queue = queueSummary(readBytes(root, join(root, layout.todo)), readBytes(root, join(root, layout.done)));
+  const planNames = listNames(root, join(root, layout.plan));
+  const reviewNames = listNames(root, join(root, layout.review));
+  const postmortemNames = listNames(root, join(root, layout.postmortems));
+  const discoveryNames = listNames(root, join(root, layout.discovery));
 
   const header = `# relay briefing: ${basename(root) || root}`;
   if (!queue.todoExists && !queue.doneExists && planNames === undefined && reviewNames === undefined && postmortemNames === undefined) {
@@ -81,7 +82,7 @@ function taskSection(root: string, folder: string, names: string[], cap: number)
   const tasks = numbered(names, /^task-(\d{3,})\.md$/);
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
-  const read = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(join(root, folder, task.name)) }));
+  const read = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name)) }));
   const counts = new Map<string, number>();
   for (const task of read) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
   const open = read.filter((task) => task.status !== 'done');
@@ -127,7 +128,7 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   const lines: string[] = [];
   const shown = findings.slice(0, FINDINGS_READ);
   for (const file of shown) {
-    const text = readHead(join(root, folder, file.name), DOCUMENT_HEAD_BYTES);
+    const text = readHead(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES);
     if (text === undefined) continue;
     lines.push(`### ${file.name}`, ...excerpt(text, 8));
   }
@@ -144,7 +145,7 @@ function postmortemSection(root: string, folder: string, names: string[], cap: n
   const lines: string[] = [];
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
-    const read = readUpTo(join(root, folder, name), POSTMORTEM_BYTES);
+    const read = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES);
     const prevention = read === undefined ? [] : preventionLines(read.text);
     const label = name.replace(/\.md$/, '');
     if (prevention.length === 0 && read?.cut) {
@@ -170,7 +171,7 @@ function discoverySection(root: string, folder: string, names: string[] | undefi
   const heading = `## Discovery (\`${folder}/\`)`;
   if (waves.length === 0) return [heading, 'No waves yet.'];
   const latest = waves[waves.length - 1]!;
-  const latestFiles = (listNames(join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
+  const latestFiles = (listNames(root, join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
   const text = `Waves ${ranges(waves)}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads every wave before it.`;
   return section(heading, [text], [], [], cap, () => '');
 }
@@ -241,7 +242,8 @@ function clip(text: string): string {
 }
 
 /** The names in a folder, or undefined when it does not exist. */
-function listNames(path: string): string[] | undefined {
+function listNames(root: string, path: string): string[] | undefined {
+  if (outsideRootReason(root, path) !== undefined) return undefined;
   try {
     return readdirSync(path);
   } catch {
@@ -260,7 +262,8 @@ function numbered(names: string[], pattern: RegExp): Array<{ name: string; numbe
 }
 
 /** A whole file's bytes, or undefined when it cannot be read or is not a regular file (a FIFO would block). */
-function readBytes(path: string): Buffer | undefined {
+function readBytes(root: string, path: string): Buffer | undefined {
+  if (outsideRootReason(root, path) !== undefined) return undefined;
   try {
     return readRegularFile(path);
   } catch {
@@ -269,16 +272,18 @@ function readBytes(path: string): Buffer | undefined {
 }
 
 /** The first bytes of a regular file as text, or undefined when it cannot be read. */
-function readHead(path: string, bytes: number): string | undefined {
-  return readUpTo(path, bytes)?.text;
+function readHead(root: string, path: string, bytes: number): string | undefined {
+  return readUpTo(root, path, bytes)?.text;
 }
 
 /** A regular file's text up to `limit` bytes, and whether it holds more; undefined when it cannot be read. */
-function readUpTo(path: string, limit: number): { text: string; cut: boolean } | undefined {
+function readUpTo(root: string, path: string, limit: number): { text: string; cut: boolean } | undefined {
+  // A link to a file elsewhere (`postmortems/x.md -> ~/.ssh/id_rsa`) must not be shown to the agent.
+  if (outsideRootReason(root, path) !== undefined) return undefined;
   let fd: number | undefined;
   try {
-    if (!statSync(path).isFile()) return undefined;
-    fd = openSync(path, 'r');
+    fd = openRegularFile(path);
+    if (fd === undefined) return undefined;
     const size = fstatSync(fd).size;
     const buffer = Buffer.allocUnsafe(Math.min(size, limit));
     let length = 0;
@@ -299,8 +304,8 @@ function readUpTo(path: string, limit: number): { text: string; cut: boolean } |
  * A plan's status and title from its first bytes, by a line scan rather than a YAML parser:
  * the briefing only shows them, and protocol-lint is what judges the front matter.
  */
-function readPlanHead(path: string): { status: string; title: string } {
-  const text = readHead(path, PLAN_HEAD_BYTES);
+function readPlanHead(root: string, path: string): { status: string; title: string } {
+  const text = readHead(root, path, PLAN_HEAD_BYTES);
   if (text === undefined) return { status: 'unreadable', title: '' };
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let status = 'no status';
