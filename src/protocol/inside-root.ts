@@ -87,7 +87,7 @@ export function outsideRootReason(root: string, path: string, label = toPosix(re
   const realRoot = realRootOf(root);
   if (!isInside(realRoot, real)) {
     debug('path', `refused ${absolute}: its real location ${real} is outside the root's real path ${realRoot}`);
-    return `Unexpected path \`${label}\` leading outside the root through a symbolic link (to \`${real}\`), expected a path inside it; replace the link with a real file or folder`;
+    return `Unexpected path \`${label}\` leaving the root through a symbolic link (to \`${real}\`), expected a path inside it; replace the link with a real file or folder`;
   }
   if (real !== join(realRoot, relative(resolve(root), absolute))) debug('path', `${absolute} is a symbolic link to ${real}, inside the root: followed`);
   return undefined;

@@ -4,11 +4,11 @@
  * config that defines the driver. Idempotent: a second run changes nothing, and nothing the
  * user wrote is overwritten.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { debug } from '../debug.js';
 import type { Config } from '../protocol/config.js';
-import { ensureFolderInsideRoot, resolveInsideRoot } from '../protocol/inside-root.js';
+import { resolveInsideRoot } from '../protocol/inside-root.js';
 import { NotRegularFileError, readRegularFile } from '../protocol/regular-file.js';
 import { createFileAtomic, writeFileAtomic } from './atomic.js';
 import { isInsideWorkTree, runGit } from './git.js';
@@ -56,11 +56,14 @@ export function initTree(root: string, config: Config, options: InitOptions): In
     if (read.text !== undefined) keyFiles.set(name, read.text);
   }
   for (const folder of [layout.plan, layout.review, layout.discovery, layout.postmortems]) {
-    const existed = existsSync(join(root, folder));
-    const made = ensureFolderInsideRoot(root, folder);
-    if (!made.ok) return { ok: false, error: made.error, changes };
-    const dir = made.path;
-    if (!existed) changes.push(`created \`${folder}/\``);
+    const inside = resolveInsideRoot(root, folder);
+    if (!inside.ok) return { ok: false, error: inside.error, changes };
+    const dir = inside.path;
+    if (!existsSync(dir)) {
+      // A fault here (permission denied, a file in the way) is the dispatcher's one line.
+      mkdirSync(dir, { recursive: true });
+      changes.push(`created \`${folder}/\``);
+    }
     // git keeps no empty folders; a .gitkeep makes the tree survive a clone.
     if (readdirSync(dir).length === 0) {
       createFileAtomic(join(dir, '.gitkeep'), '');
@@ -73,8 +76,7 @@ export function initTree(root: string, config: Config, options: InitOptions): In
   const claudeMd = join(root, layout.claudeMd);
   const claudeText = keyFiles.get(layout.claudeMd);
   if (claudeText === undefined) {
-    const folder = ensureFolderInsideRoot(root, dirname(layout.claudeMd));
-    if (!folder.ok) return { ok: false, error: folder.error, changes };
+    mkdirSync(dirname(claudeMd), { recursive: true });
     if (createIfMissing(claudeMd, `# CLAUDE.md\n\n${SESSION_PROTOCOL_SECTION}`)) changes.push(`created \`${layout.claudeMd}\``);
   } else {
     const text = claudeText;

@@ -52,7 +52,7 @@ describe('config layout paths through a symbolic link', () => {
     const add = relay(root, ['add', 'https://example.com/a']);
     expect(add.status).toBe(1);
     oneLine(add);
-    expect(add.stderr).toMatch(/`h\/bashrc` leading outside the root through a symbolic link .*`layout\.todo`/);
+    expect(add.stderr).toMatch(/`h\/bashrc` leaving the root through a symbolic link .*`layout\.todo`/);
     expect(readFileSync(secret, 'utf8')).toBe('export SECRET=1\n');
     const linted = lint(root, ['-f', 'json']);
     expect(linted.status).toBe(1);
