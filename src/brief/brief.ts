@@ -6,13 +6,14 @@
  * it leaves out is counted and named with the way to read it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readdirSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { debug } from '../debug.js';
 import { unloggedSessions, type BriefedFile, type ListedSession } from '../ledger/records.js';
 import type { Config } from '../protocol/config.js';
 import { printable } from '../protocol/printable.js';
-import { readRegularFile } from '../protocol/regular-file.js';
+import { outsideRootReason } from '../protocol/inside-root.js';
+import { openRegularFile, readRegularFile } from '../protocol/regular-file.js';
 import { queueSummary, type QueueSummary } from './queue-summary.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
@@ -85,15 +86,15 @@ export function buildBriefing(root: string, config: Config, options: BriefOption
   const text = composeBrief(root, config, options, read);
   const files: BriefedFile[] = [];
   for (const [path, hash] of read) {
-    const sha256 = hash ?? hashFile(join(root, path));
+    const sha256 = hash ?? hashFile(root, join(root, path));
     if (sha256 !== undefined) files.push({ path, sha256 });
   }
   return { text, read: files };
 }
 
 /** The SHA-256 (hex) of a regular file's bytes, or undefined when it cannot be read. */
-function hashFile(path: string): string | undefined {
-  const bytes = readBytes(path);
+function hashFile(root: string, path: string): string | undefined {
+  const bytes = readBytes(root, path);
   return bytes === undefined ? undefined : sha256(bytes);
 }
 
@@ -108,15 +109,15 @@ type ReadFiles = Map<string, string | undefined> | undefined;
 function composeBrief(root: string, config: Config, options: BriefOptions, read: ReadFiles): string {
   const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
   const { layout } = config;
-  const todoBytes = readBytes(join(root, layout.todo));
-  const doneBytes = readBytes(join(root, layout.done));
+  const todoBytes = readBytes(root, join(root, layout.todo));
+  const doneBytes = readBytes(root, join(root, layout.done));
   if (read && todoBytes !== undefined) read.set(layout.todo, sha256(todoBytes));
   if (read && doneBytes !== undefined) read.set(layout.done, sha256(doneBytes));
   const queue = queueSummary(todoBytes, doneBytes);
-  const planNames = listNames(join(root, layout.plan));
-  const reviewNames = listNames(join(root, layout.review));
-  const postmortemNames = listNames(join(root, layout.postmortems));
-  const discoveryNames = listNames(join(root, layout.discovery));
+  const planNames = listNames(root, join(root, layout.plan));
+  const reviewNames = listNames(root, join(root, layout.review));
+  const postmortemNames = listNames(root, join(root, layout.postmortems));
+  const discoveryNames = listNames(root, join(root, layout.discovery));
 
   const header = `# relay briefing: ${basename(root) || root}`;
   if (!queue.todoExists && !queue.doneExists && planNames === undefined && reviewNames === undefined && postmortemNames === undefined) {
@@ -150,7 +151,7 @@ function taskSection(root: string, folder: string, names: string[], cap: number,
   const tasks = numbered(names, /^task-(\d{3,})\.md$/);
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
-  const opened = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(join(root, folder, task.name)) }));
+  const opened = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name)) }));
   for (const task of opened) read?.set(`${folder}/${task.name}`, undefined);
   const counts = new Map<string, number>();
   for (const task of opened) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
@@ -197,7 +198,7 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   const lines: string[] = [];
   const shown = findings.slice(0, FINDINGS_READ);
   for (const file of shown) {
-    const text = readHead(join(root, folder, file.name), DOCUMENT_HEAD_BYTES);
+    const text = readHead(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES);
     if (text === undefined) continue;
     read?.set(`${folder}/${file.name}`, undefined);
     lines.push(`### ${file.name}`, ...excerpt(text, 8));
@@ -215,7 +216,7 @@ function postmortemSection(root: string, folder: string, names: string[], cap: n
   const lines: string[] = [];
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
-    const content = readUpTo(join(root, folder, name), POSTMORTEM_BYTES);
+    const content = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES);
     if (content !== undefined) read?.set(`${folder}/${name}`, undefined);
     const prevention = content === undefined ? [] : preventionLines(content.text);
     const label = name.replace(/\.md$/, '');
@@ -242,7 +243,7 @@ function discoverySection(root: string, folder: string, names: string[] | undefi
   const heading = `## Discovery (\`${folder}/\`)`;
   if (waves.length === 0) return [heading, 'No waves yet.'];
   const latest = waves[waves.length - 1]!;
-  const latestFiles = (listNames(join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
+  const latestFiles = (listNames(root, join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
   const text = `Waves ${ranges(waves)}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads every wave before it.`;
   return section(heading, [text], [], [], cap, () => '');
 }
@@ -339,7 +340,8 @@ function clip(text: string): string {
 }
 
 /** The names in a folder, or undefined when it does not exist. */
-function listNames(path: string): string[] | undefined {
+function listNames(root: string, path: string): string[] | undefined {
+  if (outsideRootReason(root, path) !== undefined) return undefined;
   try {
     return readdirSync(path);
   } catch {
@@ -358,7 +360,8 @@ function numbered(names: string[], pattern: RegExp): Array<{ name: string; numbe
 }
 
 /** A whole file's bytes, or undefined when it cannot be read or is not a regular file (a FIFO would block). */
-function readBytes(path: string): Buffer | undefined {
+function readBytes(root: string, path: string): Buffer | undefined {
+  if (outsideRootReason(root, path) !== undefined) return undefined;
   try {
     return readRegularFile(path);
   } catch {
@@ -367,16 +370,18 @@ function readBytes(path: string): Buffer | undefined {
 }
 
 /** The first bytes of a regular file as text, or undefined when it cannot be read. */
-function readHead(path: string, bytes: number): string | undefined {
-  return readUpTo(path, bytes)?.text;
+function readHead(root: string, path: string, bytes: number): string | undefined {
+  return readUpTo(root, path, bytes)?.text;
 }
 
 /** A regular file's text up to `limit` bytes, and whether it holds more; undefined when it cannot be read. */
-function readUpTo(path: string, limit: number): { text: string; cut: boolean } | undefined {
+function readUpTo(root: string, path: string, limit: number): { text: string; cut: boolean } | undefined {
+  // A link to a file elsewhere (`postmortems/x.md -> ~/.ssh/id_rsa`) must not be shown to the agent.
+  if (outsideRootReason(root, path) !== undefined) return undefined;
   let fd: number | undefined;
   try {
-    if (!statSync(path).isFile()) return undefined;
-    fd = openSync(path, 'r');
+    fd = openRegularFile(path);
+    if (fd === undefined) return undefined;
     const size = fstatSync(fd).size;
     const buffer = Buffer.allocUnsafe(Math.min(size, limit));
     let length = 0;
@@ -397,8 +402,8 @@ function readUpTo(path: string, limit: number): { text: string; cut: boolean } |
  * A plan's status and title from its first bytes, by a line scan rather than a YAML parser:
  * the briefing only shows them, and protocol-lint is what judges the front matter.
  */
-function readPlanHead(path: string): { status: string; title: string } {
-  const text = readHead(path, PLAN_HEAD_BYTES);
+function readPlanHead(root: string, path: string): { status: string; title: string } {
+  const text = readHead(root, path, PLAN_HEAD_BYTES);
   if (text === undefined) return { status: 'unreadable', title: '' };
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let status = 'no status';

@@ -67,6 +67,14 @@ interface RootResults {
   results: FileResult[];
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function toPosix(path: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
 }
@@ -128,6 +136,8 @@ async function main(argv: string[], early: StagedGit | undefined): Promise<numbe
   }
   if (values.staged && values.fix) throw new UsageError('`--fix` cannot be combined with `--staged`: it would rewrite the working tree, not the commit');
 
+  // A mistyped `--root` is a mistake to report, not an empty tree to pass.
+  if (values.root !== undefined && !isFolder(resolve(values.root))) throw new UsageError(`Unexpected \`--root ${values.root}\`, expected an existing folder`);
   let groups: Group[];
   if (values.staged) {
     const root = stagedRoot(values.root);

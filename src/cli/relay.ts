@@ -7,12 +7,13 @@
  * results; the one catch in `main` turns a file system fault into one line and anything else
  * into exit 2.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { defaultConfig, loadConfig, resolveRoot } from '../protocol/config.js';
 import { faultLine } from '../state/fault.js';
+import { layoutOutsideRoot } from '../protocol/inside-root.js';
 import { usage, type CommandDefinition, type Outcome, type RelayIo, type Values } from './commands/command.js';
 import { commands, findCommand, relayHelp } from './commands/index.js';
 
@@ -92,9 +93,23 @@ async function dispatch(argv: string[], io: RelayIo, named: (name: string) => vo
   if (values.help) return { code: 0, stdout: command.help };
   if (typeof values.root === 'string') root = values.root;
   const rootDir = root === undefined ? resolveRoot(io.cwd) : resolve(io.cwd, root);
+  // A mistyped `--root` must not grow a new tree where nobody will look for it.
+  if (root !== undefined && !isFolder(rootDir)) return usage(name, `Unexpected \`--root ${root}\`, expected an existing folder`);
   const loaded = loadConfig(rootDir);
   if (!loaded.ok) return { code: 2, stderr: `relay: ${loaded.error}\n` };
+  // Every command reads or writes under the layout: a path that leaves the root (a link to
+  // another folder, `../x` in the config) is refused before anything is read through it.
+  const outside = layoutOutsideRoot(rootDir, loaded.config.layout);
+  if (outside !== undefined) return { code: 1, stderr: `relay: ${outside}\n` };
   return command.run({ root: rootDir, config: loaded.config, values, positionals, io });
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function parseCommand(command: CommandDefinition, args: string[]): { values: Values; positionals: string[] } | Outcome {

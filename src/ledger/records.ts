@@ -15,7 +15,7 @@ import type { Config } from '../protocol/config.js';
 import { readFrontMatter } from '../protocol/frontmatter.js';
 import { createFileAtomic, writeFileAtomic } from '../state/atomic.js';
 import { isoSeconds } from '../state/identity.js';
-import { ensureFolderInsideRoot } from '../state/inside-root.js';
+import { ensureFolderInsideRoot } from '../protocol/inside-root.js';
 import { withLock } from '../state/lock.js';
 import { debug } from '../debug.js';
 

@@ -118,7 +118,8 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   const selected = selectPaths(options, source, paths);
   const { ignored, nestedRoots } = selected;
   paths = selected.kept;
-  const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none');
+  // A symbolic link out of the root is kept wherever it is, so `file-unreadable` reports it.
+  const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none' || source.leavesRoot?.(file.path) !== undefined);
   // The two queue files go first, into one batch: the checks between them then parse each once.
   targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
   let focus: Record<string, FocusLines> | undefined = options.focus;

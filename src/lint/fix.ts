@@ -5,7 +5,8 @@
  * byte of the file is kept. If a file changed on disk since it was linted (a fleet keeps
  * writing), it is left alone, so no concurrent update is lost.
  */
-import { readFileSync } from 'node:fs';
+import { outsideRootReason } from '../protocol/inside-root.js';
+import { readRegularFile } from '../protocol/regular-file.js';
 import { join } from 'node:path';
 import { rewriteQueue, splitSegments } from '../protocol/queue.js';
 import { writeFileAtomic } from '../state/atomic.js';
@@ -35,9 +36,13 @@ function applyUnlocked(project: Project, fixes: Map<string, Set<number>>): strin
     const absolute = join(project.root, path);
     const bom = content.bom ? '\uFEFF' : '';
     const linted = bom + content.text;
+    // Judged again just before the write: a link or FIFO swapped in since the lint read is not written through or opened.
+    if (outsideRootReason(project.root, absolute) !== undefined) continue;
     let current: string;
     try {
-      current = readFileSync(absolute, 'utf8');
+      const bytes = readRegularFile(absolute);
+      if (bytes === undefined) continue;
+      current = bytes.toString('utf8');
     } catch {
       continue;
     }

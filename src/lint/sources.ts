@@ -4,10 +4,11 @@
  * on disk).
  */
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { debug } from '../debug.js';
+import { join } from 'node:path';
 import { FileSource as FileBytes, readFully, type ByteSource } from '../protocol/byte-source.js';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
+import { outsideRootReason } from '../protocol/inside-root.js';
+import { debug } from '../debug.js';
 import type { NumberedKind } from '../protocol/layout.js';
 
 /** The bytes of a file, or why they could not be had. */
@@ -28,6 +29,8 @@ export interface FileSource {
    * undefined when it cannot be read that way (the caller then uses `read`).
    */
   bytes?(path: string, limit: number): ByteSource | undefined;
+  /** Why a walked path is a symbolic link leaving the root, when the source knows (reported by `file-unreadable`). */
+  leavesRoot?(path: string): string | undefined;
   /** Releases what the source holds open (the files `bytes` opened). */
   close?(): void;
   /** Whether a file or folder exists, when the source answers that cheaply (an index lookup). */
@@ -43,6 +46,8 @@ export class WorkingTreeSource implements FileSource {
   private regularFiles = new Set<string>();
   /** One read buffer reused for every file up to its size, so reading 12,000 files does not allocate 12,000 buffers. */
   private scratch = Buffer.allocUnsafe(1024 * 1024);
+  /** Walked symbolic links that leave the root, with why. */
+  private outsideLinks = new Map<string, string>();
   /** Files opened by `bytes`, closed by `close`. */
   private opened: FileBytes[] = [];
   /** Folders holding their own config that the walks skipped (root-relative, no trailing slash). */
@@ -59,6 +64,36 @@ export class WorkingTreeSource implements FileSource {
     // fast-glob is loaded only by whole-folder runs; a hook linting one file never needs it.
     const { default: fastGlob } = await import('fast-glob');
     if (this.ignores.length > 0) debug('config', () => `the walk of \`${folder === '' ? '.' : folder}\` skips what the config's \`ignores\` match: \`${this.ignores.join('`, `')}\``);
+    const files: string[] = [];
+    const nestedRoots: string[] = [];
+    // Symbolic links are followed as relay follows them: into folders whose real location is
+    // inside the root (each real folder entered once, so a loop ends), never out of it; a link
+    // that leaves the root is kept as a file of its own, which `file-unreadable` reports.
+    const entered = new Set<string>();
+    const pending = [folder];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      this.walkOne(fastGlob, next, files, nestedRoots, (link) => {
+        const real = realpathSync(join(this.root, link));
+        if (entered.has(real)) {
+          debug('path', `${link} leads to ${real}, already walked: not walked again`);
+          return;
+        }
+        entered.add(real);
+        pending.push(link);
+      });
+    }
+    // A folder with its own config file is a separate root (like the examples): skipped here,
+    // and named in `nestedRoots` so the CLI lints it under its own config.
+    const kept = nestedRoots.length === 0 ? files : files.filter((file) => !nestedRoots.some((nested) => file.startsWith(nested)));
+    return [...new Set(kept)].sort();
+  }
+
+  /** Why a walked path was a symbolic link leaving the root, or undefined (reported on the link by `file-unreadable`). */
+  leavesRoot(path: string): string | undefined {
+    return this.outsideLinks.get(path);
+  }
+
+  private walkOne(fastGlob: typeof import('fast-glob'), folder: string, files: string[], nestedRoots: string[], enterLink: (link: string) => void): void {
     const entries = fastGlob.sync(folder === '' ? '**/*' : `${fastGlob.escapePath(folder)}/**/*`, {
       cwd: this.root,
       dot: false,
@@ -68,8 +103,6 @@ export class WorkingTreeSource implements FileSource {
       ignore: [...ALWAYS_IGNORED, ...this.ignores],
       suppressErrors: true,
     });
-    const nestedRoots: string[] = [];
-    const files: string[] = [];
     for (const entry of entries) {
       if (entry.dirent.isDirectory()) {
         if (entry.dirent.name !== '' && this.isNestedRoot(entry.path)) {
@@ -79,13 +112,18 @@ export class WorkingTreeSource implements FileSource {
         }
         continue;
       }
+      if (entry.dirent.isSymbolicLink()) {
+        const why = outsideRootReason(this.root, join(this.root, entry.path), entry.path);
+        if (why !== undefined) this.outsideLinks.set(entry.path, why);
+        else if (this.isDirectory(entry.path)) {
+          if (this.isNestedRoot(entry.path)) nestedRoots.push(entry.path + '/');
+          else enterLink(entry.path);
+          continue;
+        }
+      }
       if (entry.dirent.isFile()) this.regularFiles.add(entry.path);
       files.push(entry.path);
     }
-    // A folder with its own config file is a separate root (like the examples): skipped here,
-    // and named in `nestedRoots` so the CLI lints it under its own config.
-    const kept = nestedRoots.length === 0 ? files : files.filter((file) => !nestedRoots.some((nested) => file.startsWith(nested)));
-    return kept.sort();
   }
 
   private isNestedRoot(folder: string): boolean {
@@ -101,7 +139,8 @@ export class WorkingTreeSource implements FileSource {
     if (this.listings.has(folder)) return this.listings.get(folder);
     let names: string[] | undefined;
     try {
-      names = readdirSync(join(this.root, folder)).sort();
+      // A folder reached through a link that leaves the root is not listed (its names are not the tree's).
+      names = outsideRootReason(this.root, join(this.root, folder)) === undefined ? readdirSync(join(this.root, folder)).sort() : undefined;
     } catch {
       names = undefined;
     }
@@ -173,11 +212,10 @@ export class WorkingTreeSource implements FileSource {
           if (code === 'ELOOP') return { ok: false, reason: 'Skipped: the symbolic link loops; point it at a real file' };
           return { ok: false, reason: 'Skipped: the symbolic link points at nothing; point it at a real file or remove it' };
         }
-        const realRoot = realpathSync(this.root);
-        const inside = relative(realRoot, target);
-        if (inside.startsWith('..') || inside === '' || /^[A-Za-z]:/.test(inside) || inside.startsWith(sep)) {
-          return { ok: false, reason: 'Skipped: the symbolic link leaves the root; protocol files must live inside it' };
-        }
+      }
+      // Judged by its real location, so a link anywhere along the path counts (`h/.bashrc` with `h -> ~`).
+      if (outsideRootReason(this.root, absolute) !== undefined) {
+        return { ok: false, reason: 'Skipped: the symbolic link leaves the root; protocol files must live inside it' };
       }
     } catch (error) {
       return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };

@@ -7,7 +7,8 @@
  * buffer takes well under a millisecond. The relay CLI's writes under the lock, the hook's
  * focused lint after an edit and `--staged` all search and compare queue files this way.
  */
-import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, readSync, type BigIntStats } from 'node:fs';
+import { openRegularFile } from './regular-file.js';
 
 const NEWLINE = 10;
 
@@ -108,15 +109,13 @@ export class FileSource implements ByteSource {
     private readonly start = 0,
   ) {}
 
-  /** Opens `path`; undefined when it does not exist. */
+  /**
+   * Opens `path`; undefined when it does not exist. Throws `NotRegularFileError` for a FIFO,
+   * a device or a folder, without blocking on it.
+   */
   static open(path: string): FileSource | undefined {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const fd = openRegularFile(path);
+    if (fd === undefined) return undefined;
     return new FileSource(fd, fstatSync(fd).size);
   }
 

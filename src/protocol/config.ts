@@ -2,12 +2,14 @@
  * The root of a state tree and its configuration file, `.protocol-lint.json`, validated
  * against `schemas/config.schema.json`.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_LAYOUT, type Layout } from './layout.js';
 import { validateConfig } from '../generated/validate-config.js';
 import { check } from './schema-errors.js';
 import { CONFIG_FILE } from './root.js';
+import { outsideRootReason } from './inside-root.js';
+import { NotRegularFileError, readRegularFile } from './regular-file.js';
 
 // Where a root is and what its config file is called live in root.ts (the CLI's first module
 // loads it without the schema validator); re-exported for everyone else.
@@ -45,11 +47,18 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; error: st
 export function loadConfig(root: string, explicitFile?: string): ConfigResult {
   const file = explicitFile ? resolve(explicitFile) : join(root, CONFIG_FILE);
   if (!explicitFile && !existsSync(file)) return { ok: true, config: defaultConfig() };
+  // The tree's own config file is the tree's: a link to a file elsewhere is not read (`--config` names one on purpose).
+  const outside = explicitFile ? undefined : outsideRootReason(root, file, CONFIG_FILE);
+  if (outside !== undefined) return { ok: false, error: `${file}: ${outside}` };
   let text: string;
   try {
     if (statSync(file).size > 1024 * 1024) return { ok: false, error: `${file}: the config file is larger than 1 MB` };
-    text = readFileSync(file, 'utf8');
+    // A FIFO or a device in its place would block the read or never end it.
+    const bytes = readRegularFile(file);
+    if (bytes === undefined) return { ok: false, error: `${file}: cannot read the config file (ENOENT)` };
+    text = bytes.toString('utf8');
   } catch (error) {
+    if (error instanceof NotRegularFileError) return { ok: false, error: `${file}: Unexpected ${error.kind} as the config file, expected a regular file` };
     return { ok: false, error: `${file}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

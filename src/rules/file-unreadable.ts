@@ -7,7 +7,7 @@ export const fileUnreadable: Rule = {
   severity: 'error',
   docs: {
     rationale:
-      'State that cannot be read cannot be checked, and a session would miss it. Symbolic links are followed only to files inside the root; a link that loops, points at nothing or leaves the root is reported and never read. Documents over `maxDocumentBytes` (10 MB by default) are skipped with this message rather than parsed; queue files are read line by line at any size up to 512 MB.',
+      'State that cannot be read cannot be checked, and a session would miss it. Symbolic links are followed (to files and into folders, as relay follows them) only when their real location is inside the root; a link that loops, points at nothing or leaves the root is reported on its own path and never read, protocol file or not, since relay refuses to read or write through it. Documents over `maxDocumentBytes` (10 MB by default) are skipped with this message rather than parsed; queue files are read line by line at any size up to 512 MB.',
     examples: [
       {
         title: 'A document over the size limit',
@@ -25,7 +25,12 @@ export const fileUnreadable: Rule = {
   },
   check(context) {
     for (const file of context.targets) {
-      if (!file.isProtocol) continue;
+      if (!file.isProtocol) {
+        // A symbolic link out of the root is reported wherever it is: relay refuses to go through it.
+        const outside = file.project.source.leavesRoot?.(file.path);
+        if (outside !== undefined) context.report({ file: file.path, line: 1, column: 1, message: 'Skipped: the symbolic link leaves the root; protocol files must live inside it' });
+        continue;
+      }
       const content = file.content;
       if (!content.ok && content.problem.rule === 'file-unreadable') {
         context.report({ file: file.path, line: 1, column: 1, message: content.problem.message });

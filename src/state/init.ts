@@ -4,9 +4,12 @@
  * config that defines the driver. Idempotent: a second run changes nothing, and nothing the
  * user wrote is overwritten.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { debug } from '../debug.js';
 import type { Config } from '../protocol/config.js';
+import { resolveInsideRoot } from '../protocol/inside-root.js';
+import { NotRegularFileError, readRegularFile } from '../protocol/regular-file.js';
 import { createFileAtomic, writeFileAtomic } from './atomic.js';
 import { isInsideWorkTree, runGit } from './git.js';
 import { DONE_HEADING, TODO_HEADING } from './queue-operations.js';
@@ -54,9 +57,21 @@ export type InitResult = { ok: true; changes: string[] } | { ok: false; error: s
 export function initTree(root: string, config: Config, options: InitOptions): InitResult {
   const changes: string[] = [];
   const layout = config.layout;
+  // The two files init edits are read and replaced whole: each must be a regular file of the
+  // tree. Replacing a link would commit another file's text; writing through it would edit a
+  // file that is not the tree's. Checked before anything is created, so a refusal changes nothing.
+  const keyFiles = new Map<string, string>();
+  for (const name of [layout.claudeMd, '.gitattributes']) {
+    const read = readKeyFile(root, name);
+    if (!read.ok) return { ok: false, error: read.error, changes };
+    if (read.text !== undefined) keyFiles.set(name, read.text);
+  }
   for (const folder of [layout.plan, layout.review, layout.discovery, layout.postmortems, layout.sessions]) {
-    const dir = join(root, folder);
+    const inside = resolveInsideRoot(root, folder);
+    if (!inside.ok) return { ok: false, error: inside.error, changes };
+    const dir = inside.path;
     if (!existsSync(dir)) {
+      // A fault here (permission denied, a file in the way) is the dispatcher's one line.
       mkdirSync(dir, { recursive: true });
       changes.push(`created \`${folder}/\``);
     }
@@ -70,11 +85,12 @@ export function initTree(root: string, config: Config, options: InitOptions): In
   if (createIfMissing(join(root, layout.done), `${DONE_HEADING}\n\n`)) changes.push(`created \`${layout.done}\``);
 
   const claudeMd = join(root, layout.claudeMd);
-  if (!existsSync(claudeMd)) {
+  const claudeText = keyFiles.get(layout.claudeMd);
+  if (claudeText === undefined) {
     mkdirSync(dirname(claudeMd), { recursive: true });
     if (createIfMissing(claudeMd, `# CLAUDE.md\n\n${SESSION_PROTOCOL_SECTION}`)) changes.push(`created \`${layout.claudeMd}\``);
   } else {
-    const text = readFileSync(claudeMd, 'utf8');
+    const text = claudeText;
     if (!/^#{1,6}[ \t]+Session Protocol\b/im.test(text)) {
       const separator = text === '' ? '' : text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
       writeFileAtomic(claudeMd, text + separator + SESSION_PROTOCOL_SECTION);
@@ -83,7 +99,7 @@ export function initTree(root: string, config: Config, options: InitOptions): In
   }
 
   const attributes = join(root, '.gitattributes');
-  const existing = existsSync(attributes) ? readFileSync(attributes, 'utf8') : '';
+  const existing = keyFiles.get('.gitattributes') ?? '';
   const missing = [layout.todo, layout.done].filter((path) => !hasMergeAttribute(existing, path));
   if (missing.length > 0) {
     const lines = missing.map((path) => `${path} merge=${MERGE_DRIVER_NAME}\n`).join('');
@@ -106,6 +122,21 @@ export function initTree(root: string, config: Config, options: InitOptions): In
     }
   }
   return { ok: true, changes };
+}
+
+/** A key file's text (undefined when it does not exist), refusing a symbolic link, a FIFO or a device in its place. */
+function readKeyFile(root: string, name: string): { ok: true; text: string | undefined } | { ok: false; error: string } {
+  const inside = resolveInsideRoot(root, name);
+  if (!inside.ok) return inside;
+  try {
+    return { ok: true, text: readRegularFile(inside.path, { noFollow: true })?.toString('utf8') };
+  } catch (error) {
+    if (error instanceof NotRegularFileError) {
+      debug('path', `refused ${inside.path}: it is a ${error.kind}`);
+      return { ok: false, error: `Unexpected ${error.kind} at \`${name}\`, expected a regular file; replace it with a regular file (relay init edits it and git commits it)` };
+    }
+    throw error;
+  }
 }
 
 /** Creates a file only if no file is there (never replaces one another process just made). */

@@ -11,6 +11,7 @@
  * re-checks the token first, so two waiters never both break and both take it. A holder checks
  * it still holds the lock just before each file it replaces (see `held-locks.ts`).
  */
+import { ensureFolderInsideRoot } from '../protocol/inside-root.js';
 import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, uptime } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -73,6 +74,11 @@ export function withLock<T>(root: string, name: string, fn: () => T, options: Lo
   const path = join(dir, `${name}.lock`);
   const timeoutMs = options.timeoutMs ?? positiveEnv('RELAY_LOCK_TIMEOUT_MS') ?? DEFAULT_TIMEOUT_MS;
   const staleMs = options.staleMs ?? positiveEnv('RELAY_LOCK_STALE_MS') ?? DEFAULT_STALE_MS;
+  if (dir === join(root, '.relay')) {
+    // Outside git the lock folder is part of the tree: a planted `.relay -> /elsewhere` must not take the lock files there.
+    const inside = ensureFolderInsideRoot(root, '.relay');
+    if (!inside.ok) return { ok: false, error: inside.error };
+  }
   // A directory that cannot be made (permission denied, a read-only or full disk) is a fault
   // of the machine: it propagates with its path, and the CLIs say so in one line.
   prepareDirectory(dir, root);

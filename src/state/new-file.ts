@@ -11,7 +11,7 @@ import { numberedFileName } from '../protocol/layout.js';
 import { createFileAtomic } from './atomic.js';
 import { debug } from '../debug.js';
 import { currentTime, utcDate } from './identity.js';
-import { ensureFolderInsideRoot } from './inside-root.js';
+import { ensureFolderInsideRoot } from '../protocol/inside-root.js';
 import { withLock, type LockOptions } from './lock.js';
 
 /** The lock numbered files are created (and renumbered) under; apart from the queue's, so claims never wait for it. */

@@ -4,7 +4,7 @@
  * `postmortem-placeholder` rule reports until someone writes them: a postmortem is never
  * silently empty.
  */
-import { mkdirSync } from 'node:fs';
+import { ensureFolderInsideRoot } from '../protocol/inside-root.js';
 import { join } from 'node:path';
 import type { Config } from '../protocol/config.js';
 import { isFutureDate, isRealDate, latestToday } from '../protocol/dates.js';
@@ -89,7 +89,8 @@ export function createPostmortem(root: string, config: Config, input: Postmortem
   const lines = [`# Postmortem: ${input.title.trim()}`, '', `**Date**: ${input.date}`];
   if (input.session) lines.push(`**Session ID**: ${input.session}`);
   lines.push('', '## What Went Wrong', '', section('what'), '', '## How It Was Fixed', '', section('fix'), '', '## Prevention', '', section('prevention'), '');
-  mkdirSync(join(root, config.layout.postmortems), { recursive: true });
+  const folder = ensureFolderInsideRoot(root, config.layout.postmortems);
+  if (!folder.ok) return folder;
   if (!createFileAtomic(join(root, relative), lines.join('\n'))) {
     return { ok: false, error: `Unexpected existing \`${relative}\`, expected a new file; edit it, or choose another title or \`--date\`` };
   }

@@ -4,9 +4,10 @@
  * writer reads them under the lock (searched in chunks, streamed, appended to in the kernel).
  */
 import { isAscii } from 'node:buffer';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../protocol/config.js';
+import { NotRegularFileError, readRegularFile } from '../protocol/regular-file.js';
 import { parseQueue, type QueueFile, type QueueItem } from '../protocol/queue.js';
 import { describeFault } from './fault.js';
 import { prepareAppendAtomic, prepareFileAtomic, type PreparedFile } from './atomic.js';
@@ -61,6 +62,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The failure of a queue file that could not be opened or read. */
 export function cannotRead(label: string, error: unknown): OperationFailure {
+  // A FIFO would block the read forever and a device never ends it: refused at the open.
+  if (error instanceof NotRegularFileError) return { ok: false, error: `Unexpected ${error.kind} at \`${label}\`, expected a regular file; replace it with the queue file` };
   return { ok: false, error: describeFault(error, label), fault: true };
 }
 
@@ -83,7 +86,7 @@ export function decodeQueue(bytes: Buffer | undefined, label: string, writing = 
 /** Reads a queue file's bytes; undefined when it does not exist. */
 function readQueueBytes(path: string, label: string): { ok: true; bytes: Buffer | undefined } | OperationFailure {
   try {
-    return { ok: true, bytes: readFileSync(path) };
+    return { ok: true, bytes: readRegularFile(path) };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, bytes: undefined };
     return cannotRead(label, error);

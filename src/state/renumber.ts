@@ -19,7 +19,7 @@ import { numberedFileName, numberedName, numberedPrefix, type NumberedKind } fro
 import { trackFence } from '../protocol/markdown.js';
 import { debug } from '../debug.js';
 import { createFileAtomic, writeFileAtomic } from './atomic.js';
-import { ensureFolderInsideRoot } from './inside-root.js';
+import { ensureFolderInsideRoot } from '../protocol/inside-root.js';
 import { withLock } from './lock.js';
 import { IDS_LOCK } from './new-file.js';
 import { QUEUE_LOCK } from './queue-operations.js';

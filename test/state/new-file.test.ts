@@ -2,7 +2,7 @@
  * `createNumberedFile`: the next number under any spelling, the skeletons, the root check,
  * and 200 real processes asking at once getting 200 different files with no gap.
  */
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -66,7 +66,7 @@ describe('createNumberedFile', () => {
     const outside = tempDir();
     symlinkSync(outside, join(root, 'plan'));
     const made = createNumberedFile(root, defaultConfig(), 'task', {});
-    expect(made).toEqual({ ok: false, error: 'Unexpected symbolic link `plan` leaving the root, expected a folder inside it; replace the link with a folder' });
+    expect(made).toEqual({ ok: false, error: `Unexpected path \`plan\` leaving the root through a symbolic link (to \`${realpathSync(outside)}\`), expected a path inside it; replace the link with a real file or folder` });
     expect(readdirSync(outside)).toEqual([]);
     const config = defaultConfig();
     config.layout.review = '../elsewhere';

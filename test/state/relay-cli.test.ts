@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBrief } from '../../src/brief/brief.js';
@@ -157,18 +157,20 @@ describe('relay CLI: the command table', () => {
 
 describe('relay CLI: faults', () => {
   it('reports a file where a folder should be as one line, exit 1', async () => {
-    const parent = tempDir();
-    writeFileSync(join(parent, 'file'), '');
-    const root = join(parent, 'file', 'tree');
-    expect(await runRelay(bundle, ['--root', root, 'init'], { cwd: parent })).toMatchObject({
+    const root = tempDir();
+    writeFileSync(join(root, 'file'), '');
+    writeFileSync(join(root, '.protocol-lint.json'), JSON.stringify({ layout: { plan: 'file/plan', postmortems: 'file/postmortems' } }));
+    expect(await runRelay(bundle, ['init'], { cwd: root })).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: `relay init: not a directory: \`${join(root, 'plan')}\`\n`,
+      stderr: `relay init: not a directory: \`${join(root, 'file', 'plan')}\`\n`,
     });
-    expect(await runRelay(bundle, ['--root', root, 'postmortem', 'new', 'Lost work'], { cwd: parent })).toMatchObject({
+    expect(await runRelay(bundle, ['postmortem', 'new', 'Lost work'], { cwd: root })).toMatchObject({
       code: 1,
-      stderr: `relay postmortem: not a directory: \`${join(root, 'postmortems')}\`\n`,
+      stderr: 'relay postmortem: Unexpected file at `file`, expected a folder; move it away\n',
     });
+    // A `--root` under a file does not exist: a usage error, before anything is tried.
+    expect(await runRelay(bundle, ['--root', join(root, 'file', 'tree'), 'init'], { cwd: root })).toMatchObject({ code: 2, stdout: '' });
   });
 
   it('reports permission denied as one line, exit 1', async () => {
@@ -208,9 +210,8 @@ describe('relay CLI: faults', () => {
   it('calls anything else an internal error, exit 2, with the stack only under RELAY_DEBUG', async () => {
     const root = tempDir();
     await runRelay(bundle, ['init'], { cwd: root });
-    // urls_todo.md a folder: reading it under the lock fails in a way relay does not expect.
-    rmSync(join(root, 'urls_todo.md'));
-    mkdirSync(join(root, 'urls_todo.md'));
+    // A folder where the lock file goes: reading the holder fails in a way relay does not expect.
+    mkdirSync(join(root, '.relay', 'queue.lock'), { recursive: true });
     const plain = await runRelay(bundle, ['add', 'https://example.com/a'], { cwd: root });
     expect(plain).toMatchObject({ code: 2, stdout: '', stderr: 'relay: internal error: EISDIR: illegal operation on a directory, read\n' });
     const debugged = await runRelay(bundle, ['add', 'https://example.com/a'], { cwd: root, env: { RELAY_DEBUG: 'lock' } });

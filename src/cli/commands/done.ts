@@ -1,4 +1,5 @@
 /** `relay done`: moves URLs to urls_done.md. */
+import { resolveInsideRoot } from '../../protocol/inside-root.js';
 import { currentTime } from '../../state/identity.js';
 import { finalApprovalProblem, isFinalOutput, type FinalProblem } from '../../state/final-approval.js';
 import { completeUrls } from '../../state/queue-operations.js';
@@ -20,8 +21,8 @@ Rejected URLs (not a URL, listed twice) are listed on stderr and give exit 1.
 With "-", reads URLs from stdin: one per line, "- URL" list lines accepted, "#" lines skipped.
 
   --agent ID        who completed them (default as for claim)
-  --output PATH     the file the work produced (no spaces, commas, semicolons or parentheses);
-                    a final (review/final-NNN.mdx) must approve its draft as it is now
+  --output PATH     the file the work produced, inside the root (no spaces, commas, semicolons
+                    or parentheses); a final (review/final-NNN.mdx) must approve its draft as it is now
   --json            print {"completed":[...],"rejected":[...]}
 `,
   details: `Moves each URL from \`urls_todo.md\` to the end of \`urls_done.md\` as
@@ -58,6 +59,11 @@ such a URL as done (it is never claimed again), \`relay status\` counts it under
     const output = context.values.output;
     if (typeof output === 'string' && !/^[^\s,;()]+$/.test(output)) {
       return usage('done', `Unexpected output path \`${output}\`, expected a path without spaces, commas, semicolons or parentheses`);
+    }
+    if (typeof output === 'string') {
+      // The record points a reader at this file: it must be one of the tree's own.
+      const inside = resolveInsideRoot(context.root, output);
+      if (!inside.ok) return failure({ ok: false, error: `Unexpected \`--output ${output}\` outside the root (symbolic links resolved), expected a path inside it; give the file's path relative to the root` }, 'done');
     }
     if (typeof output === 'string' && isFinalOutput(output, context.config)) {
       const problem = finalApprovalProblem(context.root, output);
