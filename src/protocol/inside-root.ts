@@ -135,7 +135,8 @@ export function ensureFolderInsideRoot(root: string, folder: string): FolderResu
       }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') return { ok: false, error: `Cannot use the folder \`${folder}\` (${code ?? String(error)})` };
+      // A fault of the machine (permission denied, …) propagates with its path: the CLIs say it in one line.
+      if (code !== 'ENOENT') throw error;
       exists = false;
     }
     if (!exists) {
@@ -144,7 +145,7 @@ export function ensureFolderInsideRoot(root: string, folder: string): FolderResu
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         // Another writer made it first.
-        if (code !== 'EEXIST') return { ok: false, error: `Cannot create the folder \`${folder}\` (${code ?? String(error)})` };
+        if (code !== 'EEXIST') throw error;
       }
     }
   }
