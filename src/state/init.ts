@@ -55,55 +55,87 @@ export function initTree(root: string, config: Config, options: InitOptions): In
   const changes: string[] = [];
   const layout = config.layout;
   for (const folder of [layout.plan, layout.review, layout.discovery, layout.postmortems, layout.sessions]) {
-    const dir = join(root, folder);
-    if (!existsSync(dir)) {
-      mkdirSync(dir, { recursive: true });
-      changes.push(`created \`${folder}/\``);
-    }
-    // git keeps no empty folders; a .gitkeep makes the tree survive a clone.
-    if (readdirSync(dir).length === 0) {
-      createFileAtomic(join(dir, '.gitkeep'), '');
-      changes.push(`created \`${folder}/.gitkeep\``);
-    }
+    changes.push(...ensureFolder(root, folder));
   }
   if (createIfMissing(join(root, layout.todo), `${TODO_HEADING}\n\n`)) changes.push(`created \`${layout.todo}\``);
   if (createIfMissing(join(root, layout.done), `${DONE_HEADING}\n\n`)) changes.push(`created \`${layout.done}\``);
+  changes.push(...ensureSessionProtocol(root, config), ...ensureMergeAttributes(root, config));
+  if (options.driverCommand !== undefined && isInsideWorkTree(root)) {
+    const registered = registerMergeDriver(root, options.driverCommand);
+    changes.push(...registered.changes);
+    if (!registered.ok) return { ok: false, error: registered.error, changes };
+  }
+  return { ok: true, changes };
+}
 
+/** Creates `folder` under `root` if missing, with a `.gitkeep` while it is empty; reports each change. */
+export function ensureFolder(root: string, folder: string): string[] {
+  const changes: string[] = [];
+  const dir = join(root, folder);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    changes.push(`created \`${folder}/\``);
+  }
+  // git keeps no empty folders; a .gitkeep makes the tree survive a clone.
+  if (readdirSync(dir).length === 0) {
+    createFileAtomic(join(dir, '.gitkeep'), '');
+    changes.push(`created \`${folder}/.gitkeep\``);
+  }
+  return changes;
+}
+
+/** Whether a CLAUDE.md text has a Session Protocol heading at any level. */
+export function hasSessionProtocolSection(text: string): boolean {
+  return /^#{1,6}[ \t]+Session Protocol\b/im.test(text);
+}
+
+/** Creates CLAUDE.md with the Session Protocol section, or appends the section to one without it. */
+export function ensureSessionProtocol(root: string, config: Config): string[] {
+  const layout = config.layout;
   const claudeMd = join(root, layout.claudeMd);
   if (!existsSync(claudeMd)) {
     mkdirSync(dirname(claudeMd), { recursive: true });
-    if (createIfMissing(claudeMd, `# CLAUDE.md\n\n${SESSION_PROTOCOL_SECTION}`)) changes.push(`created \`${layout.claudeMd}\``);
-  } else {
-    const text = readFileSync(claudeMd, 'utf8');
-    if (!/^#{1,6}[ \t]+Session Protocol\b/im.test(text)) {
-      const separator = text === '' ? '' : text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
-      writeFileAtomic(claudeMd, text + separator + SESSION_PROTOCOL_SECTION);
-      changes.push(`added a Session Protocol section to \`${layout.claudeMd}\``);
-    }
+    return createIfMissing(claudeMd, `# CLAUDE.md\n\n${SESSION_PROTOCOL_SECTION}`) ? [`created \`${layout.claudeMd}\``] : [];
   }
+  const text = readFileSync(claudeMd, 'utf8');
+  if (hasSessionProtocolSection(text)) return [];
+  const separator = text === '' ? '' : text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
+  writeFileAtomic(claudeMd, text + separator + SESSION_PROTOCOL_SECTION);
+  return [`added a Session Protocol section to \`${layout.claudeMd}\``];
+}
 
+/** The queue files `.gitattributes` does not yet route to the merge driver. */
+export function missingMergeAttributes(root: string, config: Config): string[] {
   const attributes = join(root, '.gitattributes');
   const existing = existsSync(attributes) ? readFileSync(attributes, 'utf8') : '';
-  const missing = [layout.todo, layout.done].filter((path) => !hasMergeAttribute(existing, path));
-  if (missing.length > 0) {
-    const lines = missing.map((path) => `${path} merge=${MERGE_DRIVER_NAME}\n`).join('');
-    const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
-    writeFileAtomic(attributes, existing + separator + lines);
-    changes.push(`added \`merge=${MERGE_DRIVER_NAME}\` for ${missing.map((path) => `\`${path}\``).join(' and ')} to \`.gitattributes\``);
-  }
+  return [config.layout.todo, config.layout.done].filter((path) => !hasMergeAttribute(existing, path));
+}
 
-  if (options.driverCommand !== undefined && isInsideWorkTree(root)) {
-    const wanted: [string, string][] = [
-      [`merge.${MERGE_DRIVER_NAME}.name`, 'relay queue item-level three-way merge'],
-      [`merge.${MERGE_DRIVER_NAME}.driver`, options.driverCommand],
-    ];
-    for (const [key, value] of wanted) {
-      const current = runGit(['config', '--local', '--get', key], root);
-      if (current.ok && current.stdout.replace(/\n$/, '') === value) continue;
-      const set = runGit(['config', '--local', key, value], root);
-      if (!set.ok) return { ok: false, error: `Cannot set git config \`${key}\` (${set.error})`, changes };
-      changes.push(`set git config \`${key}\``);
-    }
+/** Adds the `.gitattributes` lines that route the queue files to the merge driver, where missing. */
+export function ensureMergeAttributes(root: string, config: Config): string[] {
+  const missing = missingMergeAttributes(root, config);
+  if (missing.length === 0) return [];
+  const attributes = join(root, '.gitattributes');
+  const existing = existsSync(attributes) ? readFileSync(attributes, 'utf8') : '';
+  const lines = missing.map((path) => `${path} merge=${MERGE_DRIVER_NAME}\n`).join('');
+  const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
+  writeFileAtomic(attributes, existing + separator + lines);
+  return [`added \`merge=${MERGE_DRIVER_NAME}\` for ${missing.map((path) => `\`${path}\``).join(' and ')} to \`.gitattributes\``];
+}
+
+/** Sets the merge driver's local git config to `driverCommand` (`.git/config`, never global). */
+export function registerMergeDriver(root: string, driverCommand: string): InitResult {
+  const changes: string[] = [];
+  const wanted: [string, string][] = [
+    [`merge.${MERGE_DRIVER_NAME}.name`, 'relay queue item-level three-way merge'],
+    [`merge.${MERGE_DRIVER_NAME}.driver`, driverCommand],
+  ];
+  for (const [key, value] of wanted) {
+    const current = runGit(['config', '--local', '--get', key], root);
+    if (current.ok && current.stdout.replace(/\n$/, '') === value) continue;
+    const set = runGit(['config', '--local', key, value], root);
+    if (!set.ok) return { ok: false, error: `Cannot set git config \`${key}\` (${set.error})`, changes };
+    changes.push(`set git config \`${key}\``);
   }
   return { ok: true, changes };
 }
