@@ -113,7 +113,7 @@ function checkAttributes(root: string, config: Config): Check {
   return { id: 'gitattributes', ok: false, message: `\`.gitattributes\` lacks ${lines}, expected the queue files routed to the merge driver`, fix: 'relay doctor --fix', fixable: true };
 }
 
-const HOOK_FIX = 'add `.git/hooks/pre-commit` running `exec protocol-lint --staged` (README, "The pre-commit check")';
+const HOOK_FIX = 'add `.git/hooks/pre-commit` running `protocol-lint --staged` (README, "Install", shows it and the husky and pre-commit framework set-ups)';
 
 function checkPreCommit(root: string, env: NodeJS.ProcessEnv): Check {
   const hooksPath = runGit(['rev-parse', '--git-path', 'hooks'], root);
@@ -155,11 +155,11 @@ function hookCalls(root: string, name: string, text: string, env: NodeJS.Process
   if (words.length === 0) {
     return { id: 'pre-commit', ok: false, message: `\`${name}\`${via} does not run protocol-lint, expected \`protocol-lint --staged\``, fix: HOOK_FIX };
   }
-  for (const word of words) {
-    const problem = unreachable(root, word, env);
-    if (problem !== undefined) {
-      return { id: 'pre-commit', ok: false, message: `\`${name}\`${via} runs \`${word}\`, ${problem}`, fix: '`npm install -D relay-protocol`, or install it globally (README, "Install")' };
-    }
+  // A hook may try several (`node_modules/.bin/protocol-lint`, else the one on the PATH): one that runs is enough.
+  const problems = words.map((word) => ({ word, problem: unreachable(root, word, env) }));
+  const first = problems[0]!;
+  if (problems.every((each) => each.problem !== undefined)) {
+    return { id: 'pre-commit', ok: false, message: `\`${name}\`${via} runs \`${first.word}\`, ${first.problem}`, fix: '`npm install -D relay-protocol`, or install it globally (README, "Install")' };
   }
   return { id: 'pre-commit', ok: true, message: `\`${name}\`${via} runs protocol-lint` };
 }

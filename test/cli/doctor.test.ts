@@ -152,6 +152,13 @@ describe('relay doctor', () => {
     symlinkSync(join(REPO, 'bin', 'protocol-lint'), join(bin, 'protocol-lint'));
     expect(doctor(root, [], { PATH: `${bin}:${isolated(root).PATH}` }).status).toBe(0);
 
+    // The README's hook tries the project's protocol-lint, else the PATH's: one that exists is enough.
+    writeHook(root, '#!/bin/sh\nif [ -x node_modules/.bin/protocol-lint ]; then exec node_modules/.bin/protocol-lint --staged; fi\nexec protocol-lint --staged\n');
+    expect(doctor(root).stdout).toContain('runs `node_modules/.bin/protocol-lint`, which does not exist');
+    mkdirSync(join(root, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(join(REPO, 'bin', 'protocol-lint'), join(root, 'node_modules', '.bin', 'protocol-lint'));
+    expect(doctor(root).status).toBe(0);
+
     writeHook(root, '#!/bin/sh\necho nothing\n');
     expect(doctor(root).stdout).toContain('does not run protocol-lint');
     chmodSync(hook, 0o644);

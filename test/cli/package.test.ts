@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
-import { git, REPO } from '../helpers/run.js';
+import { git, GIT_ENV, REPO } from '../helpers/run.js';
 import { tempDir } from '../helpers/state-relay.js';
 
 const VERSION = packageJson.version;
@@ -103,5 +103,19 @@ describe('the npm package', () => {
     // `npx --no-install protocol-lint`, as the README's git hook runs it, finds the local install.
     const npx = spawnSync('npx', ['--no-install', 'protocol-lint', '--version'], { cwd: project, encoding: 'utf8', env: NPM_ENV });
     expect(npx.stdout).toBe(`${VERSION}\n`);
+
+    // The README's plain git hook, as written there, refuses a bad commit with the project's protocol-lint.
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const hookText = /\*\*Plain git hook\*\*[^\n]*\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(hookText).toContain('node_modules/.bin/protocol-lint --staged');
+    git(project, ['init', '-q']);
+    writeFileSync(join(project, '.git', 'hooks', 'pre-commit'), hookText!, { mode: 0o755 });
+    writeFileSync(join(project, 'urls_todo.md'), '# Pending URLs\n\n- https://example.com/a\n');
+    writeFileSync(join(project, 'urls_done.md'), '# Completed URLs\n\n- https://example.com/a (completed 2026-01-02)\n');
+    git(project, ['add', 'urls_todo.md', 'urls_done.md']);
+    const path = [join(process.execPath, '..'), '/usr/bin', '/bin'].join(':');
+    const commit = spawnSync('git', ['commit', '-qm', 'overlap'], { cwd: project, encoding: 'utf8', env: { ...process.env, ...GIT_ENV, PATH: path } });
+    expect(commit.status).not.toBe(0);
+    expect(commit.stdout + commit.stderr).toContain('queue-overlap');
   }, 240_000);
 });

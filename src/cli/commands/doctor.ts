@@ -84,6 +84,6 @@ function formatReport(root: string, options: DoctorOptions, checks: Check[], fix
   const findings = checks.filter((check) => !check.ok);
   const fixable = findings.filter((check) => check.fixable).length;
   if (findings.length === 0) lines.push('healthy');
-  else lines.push(`${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}${fixable > 0 ? ` (${fixable} fixed by \`relay doctor --fix\`)` : ''}`);
+  else lines.push(`${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}${fixable > 0 ? ` (${fixable} fixable with \`relay doctor --fix\`)` : ''}`);
   return lines.join('\n') + '\n';
 }
