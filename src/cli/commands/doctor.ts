@@ -36,7 +36,7 @@ fix under each problem). The checks:
   \`.husky/pre-commit\` (with \`core.hooksPath\` at \`.husky/_\`; a \`lint-staged\` call counts when
   lint-staged's configuration runs protocol-lint), else the git hook (executable); the protocol-lint
   it runs must exist: a path that exists, \`node_modules/.bin/protocol-lint\` or one on the \`PATH\`.
-  Not fixed: a hook is yours to write (README, "The pre-commit check");
+  Not fixed: a hook is yours to write (README, "Install");
 - **CLAUDE.md**: a Session Protocol heading; \`--fix\` appends the section \`relay init\` writes;
 - **Node**: the running version against package.json's \`engines.node\`;
 - **ledger**: the \`sessions/\` folder; \`--fix\` creates it;
