@@ -53,87 +53,130 @@ export interface InitOptions {
 /** What `initTree` did. */
 export type InitResult = { ok: true; changes: string[] } | { ok: false; error: string; changes: string[] };
 
+/**
+ * A step of init refused (a key file or folder that is a symbolic link, a FIFO or a device, or
+ * leads outside the root): its message is the one line to show.
+ */
+export class InitRefusal extends Error {}
+
 /** Creates whatever part of the state tree is missing; reports each change. */
 export function initTree(root: string, config: Config, options: InitOptions): InitResult {
   const changes: string[] = [];
   const layout = config.layout;
-  // The two files init edits are read and replaced whole: each must be a regular file of the
-  // tree. Replacing a link would commit another file's text; writing through it would edit a
-  // file that is not the tree's. Checked before anything is created, so a refusal changes nothing.
-  const keyFiles = new Map<string, string>();
-  for (const name of [layout.claudeMd, '.gitattributes']) {
-    const read = readKeyFile(root, name);
-    if (!read.ok) return { ok: false, error: read.error, changes };
-    if (read.text !== undefined) keyFiles.set(name, read.text);
-  }
-  for (const folder of [layout.plan, layout.review, layout.discovery, layout.postmortems, layout.sessions]) {
-    const inside = resolveInsideRoot(root, folder);
-    if (!inside.ok) return { ok: false, error: inside.error, changes };
-    const dir = inside.path;
-    if (!existsSync(dir)) {
-      // A fault here (permission denied, a file in the way) is the dispatcher's one line.
-      mkdirSync(dir, { recursive: true });
-      changes.push(`created \`${folder}/\``);
+  try {
+    // The two files init edits are read and replaced whole: each must be a regular file of the
+    // tree. Replacing a link would commit another file's text; writing through it would edit a
+    // file that is not the tree's. Checked before anything is created, so a refusal changes nothing.
+    keyFileText(root, layout.claudeMd);
+    keyFileText(root, '.gitattributes');
+    for (const folder of [layout.plan, layout.review, layout.discovery, layout.postmortems, layout.sessions]) {
+      changes.push(...ensureFolder(root, folder));
     }
-    // git keeps no empty folders; a .gitkeep makes the tree survive a clone.
-    if (readdirSync(dir).length === 0) {
-      createFileAtomic(join(dir, '.gitkeep'), '');
-      changes.push(`created \`${folder}/.gitkeep\``);
-    }
+    if (createIfMissing(join(root, layout.todo), `${TODO_HEADING}\n\n`)) changes.push(`created \`${layout.todo}\``);
+    if (createIfMissing(join(root, layout.done), `${DONE_HEADING}\n\n`)) changes.push(`created \`${layout.done}\``);
+    changes.push(...ensureSessionProtocol(root, config), ...ensureMergeAttributes(root, config));
+  } catch (error) {
+    if (error instanceof InitRefusal) return { ok: false, error: error.message, changes };
+    throw error;
   }
-  if (createIfMissing(join(root, layout.todo), `${TODO_HEADING}\n\n`)) changes.push(`created \`${layout.todo}\``);
-  if (createIfMissing(join(root, layout.done), `${DONE_HEADING}\n\n`)) changes.push(`created \`${layout.done}\``);
-
-  const claudeMd = join(root, layout.claudeMd);
-  const claudeText = keyFiles.get(layout.claudeMd);
-  if (claudeText === undefined) {
-    mkdirSync(dirname(claudeMd), { recursive: true });
-    if (createIfMissing(claudeMd, `# CLAUDE.md\n\n${SESSION_PROTOCOL_SECTION}`)) changes.push(`created \`${layout.claudeMd}\``);
-  } else {
-    const text = claudeText;
-    if (!/^#{1,6}[ \t]+Session Protocol\b/im.test(text)) {
-      const separator = text === '' ? '' : text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
-      writeFileAtomic(claudeMd, text + separator + SESSION_PROTOCOL_SECTION);
-      changes.push(`added a Session Protocol section to \`${layout.claudeMd}\``);
-    }
-  }
-
-  const attributes = join(root, '.gitattributes');
-  const existing = keyFiles.get('.gitattributes') ?? '';
-  const missing = [layout.todo, layout.done].filter((path) => !hasMergeAttribute(existing, path));
-  if (missing.length > 0) {
-    const lines = missing.map((path) => `${path} merge=${MERGE_DRIVER_NAME}\n`).join('');
-    const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
-    writeFileAtomic(attributes, existing + separator + lines);
-    changes.push(`added \`merge=${MERGE_DRIVER_NAME}\` for ${missing.map((path) => `\`${path}\``).join(' and ')} to \`.gitattributes\``);
-  }
-
   if (options.driverCommand !== undefined && isInsideWorkTree(root)) {
-    const wanted: [string, string][] = [
-      [`merge.${MERGE_DRIVER_NAME}.name`, 'relay queue item-level three-way merge'],
-      [`merge.${MERGE_DRIVER_NAME}.driver`, options.driverCommand],
-    ];
-    for (const [key, value] of wanted) {
-      const current = runGit(['config', '--local', '--get', key], root);
-      if (current.ok && current.stdout.replace(/\n$/, '') === value) continue;
-      const set = runGit(['config', '--local', key, value], root);
-      if (!set.ok) return { ok: false, error: `Cannot set git config \`${key}\` (${set.error})`, changes };
-      changes.push(`set git config \`${key}\``);
-    }
+    const registered = registerMergeDriver(root, options.driverCommand);
+    changes.push(...registered.changes);
+    if (!registered.ok) return { ok: false, error: registered.error, changes };
   }
   return { ok: true, changes };
 }
 
-/** A key file's text (undefined when it does not exist), refusing a symbolic link, a FIFO or a device in its place. */
-function readKeyFile(root: string, name: string): { ok: true; text: string | undefined } | { ok: false; error: string } {
+/**
+ * Creates `folder` under `root` if missing, with a `.gitkeep` while it is empty; reports each
+ * change. Throws {@link InitRefusal} for a folder whose real location leaves the root.
+ */
+export function ensureFolder(root: string, folder: string): string[] {
+  const inside = resolveInsideRoot(root, folder);
+  if (!inside.ok) throw new InitRefusal(inside.error);
+  const changes: string[] = [];
+  const dir = inside.path;
+  if (!existsSync(dir)) {
+    // A fault here (permission denied, a file in the way) is the dispatcher's one line.
+    mkdirSync(dir, { recursive: true });
+    changes.push(`created \`${folder}/\``);
+  }
+  // git keeps no empty folders; a .gitkeep makes the tree survive a clone.
+  if (readdirSync(dir).length === 0) {
+    createFileAtomic(join(dir, '.gitkeep'), '');
+    changes.push(`created \`${folder}/.gitkeep\``);
+  }
+  return changes;
+}
+
+/** Whether a CLAUDE.md text has a Session Protocol heading at any level. */
+export function hasSessionProtocolSection(text: string): boolean {
+  return /^#{1,6}[ \t]+Session Protocol\b/im.test(text);
+}
+
+/** Creates CLAUDE.md with the Session Protocol section, or appends the section to one without it. Throws {@link InitRefusal}. */
+export function ensureSessionProtocol(root: string, config: Config): string[] {
+  const layout = config.layout;
+  const claudeMd = join(root, layout.claudeMd);
+  const text = keyFileText(root, layout.claudeMd);
+  if (text === undefined) {
+    mkdirSync(dirname(claudeMd), { recursive: true });
+    return createIfMissing(claudeMd, `# CLAUDE.md\n\n${SESSION_PROTOCOL_SECTION}`) ? [`created \`${layout.claudeMd}\``] : [];
+  }
+  if (hasSessionProtocolSection(text)) return [];
+  const separator = text === '' ? '' : text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
+  writeFileAtomic(claudeMd, text + separator + SESSION_PROTOCOL_SECTION);
+  return [`added a Session Protocol section to \`${layout.claudeMd}\``];
+}
+
+/** The queue files `.gitattributes` does not yet route to the merge driver. Throws {@link InitRefusal}. */
+export function missingMergeAttributes(root: string, config: Config): string[] {
+  const existing = keyFileText(root, '.gitattributes') ?? '';
+  return [config.layout.todo, config.layout.done].filter((path) => !hasMergeAttribute(existing, path));
+}
+
+/** Adds the `.gitattributes` lines that route the queue files to the merge driver, where missing. Throws {@link InitRefusal}. */
+export function ensureMergeAttributes(root: string, config: Config): string[] {
+  const missing = missingMergeAttributes(root, config);
+  if (missing.length === 0) return [];
+  const attributes = join(root, '.gitattributes');
+  const existing = keyFileText(root, '.gitattributes') ?? '';
+  const lines = missing.map((path) => `${path} merge=${MERGE_DRIVER_NAME}\n`).join('');
+  const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
+  writeFileAtomic(attributes, existing + separator + lines);
+  return [`added \`merge=${MERGE_DRIVER_NAME}\` for ${missing.map((path) => `\`${path}\``).join(' and ')} to \`.gitattributes\``];
+}
+
+/** Sets the merge driver's local git config to `driverCommand` (`.git/config`, never global). */
+export function registerMergeDriver(root: string, driverCommand: string): InitResult {
+  const changes: string[] = [];
+  const wanted: [string, string][] = [
+    [`merge.${MERGE_DRIVER_NAME}.name`, 'relay queue item-level three-way merge'],
+    [`merge.${MERGE_DRIVER_NAME}.driver`, driverCommand],
+  ];
+  for (const [key, value] of wanted) {
+    const current = runGit(['config', '--local', '--get', key], root);
+    if (current.ok && current.stdout.replace(/\n$/, '') === value) continue;
+    const set = runGit(['config', '--local', key, value], root);
+    if (!set.ok) return { ok: false, error: `Cannot set git config \`${key}\` (${set.error})`, changes };
+    changes.push(`set git config \`${key}\``);
+  }
+  return { ok: true, changes };
+}
+
+/**
+ * A key file's text (undefined when it does not exist); throws {@link InitRefusal} for a
+ * symbolic link, a FIFO or a device in its place, or a path that leaves the root.
+ */
+export function keyFileText(root: string, name: string): string | undefined {
   const inside = resolveInsideRoot(root, name);
-  if (!inside.ok) return inside;
+  if (!inside.ok) throw new InitRefusal(inside.error);
   try {
-    return { ok: true, text: readRegularFile(inside.path, { noFollow: true })?.toString('utf8') };
+    return readRegularFile(inside.path, { noFollow: true })?.toString('utf8');
   } catch (error) {
     if (error instanceof NotRegularFileError) {
       debug('path', `refused ${inside.path}: it is a ${error.kind}`);
-      return { ok: false, error: `Unexpected ${error.kind} at \`${name}\`, expected a regular file; replace it with a regular file (relay init edits it and git commits it)` };
+      throw new InitRefusal(`Unexpected ${error.kind} at \`${name}\`, expected a regular file; replace it with a regular file (relay init edits it and git commits it)`);
     }
     throw error;
   }

@@ -5,7 +5,7 @@ import { initTree, mergeDriverCommand } from '../../state/init.js';
 import type { CommandDefinition } from './command.js';
 
 /** The committed bundle to run as the merge driver; from sources (tsx) it is the built dist/relay.mjs. */
-function bundlePath(): string {
+export function bundlePath(): string {
   const self = fileURLToPath(import.meta.url);
   return self.endsWith('.ts') ? resolve(dirname(self), '../../../dist/relay.mjs') : self;
 }
