@@ -12,7 +12,7 @@ import { debug } from '../debug.js';
 import { unloggedSessions, type BriefedFile, type ListedSession } from '../ledger/records.js';
 import type { Config } from '../protocol/config.js';
 import { printable } from '../protocol/printable.js';
-import { readRegularFile } from '../protocol/regular-file.js';
+import { openRegularFile, readRegularFile } from '../protocol/regular-file.js';
 import { queueSummary, type QueueSummary } from './queue-summary.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
@@ -91,10 +91,24 @@ export function buildBriefing(root: string, config: Config, options: BriefOption
   return { text, read: files };
 }
 
+/** One buffer the briefed files are hashed through: a fresh one per file cost more than the hashing. */
+let hashBuffer: Buffer | undefined;
+
 /** The SHA-256 (hex) of a regular file's bytes, or undefined when it cannot be read. */
 function hashFile(path: string): string | undefined {
-  const bytes = readBytes(path);
-  return bytes === undefined ? undefined : sha256(bytes);
+  let fd: number | undefined;
+  try {
+    fd = openRegularFile(path);
+    if (fd === undefined) return undefined;
+    const buffer = (hashBuffer ??= Buffer.allocUnsafe(64 * 1024));
+    const hash = createHash('sha256');
+    for (let count; (count = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, count));
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function sha256(bytes: Buffer): string {
