@@ -9,7 +9,8 @@
  * `process.hrtime.bigint()`. Each round runs every command once, in an order rotated by one
  * per round, so drift on a busy machine lands on all of them; the table uses medians.
  * markdownlint-cli2 and remark-cli take a minute or more each, so they run once, after the
- * rounds; `--quick` skips them. Results also go to bench/out/results.json.
+ * rounds; `--quick` skips them. `--claim-runs` rounds of 100 concurrent `relay claim` and
+ * 100 concurrent `relay new findings` come last. Results also go to bench/out/results.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
