@@ -6,7 +6,7 @@
  *
  * Scale 1 is the reference workload: 50,000 pending and 50,000 done URLs, 5,000 plans,
  * 5,000 drafts, 1,000 findings, 109 waves of 10 files, 300 postmortems, 2,000 session
- * records — about 14,400 files and 57 MB. Scale N multiplies every count. The output depends only on the
+ * records (20 of them still open) — about 14,400 files and 57 MB. Scale N multiplies every count. The output depends only on the
  * options: the same seed, scale and `--now` give the same bytes. `--now` (default: the
  * current time, floored to the hour) anchors the dates, so claims are recent and every
  * completion date is in the past when the tree is linted.
@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bumped whenever the output for the same options changes, so run.mjs regenerates. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 
 /** The counts of scale 1. */
 export const BASE_COUNTS = {
@@ -143,6 +143,8 @@ function createProse(random) {
 const ENFORCERS = ['queue-overlap', 'queue-duplicate', 'queue-stale-claim', 'link-broken', 'review-verdict', 'relay claim', 'relay done', 'PostToolUse', 'SessionStart', 'Stop'];
 
 const DAY = 86_400_000;
+/** The tree's `session-unlogged` TTL, in hours (the rule's default is 2). */
+export const SESSION_TTL_HOURS = 24;
 const isoDate = (time) => new Date(time).toISOString().slice(0, 10);
 const isoSecond = (time) => new Date(time).toISOString().slice(0, 19) + 'Z';
 
@@ -167,8 +169,10 @@ export function generate({ scale = 1, out, seed = 'relay', now = defaultNow() })
     files += 1;
   };
 
-  // A config file makes the tree its own root, whatever repository it sits in.
-  write('.protocol-lint.json', '{}\n');
+  // A config file makes the tree its own root, whatever repository it sits in. Its session
+  // TTL is a day, as the claim TTL is: the bench reuses a tree for 12 hours, and the open
+  // session records must stay within the TTL (lint clean) all that time.
+  write('.protocol-lint.json', `${JSON.stringify({ rules: { 'session-unlogged': ['warning', { ttlHours: SESSION_TTL_HOURS }] } })}\n`);
 
   // Queues: one global counter keeps every URL unique across both files.
   const hosts = ['example.com', 'example.com', 'example.com', 'example.org', 'blog.example.net', 'docs.example.io'];
@@ -290,8 +294,9 @@ export function generate({ scale = 1, out, seed = 'relay', now = defaultNow() })
     write(`postmortems/${date}-${slug}.md`, text);
   }
 
-  // The session ledger: most sessions logged; a few still open, started within the last hour
-  // (younger than the 2 h TTL of session-unlogged), as in a live fleet.
+  // The session ledger: most sessions logged; one in a hundred (the 1st, 101st, …) still open,
+  // started 20 min to 6 h before `now`: older than the briefing's 15 minutes, so it names
+  // them as sessions that never logged, and within the tree's 24 h TTL, so the tree lints clean.
   const hex = (length) => {
     let text = '';
     while (text.length < length) text += Math.floor(random.next() * 2 ** 32).toString(16).padStart(8, '0');
@@ -301,8 +306,8 @@ export function generate({ scale = 1, out, seed = 'relay', now = defaultNow() })
   for (let number = 1; number <= counts.sessions; number++) {
     const id = `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
     const role = random.pick(['planner', 'writer', 'writer', 'writer', 'reviewer']);
-    const open = random.chance(0.01);
-    const started = open ? nowTime - random.int(60, 3600) * 1000 : nowTime - random.int(2, 400 * 24) * 3600 * 1000;
+    const open = number % 100 === 1;
+    const started = open ? nowTime - random.int(20 * 60, 6 * 3600) * 1000 : nowTime - random.int(2, 400 * 24) * 3600 * 1000;
     let text = `---\nsession_id: ${id}\nagent: ${role}-${random.int(1, 198)}\nrole: ${role}\n`;
     if (random.chance(0.5)) text += `run: run-${random.int(1, 40)}\n`;
     text += `started: ${isoSecond(started)}\nstatus: ${open ? 'open' : 'logged'}\nbriefing:\n`;

@@ -9,11 +9,12 @@
  * `process.hrtime.bigint()`. Each round runs every command once, in an order rotated by one
  * per round, so drift on a busy machine lands on all of them; the table uses medians.
  * markdownlint-cli2 and remark-cli take a minute or more each, so they run once, after the
- * rounds; `--quick` skips them. Results also go to bench/out/results.json.
+ * rounds; `--quick` skips them. `--claim-runs` rounds of 100 concurrent `relay claim` and
+ * 100 concurrent `relay new findings` come last. Results also go to bench/out/results.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,8 +178,27 @@ function stageFiveFiles(dir) {
   return files;
 }
 
-function hookInput(event, tree, extra) {
-  return JSON.stringify({ session_id: 'bench', cwd: tree, hook_event_name: event, ...extra });
+function hookInput(event, tree, extra, sessionId = 'bench') {
+  return JSON.stringify({ session_id: sessionId, cwd: tree, hook_event_name: event, ...extra });
+}
+
+/** The SessionStart row's session ids: `bench-start-<scale>-<run>`, a fresh one for every run. */
+const SESSION_PREFIX = 'bench-start-';
+
+/**
+ * Deletes the session records the bench's hook runs left in a tree: the SessionStart row's,
+ * and `sessions/bench.md`, which an earlier bench's PostToolUse run opened. The tree must not
+ * grow from run to run, and a leftover open record would be one more "never logged" session.
+ */
+function removeBenchRecords(tree) {
+  const folder = join(tree, 'sessions');
+  let names = [];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name === 'bench.md' || (name.startsWith(SESSION_PREFIX) && name.endsWith('.md'))) rmSync(join(folder, name), { force: true });
 }
 
 /** What Claude Code gives a plugin hook; the hooks' session memory stays inside bench/out. */
@@ -277,6 +297,60 @@ async function claimRun(sourceTree, claimTree) {
   };
 }
 
+/** The findings files in a tree's review folder. */
+const findingsNames = (tree) => readdirSync(join(tree, 'review')).filter((name) => /^findings-\d+\.md$/.test(name));
+
+/**
+ * 100 × `relay new findings` started at once in a clone of the scale-1 tree (1,000 findings
+ * logs): each must create its own file, numbered on from the highest, with its skeleton, and
+ * print the path it got. The files are deleted afterwards, so every run starts from the same folder.
+ */
+async function newRun(newTree, committed) {
+  // What an interrupted run left behind: anything the clone's commit does not hold.
+  for (const name of findingsNames(newTree)) if (!committed.has(name)) rmSync(join(newTree, 'review', name), { force: true });
+  const highest = Math.max(0, ...[...committed].map((name) => Number(/\d+/.exec(name)[0])));
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(
+    Array.from({ length: CLAIMERS }, (_, index) =>
+      timeCommand({ command: node, args: [relayBin, 'new', 'findings', '--json', '--agent', `bench-${index + 1}`], cwd: newTree }),
+    ),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const created = findingsNames(newTree).filter((name) => !committed.has(name));
+  const printed = new Map();
+  for (const [index, result] of results.entries()) {
+    if (result.code !== 0) continue;
+    try {
+      const { path, number } = JSON.parse(result.stdout);
+      printed.set(path, { number, agent: `bench-${index + 1}` });
+    } catch {
+      // Counted below: a success whose output is not the JSON asked for.
+    }
+  }
+  // Each caller's file must hold its own skeleton: one created file per caller, none overwritten.
+  let skeletons = 0;
+  for (const [path, { number, agent }] of printed) {
+    const text = existsSync(join(newTree, path)) ? readFileSync(join(newTree, path), 'utf8') : '';
+    if (text.startsWith(`# Findings ${String(number).padStart(3, '0')}: `) && text.includes(`(${agent})`) && text.includes('## Done')) skeletons++;
+  }
+  const numbers = [...printed.values()].map((entry) => entry.number).sort((a, b) => a - b);
+  const contiguous = numbers.length === CLAIMERS && numbers.every((number, index) => number === highest + 1 + index);
+  const succeeded = results.filter((result) => result.code === 0).length;
+  const failures = results.filter((result) => result.code !== 0).map((result) => `${result.code}: ${result.stderr.trim().split('\n')[0]}`);
+  for (const name of created) rmSync(join(newTree, 'review', name), { force: true });
+  return {
+    seconds,
+    succeeded,
+    uniquePaths: printed.size,
+    filesCreated: created.length,
+    skeletons,
+    numberedFrom: highest + 1,
+    contiguous,
+    failures: failures.slice(0, 5),
+    ok: succeeded === CLAIMERS && printed.size === CLAIMERS && created.length === CLAIMERS && skeletons === CLAIMERS && contiguous,
+  };
+}
+
 /** The last few lines of an output, for results.json: enough to see what a command said. */
 const tail = (text) => text.trimEnd().split('\n').slice(-3).join('\n').slice(-600);
 
@@ -346,7 +420,8 @@ async function main() {
       args: [postToolUseHook],
       cwd: tree1,
       env: hookEnv(tree1),
-      input: hookInput('PostToolUse', tree1, { tool_name: 'Edit', tool_input: { file_path: todo }, tool_response: {} }),
+      // Its own session id, which no SessionStart run remembered: the hook opens no record.
+      input: hookInput('PostToolUse', tree1, { tool_name: 'Edit', tool_input: { file_path: todo }, tool_response: {} }, 'bench-post-tool-use'),
     };
     // One untimed run first, so the hook has seen the file, as it has in a session.
     primeHook = () => timeCommand(hook);
@@ -359,17 +434,37 @@ async function main() {
       },
     });
   }
+  /** What the SessionStart runs did with the ledger, per scale: records opened, briefings naming unlogged sessions. */
+  const ledger = {};
   if (have.sessionStart) {
     for (const scale of scales) {
       const tree = trees[scale].dir;
+      removeBenchRecords(tree);
+      // A fleet session (RELAY_RUN and RELAY_AGENT set, as the runner starts them): the hook
+      // opens its record at once. A fresh session id per run, so every run writes a record
+      // rather than finding the one an earlier run wrote; the record is deleted after the run.
+      const env = { ...hookEnv(tree), RELAY_RUN: 'bench-run', RELAY_AGENT: 'bench-agent', RELAY_ROLE: 'writer' };
+      delete env.RELAY_SESSIONS;
+      const stats = (ledger[scale] = { runs: 0, recordsOpened: 0, recordsMissing: 0, unloggedNamed: 0 });
+      let sessionId;
       commands.push({
         id: `session-start-${scale}`,
         label: `SessionStart hook, scale ${scale}`,
         command: node,
         args: [sessionStartHook],
         cwd: tree,
-        env: hookEnv(tree),
-        input: hookInput('SessionStart', tree, { source: 'startup' }),
+        env,
+        before: () => {
+          sessionId = `${SESSION_PREFIX}${scale}-${++stats.runs}`;
+          return { input: hookInput('SessionStart', tree, { source: 'startup' }, sessionId) };
+        },
+        after: (result) => {
+          const record = join(tree, 'sessions', `${sessionId}.md`);
+          if (existsSync(record) && readFileSync(record, 'utf8').includes(`session_id: ${sessionId}\n`)) stats.recordsOpened++;
+          else stats.recordsMissing++;
+          rmSync(record, { force: true });
+          if (result.stdout.includes('Sessions that never logged')) stats.unloggedNamed++;
+        },
       });
     }
   }
@@ -384,8 +479,9 @@ async function main() {
       log(`round ${round + 1}/${options.runs}`);
       const order = commands.map((_, index) => commands[(index + round) % commands.length]);
       for (const entry of order) {
-        entry.before?.();
-        const result = await timeCommand(entry);
+        const overrides = entry.before?.();
+        const result = await timeCommand({ ...entry, ...overrides });
+        entry.after?.(result);
         const sample = samples[entry.id];
         sample.ms.push(result.ms);
         sample.codes.push(result.code);
@@ -395,6 +491,7 @@ async function main() {
     }
   } finally {
     restoreTodo();
+    for (const scale of scales) removeBenchRecords(trees[scale].dir);
   }
   for (const [id, sample] of Object.entries(samples)) {
     sample.median = median(sample.ms);
@@ -435,13 +532,27 @@ async function main() {
   }
 
   let claim;
+  let numbered;
   if (have.relay) {
     const claimTree = copyTree(trees[1], 'claim-scale-1');
+    const newTree = copyTree(trees[1], 'new-scale-1');
+    const committed = new Set(git(newTree, ['ls-files', '--', 'review']).split('\n').map((path) => path.slice('review/'.length)).filter((name) => /^findings-\d+\.md$/.test(name)));
     const runs = [];
+    const newRuns = [];
     const spawnOnly = [];
     for (let round = 0; round < options.claimRuns; round++) {
+      // claim and new alternate which goes first, so neither always meets the other's leftovers.
+      const claimFirst = round % 2 === 0;
+      if (!claimFirst) {
+        log(`round ${round + 1}/${options.claimRuns}: ${CLAIMERS} concurrent relay new findings`);
+        newRuns.push(await newRun(newTree, committed));
+      }
       log(`claim round ${round + 1}/${options.claimRuns}: ${CLAIMERS} concurrent relay claim`);
       runs.push(await claimRun(tree1, claimTree));
+      if (claimFirst) {
+        log(`round ${round + 1}/${options.claimRuns}: ${CLAIMERS} concurrent relay new findings`);
+        newRuns.push(await newRun(newTree, committed));
+      }
       // The process cost alone: the same number of bare node processes at once.
       const started = process.hrtime.bigint();
       await Promise.all(Array.from({ length: CLAIMERS }, () => timeCommand({ command: node, args: ['-e', '0'] })));
@@ -454,6 +565,12 @@ async function main() {
       medianClaims: median(runs.map((run) => run.claims)),
       bareNodeMs: median(spawnOnly),
       ok: runs.every((run) => run.ok),
+    };
+    numbered = {
+      runs: newRuns,
+      medianSeconds: median(newRuns.map((run) => run.seconds)),
+      medianFiles: median(newRuns.map((run) => run.filesCreated)),
+      ok: newRuns.every((run) => run.ok),
     };
   }
 
@@ -491,6 +608,19 @@ async function main() {
       : 'relay CLI not built',
     isCount: true,
   });
+  // relay new takes another lock (ids) for a folder listing and one exclusive create, as short
+  // a hold as claim's; both are 100 Node processes starting on the same cores, so they should
+  // take about the same time. 1.5 leaves room for two single runs on a shared machine.
+  const newRatio = numbered && claim ? numbered.medianSeconds / claim.medianSeconds : undefined;
+  rows.push({
+    name: `relay new findings, ${CLAIMERS} concurrent / claim`,
+    ratio: newRatio,
+    target: '≤ 1.5; all 100, distinct',
+    pass: numbered ? numbered.ok && newRatio <= 1.5 : undefined,
+    note: numbered
+      ? `${numbered.medianFiles} of ${CLAIMERS} files in ${numbered.medianSeconds.toFixed(2)} s / claim ${claim.medianSeconds.toFixed(2)} s${numbered.ok ? '' : ' (not all distinct, numbered on, with their skeletons: see the warning)'}`
+      : 'relay CLI not built',
+  });
 
   // Exit codes that say the tree is not clean or a command failed make the numbers suspect.
   const warnings = [];
@@ -503,6 +633,11 @@ async function main() {
     if (Object.keys(counts).length) warnings.push(`${samples[id].label} reported: ${JSON.stringify(counts)}`);
   }
   if (claim && !claim.ok) warnings.push(`relay claim: ${JSON.stringify(claim.runs.find((run) => !run.ok))}`);
+  if (numbered && !numbered.ok) warnings.push(`relay new findings: ${JSON.stringify(numbered.runs.find((run) => !run.ok))}`);
+  for (const [scale, stats] of Object.entries(ledger)) {
+    if (stats.recordsMissing > 0) warnings.push(`SessionStart, scale ${scale}: ${stats.recordsMissing} of ${stats.runs} runs opened no session record`);
+    if (stats.unloggedNamed < stats.runs) warnings.push(`SessionStart, scale ${scale}: ${stats.runs - stats.unloggedNamed} of ${stats.runs} briefings named no session that never logged`);
+  }
 
   const width = Math.max(...rows.map((entry) => entry.name.length));
   console.log('');
@@ -531,6 +666,8 @@ async function main() {
     measurements: samples,
     competitors,
     claim,
+    numbered,
+    ledger,
     rows,
     warnings,
   };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lint } from '../src/lint/engine.js';
-import { defaultConfig } from '../src/protocol/config.js';
+import { loadConfig } from '../src/protocol/config.js';
 import { ruleById } from '../src/rules/index.js';
 
 const generator = join(__dirname, '..', 'bench', 'generate.mjs');
@@ -60,7 +60,7 @@ describe('bench/generate.mjs', () => {
     for (const fixed of ['urls_todo.md', 'urls_done.md', 'CLAUDE.md', 'review/completed.md', '.protocol-lint.json']) expect(names).toContain(fixed);
     expect(files.size).toBe(first.summary.files);
     expect(files.size).toBe(50 + 50 + 10 + 10 + 3 + 20 + 5);
-    expect(files.get('.protocol-lint.json')!.toString()).toBe('{}\n');
+    expect(JSON.parse(files.get('.protocol-lint.json')!.toString())).toEqual({ rules: { 'session-unlogged': ['warning', { ttlHours: 24 }] } });
   });
 
   it('writes queues of unique URLs, the pending ones partly claimed, the done ones dated in the past', () => {
@@ -109,10 +109,26 @@ describe('bench/generate.mjs', () => {
     expect(other.get('urls_todo.md')!.equals(files.get('urls_todo.md')!)).toBe(false);
   });
 
+  it('leaves one session record in a hundred open, older than the briefing\'s 15 minutes and within the tree\'s TTL', () => {
+    const { dir } = generate('e', 'seed-1', '0.1');
+    const records = [...snapshot(dir)].filter(([name]) => name.startsWith('sessions/')).map(([, bytes]) => bytes.toString());
+    expect(records).toHaveLength(200);
+    const open = records.filter((text) => text.includes('\nstatus: open\n'));
+    expect(open).toHaveLength(2);
+    for (const text of open) {
+      const age = Date.parse(NOW) - Date.parse(/\nstarted: (\S+)\n/.exec(text)![1]!);
+      expect(age).toBeGreaterThanOrEqual(20 * 60_000);
+      expect(age).toBeLessThanOrEqual(6 * 3_600_000);
+    }
+  });
+
   it('lints clean under the protocol v2 rules, with waves that read the wave before', async () => {
     const { dir } = generate('d', 'seed-1', '0.03');
     const v2 = ['review-verdict', 'postmortem-prevention-enforced', 'wave-inheritance', 'session-unlogged', 'session-schema'].map((id) => ruleById(id)!);
-    const { results } = await lint({ root: dir, config: defaultConfig(), now: new Date(NOW), rules: v2 });
+    const loaded = loadConfig(dir);
+    if (!loaded.ok) throw new Error(loaded.error);
+    // 12 hours on, as a reused bench tree is linted: the open records are still within the tree's TTL.
+    const { results } = await lint({ root: dir, config: loaded.config, now: new Date(Date.parse(NOW) + 12 * 3_600_000), rules: v2 });
     expect(results.filter((result) => result.filePath.startsWith('sessions/'))).toHaveLength(60);
     expect(results.filter((result) => result.filePath.startsWith('discovery/wave-3/'))).toHaveLength(10);
     expect(results.flatMap((result) => result.messages.map((message) => `${result.filePath} ${message.ruleId} ${message.message}`))).toEqual([]);

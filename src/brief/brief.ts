@@ -92,10 +92,25 @@ export function buildBriefing(root: string, config: Config, options: BriefOption
   return { text, read: files };
 }
 
+/** One buffer the briefed files are hashed through: a fresh one per file cost more than the hashing. */
+let hashBuffer: Buffer | undefined;
+
 /** The SHA-256 (hex) of a regular file's bytes, or undefined when it cannot be read. */
 function hashFile(root: string, path: string): string | undefined {
-  const bytes = readBytes(root, path);
-  return bytes === undefined ? undefined : sha256(bytes);
+  if (outsideRootReason(root, path) !== undefined) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openRegularFile(path);
+    if (fd === undefined) return undefined;
+    const buffer = (hashBuffer ??= Buffer.allocUnsafe(64 * 1024));
+    const hash = createHash('sha256');
+    for (let count; (count = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, count));
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function sha256(bytes: Buffer): string {

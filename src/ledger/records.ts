@@ -132,23 +132,30 @@ export function parseRecord(text: string): SessionRecord | undefined {
   return data as unknown as SessionRecord;
 }
 
-/** Reads the top of a file, enough for its front matter; undefined when it cannot be read. */
-function readHead(path: string): string | undefined {
+/** One buffer for every head read: a listing reads thousands of records, and a fresh 16 KB each cost more than the reads. */
+let headBuffer: Buffer | undefined;
+
+/** Reads the top of a file, enough for its front matter, into `headBuffer`; its length, or -1 when it cannot be read. */
+function readHeadBytes(path: string): number {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return undefined;
+    return -1;
   }
   try {
-    const buffer = Buffer.allocUnsafe(HEAD_BYTES);
-    const length = readSync(fd, buffer, 0, HEAD_BYTES, 0);
-    return buffer.toString('utf8', 0, length);
+    return readSync(fd, (headBuffer ??= Buffer.allocUnsafe(HEAD_BYTES)), 0, HEAD_BYTES, 0);
   } catch {
-    return undefined;
+    return -1;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads the top of a file, enough for its front matter; undefined when it cannot be read. */
+function readHead(path: string): string | undefined {
+  const length = readHeadBytes(path);
+  return length < 0 ? undefined : headBuffer!.toString('utf8', 0, length);
 }
 
 /** Reads one session's record, or undefined when there is none. */
@@ -265,6 +272,8 @@ export interface ListSessionsOptions {
 
 /** A record's `status: open` line, looked for before any YAML is parsed: most records are closed. */
 const OPEN_LINE = /^status:[ \t]*['"]?open['"]?[ \t]*\r?$/m;
+/** The word {@link OPEN_LINE} needs, searched for in a record's bytes first. */
+const OPEN_BYTES = Buffer.from('open');
 
 /** The session records, newest start first (front matter only, each file's first 16 KB). */
 export function listSessions(root: string, config: Config, options: ListSessionsOptions = {}): ListedSession[] {
@@ -281,8 +290,11 @@ export function listSessions(root: string, config: Config, options: ListSessions
   const found: ListedSession[] = [];
   for (const name of names) {
     if (!name.endsWith('.md') || !isValidSessionId(name.slice(0, -3))) continue;
-    const head = readHead(join(located, name));
-    if (head === undefined || (options.open && !OPEN_LINE.test(head))) continue;
+    const length = readHeadBytes(join(located, name));
+    // Most records are closed: one without the bytes `open` is skipped before it is decoded.
+    if (length < 0 || (options.open && headBuffer!.subarray(0, length).indexOf(OPEN_BYTES) === -1)) continue;
+    const head = headBuffer!.toString('utf8', 0, length);
+    if (options.open && !OPEN_LINE.test(head)) continue;
     const record = parseRecord(head);
     if (!record || (options.open && record.status !== 'open')) continue;
     found.push({ ...record, path: `${folder}/${name}` });

@@ -70,9 +70,11 @@ export function readRegularFile(path: string, options: { noFollow?: boolean } = 
   if (fd === undefined) return undefined;
   try {
     const chunks: Buffer[] = [];
-    // Read to the end rather than trusting the size: the file may grow while it is read.
+    // Read to the end rather than trusting the size: the file may grow while it is read. The
+    // first chunk has a byte to spare, so a file of the size it had is read into one buffer,
+    // its end seen by a short read: no second buffer of the file's size, no copy to join them.
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.max(64 * 1024, Math.min(fstatSync(fd).size, 64 * 1024 * 1024)));
+      const chunk = Buffer.allocUnsafe(Math.max(64 * 1024, Math.min(fstatSync(fd).size + 1, 64 * 1024 * 1024)));
       let filled = 0;
       while (filled < chunk.length) {
         const count = readSync(fd, chunk, filled, chunk.length - filled, null);
