@@ -9,9 +9,13 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
 
+/** The folder names ALWAYS_IGNORED stands for; a test checks the two agree. */
+export const ALWAYS_IGNORED_NAMES = ['node_modules', '.git'];
+
 /** Answers, for root-relative POSIX paths, whether they are ignored and which nested root holds them. */
 export class PathFilter {
-  private readonly matches: (path: string) => boolean;
+  /** The config's `ignores` with ALWAYS_IGNORED; undefined when the config has none of its own. */
+  private readonly matches: ((path: string) => boolean) | undefined;
   /** Folder → whether it holds a config file of its own. */
   private readonly roots = new Map<string, boolean>();
 
@@ -20,14 +24,19 @@ export class PathFilter {
     ignores: readonly string[],
   ) {
     // `dot: true` as fast-glob matches its ignore patterns, so the walk and this agree.
-    this.matches = picomatch([...ALWAYS_IGNORED, ...ignores], { dot: true });
+    this.matches = ignores.length === 0 ? undefined : picomatch([...ALWAYS_IGNORED, ...ignores], { dot: true });
   }
 
   /** Whether the path, or a folder on the way to it, matches the config's `ignores`. */
   isIgnored(path: string): boolean {
-    if (this.matches(path)) return true;
+    // ALWAYS_IGNORED alone (`**/node_modules/**`, `**/.git/**`) matches a path when one of its
+    // names is `node_modules` or `.git`: a string search, where picomatch on the path and each
+    // folder on its way cost ~40 ms for a walk of 14,000 files.
+    const matches = this.matches;
+    if (matches === undefined) return ALWAYS_IGNORED_NAMES.some((name) => `/${path}/`.includes(`/${name}/`));
+    if (matches(path)) return true;
     for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
-      if (this.matches(path.slice(0, slash))) return true;
+      if (matches(path.slice(0, slash))) return true;
     }
     return false;
   }
