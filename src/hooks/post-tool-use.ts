@@ -68,7 +68,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   const memory = SessionMemory.open(sessionId);
   if (memory !== undefined && sessionId !== undefined) {
     memory.recordTouched(tree.root, changed);
-    openPendingRecord(memory, tree.root, tree.config, sessionId);
+    await openPendingRecord(memory, tree.root, tree.config, sessionId);
   }
 
   // A FIFO or a device is never read (a FIFO blocks, /dev/zero never ends): such files are

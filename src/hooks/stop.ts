@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { debug } from '../debug.js';
 import { CONFIG_FILE, loadConfig } from '../protocol/config.js';
 import { classifyPath } from '../protocol/layout.js';
-import { sessionPath } from '../ledger/records.js';
+import { sessionPath } from '../ledger/session-names.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { SessionMemory } from './session-memory.js';
