@@ -61,7 +61,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   } else {
     return quiet(`${event}: tool \`${tool ?? '(none)'}\` is not one relay checks`);
   }
-  changed = ownFiles(tree, changed, event);
+  changed = await ownFiles(tree, changed, event);
   if (changed.length === 0) return quiet(`${event} ${tool}: no protocol file changed`);
 
   const sessionId = stringField(input.session_id);

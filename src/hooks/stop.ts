@@ -49,7 +49,7 @@ async function stop(input: HookInput): Promise<HookOutcome> {
     }
     const { config } = loaded;
     // The config may have changed since the files were remembered: it decides now.
-    const sorted = ownFiles({ root, config }, [...paths].sort(), 'Stop');
+    const sorted = await ownFiles({ root, config }, [...paths].sort(), 'Stop');
     if (sorted.length === 0) continue;
     const logged = sorted.some((path) => {
       const classification = classifyPath(path, config.layout);

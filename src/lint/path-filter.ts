@@ -6,8 +6,19 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import picomatch from 'picomatch';
-import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
+import { CONFIG_FILE } from '../protocol/config.js';
+
+/** Whether a root-relative path matches: the config's `ignores` compiled (ignore-matcher.ts), or {@link alwaysIgnored}. */
+export type IgnoreMatcher = (path: string) => boolean;
+
+/**
+ * What `ALWAYS_IGNORED` (`**\/node_modules/**`, `**\/.git/**`) matches, as picomatch matches
+ * it, without loading picomatch: a path with a `node_modules` or `.git` segment. A config with
+ * no `ignores` (most) needs no more, so the hooks never load picomatch for it.
+ */
+export function alwaysIgnored(path: string): boolean {
+  return path.split('/').some((segment) => segment === 'node_modules' || segment === '.git');
+}
 
 /** Answers, for root-relative POSIX paths, whether they are ignored and which nested root holds them. */
 export class PathFilter {
@@ -17,10 +28,9 @@ export class PathFilter {
 
   constructor(
     readonly root: string,
-    ignores: readonly string[],
+    matches: IgnoreMatcher,
   ) {
-    // `dot: true` as fast-glob matches its ignore patterns, so the walk and this agree.
-    this.matches = picomatch([...ALWAYS_IGNORED, ...ignores], { dot: true });
+    this.matches = matches;
   }
 
   /** Whether the path, or a folder on the way to it, matches the config's `ignores`. */
