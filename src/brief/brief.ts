@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, readdirSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { debug } from '../debug.js';
-import { unloggedSessions, type BriefedFile, type ListedSession } from '../ledger/records.js';
+import { unloggedSessions, type BriefedFile, type KnownClosed, type ListedSession } from '../ledger/records.js';
 import type { Config } from '../protocol/config.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
@@ -29,6 +29,8 @@ export interface BriefOptions {
   unloggedMinAgeMs?: number;
   /** The time to judge ages by (default now). */
   now?: Date;
+  /** Session records known not to be open, skipped unread when listing the unlogged ones (updated). */
+  knownClosed?: KnownClosed;
 }
 
 /** A briefing and the files it read, each with the SHA-256 of its bytes. */
@@ -272,7 +274,7 @@ function unloggedSection(root: string, config: Config, options: BriefOptions, ca
   const exclude = options.session ?? (process.env.CLAUDE_CODE_SESSION_ID || process.env.CLAUDE_SESSION_ID || undefined);
   const now = options.now ?? new Date();
   const minAge = options.unloggedMinAgeMs ?? unloggedMinAgeFromEnv() ?? UNLOGGED_MIN_AGE_MS;
-  const open: ListedSession[] = unloggedSessions(root, config, { limit: Number.MAX_SAFE_INTEGER, exclude, now });
+  const open: ListedSession[] = unloggedSessions(root, config, { limit: Number.MAX_SAFE_INTEGER, exclude, now, knownClosed: options.knownClosed });
   if (open.length === 0) return [];
   const cutoff = now.getTime() - minAge;
   const stale = open.filter((record) => Date.parse(record.started) <= cutoff);

@@ -77,27 +77,45 @@ function hasBlockSyntax(bytes: Buffer): boolean {
   return bytes.includes('```') || bytes.includes('~~~') || bytes.includes('<!--');
 }
 
-/** The line-by-line scan, for files with fences or comments. */
+/** `-->`, which ends an HTML comment. */
+const COMMENT_END = Buffer.from('-->');
+
+/**
+ * The line-by-line scan, for files with fences or comments. It looks at bytes, never decoding
+ * a line: a queue of tens of thousands of items with one comment in it is read in milliseconds.
+ */
 function itemStartsSlow(bytes: Buffer): number[] {
   const lines: number[] = [];
-  let fence: string | undefined;
+  /** The open fence's character (`` ` `` or `~`) and length; 0 when none is open. */
+  let fenceChar = 0;
+  let fenceLength = 0;
   let inComment = false;
+  // The next `-->` at or after the line being read, found once and reused until passed.
+  let commentEnd = -2;
+  const endsComment = (start: number, end: number) => {
+    if (commentEnd !== -1 && commentEnd < start) commentEnd = bytes.indexOf(COMMENT_END, start);
+    return commentEnd !== -1 && commentEnd + 3 <= end;
+  };
   for (let start = 0; start < bytes.length; ) {
     const newline = bytes.indexOf(10, start);
     const next = newline === -1 ? bytes.length : newline + 1;
     let end = newline === -1 ? bytes.length : newline;
     if (end > start && bytes[end - 1] === 13) end--;
-    const line = bytes.toString('utf8', start, end);
     if (inComment) {
-      if (line.includes('-->')) inComment = false;
+      if (endsComment(start, end)) inComment = false;
     } else {
-      const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-      if (marker !== undefined) {
-        if (fence === undefined) fence = marker;
-        else if (marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
-      } else if (fence === undefined) {
-        if (line.startsWith('<!--')) inComment = !line.includes('-->');
-        else if (line.startsWith('- ') && line.length > 2) lines.push(start);
+      // A fence marker: up to three spaces, then three or more backticks or tildes.
+      let at = start;
+      while (at < end && at - start < 3 && bytes[at] === 32) at++;
+      const char = bytes[at];
+      let run = 0;
+      if (char === 96 || char === 126) while (at + run < end && bytes[at + run] === char) run++;
+      if (run >= 3) {
+        if (fenceChar === 0) [fenceChar, fenceLength] = [char!, run];
+        else if (char === fenceChar && run >= fenceLength) fenceChar = 0;
+      } else if (fenceChar === 0) {
+        if (bytes[start] === 60 && bytes[start + 1] === 33 && bytes[start + 2] === 45 && bytes[start + 3] === 45 && start + 3 < end) inComment = !endsComment(start, end);
+        else if (bytes[start] === 45 && bytes[start + 1] === 32 && end > start + 2) lines.push(start);
       }
     }
     start = next;

@@ -61,14 +61,14 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
   } else {
     return quiet(`${event}: tool \`${tool ?? '(none)'}\` is not one relay checks`);
   }
-  changed = ownFiles(tree, changed, event);
+  changed = await ownFiles(tree, changed, event);
   if (changed.length === 0) return quiet(`${event} ${tool}: no protocol file changed`);
 
   const sessionId = stringField(input.session_id);
   const memory = SessionMemory.open(sessionId);
   if (memory !== undefined && sessionId !== undefined) {
     memory.recordTouched(tree.root, changed);
-    openPendingRecord(memory, tree.root, tree.config, sessionId);
+    await openPendingRecord(memory, tree.root, tree.config, sessionId);
   }
 
   // A FIFO or a device is never read (a FIFO blocks, /dev/zero never ends): such files are

@@ -8,7 +8,8 @@
  * Everything here fails open: a record that cannot be written is a debug note, never an error.
  */
 import { debug } from '../debug.js';
-import { isValidSessionId, openSession, sessionsEnabled, type BriefedFile } from '../ledger/records.js';
+import type { BriefedFile } from '../ledger/records.js';
+import { isValidSessionId, sessionsEnabled } from '../ledger/session-names.js';
 import type { Config } from '../protocol/config.js';
 import { isoSeconds } from '../state/identity.js';
 import { SessionMemory } from './session-memory.js';
@@ -29,7 +30,7 @@ export function sessionIdentity(sessionId: string, env: NodeJS.ProcessEnv = proc
  * At SessionStart: opens a fleet session's record now, or remembers an interactive one's for
  * its first change. A resumed or compacted session keeps its first record and start.
  */
-export function startSessionRecord(root: string, config: Config, sessionId: string | undefined, briefing: BriefedFile[], now = new Date()): void {
+export async function startSessionRecord(root: string, config: Config, sessionId: string | undefined, briefing: BriefedFile[], now = new Date()): Promise<void> {
   if (!sessionsEnabled()) return debug('hook', 'SessionStart: RELAY_SESSIONS is off, no session record');
   if (sessionId === undefined || !isValidSessionId(sessionId)) return debug('hook', `SessionStart: no usable session_id (\`${sessionId ?? ''}\`), no session record`);
   const identity = sessionIdentity(sessionId);
@@ -37,6 +38,7 @@ export function startSessionRecord(root: string, config: Config, sessionId: stri
   if (memory === undefined) {
     // Without a memory to carry the start to the first change, an interactive session is
     // recorded now, like a fleet one: one small record is better than none.
+    const { openSession } = await import('../ledger/records.js');
     const opened = openSession(root, config, { sessionId, agent: identity.agent, role: identity.role, run: identity.run, briefing, now });
     if (!opened.ok) debug('hook', `SessionStart: no session record: ${opened.error}`);
     else if (!opened.disabled) debug('hook', `SessionStart: session record \`${opened.path}\` ${opened.created ? 'opened' : 'kept'}`);
@@ -47,12 +49,14 @@ export function startSessionRecord(root: string, config: Config, sessionId: stri
 }
 
 /** At a change to the tree (PostToolUse): opens the record SessionStart left pending, once. */
-export function openPendingRecord(memory: SessionMemory, root: string, config: Config, sessionId: string): void {
+export async function openPendingRecord(memory: SessionMemory, root: string, config: Config, sessionId: string): Promise<void> {
   if (!sessionsEnabled() || !isValidSessionId(sessionId)) return;
   const known = memory.read();
   if (known.opened.has(root)) return;
   const pending = known.pending.get(root);
   if (pending === undefined) return debug('hook', 'PostToolUse: no pending session record for this tree');
+  // Loaded only here: most changes open no record, and the ledger's YAML costs every hook run that loads it.
+  const { openSession } = await import('../ledger/records.js');
   const opened = openSession(root, config, { sessionId, agent: pending.agent, role: pending.role, briefing: pending.briefing, now: new Date(pending.started) });
   if (!opened.ok) return debug('hook', `PostToolUse: no session record: ${opened.error}`);
   if (!opened.disabled) memory.recordOpened(root);

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { buildBrief, buildBriefing, DEFAULT_BRIEF_BUDGET } from '../brief/brief.js';
-import { sessionsEnabled } from '../ledger/records.js';
+import { sessionsEnabled, sessionsFolder } from '../ledger/session-names.js';
+import { loadClosedRecords } from './closed-records.js';
 import { debug } from '../debug.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookOutcome, type HookInput } from './hook-io.js';
@@ -17,7 +18,7 @@ import { findStateTree } from './state-tree.js';
 const SESSION_MEMORY_DAYS = 14;
 
 /** Builds the SessionStart outcome for an event. */
-function sessionStart(input: HookInput): HookOutcome {
+async function sessionStart(input: HookInput): Promise<HookOutcome> {
   const cwd = stringField(input.cwd) ?? process.cwd();
   if (stringField(input.source) === 'startup') pruneSessions(SESSION_MEMORY_DAYS * 24 * 3600 * 1000);
   const tree = findStateTree(cwd);
@@ -36,8 +37,10 @@ function sessionStart(input: HookInput): HookOutcome {
   const options = { budget: Math.min(budget, 9000), session: sessionId, now };
   let text: string;
   if (sessionsEnabled()) {
-    const brief = buildBriefing(tree.root, tree.config, options);
-    startSessionRecord(tree.root, tree.config, sessionId, brief.read, now);
+    const closed = loadClosedRecords(join(tree.root, sessionsFolder(tree.config)), now.getTime());
+    const brief = buildBriefing(tree.root, tree.config, { ...options, knownClosed: closed.known });
+    closed.save();
+    await startSessionRecord(tree.root, tree.config, sessionId, brief.read, now);
     text = brief.text;
   } else {
     // Records off: nothing to hash the briefed files for.

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
-import { PathFilter } from '../lint/path-filter.js';
+import { alwaysIgnored, PathFilter } from '../lint/path-filter.js';
 import { CONFIG_FILE, loadConfig, resolveRoot, type Config } from '../protocol/config.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 
@@ -42,9 +42,12 @@ export function findStateTree(directory: string): StateTree | undefined {
  * not matched by the config's `ignores`, not inside a nested root (a folder with its own
  * config). The others are never reported, remembered or blocked on.
  */
-export function ownFiles(tree: Pick<StateTree, 'root' | 'config'>, paths: string[], event: string): string[] {
+export async function ownFiles(tree: Pick<StateTree, 'root' | 'config'>, paths: string[], event: string): Promise<string[]> {
   if (paths.length === 0) return paths;
-  const filter = new PathFilter(tree.root, tree.config.ignores);
+  // picomatch is loaded only for a config with `ignores`: without, the hook needs none of it.
+  const { ignores } = tree.config;
+  const matches = ignores.length === 0 ? alwaysIgnored : (await import('../lint/ignore-matcher.js')).ignoreMatcher(ignores);
+  const filter = new PathFilter(tree.root, matches);
   return paths.filter((path) => {
     const nested = filter.nestedRootOf(path);
     if (nested !== undefined) debug('config', `${event}: \`${path}\` belongs to the nested root \`${nested}/\`, not to \`${tree.root}\`: skipped`);

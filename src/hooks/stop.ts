@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { debug } from '../debug.js';
 import { CONFIG_FILE, loadConfig } from '../protocol/config.js';
 import { classifyPath } from '../protocol/layout.js';
-import { sessionPath } from '../ledger/records.js';
+import { sessionPath } from '../ledger/session-names.js';
 import { nonRegularReason } from '../protocol/regular-file.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { SessionMemory } from './session-memory.js';
@@ -49,7 +49,7 @@ async function stop(input: HookInput): Promise<HookOutcome> {
     }
     const { config } = loaded;
     // The config may have changed since the files were remembered: it decides now.
-    const sorted = ownFiles({ root, config }, [...paths].sort(), 'Stop');
+    const sorted = await ownFiles({ root, config }, [...paths].sort(), 'Stop');
     if (sorted.length === 0) continue;
     const logged = sorted.some((path) => {
       const classification = classifyPath(path, config.layout);

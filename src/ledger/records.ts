@@ -18,6 +18,9 @@ import { isoSeconds } from '../state/identity.js';
 import { ensureFolderInsideRoot } from '../protocol/inside-root.js';
 import { withLock } from '../state/lock.js';
 import { debug } from '../debug.js';
+import { isValidSessionId, sessionPath, sessionsEnabled, sessionsFolder } from './session-names.js';
+
+export { DEFAULT_SESSIONS_FOLDER, isValidSessionId, SESSION_ID_PATTERN, sessionPath, sessionsEnabled, sessionsFolder } from './session-names.js';
 
 /** The statuses a record moves through: `open` until the session logs (or is recovered, or fails). */
 export type SessionStatus = 'open' | 'logged' | 'failed' | 'recovered';
@@ -66,12 +69,6 @@ export type LedgerWritten = { ok: true; disabled?: false; path: string; record: 
 /** What `openSession`, `closeSession` and `recoverSession` return. */
 export type LedgerOutcome = LedgerWritten | LedgerDisabled | LedgerFailure;
 
-/** What a session id may be: it names a file. */
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
-
-/** The folder records live in when the layout names none. */
-export const DEFAULT_SESSIONS_FOLDER = 'sessions';
-
 /** Bounds that keep a record small whatever a session did: the longest lists written, in entries. */
 export const RECORD_LIMITS = { briefing: 100, urls: 500, changed: 500 } as const;
 
@@ -80,28 +77,6 @@ const HEAD_BYTES = 16 * 1024;
 
 /** The lock closing and recovering take, so a close and a recovery of one record never interleave. */
 export const SESSIONS_LOCK = 'sessions';
-
-/** Whether session records are on (`RELAY_SESSIONS` unset, or anything but `0`/`off`/`false`/`no`). */
-export function sessionsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env.RELAY_SESSIONS?.trim().toLowerCase();
-  return !(value === '0' || value === 'off' || value === 'false' || value === 'no');
-}
-
-/** The root-relative folder of the records: the layout's `sessions` key, else `sessions`. */
-export function sessionsFolder(config: Config): string {
-  const configured = (config.layout as { sessions?: unknown }).sessions;
-  return typeof configured === 'string' && configured !== '' ? configured : DEFAULT_SESSIONS_FOLDER;
-}
-
-/** Whether `id` can name a session record. */
-export function isValidSessionId(id: string): boolean {
-  return SESSION_ID_PATTERN.test(id) && id !== '.' && id !== '..';
-}
-
-/** The root-relative path of a session's record. */
-export function sessionPath(config: Config, sessionId: string): string {
-  return `${sessionsFolder(config)}/${sessionId}.md`;
-}
 
 function invalidId(sessionId: string): LedgerFailure {
   return { ok: false, error: `Unexpected session id \`${sessionId}\`, expected 1 to 128 letters, digits, \`.\`, \`_\` or \`-\`; pass another \`--session\`` };
@@ -268,6 +243,19 @@ export interface ListSessionsOptions {
   open?: boolean;
   /** At most this many, newest first. */
   limit?: number;
+  /** With `open`: names of records known not to be open, skipped unread; updated with what this listing found. */
+  knownClosed?: KnownClosed;
+}
+
+/**
+ * Record file names a listing of open records found not open, kept between listings (the
+ * SessionStart hook keeps them in its private folder): a closed record never becomes open
+ * again except by hand, so thousands of them need not be read at every session start.
+ */
+export interface KnownClosed {
+  names: Set<string>;
+  /** Set when the listing added or dropped names, so the keeper knows to save them. */
+  changed: boolean;
 }
 
 /** A record's `status: open` line, looked for before any YAML is parsed: most records are closed. */
@@ -279,40 +267,51 @@ const OPEN_BYTES = Buffer.from('open');
 export function listSessions(root: string, config: Config, options: ListSessionsOptions = {}): ListedSession[] {
   if (!sessionsEnabled()) return [];
   const folder = sessionsFolder(config);
-  const located = existingFolderInsideRoot(root, folder);
-  if (located === undefined) return [];
   let names: string[];
   try {
-    names = readdirSync(located);
+    // Read first: a tree without the folder is most trees, and costs one failed call.
+    names = readdirSync(join(root, folder));
   } catch {
     return [];
   }
+  const located = ensureFolderInsideRoot(root, folder);
+  if (!located.ok) {
+    debug('path', located.error);
+    return [];
+  }
+  const known = options.open ? options.knownClosed : undefined;
+  if (known) {
+    // A name that left the folder is forgotten, so a record made again under it is read.
+    const present = new Set(names);
+    for (const name of known.names) if (!present.has(name) && known.names.delete(name)) known.changed = true;
+  }
   const found: ListedSession[] = [];
   for (const name of names) {
-    if (!name.endsWith('.md') || !isValidSessionId(name.slice(0, -3))) continue;
-    const length = readHeadBytes(join(located, name));
-    // Most records are closed: one without the bytes `open` is skipped before it is decoded.
-    if (length < 0 || (options.open && headBuffer!.subarray(0, length).indexOf(OPEN_BYTES) === -1)) continue;
-    const head = headBuffer!.toString('utf8', 0, length);
-    if (options.open && !OPEN_LINE.test(head)) continue;
-    const record = parseRecord(head);
-    if (!record || (options.open && record.status !== 'open')) continue;
+    if (!name.endsWith('.md') || !isValidSessionId(name.slice(0, -3)) || known?.names.has(name)) continue;
+    const length = readHeadBytes(join(located.path, name));
+    if (length < 0) continue;
+    const record = options.open ? openRecord(length) : parseRecord(headBuffer!.toString('utf8', 0, length));
+    if (record === undefined) {
+      if (known) {
+        known.names.add(name);
+        known.changed = true;
+      }
+      continue;
+    }
     found.push({ ...record, path: `${folder}/${name}` });
   }
   found.sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : a.session_id < b.session_id ? -1 : 1));
   return options.limit === undefined ? found : found.slice(0, options.limit);
 }
 
-/** The records folder's absolute path when it exists inside the root; undefined otherwise (never created by a read). */
-function existingFolderInsideRoot(root: string, folder: string): string | undefined {
-  try {
-    readdirSync(join(root, folder));
-  } catch {
-    return undefined;
-  }
-  const located = ensureFolderInsideRoot(root, folder);
-  if (!located.ok) debug('path', located.error);
-  return located.ok ? located.path : undefined;
+/** The record in `headBuffer`'s first `length` bytes when it is open; undefined when it is closed or not a record. */
+function openRecord(length: number): SessionRecord | undefined {
+  // Most records are closed: one without the bytes `open` is skipped before it is decoded.
+  if (headBuffer!.subarray(0, length).indexOf(OPEN_BYTES) === -1) return undefined;
+  const head = headBuffer!.toString('utf8', 0, length);
+  if (!OPEN_LINE.test(head)) return undefined;
+  const record = parseRecord(head);
+  return record?.status === 'open' ? record : undefined;
 }
 
 /** What the briefing asks about sessions that never logged. */
@@ -324,13 +323,15 @@ export interface UnloggedOptions {
   /** Only sessions started at least this long before `now` (a fleet's running sessions are open too). */
   minAgeMs?: number;
   now?: Date;
+  /** Records known not to be open (see {@link KnownClosed}). */
+  knownClosed?: KnownClosed;
 }
 
 /** Sessions still open (that never logged), newest first, at most `limit`. */
 export function unloggedSessions(root: string, config: Config, options: UnloggedOptions = {}): ListedSession[] {
   const limit = options.limit ?? 5;
   const cutoff = options.minAgeMs ? (options.now ?? new Date()).getTime() - options.minAgeMs : undefined;
-  return listSessions(root, config, { open: true })
+  return listSessions(root, config, { open: true, knownClosed: options.knownClosed })
     .filter((record) => record.session_id !== options.exclude)
     .filter((record) => cutoff === undefined || Date.parse(record.started) <= cutoff)
     .slice(0, limit);

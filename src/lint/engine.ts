@@ -5,6 +5,7 @@ import { debug } from '../debug.js';
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
 import { applyFocus, prepareSearch, type FocusLines } from './focus.js';
+import { ignoreMatcher } from './ignore-matcher.js';
 import { PathFilter } from './path-filter.js';
 import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
 import type { GitIndexSource } from './git-index-source.js';
@@ -206,7 +207,7 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
  * that root's own config. The working-tree walk skips both already; it names the nested roots.
  */
 function selectPaths(options: LintOptions, source: FileSource, paths: string[]) {
-  const filter = new PathFilter(options.root, options.config.ignores);
+  const filter = new PathFilter(options.root, ignoreMatcher(options.config.ignores));
   const given = new Set(options.targets ?? []);
   const kept: string[] = [];
   const ignored: string[] = [];

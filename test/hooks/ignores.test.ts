@@ -9,6 +9,9 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import picomatch from 'picomatch';
+import { alwaysIgnored } from '../../src/lint/path-filter.js';
+import { ALWAYS_IGNORED } from '../../src/protocol/config.js';
 import { REPO } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
 
@@ -107,5 +110,14 @@ describe('a file of a nested root', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ decision: 'block' });
     expect(run.stdout).toContain('urls_todo.md:3:3 [queue-overlap]');
     expect(run.stdout).not.toContain('layout-misplaced-file');
+  });
+});
+
+describe('a config without `ignores`', () => {
+  it('ignores what picomatch matches of the always-ignored folders, without picomatch', () => {
+    const reference = picomatch(ALWAYS_IGNORED, { dot: true });
+    const paths = ['node_modules', 'node_modules/a.md', 'a/node_modules', 'a/node_modules/b.md', '.git', 'a/.git', 'a/.git/x', 'x.git/a.md', 'a/node_modulesx/b.md', 'a/.github/x.md', 'plan/task-001.md', 'urls_todo.md', 'review/.gitkeep'];
+    for (const path of paths) expect([path, alwaysIgnored(path)]).toEqual([path, reference(path)]);
+    expect(paths.filter(alwaysIgnored)).toHaveLength(7);
   });
 });

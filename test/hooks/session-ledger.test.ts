@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -183,6 +183,40 @@ describe('the briefing names sessions that never logged', () => {
   it('has no such section when every session logged', () => {
     const root = tree();
     expect(context(start(root, 'sess-1', FLEET))).not.toContain('never logged');
+  });
+
+  it('remembers closed records between starts, and reads a name again once it left the folder', () => {
+    const root = tree();
+    openRecord(root, 'old-a', 3 * 3600_000);
+    const logged = readSession(root, config, 'old-a')!;
+    writeFileSync(join(root, 'sessions/gone.md'), formatRecord({ ...logged, session_id: 'gone', status: 'logged' }));
+    expect(context(start(root, 'current'))).toContain('1 session record still `open`');
+    const memory = join(dataDir, 'closed-records');
+    expect(readdirSync(memory)).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(memory, readdirSync(memory)[0]!), 'utf8')).names).toEqual(['gone.md']);
+    // Deleted, then made again as an open record under the same name: it is named again.
+    rmSync(join(root, 'sessions/gone.md'));
+    expect(context(start(root, 'current'))).toContain('1 session record still `open`');
+    writeFileSync(join(root, 'sessions/gone.md'), formatRecord({ ...logged, session_id: 'gone', status: 'open' }));
+    const text = context(start(root, 'current'));
+    expect(text).toContain('2 session records still `open`');
+    expect(text).toMatch(/^- `gone` /m);
+  });
+
+  it('trusts a memory of closed records for a day only', () => {
+    const root = tree();
+    openRecord(root, 'old-a', 3 * 3600_000);
+    const logged = readSession(root, config, 'old-a')!;
+    writeFileSync(join(root, 'sessions/closed.md'), formatRecord({ ...logged, session_id: 'closed', status: 'logged' }));
+    start(root, 'current');
+    // Reopened by hand, in place: within the day the memory hides it.
+    writeFileSync(join(root, 'sessions/closed.md'), formatRecord({ ...logged, session_id: 'closed', status: 'open' }));
+    expect(context(start(root, 'current'))).toContain('1 session record still `open`');
+    const memory = join(dataDir, 'closed-records');
+    const file = join(memory, readdirSync(memory)[0]!);
+    const data = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...data, written: data.written - 25 * 3600_000 }));
+    expect(context(start(root, 'current'))).toContain('2 session records still `open`');
   });
 
   it('stays bounded with 2,000 records', () => {

@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import { ALWAYS_IGNORED } from '../../src/protocol/config.js';
+import { ignoreMatcher } from '../../src/lint/ignore-matcher.js';
 import { ALWAYS_IGNORED_NAMES, PathFilter } from '../../src/lint/path-filter.js';
 
 const paths = [
@@ -22,7 +23,7 @@ const paths = [
 describe('PathFilter', () => {
   it('without ignores of its own, skips what ALWAYS_IGNORED matches on the path or a folder on its way', () => {
     const matches = picomatch(ALWAYS_IGNORED, { dot: true });
-    const filter = new PathFilter('/nowhere', []);
+    const filter = new PathFilter('/nowhere', ignoreMatcher([]));
     for (const path of paths) {
       const segments = path.split('/');
       const expected = segments.some((_, index) => matches(segments.slice(0, index + 1).join('/')));
@@ -36,7 +37,7 @@ describe('PathFilter', () => {
   });
 
   it('with ignores of its own, still skips ALWAYS_IGNORED and matches folders on the way', () => {
-    const filter = new PathFilter('/nowhere', ['drafts/**']);
+    const filter = new PathFilter('/nowhere', ignoreMatcher(['drafts/**']));
     expect(filter.isIgnored('drafts/x.md')).toBe(true);
     expect(filter.isIgnored('a/node_modules/b.md')).toBe(true);
     expect(filter.isIgnored('plan/task-001.md')).toBe(false);
