@@ -1,0 +1,2 @@
+import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
+var n=/^[A-Za-z0-9._-]{1,128}$/,e="sessions";function r(s=process.env){let o=s.RELAY_SESSIONS?.trim().toLowerCase();return!(o==="0"||o==="off"||o==="false"||o==="no")}function t(s){let o=s.layout.sessions;return typeof o=="string"&&o!==""?o:e}function i(s){return n.test(s)&&s!=="."&&s!==".."}function f(s,o){return`${t(s)}/${o}.md`}export{n as a,e as b,r as c,t as d,i as e,f};
