@@ -20,6 +20,7 @@ import { trackFence } from '../protocol/markdown.js';
 import { debug } from '../debug.js';
 import { createFileAtomic, writeFileAtomic } from './atomic.js';
 import { ensureFolderInsideRoot } from '../protocol/inside-root.js';
+import { readRegularFile } from '../protocol/regular-file.js';
 import { withLock } from './lock.js';
 import { IDS_LOCK } from './new-file.js';
 import { QUEUE_LOCK } from './queue-operations.js';
@@ -316,6 +317,19 @@ function documents(root: string, config: Config): string[] {
   return found;
 }
 
+/**
+ * A file's text, or undefined when it is missing, unreadable or not a regular file: a FIFO or
+ * a device in a cloned tree must not hang `--fix` (it opens without blocking and is refused).
+ */
+function readTextOrSkip(path: string): string | undefined {
+  try {
+    return readRegularFile(path)?.toString('utf8');
+  } catch (error) {
+    debug('fs', `renumbering leaves \`${path}\` alone: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -340,12 +354,8 @@ function rewriteReferences(root: string, config: Config, moves: { kind: Numbered
   for (const document of documents(root, config)) {
     if (leaving.has(document)) continue;
     const absolute = join(root, document);
-    let text: string;
-    try {
-      text = readFileSync(absolute, 'utf8');
-    } catch {
-      continue;
-    }
+    const text = readTextOrSkip(absolute);
+    if (text === undefined) continue;
     let next = text;
     for (const move of moves) next = rewriteLinks(next, document, move.from, move.to) ?? next;
     if (taskMoved && numberedName(posix.basename(document))?.kind === 'task') next = withDependency(next, digits, newNumber);
@@ -358,12 +368,8 @@ function rewriteReferences(root: string, config: Config, moves: { kind: Numbered
     const changed: string[] = [];
     for (const queue of [config.layout.todo, config.layout.done]) {
       const absolute = join(root, queue);
-      let text: string;
-      try {
-        text = readFileSync(absolute, 'utf8');
-      } catch {
-        continue;
-      }
+      const text = readTextOrSkip(absolute);
+      if (text === undefined) continue;
       let next = text;
       for (const move of moves) {
         if (!next.includes(move.from)) continue;

@@ -3,6 +3,7 @@
  * number with its draft and final, every reference by that spelling follows, nothing is lost,
  * and a second run changes nothing — directly and through the built `protocol-lint --fix`.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +115,19 @@ describe('renumberDuplicates', () => {
       const result = renumberDuplicates(root, defaultConfig(), { only: ['review/findings-001.md'] });
       expect(result).toMatchObject({ ok: true, renumbered: [{ from: 'review/findings-0001.md', to: 'review/findings-002.md' }] });
       expect(statSync(join(root, 'plan/task-0012.md')).isFile()).toBe(true);
+    } finally {
+      removeTree(root);
+    }
+  });
+
+  it('leaves a queue that is a FIFO alone instead of waiting on it (built CLI, --fix)', () => {
+    const root = writeTree({ 'plan/task-012.md': '# Twelve\n', 'plan/task-0012.md': '# Twelve again\n', 'urls_todo.md': '# Pending URLs\n' });
+    try {
+      execFileSync('mkfifo', [join(root, 'urls_done.md')]);
+      // Before, the rewrite of the queues' `output` fields opened the FIFO and waited for a writer forever.
+      const run = runBin('protocol-lint', ['--fix', '--format', 'json'], { cwd: root, timeout: 30_000 });
+      expect(run.status, run.stderr).not.toBeNull();
+      expect(readdirSync(join(root, 'plan')).sort()).toEqual(['task-012.md', 'task-013.md']);
     } finally {
       removeTree(root);
     }
