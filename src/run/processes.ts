@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { debug } from '../debug.js';
+import { isProcessAlive } from '../state/atomic.js';
 
 /** Sends `signal` to the process group led by `pgid`; false when no process of it is left. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -24,12 +25,8 @@ export function isRunning(pid: number): boolean {
     // The state follows the command name, which is in parentheses and may contain any byte.
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
+    // No /proc, or the pid is gone from it: the same check the lock uses decides.
+    return isProcessAlive(pid);
   }
 }
 
