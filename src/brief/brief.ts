@@ -13,8 +13,8 @@ import { unloggedSessions, type BriefedFile, type KnownClosed, type ListedSessio
 import type { Config } from '../protocol/config.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
-import { openRegularFile, readRegularFile } from '../protocol/regular-file.js';
-import { queueSummary, type QueueSummary } from './queue-summary.js';
+import { openRegularFile } from '../protocol/regular-file.js';
+import { countQueueFile, queueSummary, type QueueCount, type QueueSummary } from './queue-summary.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
 export const DEFAULT_BRIEF_BUDGET = 6000;
@@ -115,10 +115,6 @@ function hashFile(root: string, path: string): string | undefined {
   }
 }
 
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** Files the briefing opened: root-relative path → its hash when already known; undefined when nobody asks. */
 type ReadFiles = Map<string, string | undefined> | undefined;
 
@@ -126,11 +122,12 @@ type ReadFiles = Map<string, string | undefined> | undefined;
 function composeBrief(root: string, config: Config, options: BriefOptions, read: ReadFiles): string {
   const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
   const { layout } = config;
-  const todoBytes = readBytes(root, join(root, layout.todo));
-  const doneBytes = readBytes(root, join(root, layout.done));
-  if (read && todoBytes !== undefined) read.set(layout.todo, sha256(todoBytes));
-  if (read && doneBytes !== undefined) read.set(layout.done, sha256(doneBytes));
-  const queue = queueSummary(todoBytes, doneBytes);
+  // The queues are counted and, for the ledger, hashed as they are read.
+  const todo = countQueue(root, join(root, layout.todo), { claims: true, hash: read !== undefined });
+  const done = countQueue(root, join(root, layout.done), { claims: false, hash: read !== undefined });
+  if (read && todo?.sha256 !== undefined) read.set(layout.todo, todo.sha256);
+  if (read && done?.sha256 !== undefined) read.set(layout.done, done.sha256);
+  const queue = queueSummary(todo, done);
   const planNames = listNames(root, join(root, layout.plan));
   const reviewNames = listNames(root, join(root, layout.review));
   const postmortemNames = listNames(root, join(root, layout.postmortems));
@@ -376,13 +373,18 @@ function numbered(names: string[], pattern: RegExp): Array<{ name: string; numbe
   return files.sort((a, b) => b.number - a.number || (a.name < b.name ? -1 : 1));
 }
 
-/** A whole file's bytes, or undefined when it cannot be read or is not a regular file (a FIFO would block). */
-function readBytes(root: string, path: string): Buffer | undefined {
+/** A queue file's counts (and hash), or undefined when it cannot be read or is not a regular file (a FIFO would block). */
+function countQueue(root: string, path: string, options: { claims: boolean; hash: boolean }): QueueCount | undefined {
   if (outsideRootReason(root, path) !== undefined) return undefined;
+  let fd: number | undefined;
   try {
-    return readRegularFile(path);
-  } catch {
+    fd = openRegularFile(path);
+    return fd === undefined ? undefined : countQueueFile(fd, options);
+  } catch (error) {
+    debug('fs', `briefing: \`${path}\` not counted: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

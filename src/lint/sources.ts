@@ -73,7 +73,7 @@ export class WorkingTreeSource implements FileSource {
     const pending = [folder];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
       this.walkOne(fastGlob, next, files, nestedRoots, (link) => {
-        const real = realpathSync(join(this.root, link));
+        const real = realpathSync.native(join(this.root, link));
         if (entered.has(real)) {
           debug('path', `${link} leads to ${real}, already walked: not walked again`);
           return;
@@ -206,7 +206,7 @@ export class WorkingTreeSource implements FileSource {
       const link = lstatSync(absolute);
       if (link.isSymbolicLink()) {
         try {
-          target = realpathSync(absolute);
+          target = realpathSync.native(absolute);
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ELOOP') return { ok: false, reason: 'Skipped: the symbolic link loops; point it at a real file' };

@@ -37,7 +37,7 @@ function toPosix(path: string): string {
 export function realLocation(path: string, hops = 0): string {
   const absolute = resolve(path);
   try {
-    return realpathSync(absolute);
+    return realpathSync.native(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
@@ -60,7 +60,7 @@ export function realLocation(path: string, hops = 0): string {
 /** The root's real path (the root itself when it cannot be resolved, so the check still runs lexically). */
 function realRootOf(root: string): string {
   try {
-    return realpathSync(root);
+    return realpathSync.native(root);
   } catch {
     return resolve(root);
   }
@@ -155,5 +155,5 @@ export function ensureFolderInsideRoot(root: string, folder: string): FolderResu
 }
 
 function realStat(path: string) {
-  return lstatSync(realpathSync(path));
+  return lstatSync(realpathSync.native(path));
 }
