@@ -67,4 +67,20 @@ describe('focus', () => {
     const focused = messages((await lint({ root, config: defaultConfig(), targets: ['urls_todo.md'], focus: { 'urls_todo.md': [3] } })).results);
     expect(focused).toEqual(['urls_todo.md:2 queue-overlap']);
   });
+
+  it('numbers twins found chunks away from the edit as a full run does', async () => {
+    // Queues of several 256 KB chunks; the twins of line 3 lie far down both files.
+    const items = (prefix: string, count: number, suffix = '') => Array.from({ length: count }, (_, index) => `- https://example.com/${prefix}/${index}${suffix}`);
+    const todoLines = ['# Pending URLs', ...items('todo', 20_000)];
+    todoLines.splice(15_000, 0, '- https://example.com/todo/1');
+    const doneLines = ['# Completed URLs', ...items('done', 20_000, ' (completed 2026-03-19)')];
+    doneLines.splice(17_000, 0, '- https://example.com/todo/1 (completed 2026-03-19)');
+    const root = writeTree({ 'urls_todo.md': todoLines.join('\n') + '\n', 'urls_done.md': doneLines.join('\n') + '\n' });
+    roots.push(root);
+    const now = new Date('2026-03-20T00:00:00Z');
+    const full = messages((await lint({ root, config: defaultConfig(), targets: ['urls_todo.md', 'urls_done.md'], now })).results);
+    expect(full).toEqual(['urls_todo.md:3 queue-overlap', 'urls_todo.md:15001 queue-duplicate', 'urls_todo.md:15001 queue-overlap']);
+    const focused = messages((await lint({ root, config: defaultConfig(), targets: ['urls_todo.md'], now, focus: { 'urls_todo.md': [3] } })).results);
+    expect(focused).toEqual(full);
+  });
 });
