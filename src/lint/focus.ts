@@ -47,21 +47,17 @@ function linesOf(source: ByteSource, wanted: number[]): Map<number, string> {
   return found;
 }
 
-/** Sources found `searchable` throughout, and their lines counted (see `prepareSearch`). */
+/** Sources found `searchable` throughout (see `prepareSearch`). */
 const prepared = new WeakSet<ByteSource>();
 
 /**
- * Checks that a queue is `searchable` throughout and counts its lines (the source remembers
- * each chunk's count), so that a focused search of it later only searches. `--staged` does
- * this while git is still writing HEAD's copies. True when the whole file is searchable.
+ * Checks that a queue is `searchable` throughout, so that a focused search of it later only
+ * searches. `--staged` does this while git is still writing HEAD's copies. True when the
+ * whole file is searchable. Lines are not counted here: only a twin found needs its number.
  */
 export function prepareSearch(source: ByteSource): boolean {
   if (prepared.has(source)) return true;
-  const ok = everyChunk(source, (chunk, base) => {
-    if (!searchable(chunk)) return false;
-    source.newlinesIn(chunk, base);
-    return true;
-  });
+  const ok = everyChunk(source, (chunk) => searchable(chunk));
   if (ok) prepared.add(source);
   return ok;
 }
