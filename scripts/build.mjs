@@ -66,7 +66,7 @@ const keepApart = {
 };
 const cli = await build({
   ...shared,
-  entryPoints: { 'cjs/lint-cli': 'src/cli/lint-cli.ts' },
+  entryPoints: { 'cjs/lint-cli': 'src/cli/lint-cli.ts', 'cjs/hook-lint': 'src/hooks/hook-lint.ts' },
   outdir: 'dist',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
@@ -79,10 +79,11 @@ const remark = await build({
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
 });
-const [cliBundle] = cli.outputFiles;
-// The first module reads the bundle as latin1 (src/cli/cached-bundle.ts), exact only for ASCII.
-const nonAscii = cliBundle.contents.findIndex((byte) => byte > 0x7f);
-if (nonAscii !== -1) throw new Error(`dist/cjs/lint-cli.cjs has a non-ASCII byte at ${nonAscii}: write it as an escape in the source`);
+// The bundles are read as latin1 (src/cli/cached-bundle.ts), exact only for ASCII.
+for (const bundle of cli.outputFiles) {
+  const nonAscii = bundle.contents.findIndex((byte) => byte > 0x7f);
+  if (nonAscii !== -1) throw new Error(`${bundle.path} has a non-ASCII byte at ${nonAscii}: write it as an escape in the source`);
+}
 
 const launcher = await build({
   ...shared,
@@ -101,6 +102,7 @@ const esm = await build({
   format: 'esm',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
+  define: { __HOOK_LINT_BUNDLED__: 'true' },
   // CommonJS dependencies (gray-matter, js-yaml) call require(); give ESM bundles one.
   banner: { js: "import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);" },
 });

@@ -15,6 +15,7 @@
  */
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { debug } from '../debug.js';
+import { loadHookLint } from './load-hook-lint.js';
 import type { FileResult } from '../lint/types.js';
 import { countNewlines, FileSource, linesAt } from '../protocol/byte-source.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
@@ -117,7 +118,7 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
     const targets = changed.filter((path) => !(focus && focus[path]?.length === 0));
     if (targets.length > 0) {
       // The engine and reporter load only when there is something to lint.
-      const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
+      const { lint, formatClaude } = await loadHookLint();
       const queueFocus = focus && Object.keys(focus).length > 0 ? Object.fromEntries(Object.entries(focus).filter(([path]) => targets.includes(path))) : undefined;
       const copyPaths = new Map(queues.flatMap((path) => (copies.get(path) ? [[path, copies.get(path)!.path] as [string, string]] : [])));
       ({ results } = await lint({ root: tree.root, config: tree.config, targets, copies: copyPaths, ...(queueFocus && Object.keys(queueFocus).length > 0 ? { focus: queueFocus } : {}) }));

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
+import { loadHookLint } from './load-hook-lint.js';
 import { CONFIG_FILE, loadConfig } from '../protocol/config.js';
 import { classifyPath } from '../protocol/layout.js';
 import { sessionPath } from '../ledger/session-names.js';
@@ -72,7 +73,7 @@ async function stop(input: HookInput): Promise<HookOutcome> {
     let errorText = '';
     let errors = 0;
     if (existing.length > 0) {
-      const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
+      const { lint, formatClaude } = await loadHookLint();
       const { results } = await lint({ root, config, targets: existing });
       // Only errors hold a session back; warnings were already shown after each write.
       const errorResults = results
