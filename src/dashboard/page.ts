@@ -106,7 +106,7 @@ function table(head, rows) {
   return el('table', {}, el('thead', {}, el('tr', {}, ...head.map((cell) => el('th', {}, cell)))), el('tbody', {}, ...rows));
 }
 function more(shown, total, what) {
-  return total > shown ? el('p', { class: 'muted' }, '… ' + number(total - shown) + ' more ' + what + ' not shown') : null;
+  return total > shown ? el('p', { class: 'muted' }, '… ' + number(total - shown) + ' more ' + what + ' not shown') : '';
 }
 function panel(name) { return document.querySelector('[data-panel="' + name + '"]'); }
 function body(name) { const node = panel(name).querySelector('.body'); node.replaceChildren(); return node; }
