@@ -170,6 +170,8 @@ class DashboardServer {
       response.write(`retry: 2000\nevent: snapshot\ndata: ${this.snapshotJson}\n\n`);
       this.clients.add(response);
       request.on('close', () => this.clients.delete(response));
+      // A page closed mid-write: forget it rather than let the error end the dashboard.
+      response.on('error', () => this.clients.delete(response));
     } else {
       respond(response, 404, 'text/plain; charset=utf-8', 'not found\n');
     }
