@@ -19,6 +19,7 @@ import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, defaultNow, GENERATOR_VERSION } from './generate.mjs';
+import { measureDashboard } from './dashboard.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repo = dirname(benchDir);
@@ -531,6 +532,12 @@ async function main() {
     }
   }
 
+  let dashboard;
+  if (have.relay) {
+    log(`relay dashboard on scale 1: ${options.runs} page loads against relay status --json`);
+    dashboard = await measureDashboard(tree1, options.runs);
+  }
+
   let claim;
   let numbered;
   if (have.relay) {
@@ -608,6 +615,16 @@ async function main() {
       : 'relay CLI not built',
     isCount: true,
   });
+  const dashboardRatio = dashboard ? median(dashboard.pageMs) / median(dashboard.statusMs) : undefined;
+  row(
+    'dashboard page / relay status --json (scale 1)',
+    dashboardRatio,
+    '≤ 2.0',
+    2.0,
+    dashboard ? `${fmtMs(median(dashboard.pageMs))} / ${fmtMs(median(dashboard.statusMs))}; first load after start ${fmtMs(dashboard.coldMs)}` : 'relay CLI not built',
+    dashboard ? Math.min(...dashboard.pageMs) / Math.min(...dashboard.statusMs) : undefined,
+  );
+  rows.push({ name: 'dashboard page, bytes (scale 1)', ratio: dashboard?.pageBytes, target: '< 1,000,000', pass: dashboard ? dashboard.pageBytes < 1_000_000 : undefined, note: dashboard ? `${(dashboard.pageBytes / 1024).toFixed(0)} KB` : 'relay CLI not built', isCount: true });
   // relay new takes another lock (ids) for a folder listing and one exclusive create, as short
   // a hold as claim's; both are 100 Node processes starting on the same cores, so they should
   // take about the same time. 1.5 leaves room for two single runs on a shared machine.
@@ -667,6 +684,7 @@ async function main() {
     competitors,
     claim,
     numbered,
+    dashboard,
     ledger,
     rows,
     warnings,

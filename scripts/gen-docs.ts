@@ -210,6 +210,6 @@ writeFileSync(
 
 // The plugin manifest carries the version too; package.json is its one source.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-const manifestPath = join('.claude-plugin', 'plugin.json');
+const manifestPath = join('plugin', '.claude-plugin', 'plugin.json');
 const manifest = readFileSync(manifestPath, 'utf8');
 writeFileSync(manifestPath, manifest.replace(/("version":\s*)"[^"]*"/, `$1${JSON.stringify(version)}`));

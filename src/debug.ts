@@ -7,7 +7,7 @@
 import { writeSync } from 'node:fs';
 
 /** The topics a fallback can be reported under; tests match on them. */
-export type DebugTopic = 'cache' | 'copies' | 'git' | 'focus' | 'lock' | 'fs' | 'hook' | 'path' | 'config' | 'run' | 'remote';
+export type DebugTopic = 'cache' | 'copies' | 'git' | 'focus' | 'lock' | 'fs' | 'hook' | 'path' | 'config' | 'run' | 'remote' | 'dashboard';
 
 let topics: Set<string> | 'all' | null | undefined;
 

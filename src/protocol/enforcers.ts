@@ -6,12 +6,12 @@
 
 /**
  * The `relay` commands (first word after `relay`), as of protocol v2: PROTOCOL §5 and its
- * additions. `run`, `sync`, `doctor` and `dashboard` join when they exist.
+ * additions. `run` and `sync` join when they exist.
  */
-export const RELAY_COMMANDS: readonly string[] = ['init', 'status', 'claim', 'done', 'release', 'add', 'brief', 'postmortem', 'new', 'handoff', 'session', 'doctor'];
+export const RELAY_COMMANDS: readonly string[] = ['init', 'status', 'claim', 'done', 'release', 'add', 'brief', 'postmortem', 'new', 'handoff', 'session', 'doctor', 'dashboard'];
 
 /**
- * Hooks that enforce something: the Claude Code events the plugin handles (hooks/hooks.json),
+ * Hooks that enforce something: the Claude Code events the plugin handles (plugin/hooks/hooks.json),
  * the plugin's hook scripts by name, and the git pre-commit hook that runs `protocol-lint --staged`.
  */
 export const HOOK_NAMES: readonly string[] = ['SessionStart', 'PostToolUse', 'PostToolUseFailure', 'Stop', 'session-start', 'post-tool-use', 'stop', 'pre-commit'];

@@ -1,7 +1,7 @@
 /** `relay status` and the briefing: counts of the queues, read without the lock. */
 import type { Config } from '../protocol/config.js';
 import type { QueueItem } from '../protocol/queue.js';
-import { isStaleClaim, loadQueues, type OperationFailure } from './queue-files.js';
+import { isStaleClaim, loadQueues, type OperationFailure, type Queues } from './queue-files.js';
 
 /** Counts of the queues, for `relay status` and the briefing. */
 export interface QueueStatus {
@@ -28,10 +28,23 @@ export interface QueueStatus {
 }
 
 /** Reads the queues without the lock (reading todo first never misses a URL that is moving to done). */
-export function queueStatus(root: string, config: Config, options: { now: Date; ttlHours: number; next?: number }): QueueStatus | OperationFailure {
+export function queueStatus(root: string, config: Config, options: StatusOptions): QueueStatus | OperationFailure {
   const loaded = loadQueues(root, config);
   if (!loaded.ok) return loaded;
-  const { todo, done, doneKeys, todoText, doneText } = loaded.queues;
+  return statusOfQueues(loaded.queues, options);
+}
+
+/** What {@link queueStatus} counts by. */
+export interface StatusOptions {
+  now: Date;
+  ttlHours: number;
+  /** How many of the next URLs to list (default 5). */
+  next?: number;
+}
+
+/** The counts of queues already read (the dashboard reads them once for the counts and the burn-down). */
+export function statusOfQueues(queues: Queues, options: StatusOptions): QueueStatus {
+  const { todo, done, doneKeys, todoText, doneText } = queues;
   const seen = new Set<string>();
   const claimsByAgent: Record<string, number> = {};
   const staleClaims: QueueStatus['staleClaims'] = [];

@@ -115,12 +115,12 @@ describe('suggested commands', () => {
   /** `relay done|release|add|handoff` followed by anything but a single-quoted URL, `-` (stdin or an option), or `*` (a tool pattern). */
   const UNQUOTED = /relay (?:done|release|add|handoff) (?!'|-|\*)[^\n`]*/g;
 
-  it('commands/*.md and agents/*.md single-quote every URL they put in a relay command', () => {
+  it('plugin/commands/*.md and plugin/agents/*.md single-quote every URL they put in a relay command', () => {
     const found: string[] = [];
     for (const folder of ['commands', 'agents']) {
-      for (const name of readdirSync(join(REPO, folder))) {
-        const text = readFileSync(join(REPO, folder, name), 'utf8');
-        for (const match of text.matchAll(UNQUOTED)) found.push(`${folder}/${name}: ${match[0]}`);
+      for (const name of readdirSync(join(REPO, 'plugin', folder))) {
+        const text = readFileSync(join(REPO, 'plugin', folder, name), 'utf8');
+        for (const match of text.matchAll(UNQUOTED)) found.push(`plugin/${folder}/${name}: ${match[0]}`);
         for (const match of text.matchAll(/relay (?:done|release|add|handoff) '[^']*'/g)) expect(match[0]).toMatch(/'<URL>'/);
       }
     }
@@ -128,7 +128,7 @@ describe('suggested commands', () => {
   });
 
   it('the postmortem command single-quotes the title', () => {
-    const text = readFileSync(join(REPO, 'commands', 'postmortem.md'), 'utf8');
+    const text = readFileSync(join(REPO, 'plugin', 'commands', 'postmortem.md'), 'utf8');
     expect(text).toContain("relay postmortem new '<Title In Title Case>'");
     expect(text).not.toMatch(/relay postmortem new "/);
   });

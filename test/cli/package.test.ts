@@ -78,12 +78,13 @@ describe('the npm package', () => {
     expect(packageJson.bin).toEqual({ 'protocol-lint': 'bin/protocol-lint', relay: 'bin/relay' });
     expect(packageJson.engines.node).toMatch(/^>=\d+/);
     expect(packageJson.repository.url).toContain('github.com/relay-protocol/relay');
-    expect(JSON.parse(readFileSync(join(REPO, '.claude-plugin', 'plugin.json'), 'utf8')).version).toBe(VERSION);
+    expect(JSON.parse(readFileSync(join(REPO, 'plugin', '.claude-plugin', 'plugin.json'), 'utf8')).version).toBe(VERSION);
     expect(tarball).toMatch(/relay-protocol-.+\.tgz$/);
-    for (const needed of ['bin/relay', 'bin/protocol-lint', 'bin/package.json', 'dist/relay.mjs', 'dist/protocol-lint.cjs', '.claude-plugin/plugin.json', 'hooks/hooks.json', 'action.yml', 'package.json']) {
+    for (const needed of ['bin/relay', 'bin/protocol-lint', 'bin/package.json', 'dist/relay.mjs', 'dist/protocol-lint.cjs', 'action.yml', 'package.json']) {
       expect(files).toContain(needed);
     }
-    for (const file of files) expect(file).not.toMatch(/^(src|test|node_modules|bench|scripts|examples)\//);
+    // The plugin installs from the git marketplace (plugin/, whose bin/ and dist/ are links npm would drop), not from the package.
+    for (const file of files) expect(file).not.toMatch(/^(src|test|node_modules|bench|scripts|examples|plugin|\.claude-plugin)\//);
   });
 
   it('installs globally into a prefix, offline, with working CLIs', () => {

@@ -3,6 +3,7 @@
 // at the pinned version into .cache/claude-code/; the plugin is loaded from a fresh clone of
 // this repository (plus the uncommitted files of the working tree, so a run before a commit
 // tests what would be committed), which has no node_modules: what a user's install gets.
+// The plugin is the clone's plugin/ folder (the marketplace at the clone's root names it).
 // Every run uses a throwaway CLAUDE_CONFIG_DIR and HOME. Prints `N passed, N failed` last.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startGitHttp } from './git-http.mjs';
 import { resultText, tailText, startMockApi, systemText, toolResults } from './mock-api.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -175,6 +177,8 @@ function runClaude(args, { cwd, env, onSpawn }) {
 
 let mock;
 let clone;
+/** The plugin in the clone: what `--plugin-dir` loads and the marketplace installs. */
+let pluginDir;
 let runnerModule;
 
 /** src/run (and what its callers need) bundled from this checkout, as `relay run` will run it. */
@@ -200,9 +204,9 @@ async function runnerBundle() {
 }
 
 /** Runs `claude -p PROMPT` with the plugin from the clone against the mock. */
-function headless(prompt, { project, config, extraArgs = [], pluginDir = true, onSpawn }) {
+function headless(prompt, { project, config, extraArgs = [], inline = true, onSpawn }) {
   const args = ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--max-turns', '12', '--no-session-persistence'];
-  if (pluginDir) args.push('--plugin-dir', clone, '--setting-sources', '');
+  if (inline) args.push('--plugin-dir', pluginDir, '--setting-sources', '');
   args.push(...extraArgs);
   return runClaude(args, {
     cwd: project,
@@ -288,22 +292,27 @@ try {
   ensureClaude();
   mock = await startMockApi();
   clone = makeClone();
+  pluginDir = join(clone, 'plugin');
   console.log(`claude ${CLAUDE_VERSION}, mock on 127.0.0.1:${mock.port}, clone ${clone}`);
 
-  await check('claude plugin validate --strict passes on the clone (plugin and marketplace), also with --profile directory', async () => {
-    for (const args of [['--strict'], ['--strict', '--profile', 'directory']]) {
+  await check('claude plugin validate --strict passes on the clone (the marketplace) and on plugin/ (also with --profile directory)', async () => {
+    for (const args of [['--strict']]) {
       const run = await runClaude(['plugin', 'validate', ...args, clone], { cwd: clone, env: quietEnv(makeConfig('validate')) });
       assert(run.code === 0, `validate ${args.join(' ')} exited ${run.code}:\n${run.stdout}\n${run.stderr}`);
       assert(run.stdout.includes('Validation passed') && !/passed with warnings/.test(run.stdout), `validate ${args.join(' ')}:\n${run.stdout}`);
     }
-    const report = JSON.parse((await runClaude(['plugin', 'validate', '--strict', '--json', join(clone, '.claude-plugin', 'plugin.json')], { cwd: clone, env: quietEnv(makeConfig('validate-json')) })).stdout);
+    for (const args of [['--strict'], ['--strict', '--profile', 'directory']]) {
+      const run = await runClaude(['plugin', 'validate', ...args, pluginDir], { cwd: clone, env: quietEnv(makeConfig('validate-plugin')) });
+      assert(run.code === 0 && run.stdout.includes('Validation passed') && !/passed with warnings/.test(run.stdout), `validate ${args.join(' ')} plugin/:\n${run.stdout}\n${run.stderr}`);
+    }
+    const report = JSON.parse((await runClaude(['plugin', 'validate', '--strict', '--json', join(pluginDir, '.claude-plugin', 'plugin.json')], { cwd: clone, env: quietEnv(makeConfig('validate-json')) })).stdout);
     assert(report.success && report.manifest.warnings.length === 0 && report.manifest.errors.length === 0, `plugin.json report: ${JSON.stringify(report.manifest)}`);
     for (const name of ['relay:get-up-to-speed', 'relay:log-this', 'relay:postmortem']) assert(report.provides.commands.includes(name), `validate does not list command ${name}`);
     for (const name of ['relay:planner', 'relay:writer', 'relay:reviewer']) assert(report.provides.agents.includes(name), `validate does not list agent ${name}`);
   });
 
   await check('plugin list --json: relay@inline loads enabled with no errors', async () => {
-    const run = await runClaude(['--plugin-dir', clone, 'plugin', 'list', '--json'], { cwd: clone, env: quietEnv(makeConfig('list')) });
+    const run = await runClaude(['--plugin-dir', pluginDir, 'plugin', 'list', '--json'], { cwd: clone, env: quietEnv(makeConfig('list')) });
     const list = JSON.parse(run.stdout);
     const relay = list.find((plugin) => plugin.id === 'relay@inline');
     assert(relay, `relay@inline not listed: ${run.stdout}`);
@@ -624,7 +633,7 @@ try {
     assert(writerTools, `no request carried the writer's system prompt; requests: ${mock.messages().length}; tool result: ${tailText(mock.messages().at(-1)?.body ?? {}).slice(0, 400)}`);
     // The writer gets the tools its definition lists that this Claude Code version has (2.1.328
     // has no Glob or Grep tool), and nothing else: above all no Agent tool.
-    const declared = /^tools:(.*)$/m.exec(readFileSync(join(clone, 'agents', 'writer.md'), 'utf8'))[1].split(',').map((name) => name.trim());
+    const declared = /^tools:(.*)$/m.exec(readFileSync(join(pluginDir, 'agents', 'writer.md'), 'utf8'))[1].split(',').map((name) => name.trim());
     for (const name of ['Read', 'Write', 'Edit', 'Bash', 'WebFetch']) assert(writerTools.includes(name), `the writer lacks ${name}: ${writerTools}`);
     for (const name of writerTools) assert(declared.includes(name), `the writer has ${name}, which agents/writer.md does not list: ${writerTools}`);
     for (const name of ['Agent', 'Task']) assert(!writerTools.includes(name), `the writer can spawn agents: ${writerTools}`);
@@ -709,11 +718,59 @@ try {
     assert(relay && relay.enabled === true && !relay.errors?.length, `installed plugin: ${JSON.stringify(list)}`);
     const project = makeProject(clone, 'project-marketplace');
     mock.reset(() => text('Hello.'));
-    const run = await headless('Say hello.', { project, config, pluginDir: false, extraArgs: ['--setting-sources', 'user'] });
+    const run = await headless('Say hello.', { project, config, inline: false, extraArgs: ['--setting-sources', 'user'] });
     const init = initEvent(run);
     assert(init.plugins.some((plugin) => plugin.name === 'relay' && plugin.source === 'relay@relay-protocol'), `plugins: ${JSON.stringify(init.plugins)}`);
     assert(!init.plugin_errors?.length, `plugin_errors: ${JSON.stringify(init.plugin_errors)}`);
     assert(mock.messages()[0]?.raw.includes('relay briefing: project-marketplace'), 'the installed plugin did not brief the session');
+  });
+
+  await check('git marketplace on 127.0.0.1: the install copies only plugin/ (no package.json, no node_modules, bundles as files), and the installed plugin loads and briefs', async () => {
+    const served = join(scratch, 'served');
+    mkdirSync(served, { recursive: true });
+    git(scratch, 'clone', '--quiet', '--bare', clone, join(served, 'relay.git'));
+    const server = await startGitHttp(served);
+    const config = makeConfig('git-marketplace');
+    const env = quietEnv(config);
+    try {
+      const add = await runClaude(['plugin', 'marketplace', 'add', `http://127.0.0.1:${server.port}/relay.git`], { cwd: scratch, env });
+      assert(add.code === 0, `marketplace add exited ${add.code}: ${add.stdout}${add.stderr}`);
+      const install = await runClaude(['plugin', 'install', 'relay@relay-protocol'], { cwd: scratch, env });
+      assert(install.code === 0, `install exited ${install.code}: ${install.stdout}${install.stderr}`);
+    } finally {
+      await server.close();
+    }
+    const cacheRoot = join(config.CLAUDE_CONFIG_DIR, 'plugins', 'cache', 'relay-protocol', 'relay');
+    const versions = readdirSync(cacheRoot);
+    assert(versions.length === 1, `cache versions: ${versions}`);
+    const installed = join(cacheRoot, versions[0]);
+    const files = [];
+    const walk = (dir, rel) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) walk(join(dir, entry.name), path);
+        else files.push({ path, link: entry.isSymbolicLink(), bytes: lstatSync(join(dir, entry.name)).size });
+      }
+    };
+    walk(installed, '');
+    const names = files.map((file) => file.path);
+    for (const absent of ['node_modules/', 'package.json', 'package-lock.json', 'src/', 'test/', 'bench/']) assert(!names.some((name) => name === absent || name.startsWith(absent)), `the cache holds ${absent}: ${names.filter((name) => name.startsWith(absent.replace(/\/$/, ''))).slice(0, 5)}`);
+    for (const needed of ['.claude-plugin/plugin.json', 'hooks/hooks.json', 'commands/log-this.md', 'agents/writer.md', 'bin/relay', 'bin/protocol-lint', 'dist/relay.mjs', 'dist/hooks/session-start.mjs']) {
+      const file = files.find((candidate) => candidate.path === needed);
+      assert(file && !file.link, `${needed} is ${file ? 'a link' : 'missing'} in the cache`);
+    }
+    const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
+    assert(bytes < 5_000_000, `the cache holds ${bytes} bytes`);
+    const version = execFileSync(process.execPath, [join(installed, 'bin', 'relay'), '--version'], { encoding: 'utf8' }).trim();
+    assert(version === JSON.parse(readFileSync(join(installed, '.claude-plugin', 'plugin.json'), 'utf8')).version, `bin/relay --version from the cache: ${version}`);
+    const project = makeProject(clone, 'project-git-marketplace');
+    mock.reset(() => text('Hello.'));
+    const run = await headless('Say hello.', { project, config, inline: false, extraArgs: ['--setting-sources', 'user'] });
+    const init = initEvent(run);
+    assert(init.plugins.some((plugin) => plugin.name === 'relay' && plugin.source === 'relay@relay-protocol'), `plugins: ${JSON.stringify(init.plugins)}`);
+    assert(!init.plugin_errors?.length, `plugin_errors: ${JSON.stringify(init.plugin_errors)}`);
+    assert(init.slash_commands.includes('relay:log-this') && init.agents.includes('relay:writer'), `commands ${init.slash_commands}; agents ${init.agents}`);
+    assert(mock.messages()[0]?.raw.includes('relay briefing: project-git-marketplace'), 'the installed plugin did not brief the session');
   });
 } catch (error) {
   results.push({ name: 'setup', ok: false });

@@ -63,8 +63,8 @@ const editTodo = () => ({ session_id: 's1', cwd: root, hook_event_name: 'PostToo
 const uid = process.getuid!();
 
 describe('PostToolUseFailure: a failed Bash command that changed protocol files', () => {
-  it('is hooked in hooks/hooks.json with the PostToolUse handler', () => {
-    const hooks = JSON.parse(readFileSync(join(REPO, 'hooks', 'hooks.json'), 'utf8')).hooks;
+  it('is hooked in plugin/hooks/hooks.json with the PostToolUse handler', () => {
+    const hooks = JSON.parse(readFileSync(join(REPO, 'plugin', 'hooks', 'hooks.json'), 'utf8')).hooks;
     const entry = hooks.PostToolUseFailure?.[0];
     expect(entry?.matcher).toMatch(/\bBash\b/);
     expect(entry?.hooks?.[0]?.args).toEqual(['${CLAUDE_PLUGIN_ROOT}/dist/hooks/post-tool-use.mjs']);

@@ -133,7 +133,7 @@ describe('relay CLI: the command table', () => {
   it('prints the version of package.json, which the plugin manifest carries too', async () => {
     const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
     expect(await runRelay(bundle, ['--version'], { cwd: tempDir() })).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
-    expect(JSON.parse(readFileSync(join(REPO, '.claude-plugin/plugin.json'), 'utf8')).version).toBe(version);
+    expect(JSON.parse(readFileSync(join(REPO, 'plugin/.claude-plugin/plugin.json'), 'utf8')).version).toBe(version);
   });
 
   it('`relay done -` and `relay release -` read the URLs from stdin', async () => {

@@ -7,6 +7,7 @@ import { add } from './add.js';
 import { brief } from './brief.js';
 import { claim } from './claim.js';
 import type { CommandDefinition } from './command.js';
+import { dashboard } from './dashboard.js';
 import { doctor } from './doctor.js';
 import { done } from './done.js';
 import { handoff } from './handoff.js';
@@ -19,7 +20,7 @@ import { session } from './session.js';
 import { status } from './status.js';
 
 /** Every relay command, in the order help and docs list them. */
-export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, brief, postmortem, session, doctor, mergeDriver];
+export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, brief, postmortem, session, doctor, dashboard, mergeDriver];
 
 /** The command called `name`, if there is one. */
 export function findCommand(name: string): CommandDefinition | undefined {
