@@ -30,6 +30,32 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** Whether `pid` runs and is session `sessionId`'s CLI (`--session-id <id>` in its arguments): a pid reused by another process is not. */
+export function isSessionProcess(pid: number, sessionId: string): boolean {
+  if (pid <= 0 || !isRunning(pid)) return false;
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+  } catch {
+    // No /proc: the pid alone decides.
+    debug('run', `no /proc/${pid}/cmdline: pid ${pid} taken for session ${sessionId} unchecked`);
+    return true;
+  }
+  return argv.some((arg, index) => (arg === '--session-id' && argv[index + 1] === sessionId) || arg === `--session-id=${sessionId}`);
+}
+
+/** When `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat); undefined without /proc. Tells a pid from its reuse. */
+export function processStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The running processes that belong to session `sessionId`: `CLAUDE_CODE_SESSION_ID=<id>` in
  * their environment, or `--session-id <id>` in their arguments. Empty where there is no /proc.
