@@ -304,11 +304,15 @@ class Fleet {
     if (this.settings.mode === 'waves') return this.nextWave();
     const { root, config, runId } = this.options;
     const stages = this.settings.stages;
+    // A stage starts on a URL only once the session before it has ended and been judged (it
+    // may hand a URL on and still fail): URLs of sessions still running are not given out.
+    const exclude = new Set(this.exhausted);
+    for (const live of this.live.values()) for (const url of live.entry.assigned) exclude.add(urlKey(url));
     // Later stages first: a URL half through the pipeline is finished before new ones start.
     for (let stageIndex = stages.length - 1; stageIndex >= 0; stageIndex--) {
       const agent = this.newAgent(stages[stageIndex]!);
       const from = queueAgent(runId, stages[stageIndex]!);
-      const fromQueue = claimWork(root, config, { agent, count: this.settings.urlsPerSession, from, exclude: this.exhausted, now: currentTime(this.options.env) });
+      const fromQueue = claimWork(root, config, { agent, count: this.settings.urlsPerSession, from, exclude, now: currentTime(this.options.env) });
       if (!fromQueue.ok) return { kind: 'halt', state: 'failed', reason: `cannot hand work to a session: ${fromQueue.error}` };
       if (fromQueue.urls.length > 0) return this.launchOf(stageIndex, agent, fromQueue.urls);
       this.agentCounter--;
