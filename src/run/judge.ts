@@ -178,7 +178,7 @@ export async function judgeSession(options: JudgeOptions): Promise<Verdict> {
 
 /**
  * What it touched: its record's `changed` and `findings` when it logged; else what git says
- * changed since it started (with sessions running side by side, theirs too: see docs/run.md).
+ * changed since it started (with sessions running side by side, theirs too: see docs/architecture.md).
  */
 function touchedFiles(root: string, record: SessionRecord | undefined, started: Date): string[] {
   const files = new Set(record?.changed ?? []);

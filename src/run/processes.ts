@@ -1,7 +1,7 @@
 /**
  * Process groups and the processes a session leaves behind, found through /proc: a tool
  * process Claude Code started keeps `CLAUDE_CODE_SESSION_ID` in its environment even after the
- * CLI was killed and it was re-parented (docs/run.md, fleet-runner.md).
+ * CLI was killed and it was re-parented (docs/architecture.md, fleet-runner.md).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { debug } from '../debug.js';

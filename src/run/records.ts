@@ -113,6 +113,17 @@ export function writeRunning(root: string, runId: string, entry: RunningEntry): 
   writeFileAtomic(join(runningFolder(root, runId), `${entry.session_id}.json`), JSON.stringify(entry) + '\n');
 }
 
+/** Removes the temporary files of `running/` entries a killed runner was writing (only a runner that owns the run calls this). */
+export function cleanRunning(root: string, runId: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(runningFolder(root, runId));
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith('.') && name.endsWith('.tmp')) rmSync(join(runningFolder(root, runId), name), { force: true });
+}
+
 /** Forgets a launched session once its attempt line is written. */
 export function removeRunning(root: string, runId: string, sessionId: string): void {
   rmSync(join(runningFolder(root, runId), `${sessionId}.json`), { force: true });
@@ -127,7 +138,7 @@ export function readRunning(root: string, runId: string): RunningEntry[] {
     return [];
   }
   const entries: RunningEntry[] = [];
-  for (const name of names.filter((each) => each.endsWith('.json')).sort()) {
+  for (const name of names.filter((each) => !each.startsWith('.') && each.endsWith('.json')).sort()) {
     try {
       entries.push(JSON.parse(readFileSync(join(runningFolder(root, runId), name), 'utf8')) as RunningEntry);
     } catch {

@@ -19,10 +19,10 @@ import { loadQueues } from '../state/queue-files.js';
 import { releaseUrls } from '../state/queue-operations.js';
 import { finishAttempt, startAttempt, type AttemptOutcome } from './attempt.js';
 import { claimWork, urlKey } from './claim-work.js';
-import { processStartTicks } from './processes.js';
+import { isSessionProcess, processStartTicks, sessionProcesses } from './processes.js';
 import { duration, Progress, type ProgressCounts } from './progress.js';
 import { wavePrompt, workPrompt } from './prompts.js';
-import { readAttempts, readRunning, stopRequestPath, streamPath, writeRunner, type AttemptRecord, type RunningEntry } from './records.js';
+import { cleanRunning, readAttempts, readRunning, stopRequestPath, streamPath, writeRunner, type AttemptRecord, type RunningEntry } from './records.js';
 import { adoptSession, DEFAULT_ALLOWED_TOOLS, type Role, type SessionHandle } from './session.js';
 import { summarize, writeSummary, type RunState, type RunSummary } from './summary.js';
 
@@ -214,8 +214,14 @@ class Fleet {
       if (entry.attempt === 1 && (entry.stage === undefined || entry.stage === this.settings.stages[0]) && entry.wave === undefined) this.freshLaunched++;
     }
     if (this.settings.mode === 'waves') this.restoreWaves(attempts, running);
+    cleanRunning(root, runId);
     for (const entry of running) {
-      // pid 0: killed between the record and the spawn; the adoption finds it not running.
+      if (!isSessionProcess(entry.pid, entry.session_id)) {
+        // pid 0: the runner was killed between the launch and the second write of the entry;
+        // the session may run all the same, found by its id on its command line.
+        const cli = sessionProcesses(entry.session_id).find((pid) => isSessionProcess(pid, entry.session_id));
+        if (cli !== undefined) entry.pid = cli;
+      }
       const handle = adoptSession({ sessionId: entry.session_id, pid: entry.pid, started: new Date(entry.start), timeoutMs: this.settings.sessionTimeoutSeconds * 1000, graceMs: this.settings.graceMs });
       this.options.progress.event(`relay run: adopted ${entry.agent} (session ${entry.session_id}, pid ${entry.pid})`);
       this.track(entry, handle, Math.max(0, this.settings.stages.indexOf(entry.role as Role)));

@@ -6,10 +6,12 @@ import { createServer } from 'node:http';
 /** Starts the mock on an ephemeral loopback port. */
 export async function startMockApi() {
   const state = {
-    /** (body, request) => { content: [...blocks], stop_reason } | { error: { status, type?, message? } } | undefined */
+    /** (body, request) => { content: [...blocks], stop_reason } | { error: { status, type?, message? } } | { hold: true } | undefined */
     handler: undefined,
     /** Every request: { path, body, parsed } */
     requests: [],
+    /** Responses a handler chose never to answer (`{ hold: true }`: an API that hangs), ended at close. */
+    held: [],
   };
   let counter = 0;
   const server = createServer((request, response) => {
@@ -36,6 +38,10 @@ export async function startMockApi() {
         reply = state.handler?.(body, state) ?? { content: [{ type: 'text', text: 'OK.' }] };
       } catch (error) {
         reply = { content: [{ type: 'text', text: `mock handler error: ${error.message}` }] };
+      }
+      if (reply.hold) {
+        state.held.push(response);
+        return;
       }
       if (reply.error) {
         // An API error: the status and the Messages API's error body (a 400 is not retried).
@@ -92,7 +98,10 @@ export async function startMockApi() {
     messages() {
       return state.requests.filter((request) => request.path?.startsWith('/v1/messages') && !request.path.includes('count_tokens'));
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => {
+      for (const response of state.held.splice(0)) response.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
   };
 }
 
