@@ -12,7 +12,8 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resultText, startMockApi, toolResults } from './mock-api.mjs';
+import { worker } from './fleet-worker.mjs';
+import { startMockApi, toolResults } from './mock-api.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLAUDE = join(REPO, '.cache', 'claude-code', 'node_modules', '.bin', 'claude');
@@ -116,58 +117,6 @@ function makeProject(clone, name, urls) {
   return project;
 }
 
-const text = (value) => ({ content: [{ type: 'text', text: value }] });
-const toolUse = (id, name, input) => ({ content: [{ type: 'tool_use', id, name, input }] });
-
-/** The first user message of a request: the runner's prompt. */
-function promptOf(body) {
-  const first = (body.messages ?? []).find((message) => message.role === 'user');
-  if (!first) return '';
-  if (typeof first.content === 'string') return first.content;
-  return first.content.map((block) => block.text ?? '').join('\n');
-}
-
-/**
- * The worker the model plays, from the conversation so far (stateless but for `faults`): claim,
- * new findings, read and write them, done, session end. A URL named `fail` gets an API error
- * after its first claim, `hang` an answer that never comes, `kill` a long `sleep` that the
- * scenario kills the CLI in; each only for the first agent that gets it.
- */
-function worker({ project, onSleep, held }) {
-  const firstAgent = new Map();
-  return (body, _state, response) => {
-    const prompt = promptOf(body);
-    const agent = /session `([^`]+)`/.exec(prompt)?.[1];
-    const url = /^- (https:\/\/\S+)$/m.exec(prompt)?.[1];
-    if (!agent || !url) return text('Nothing to do.');
-    if (!firstAgent.has(url)) firstAgent.set(url, agent);
-    const first = firstAgent.get(url) === agent;
-    const results = toolResults(body);
-    const seen = (id) => (results.has(id) ? resultText(results.get(id)) : undefined);
-    const claimed = seen('toolu_claim');
-    if (claimed === undefined) return toolUse('toolu_claim', 'Bash', { command: 'relay claim', description: 'Claim the URL' });
-    if (first && url.includes('/fail')) return { error: { status: 400, message: 'mock: the request is refused' } };
-    if (first && url.includes('/hang')) return { hold: true };
-    if (first && url.includes('/kill')) {
-      if (!results.has('toolu_sleep')) {
-        onSleep(agent);
-        return toolUse('toolu_sleep', 'Bash', { command: 'sleep 120', description: 'A long tool call' });
-      }
-    }
-    const path = seen('toolu_new')?.trim().split('\n').at(-1)?.trim();
-    if (path === undefined) return toolUse('toolu_new', 'Bash', { command: `relay new findings --title 'writer: ${agent}'`, description: 'Create the findings log' });
-    if (!results.has('toolu_read')) return toolUse('toolu_read', 'Read', { file_path: join(project, path) });
-    if (!results.has('toolu_write')) {
-      const log = `# Findings: 2026-03-19 (${agent})\n\n## Done\n- ${url}\n\n## Found\n- nothing new\n\n## Open\n- none\n`;
-      return toolUse('toolu_write', 'Write', { file_path: join(project, path), content: log });
-    }
-    if (!results.has('toolu_done')) return toolUse('toolu_done', 'Bash', { command: `relay done '${claimed.trim().split('\n').at(-1).trim()}'`, description: 'Mark it done' });
-    if (!results.has('toolu_end')) return toolUse('toolu_end', 'Bash', { command: `relay session end --findings ${path}`, description: 'Close the session record' });
-    held.count++;
-    return text('Done.');
-  };
-}
-
 /** Runs `relay run …` with the bundle; resolves with { code, stdout, stderr, child }. */
 function relay(bundle, args, { cwd, env, onSpawn }) {
   return new Promise((resolvePromise) => {
@@ -261,16 +210,15 @@ try {
     const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'fail', 'hang', 'kill'];
     const urls = names.map((name) => `https://example.com/${name}`);
     const project = makeProject(clone, 'fleet', urls);
-    const held = { count: 0 };
     let killed;
     const onSleep = (agent) => {
-      // Once the sleep runs (a process carrying the session's id), kill the CLI alone, not its
+      // Once the long tool runs (a process carrying the session's id), kill the CLI alone, not its
       // group: its tool process is orphaned, and the runner must reap it.
       const started = Date.now();
       const look = () => {
         const runId = readdirSync(runsOf(project))[0];
         const entry = running(project, runId).find((each) => each.agent === agent);
-        const sleeper = entry && processesWith(`CLAUDE_CODE_SESSION_ID=${entry.session_id}`).find((pid) => commandLine(pid).startsWith('sleep\0'));
+        const sleeper = entry && processesWith(`CLAUDE_CODE_SESSION_ID=${entry.session_id}`).find((pid) => commandLine(pid).includes('setTimeout(() => {}, 120000)'));
         if (entry && sleeper) {
           killed = { ...entry, sleeper };
           process.kill(entry.pid, 'SIGKILL');
@@ -278,8 +226,8 @@ try {
       };
       look();
     };
-    mock.reset(worker({ project, onSleep, held }));
-    const run = await relay(bundle, ['run', '--role', 'writer', '-j', '4', '--plugin-dir', clone, '--max-turns', '20', '--session-timeout', '50', '--allow', 'Bash(sleep *)', '--json'], { cwd: project, env: quietEnv('fleet') });
+    mock.reset(worker({ project, onSleep }));
+    const run = await relay(bundle, ['run', '--role', 'writer', '-j', '4', '--plugin-dir', clone, '--max-turns', '20', '--session-timeout', '50', '--allow', 'Bash(node -e *)', '--json'], { cwd: project, env: quietEnv('fleet') });
     const summary = JSON.parse(run.stdout || '{}');
     assert(run.code === 0, `relay run exited ${run.code}:\n${run.stderr.slice(-3000)}`);
     const runId = summary.run;
@@ -302,8 +250,7 @@ try {
   await check('relay run resume: the runner killed with SIGKILL while 2 sessions run; they are adopted, the run finishes, no URL done twice', async () => {
     const urls = ['r1', 'r2', 'r3', 'r4'].map((name) => `https://example.com/${name}`);
     const project = makeProject(clone, 'fleet-resume', urls);
-    const held = { count: 0 };
-    mock.reset(worker({ project, onSleep: () => {}, held }));
+    mock.reset(worker({ project }));
     const env = quietEnv('resume');
     let runner;
     const first = relay(bundle, ['run', '--role', 'writer', '-j', '2', '--plugin-dir', clone, '--max-turns', '20', '--session-timeout', '120'], { cwd: project, env, onSpawn: (child) => (runner = child) });
