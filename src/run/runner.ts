@@ -8,7 +8,7 @@
  * runner killed with SIGKILL loses nothing and `relay run resume` picks them up. Every session
  * gets its own agent `<role>-<tail>-<n>`, its URLs claimed under it before it starts.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
 import { lint } from '../lint/engine.js';
@@ -150,10 +150,11 @@ class Fleet {
   async run(): Promise<FleetResult> {
     const { root, runId, signal } = this.options;
     writeRunner(root, runId, { pid: process.pid, start_ticks: processStartTicks(process.pid), started: isoSeconds(new Date()) });
-    const onAbort = (): void => this.requestStop('interrupted');
+    // Adopted first, so a stop asked before the start (`relay run stop` with no runner) reaches them.
+    this.restore();
+    const onAbort = (): void => this.requestStop(typeof signal?.reason === 'string' ? signal.reason : 'interrupted');
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted) onAbort();
-    this.restore();
     this.updateLeft();
     const tick = this.options.tickMs ?? 250;
     let statusAt = 0;
@@ -498,13 +499,20 @@ class Fleet {
 
   private watchStream(live: Live): void {
     let text: string;
+    let fd: number | undefined;
     try {
-      const buffer = readFileSync(live.stream);
-      if (buffer.length <= live.offset) return;
-      text = live.partial + buffer.subarray(live.offset).toString('utf8');
-      live.offset = buffer.length;
+      // Only the bytes written since the last look: a stream grows to megabytes.
+      fd = openSync(live.stream, 'r');
+      const size = fstatSync(fd).size;
+      if (size <= live.offset) return;
+      const buffer = Buffer.alloc(Math.min(size - live.offset, 4 * 1024 * 1024));
+      const read = readSync(fd, buffer, 0, buffer.length, live.offset);
+      live.offset += read;
+      text = live.partial + buffer.subarray(0, read).toString('utf8');
     } catch {
       return;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
     const lines = text.split('\n');
     // The last piece is a line still being written; keep a bounded part of it.

@@ -22,9 +22,14 @@ function promptOf(body) {
  * after its first claim, `hang` an answer that never comes, `kill` a long tool call that the
  * scenario kills the CLI in; each only for the first agent that gets it.
  */
-export function worker({ project, onSleep = () => {} }) {
+export function worker({ project, onSleep = () => {}, barrier = 0 }) {
   const firstAgent = new Map();
-  return (body) => {
+  // `barrier` sessions must be waiting on their first answer at once before any gets it: the
+  // proof that the runner really runs that many side by side (a runner that does not, hangs).
+  const waiting = [];
+  const arrived = new Set();
+  const gate = { barrier, released: barrier === 0 };
+  const handler = (body) => {
     const prompt = promptOf(body);
     const agent = /session `([^`]+)`/.exec(prompt)?.[1];
     const url = /^- (https:\/\/\S+)$/m.exec(prompt)?.[1];
@@ -34,7 +39,15 @@ export function worker({ project, onSleep = () => {} }) {
     const results = toolResults(body);
     const seen = (id) => (results.has(id) ? resultText(results.get(id)) : undefined);
     const claimed = seen('toolu_claim');
-    if (claimed === undefined) return toolUse('toolu_claim', 'Bash', { command: 'relay claim', description: 'Claim the URL' });
+    if (claimed === undefined) {
+      const claim = toolUse('toolu_claim', 'Bash', { command: 'relay claim', description: 'Claim the URL' });
+      if (gate.released) return claim;
+      arrived.add(agent);
+      if (arrived.size < barrier) return new Promise((resolvePromise) => waiting.push(() => resolvePromise(claim)));
+      gate.released = true;
+      for (const release of waiting.splice(0)) release();
+      return claim;
+    }
     if (first && url.includes('/fail')) return { error: { status: 400, message: 'mock: the request is refused' } };
     if (first && url.includes('/hang')) return { hold: true };
     if (first && url.includes('/kill')) {
@@ -55,5 +68,6 @@ export function worker({ project, onSleep = () => {} }) {
     if (!results.has('toolu_end')) return toolUse('toolu_end', 'Bash', { command: `relay session end --findings ${path}`, description: 'Close the session record' });
     return text('Done.');
   };
+  handler.gate = gate;
+  return handler;
 }
-

@@ -39,6 +39,23 @@ export async function startMockApi() {
       } catch (error) {
         reply = { content: [{ type: 'text', text: `mock handler error: ${error.message}` }] };
       }
+      // A handler may answer later (a promise): a request held until others arrive.
+      if (typeof reply.then === 'function') {
+        state.held.push(response);
+        reply.then(
+          (later) => {
+            state.held = state.held.filter((each) => each !== response);
+            answer(later, body);
+          },
+          (error) => answer({ content: [{ type: 'text', text: `mock handler error: ${error.message}` }] }, body),
+        );
+        return;
+      }
+      answer(reply, body);
+    });
+
+    /** Writes `reply` for this request (hoisted: called from the handler above). */
+    function answer(reply, body) {
       if (reply.hold) {
         state.held.push(response);
         return;
@@ -82,7 +99,7 @@ export async function startMockApi() {
       send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 5 } });
       send('message_stop', {});
       response.end();
-    });
+    }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();

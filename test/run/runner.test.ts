@@ -199,6 +199,31 @@ describe('relay run with stand-in sessions', () => {
     expect(readRunning(root, runId)).toEqual([]);
   }, 120_000);
 
+  it('relay run stop with its runner gone (killed) ends the sessions it left and gives their claims back', async () => {
+    const urls = ['a', 'b'].map((name) => `https://example.com/${name}`);
+    const { root, env } = project(urls);
+    const runner = spawn(process.execPath, [bundle, 'run', '--role', 'writer', '-j', '2'], { cwd: root, env: { ...process.env, RELAY_AGENT: '', ...env, FAKE_SLOW_ALL: '1', FAKE_SLOW_MS: '60000' }, stdio: 'ignore' });
+    const runId = await until(() => (existsSync(runsDirectory(root)) ? readdirSync(runsDirectory(root))[0] : undefined));
+    const live = await until(() => {
+      const running = readRunning(root, runId).filter((entry) => entry.pid > 0);
+      return running.length === 2 ? running : undefined;
+    });
+    runner.kill('SIGKILL');
+    await exited(runner);
+    expect(live.every((entry) => isRunning(entry.pid))).toBe(true);
+    const interrupted = await runRelay(bundle, ['run', 'status', runId], { cwd: root, env });
+    expect(interrupted.stdout).toContain(`run ${runId}: interrupted (its runner is gone; \`relay run resume ${runId}\`)`);
+    expect(interrupted.stdout).toContain('  running    writer-');
+    const stop = await runRelay(bundle, ['run', 'stop', runId], { cwd: root, env });
+    expect(stop.code).toBe(0);
+    expect(stop.stderr).toContain('its runner is gone; ending its sessions here');
+    expect(stop.stdout).toContain(`run ${runId}: stopped (\`relay run stop\`)`);
+    await expect.poll(() => live.map((entry) => isRunning(entry.pid))).toEqual([false, false]);
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).toBe(`# Pending URLs\n\n${urls.map((url) => `- ${url}\n`).join('')}`);
+    expect(readAttempts(root, runId).map((attempt) => [attempt.status, attempt.signals[0]])).toEqual([['failed', 'SIGINT'], ['failed', 'SIGINT']]);
+    expect(readRunning(root, runId)).toEqual([]);
+  }, 120_000);
+
   it('--dry-run claims and starts nothing; --remote and a missing mode are usage errors of one line', async () => {
     const { root, env } = project(['https://example.com/a', 'https://example.com/b']);
     const dry = await runRelay(bundle, ['run', '--role', 'writer', '-j', '4', '--dry-run'], { cwd: root, env });

@@ -162,7 +162,7 @@ to a ten-wave discovery relay, what the records look like and what a run costs.
 async function drive(context: CommandContext, runId: string, settings: RunSettings, stopNow = false): Promise<Outcome> {
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
-  if (stopNow) controller.abort();
+  if (stopNow) controller.abort('`relay run stop`');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const terminal = context.io.stderrIsTerminal === true && context.io.env.TERM !== 'dumb';
