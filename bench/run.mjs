@@ -3,14 +3,14 @@
  * The benchmark: generates fleet trees, times protocol-lint, the hooks and the relay CLI
  * against floors measured side by side in the same run, and prints ratios with targets.
  *
- *   npm run bench -- [--scale-max 4] [--runs 5] [--claim-runs 1] [--quick] [--seed relay]
+ *   npm run bench -- [--scale-max 4] [--runs 5] [--claim-runs 1] [--quick] [--fleet] [--seed relay]
  *
  * Every timed command is a real child process (`child_process.spawn`), timed with
  * `process.hrtime.bigint()`. Each round runs every command once, in an order rotated by one
  * per round, so drift on a busy machine lands on all of them; the table uses medians.
  * markdownlint-cli2 and remark-cli take a minute or more each, so they run once, after the
  * rounds; `--quick` skips them. `--claim-runs` rounds of 100 concurrent `relay claim` and
- * 100 concurrent `relay new findings` come last. Results also go to bench/out/results.json.
+ * 100 concurrent `relay new findings` come last; `--fleet` adds the runner's rows (bench/fleet.mjs). Results also go to bench/out/results.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -44,10 +44,11 @@ function parseArguments(argv) {
       'claim-runs': { type: 'string', default: '1' },
       seed: { type: 'string', default: 'relay' },
       quick: { type: 'boolean', default: false },
+      fleet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const options = { scaleMax: Number(values['scale-max']), runs: Number(values.runs), claimRuns: Number(values['claim-runs']), quick: values.quick, seed: values.seed, help: values.help };
+  const options = { scaleMax: Number(values['scale-max']), runs: Number(values.runs), claimRuns: Number(values['claim-runs']), quick: values.quick, fleet: values.fleet, seed: values.seed, help: values.help };
   if (!(options.scaleMax >= 1)) throw new Error('--scale-max must be at least 1');
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(options.claimRuns) || options.claimRuns < 1) throw new Error('--claim-runs must be a positive integer');
@@ -361,7 +362,7 @@ const fmtRatio = (ratio) => (ratio === undefined ? 'n/a' : ratio < 0.1 ? ratio.t
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (options.help) {
-    console.log('usage: npm run bench -- [--scale-max 4] [--runs 5] [--claim-runs 1] [--quick] [--seed relay]');
+    console.log('usage: npm run bench -- [--scale-max 4] [--runs 5] [--claim-runs 1] [--quick] [--fleet] [--seed relay]');
     return 0;
   }
   mkdirSync(outDir, { recursive: true });
@@ -639,6 +640,14 @@ async function main() {
       : 'relay CLI not built',
   });
 
+  // The fleet runner's rows (bench/fleet.mjs): 20 real Claude Code sessions against a scripted model, a few minutes.
+  let fleet;
+  if (options.fleet) {
+    log('relay run: 20 sessions of the real Claude Code CLI at -j 4');
+    fleet = await (await import('./fleet.mjs')).fleetRows();
+    rows.push(...fleet.rows.map((row) => ({ best: undefined, ...row })));
+  }
+
   // Exit codes that say the tree is not clean or a command failed make the numbers suspect.
   const warnings = [];
   for (const [id, sample] of Object.entries(samples)) {
@@ -686,6 +695,7 @@ async function main() {
     numbered,
     dashboard,
     ledger,
+    fleet: fleet?.raw,
     rows,
     warnings,
   };

@@ -146,6 +146,7 @@ function processIo(): RelayIo {
     stdout: (text) => writeTo(process.stdout, text),
     // A closed stderr leaves nowhere to report anything; the exit code still says what happened.
     stderr: (text) => writeTo(process.stderr, text).catch(() => {}),
+    stderrIsTerminal: process.stderr.isTTY === true,
   };
 }
 

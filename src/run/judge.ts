@@ -10,7 +10,8 @@ import { changedSince, readSession, sessionsEnabled, type SessionRecord } from '
 import { lint } from '../lint/engine.js';
 import type { Config } from '../protocol/config.js';
 import { isoSeconds } from '../state/identity.js';
-import { loadQueues } from '../state/queue-files.js';
+import { normalizeUrl } from '../protocol/url.js';
+import { loadQueues, type Queues } from '../state/queue-files.js';
 import type { SessionExit } from './session.js';
 
 /** The fields of the stream's `result` event that the runner reads. */
@@ -34,6 +35,8 @@ export interface Verdict {
   turns: number | null;
   /** URLs still claimed by its agent after it ended. */
   claimsLeft: string[];
+  /** Of the URLs it was given, those now done or handed on to `handOnTo`. */
+  finished: string[];
   record?: SessionRecord;
   /** Files it changed (its record's `changed`, and what git says changed since its start). */
   filesWritten: string[];
@@ -66,8 +69,33 @@ export function readResultEvent(streamPath: string): ResultEvent | undefined {
 export function claimsOf(root: string, config: Config, agent: string): string[] | { error: string } {
   const loaded = loadQueues(root, config);
   if (!loaded.ok) return { error: loaded.error };
-  const { todo, doneKeys } = loaded.queues;
+  return heldBy(loaded.queues, agent);
+}
+
+function heldBy(queues: Queues, agent: string): string[] {
+  const { todo, doneKeys } = queues;
   return [...new Set(todo.items.filter((item) => item.claim?.agent === agent && !doneKeys.has(item.key)).map((item) => item.url))];
+}
+
+/** Where each of `urls` stands now: done, held by `handOnTo`, held by `agent`, or neither (given back). */
+function fateOf(queues: Queues, urls: string[], agent: string, handOnTo: string | undefined): { finished: string[]; givenBack: string[] } {
+  const holders = new Map<string, Set<string>>();
+  for (const item of queues.todo.items) {
+    if (item.claim === undefined) continue;
+    const set = holders.get(item.key) ?? new Set<string>();
+    set.add(item.claim.agent);
+    holders.set(item.key, set);
+  }
+  const finished: string[] = [];
+  const givenBack: string[] = [];
+  for (const url of urls) {
+    const normalized = normalizeUrl(url);
+    const key = normalized.ok ? normalized.key : url;
+    const held = holders.get(key);
+    if (queues.doneKeys.has(key) || (handOnTo !== undefined && held?.has(handOnTo))) finished.push(url);
+    else if (!held?.has(agent)) givenBack.push(url);
+  }
+  return { finished, givenBack };
 }
 
 /** What `judgeSession` needs. */
@@ -77,6 +105,10 @@ export interface JudgeOptions {
   agent: string;
   streamPath: string;
   exit: SessionExit;
+  /** The URLs the runner gave it. */
+  assigned?: string[];
+  /** The next stage's agent: a URL handed on to it is finished work, not a claim left. */
+  handOnTo?: string;
 }
 
 /** Judges one ended session; collects every reason it failed, not only the first. */
@@ -93,12 +125,17 @@ export async function judgeSession(options: JudgeOptions): Promise<Verdict> {
     reasons.push(`The \`result\` event has \`is_error: true\`${detail.length > 0 ? ` (${detail.join(', ')})` : ''}`);
   }
 
-  const held = claimsOf(root, config, agent);
+  const loaded = loadQueues(root, config);
   let claimsLeft: string[] = [];
-  if (Array.isArray(held)) {
+  let finished: string[] = [];
+  if (loaded.ok) {
+    const held = heldBy(loaded.queues, agent);
     claimsLeft = held;
-    if (held.length > 0) reasons.push(`Agent \`${agent}\` still holds ${held.length === 1 ? 'a claim' : `${held.length} claims`} (\`${held.slice(0, 3).join('`, `')}\`${held.length > 3 ? ', …' : ''}), expected none: done or handed off`);
-  } else reasons.push(`Cannot read the queues to count \`${agent}\`'s claims: ${held.error}`);
+    if (held.length > 0) reasons.push(`Agent \`${agent}\` still holds ${held.length === 1 ? 'a claim' : `${held.length} claims`} (${listed(held)}), expected none: done or handed off`);
+    const fate = fateOf(loaded.queues, options.assigned ?? [], agent, options.handOnTo);
+    finished = fate.finished;
+    if (fate.givenBack.length > 0) reasons.push(`${fate.givenBack.length === 1 ? 'A URL it was given is' : `${fate.givenBack.length} URLs it was given are`} neither done nor handed on (${listed(fate.givenBack)}), expected ${options.handOnTo === undefined ? '`relay done`' : `\`relay handoff … --to ${options.handOnTo}\``}`);
+  } else reasons.push(`Cannot read the queues to count \`${agent}\`'s claims: ${loaded.error}`);
 
   let record: SessionRecord | undefined;
   if (sessionsEnabled()) {
@@ -130,6 +167,7 @@ export async function judgeSession(options: JudgeOptions): Promise<Verdict> {
     costUsd: typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : null,
     turns: typeof result?.num_turns === 'number' ? result.num_turns : null,
     claimsLeft,
+    finished,
     filesWritten,
     lintExit,
   };
@@ -140,7 +178,7 @@ export async function judgeSession(options: JudgeOptions): Promise<Verdict> {
 
 /**
  * What it touched: its record's `changed` and `findings` when it logged; else what git says
- * changed since it started (with sessions running side by side, theirs too: see docs/run.md).
+ * changed since it started (with sessions running side by side, theirs too: see docs/architecture.md).
  */
 function touchedFiles(root: string, record: SessionRecord | undefined, started: Date): string[] {
   const files = new Set(record?.changed ?? []);
@@ -149,6 +187,10 @@ function touchedFiles(root: string, record: SessionRecord | undefined, started: 
   const changed = changedSince(root, isoSeconds(started));
   if (changed.ok) for (const path of changed.changed) files.add(path);
   return [...files].sort();
+}
+
+function listed(urls: string[]): string {
+  return `\`${urls.slice(0, 3).join('`, `')}\`${urls.length > 3 ? ', …' : ''}`;
 }
 
 function isFile(path: string): boolean {

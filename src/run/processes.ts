@@ -1,7 +1,7 @@
 /**
  * Process groups and the processes a session leaves behind, found through /proc: a tool
  * process Claude Code started keeps `CLAUDE_CODE_SESSION_ID` in its environment even after the
- * CLI was killed and it was re-parented (docs/run.md, fleet-runner.md).
+ * CLI was killed and it was re-parented (docs/architecture.md, fleet-runner.md).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { debug } from '../debug.js';
@@ -27,6 +27,32 @@ export function isRunning(pid: number): boolean {
   } catch {
     // No /proc, or the pid is gone from it: the same check the lock uses decides.
     return isProcessAlive(pid);
+  }
+}
+
+/** Whether `pid` runs and is session `sessionId`'s CLI (`--session-id <id>` in its arguments): a pid reused by another process is not. */
+export function isSessionProcess(pid: number, sessionId: string): boolean {
+  if (pid <= 0 || !isRunning(pid)) return false;
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+  } catch {
+    // No /proc: the pid alone decides.
+    debug('run', `no /proc/${pid}/cmdline: pid ${pid} taken for session ${sessionId} unchecked`);
+    return true;
+  }
+  return argv.some((arg, index) => (arg === '--session-id' && argv[index + 1] === sessionId) || arg === `--session-id=${sessionId}`);
+}
+
+/** When `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat); undefined without /proc. Tells a pid from its reuse. */
+export function processStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
   }
 }
 

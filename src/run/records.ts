@@ -4,7 +4,7 @@
  * attempt) and `sessions/<session-id>.jsonl` (each session's stream-json output).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendFileAtomic, writeFileAtomic } from '../state/atomic.js';
 import { lockDirectory } from '../state/lock.js';
@@ -20,13 +20,19 @@ export interface AttemptRecord {
   /** The wave or pipeline stage, when the run has them. */
   wave?: number;
   stage?: string;
-  /** 1 for the first try of a slot, 2 for its first retry, … */
+  /** Wave runs: which of the wave's sessions this is (1…K); its retries keep it. */
+  slot?: number;
+  /** 1 for the first try of its work, 2 for its first retry, … */
   attempt: number;
   status: 'succeeded' | 'failed';
   /** Why it failed, in the house style's words; absent on success. */
   reason?: string;
-  /** URLs it finished (its session record's `done`). */
+  /** URLs it finished: of those it was given, the ones now done, or handed on to the next stage. */
   urls: string[];
+  /** URLs the runner claimed for it (or handed to it) before it started. */
+  assigned: string[];
+  /** Its session record, root-relative (`sessions/<id>.md`), when it has one. */
+  record?: string;
   pid: number;
   start: string;
   end: string;
@@ -77,6 +83,115 @@ export function createRun(root: string, runId: string, settings: Record<string, 
   mkdirSync(join(dir, 'sessions'), { recursive: true });
   writeFileAtomic(join(dir, 'settings.json'), JSON.stringify({ run: runId, ...settings }, null, 2) + '\n');
   return dir;
+}
+
+/** A session that was launched and has no attempt line yet: `running/<session-id>.json`, written before it starts, removed once its line is written. */
+export interface RunningEntry {
+  session_id: string;
+  agent: string;
+  role: string;
+  wave?: number;
+  stage?: string;
+  slot?: number;
+  attempt: number;
+  assigned: string[];
+  /** Where its claims go when it fails and may be retried (the stage's queue agent). */
+  return_to?: string;
+  /** Where it hands its URLs on (the next stage's queue agent). */
+  hand_on_to?: string;
+  pid: number;
+  start: string;
+}
+
+function runningFolder(root: string, runId: string): string {
+  return join(runDirectory(root, runId), 'running');
+}
+
+/** Records a launched session (before its pid is known, `pid` is 0; written again once it is). */
+export function writeRunning(root: string, runId: string, entry: RunningEntry): void {
+  mkdirSync(runningFolder(root, runId), { recursive: true });
+  writeFileAtomic(join(runningFolder(root, runId), `${entry.session_id}.json`), JSON.stringify(entry) + '\n');
+}
+
+/** Removes the temporary files of `running/` entries a killed runner was writing (only a runner that owns the run calls this). */
+export function cleanRunning(root: string, runId: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(runningFolder(root, runId));
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith('.') && name.endsWith('.tmp')) rmSync(join(runningFolder(root, runId), name), { force: true });
+}
+
+/** Forgets a launched session once its attempt line is written. */
+export function removeRunning(root: string, runId: string, sessionId: string): void {
+  rmSync(join(runningFolder(root, runId), `${sessionId}.json`), { force: true });
+}
+
+/** The sessions of run `runId` launched and not yet recorded. */
+export function readRunning(root: string, runId: string): RunningEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(runningFolder(root, runId));
+  } catch {
+    return [];
+  }
+  const entries: RunningEntry[] = [];
+  for (const name of names.filter((each) => !each.startsWith('.') && each.endsWith('.json')).sort()) {
+    try {
+      entries.push(JSON.parse(readFileSync(join(runningFolder(root, runId), name), 'utf8')) as RunningEntry);
+    } catch {
+      // Written atomically; a file that does not parse was not written by a runner.
+      continue;
+    }
+  }
+  return entries;
+}
+
+/** The process running run `runId`: `runner.json`. */
+export interface RunnerEntry {
+  pid: number;
+  /** /proc start time of the runner, so a reused pid is not taken for it. */
+  start_ticks?: number;
+  started: string;
+}
+
+/** Records which process runs run `runId` now. */
+export function writeRunner(root: string, runId: string, entry: RunnerEntry): void {
+  writeFileAtomic(join(runDirectory(root, runId), 'runner.json'), JSON.stringify(entry) + '\n');
+}
+
+/** The process that ran (or runs) run `runId`. */
+export function readRunner(root: string, runId: string): RunnerEntry | undefined {
+  return readJson(join(runDirectory(root, runId), 'runner.json')) as RunnerEntry | undefined;
+}
+
+/** The settings a run was started with. */
+export function readSettings(root: string, runId: string): Record<string, unknown> | undefined {
+  return readJson(join(runDirectory(root, runId), 'settings.json')) as Record<string, unknown> | undefined;
+}
+
+/** The stop request a runner looks for (`relay run stop`). */
+export function stopRequestPath(root: string, runId: string): string {
+  return join(runDirectory(root, runId), 'stop');
+}
+
+/** Every run id of `root`, oldest first (ids sort by their start). */
+export function listRuns(root: string): string[] {
+  try {
+    return readdirSync(runsDirectory(root)).filter((name) => RUN_ID_PATTERN.test(name)).sort();
+  } catch {
+    return [];
+  }
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Appends one attempt's line to the run's `attempts.jsonl`. */

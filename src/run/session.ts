@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { debug } from '../debug.js';
-import { isRunning, reapSessionProcesses, signalGroup } from './processes.js';
+import { isRunning, isSessionProcess, reapSessionProcesses, signalGroup } from './processes.js';
 
 /** The roles a session can run as: the plugin's agents. */
 export const ROLES = ['planner', 'writer', 'reviewer'] as const;
@@ -127,6 +127,54 @@ export function launchSession(options: SessionOptions): SessionHandle {
     closeSync(err);
   }
   const pid = child.pid ?? -1;
+  const ended = new Promise<{ exit: number | null; signal: NodeJS.Signals | null; spawnError?: string }>((resolve) => {
+    child.on('error', (error: NodeJS.ErrnoException) => resolve({ exit: null, signal: null, spawnError: `Cannot start \`${binary}\` (${error.code ?? error.message})` }));
+    child.on('exit', (code, signal) => resolve({ exit: code, signal }));
+  });
+  return supervise({ sessionId, pid, started, ended, timeoutMs: options.timeoutMs, graceMs: options.graceMs });
+}
+
+/** What `adoptSession` needs: a session another runner started (`relay run resume`, `relay run stop`). */
+export interface AdoptOptions {
+  sessionId: string;
+  pid: number;
+  started: Date;
+  /** Counted from `started`; undefined: no timeout. */
+  timeoutMs?: number;
+  graceMs?: number;
+  /** How often to look whether it still runs (default 250 ms). */
+  pollMs?: number;
+}
+
+/**
+ * Watches a session this process did not start: it cannot be waited for, so it is polled;
+ * its exit code is unknown (null). The same timeout escalation and reaping as a launched one.
+ */
+export function adoptSession(options: AdoptOptions): SessionHandle {
+  const { pid } = options;
+  const ended = new Promise<{ exit: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const look = (): void => {
+      if (!isSessionProcess(pid, options.sessionId)) resolve({ exit: null, signal: null });
+      else setTimeout(look, options.pollMs ?? 250);
+    };
+    look();
+  });
+  const timeoutMs = options.timeoutMs === undefined ? undefined : Math.max(0, options.timeoutMs - (Date.now() - options.started.getTime()));
+  return supervise({ sessionId: options.sessionId, pid, started: options.started, ended, timeoutMs, graceMs: options.graceMs });
+}
+
+interface Supervised {
+  sessionId: string;
+  pid: number;
+  started: Date;
+  ended: Promise<{ exit: number | null; signal: NodeJS.Signals | null; spawnError?: string }>;
+  timeoutMs: number | undefined;
+  graceMs: number | undefined;
+}
+
+/** The timeout escalation (interrupt, terminate, kill the group) and the reaping after the end, for a started or an adopted session. */
+function supervise(options: Supervised): SessionHandle {
+  const { sessionId, pid, started } = options;
   const signals: NodeJS.Signals[] = [];
   let timedOut = false;
   let ended = false;
@@ -156,21 +204,16 @@ export function launchSession(options: SessionOptions): SessionHandle {
     );
   }
 
-  const exited = new Promise<SessionExit>((resolve) => {
-    const finish = (exit: number | null, signal: NodeJS.Signals | null, spawnError?: string): void => {
-      if (ended) return;
-      ended = true;
-      for (const timer of timers) clearTimeout(timer);
-      // What is left in its group, then what left the group but still carries its id.
-      if (pid > 0) signalGroup(pid, 'SIGKILL');
-      const orphansReaped = reapSessionProcesses(sessionId).filter((orphan) => orphan !== pid);
-      if (orphansReaped.length > 0) debug('run', `session ${sessionId}: reaped ${orphansReaped.join(', ')}`);
-      const result: SessionExit = { sessionId, pid, started, ended: new Date(), exit, signal, timedOut, signals, orphansReaped };
-      if (spawnError !== undefined) result.spawnError = spawnError;
-      resolve(result);
-    };
-    child.on('error', (error: NodeJS.ErrnoException) => finish(null, null, `Cannot start \`${binary}\` (${error.code ?? error.message})`));
-    child.on('exit', (code, signal) => finish(code, signal));
+  const exited = options.ended.then(({ exit, signal, spawnError }): SessionExit => {
+    ended = true;
+    for (const timer of timers) clearTimeout(timer);
+    // What is left in its group, then what left the group but still carries its id.
+    if (pid > 0) signalGroup(pid, 'SIGKILL');
+    const orphansReaped = reapSessionProcesses(sessionId).filter((orphan) => orphan !== pid);
+    if (orphansReaped.length > 0) debug('run', `session ${sessionId}: reaped ${orphansReaped.join(', ')}`);
+    const result: SessionExit = { sessionId, pid, started, ended: new Date(), exit, signal, timedOut, signals, orphansReaped };
+    if (spawnError !== undefined) result.spawnError = spawnError;
+    return result;
   });
   return { sessionId, pid, started, exited, stop: escalate };
 }

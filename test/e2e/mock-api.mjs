@@ -6,10 +6,12 @@ import { createServer } from 'node:http';
 /** Starts the mock on an ephemeral loopback port. */
 export async function startMockApi() {
   const state = {
-    /** (body, request) => { content: [...blocks], stop_reason } | { error: { status, type?, message? } } | undefined */
+    /** (body, request) => { content: [...blocks], stop_reason } | { error: { status, type?, message? } } | { hold: true } | undefined */
     handler: undefined,
     /** Every request: { path, body, parsed } */
     requests: [],
+    /** Responses a handler chose never to answer (`{ hold: true }`: an API that hangs), ended at close. */
+    held: [],
   };
   let counter = 0;
   const server = createServer((request, response) => {
@@ -36,6 +38,27 @@ export async function startMockApi() {
         reply = state.handler?.(body, state) ?? { content: [{ type: 'text', text: 'OK.' }] };
       } catch (error) {
         reply = { content: [{ type: 'text', text: `mock handler error: ${error.message}` }] };
+      }
+      // A handler may answer later (a promise): a request held until others arrive.
+      if (typeof reply.then === 'function') {
+        state.held.push(response);
+        reply.then(
+          (later) => {
+            state.held = state.held.filter((each) => each !== response);
+            answer(later, body);
+          },
+          (error) => answer({ content: [{ type: 'text', text: `mock handler error: ${error.message}` }] }, body),
+        );
+        return;
+      }
+      answer(reply, body);
+    });
+
+    /** Writes `reply` for this request (hoisted: called from the handler above). */
+    function answer(reply, body) {
+      if (reply.hold) {
+        state.held.push(response);
+        return;
       }
       if (reply.error) {
         // An API error: the status and the Messages API's error body (a 400 is not retried).
@@ -76,7 +99,7 @@ export async function startMockApi() {
       send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 5 } });
       send('message_stop', {});
       response.end();
-    });
+    }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
@@ -92,7 +115,10 @@ export async function startMockApi() {
     messages() {
       return state.requests.filter((request) => request.path?.startsWith('/v1/messages') && !request.path.includes('count_tokens'));
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => {
+      for (const response of state.held.splice(0)) response.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
   };
 }
 

@@ -8,8 +8,15 @@
 //   hang     - ignores SIGINT and SIGTERM, leaves a tool child in its group and an orphan in a
 //              group of its own carrying CLAUDE_CODE_SESSION_ID, and never ends by itself
 //   interrupt - hangs until SIGINT, then prints `error_during_execution` and exits 0
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+//   worker   - plays a relay session through the relay CLI (FAKE_RELAY: a bundle of it): claims
+//              the URLs its prompt lists, hands each on (`--to X` in the prompt) or marks it done,
+//              or writes its discovery wave's note; closes its session record; prints a result.
+//              A URL containing `fail-first` / `hang-first` fails / hangs the first time it is
+//              seen (counted in FAKE_STATE), `always-fail` every time; `slow` sleeps FAKE_SLOW_MS
+//              first; `api-retry` prints an api_retry event; `bad-note` writes a wave note with a
+//              broken link. FAKE_LOG gets one line per action.
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -37,7 +44,9 @@ function logRecord(changed) {
 
 const result = (extra) => emit({ type: 'result', subtype: 'success', is_error: false, session_id: sessionId, total_cost_usd: 0.0125, num_turns: 3, ...extra });
 
-if (mode === 'hang') {
+if (mode === 'worker') {
+  await worker();
+} else if (mode === 'hang') {
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
   const keep = 'setInterval(() => {}, 1000)';
@@ -63,4 +72,60 @@ if (mode === 'hang') {
     logRecord(mode === 'badlint' ? ['urls_todo.md'] : []);
     result({});
   }
+}
+
+/** The worker mode: one relay session's work through the relay CLI. */
+async function worker() {
+  const prompt = args[args.indexOf('-p') + 1] ?? '';
+  const urls = prompt.split('\n').filter((line) => line.startsWith('- http')).map((line) => line.slice(2).trim());
+  const handOnTo = /--to (\S+?)`/.exec(prompt)?.[1];
+  const wave = Number(/discovery wave (\d+)/.exec(prompt)?.[1] ?? 0);
+  const agent = process.env.RELAY_AGENT;
+  const env = { ...process.env, CLAUDE_CODE_SESSION_ID: sessionId };
+  const relay = (...relayArgs) => execFileSync(process.execPath, [process.env.FAKE_RELAY, ...relayArgs], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = (line) => process.env.FAKE_LOG && appendFileSync(process.env.FAKE_LOG, `${line}\n`);
+  const seen = (url) => {
+    const dir = process.env.FAKE_STATE;
+    if (!dir) return 0;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, Buffer.from(url).toString('hex').slice(-60));
+    const count = existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0;
+    writeFileSync(file, String(count + 1));
+    return count;
+  };
+  const counts = new Map(urls.map((url) => [url, seen(`${process.env.RELAY_ROLE}:${url}`)]));
+  relay('session', 'start', '--session', sessionId, '--role', process.env.RELAY_ROLE, '--run', process.env.RELAY_RUN);
+  log(`start ${process.env.RELAY_ROLE} ${agent} ${sessionId} ${process.pid} ${urls.join(' ')}${wave ? ` wave ${wave}` : ''}`);
+  if (urls.some((url) => url.includes('slow')) || process.env.FAKE_SLOW_ALL) await new Promise((resolve) => setTimeout(resolve, Number(process.env.FAKE_SLOW_MS ?? 1500)));
+  if (urls.some((url) => url.includes('api-retry'))) emit({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 500, error_status: 529, session_id: sessionId });
+  const claimed = urls.length > 0 ? relay('claim', '-n', String(urls.length)).trim().split('\n').filter(Boolean) : [];
+  if (claimed.join(' ') !== urls.join(' ')) log(`MISMATCH ${agent} claimed ${claimed.join(' ')} expected ${urls.join(' ')}`);
+  const failing = urls.some((url) => url.includes('always-fail') || (url.includes('fail-first') && counts.get(url) === 0));
+  if (failing) {
+    log(`fail ${agent}`);
+    result({ is_error: true, terminal_reason: 'api_error', api_error_status: 400, total_cost_usd: 0.001, num_turns: 1 });
+    process.exitCode = 1;
+    return;
+  }
+  if (urls.some((url) => url.includes('hang-first') && counts.get(url) === 0)) {
+    log(`hang ${agent}`);
+    setInterval(() => {}, 1000);
+    return;
+  }
+  for (const url of urls) {
+    if (handOnTo) relay('handoff', url, '--to', handOnTo);
+    else relay('done', url);
+    log(`${handOnTo ? `handoff ${handOnTo}` : 'done'} ${agent} ${url}`);
+  }
+  if (wave > 0) {
+    const folder = join(root, 'discovery', `wave-${wave}`);
+    mkdirSync(folder, { recursive: true });
+    const before = wave > 1 ? readdirSync(join(root, 'discovery', `wave-${wave - 1}`)).filter((name) => name.endsWith('.md')) : [];
+    const links = before.map((name) => `- [${name}](../wave-${wave - 1}/${name})`).join('\n');
+    const broken = (process.env.FAKE_BAD_WAVE && Number(process.env.FAKE_BAD_WAVE) === wave) ? '\n- [missing](../nowhere.md)' : '';
+    writeFileSync(join(folder, `${agent}.md`), `# Wave ${wave} note by ${agent}\n\n${links}${broken}\n`);
+    log(`note ${agent} wave ${wave}`);
+  }
+  relay('session', 'end', '--session', sessionId);
+  result({ total_cost_usd: 0.01, num_turns: 4 });
 }

@@ -24,6 +24,8 @@ export interface RelayIo {
   readStdin(): string;
   stdout(text: string): void | Promise<void>;
   stderr(text: string): void | Promise<void>;
+  /** Whether stderr is a terminal (`relay run` draws a live status line there). */
+  stderrIsTerminal?: boolean;
 }
 
 /** Parsed option values. */

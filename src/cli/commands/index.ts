@@ -16,11 +16,12 @@ import { mergeDriver } from './merge-driver.js';
 import { newFile } from './new.js';
 import { postmortem } from './postmortem.js';
 import { release } from './release.js';
+import { run } from './run.js';
 import { session } from './session.js';
 import { status } from './status.js';
 
 /** Every relay command, in the order help and docs list them. */
-export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, brief, postmortem, session, doctor, dashboard, mergeDriver];
+export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, brief, postmortem, session, run, doctor, dashboard, mergeDriver];
 
 /** The command called `name`, if there is one. */
 export function findCommand(name: string): CommandDefinition | undefined {
