@@ -80,8 +80,8 @@ export function buildBrief(root: string, config: Config, options: BriefOptions =
 
 /**
  * Builds the briefing and says which files it read, with their content hashes (for the
- * session ledger). The queue files are hashed from the bytes already read; the few other
- * files it opened (their heads only) are read once more whole to hash them.
+ * session ledger). Every file is hashed as it is read, each opened once; a file the briefing
+ * named but could not read is tried once more, and left out when it still cannot be.
  */
 export function buildBriefing(root: string, config: Config, options: BriefOptions = {}): Briefing {
   const read = new Map<string, string | undefined>();
@@ -162,11 +162,11 @@ function composeBrief(root: string, config: Config, options: BriefOptions, read:
 
 /** Current tasks: the newest plans' status and title, open ones first. */
 function taskSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
-  const tasks = numbered(names, /^task-(\d{3,})\.md$/);
+  const tasks = numbered(names, 'task-', /^task-(\d{3,})\.md$/);
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
-  const opened = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name)) }));
-  for (const task of opened) read?.set(`${folder}/${task.name}`, undefined);
+  const opened = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name), read !== undefined) }));
+  for (const task of opened) read?.set(`${folder}/${task.name}`, task.sha256);
   const counts = new Map<string, number>();
   for (const task of opened) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
   const open = opened.filter((task) => task.status !== 'done');
@@ -201,9 +201,9 @@ function queueSection(todo: string, done: string, queue: QueueSummary, cap: numb
 /** Latest findings logs (excerpts) and drafts still waiting for a final version. */
 function reviewSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
   const heading = `## Findings and reviews (\`${folder}/\`)`;
-  const findings = numbered(names, /^findings-(\d{3,})\.md$/);
-  const drafts = numbered(names, /^draft-(\d{3,})\.mdx$/);
-  const finals = new Set(numbered(names, /^final-(\d{3,})\.mdx$/).map((file) => file.number));
+  const findings = numbered(names, 'findings-', /^findings-(\d{3,})\.md$/);
+  const drafts = numbered(names, 'draft-', /^draft-(\d{3,})\.mdx$/);
+  const finals = new Set(numbered(names, 'final-', /^final-(\d{3,})\.mdx$/).map((file) => file.number));
   const waiting = drafts.filter((draft) => !finals.has(draft.number));
   const notes = [
     `${findings.length} findings log${findings.length === 1 ? '' : 's'}, ${drafts.length} draft${drafts.length === 1 ? '' : 's'}, ${finals.size} final${finals.size === 1 ? '' : 's'}.` +
@@ -212,10 +212,10 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   const lines: string[] = [];
   const shown = findings.slice(0, FINDINGS_READ);
   for (const file of shown) {
-    const text = readHead(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES);
-    if (text === undefined) continue;
-    read?.set(`${folder}/${file.name}`, undefined);
-    lines.push(`### ${file.name}`, ...excerpt(text, 8));
+    const head = readUpTo(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES, read !== undefined);
+    if (head === undefined) continue;
+    read?.set(`${folder}/${file.name}`, head.sha256);
+    lines.push(`### ${file.name}`, ...excerpt(head.text, 8));
   }
   const unread = findings.length - shown.length;
   const tail = unread > 0 ? [`Not read: ${unread} older findings log${unread === 1 ? '' : 's'} (\`${folder}/findings-NNN.md\`).`] : [];
@@ -230,8 +230,8 @@ function postmortemSection(root: string, folder: string, names: string[], cap: n
   const lines: string[] = [];
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
-    const content = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES);
-    if (content !== undefined) read?.set(`${folder}/${name}`, undefined);
+    const content = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES, read !== undefined);
+    if (content !== undefined) read?.set(`${folder}/${name}`, content.sha256);
     const prevention = content === undefined ? [] : preventionLines(content.text);
     const label = name.replace(/\.md$/, '');
     if (prevention.length === 0 && content?.cut) {
@@ -363,10 +363,12 @@ function listNames(root: string, path: string): string[] | undefined {
   }
 }
 
-/** Files named `<prefix>-NNN.<ext>`, newest (highest number) first. */
-function numbered(names: string[], pattern: RegExp): Array<{ name: string; number: number }> {
+/** Files named `<prefix>NNN.<ext>` (`pattern` captures the number), newest (highest number) first. */
+function numbered(names: string[], prefix: string, pattern: RegExp): Array<{ name: string; number: number }> {
   const files: Array<{ name: string; number: number }> = [];
   for (const name of names) {
+    // The prefix first: the review folder holds thousands of drafts, finals and findings logs.
+    if (!name.startsWith(prefix)) continue;
     const match = pattern.exec(name);
     if (match) files.push({ name, number: Number(match[1]) });
   }
@@ -388,13 +390,12 @@ function countQueue(root: string, path: string, options: { claims: boolean; hash
   }
 }
 
-/** The first bytes of a regular file as text, or undefined when it cannot be read. */
-function readHead(root: string, path: string, bytes: number): string | undefined {
-  return readUpTo(root, path, bytes)?.text;
-}
-
-/** A regular file's text up to `limit` bytes, and whether it holds more; undefined when it cannot be read. */
-function readUpTo(root: string, path: string, limit: number): { text: string; cut: boolean } | undefined {
+/**
+ * A regular file's text up to `limit` bytes, and whether it holds more; undefined when it
+ * cannot be read. With `hash` (the ledger is on), the SHA-256 of all its bytes too, from the
+ * same open: the rest past `limit` is read through one shared buffer.
+ */
+function readUpTo(root: string, path: string, limit: number, hash = false): { text: string; cut: boolean; sha256?: string } | undefined {
   // A link to a file elsewhere (`postmortems/x.md -> ~/.ssh/id_rsa`) must not be shown to the agent.
   if (outsideRootReason(root, path) !== undefined) return undefined;
   let fd: number | undefined;
@@ -409,7 +410,14 @@ function readUpTo(root: string, path: string, limit: number): { text: string; cu
       if (read === 0) break;
       length += read;
     }
-    return { text: buffer.toString('utf8', 0, length), cut: size > limit };
+    let sha256: string | undefined;
+    if (hash) {
+      const hasher = createHash('sha256').update(buffer.subarray(0, length));
+      const rest = (hashBuffer ??= Buffer.allocUnsafe(64 * 1024));
+      for (let count; (count = readSync(fd, rest, 0, rest.length, length)) > 0; length += count) hasher.update(rest.subarray(0, count));
+      sha256 = hasher.digest('hex');
+    }
+    return { text: buffer.toString('utf8', 0, Math.min(length, buffer.length)), cut: size > limit, ...(sha256 === undefined ? {} : { sha256 }) };
   } catch {
     return undefined;
   } finally {
@@ -421,9 +429,10 @@ function readUpTo(root: string, path: string, limit: number): { text: string; cu
  * A plan's status and title from its first bytes, by a line scan rather than a YAML parser:
  * the briefing only shows them, and protocol-lint is what judges the front matter.
  */
-function readPlanHead(root: string, path: string): { status: string; title: string } {
-  const text = readHead(root, path, PLAN_HEAD_BYTES);
-  if (text === undefined) return { status: 'unreadable', title: '' };
+function readPlanHead(root: string, path: string, hash: boolean): { status: string; title: string; sha256?: string } {
+  const head = readUpTo(root, path, PLAN_HEAD_BYTES, hash);
+  if (head === undefined) return { status: 'unreadable', title: '' };
+  const { text, sha256 } = head;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let status = 'no status';
   let title = '';
@@ -447,7 +456,7 @@ function readPlanHead(root: string, path: string): { status: string; title: stri
       }
     }
   }
-  return { status, title: title || '(no title)' };
+  return { status, title: title || '(no title)', ...(sha256 === undefined ? {} : { sha256 }) };
 }
 
 /** The first meaningful lines of a document: its title, then non-empty lines. */

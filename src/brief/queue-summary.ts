@@ -13,6 +13,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
+import { indexOfByte } from '../protocol/byte-source.js';
 import { normalizeUrl } from '../protocol/url.js';
 
 /** What the briefing says about the queues. */
@@ -90,7 +91,7 @@ class QueueCounter implements QueueCount {
     // One native search per line. (Every line of a queue is an item: searching for the
     // three bytes `\n- ` is no quicker.)
     let items = isItem(bytes, from, to) ? 1 : 0;
-    for (let at = bytes.indexOf(10, from); at !== -1 && at + 1 < to; at = bytes.indexOf(10, at + 1)) if (isItem(bytes, at + 1, to)) items++;
+    for (let at = indexOfByte(bytes, 10, from); at !== -1 && at + 1 < to; at = indexOfByte(bytes, 10, at + 1)) if (isItem(bytes, at + 1, to)) items++;
     this.items += items;
     if (!this.claims) return;
     // Claims are counted from the claims (a few), not from the items (thousands): the line of
@@ -105,7 +106,7 @@ class QueueCounter implements QueueCount {
     for (let start = from; start < to && this.next.length < NEXT_ITEMS; ) {
       const end = lineEnd(bytes, start);
       if (isItem(bytes, start, to)) this.free(bytes, start, end);
-      start = bytes.indexOf(10, start) + 1 || to;
+      start = indexOfByte(bytes, 10, start) + 1 || to;
     }
   }
 
@@ -134,7 +135,7 @@ class QueueCounter implements QueueCount {
    * line starts. It looks at bytes and never decodes the line.
    */
   private line(bytes: Buffer, start: number): number {
-    const newline = bytes.indexOf(10, start);
+    const newline = indexOfByte(bytes, 10, start);
     const next = newline === -1 ? bytes.length : newline + 1;
     let end = newline === -1 ? bytes.length : newline;
     if (end > start && bytes[end - 1] === 13) end--;
@@ -182,7 +183,7 @@ function isItem(bytes: Buffer, start: number, to: number): boolean {
 
 /** The end of the line starting at `start`, before any `\r\n` or `\n`. */
 function lineEnd(bytes: Buffer, start: number): number {
-  let end = bytes.indexOf(10, start);
+  let end = indexOfByte(bytes, 10, start);
   if (end === -1) end = bytes.length;
   return end > start && bytes[end - 1] === 13 ? end - 1 : end;
 }

@@ -197,7 +197,7 @@ function searchWhole(source: FileSource, added: string, lines: Set<number>): boo
   let counted = 0;
   for (let offset = bytes.indexOf(added); offset !== -1; offset = bytes.indexOf(added, offset + 1)) {
     found = true;
-    for (let index = bytes.indexOf(10, counted); index !== -1 && index < offset; index = bytes.indexOf(10, index + 1)) line++;
+    line += countNewlines(bytes, counted, offset);
     counted = offset;
     const last = line + countNewlines(added);
     for (let at = line; at <= last; at++) lines.add(at);

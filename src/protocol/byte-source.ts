@@ -175,14 +175,27 @@ export class FileSource implements ByteSource {
 }
 
 /**
+ * `bytes.indexOf(byte, from)` through the typed array's own builtin. Buffer's `indexOf` runs
+ * JavaScript of Node's before the search (needle type, encoding), and in a short-lived process
+ * that is interpreted: a search per line of a 50,000-line queue cost about a third more.
+ */
+export function indexOfByte(bytes: Uint8Array, byte: number, from = 0): number {
+  return TYPED_INDEX_OF.call(bytes, byte, from);
+}
+
+const TYPED_INDEX_OF = Uint8Array.prototype.indexOf;
+
+/**
  * The number of line feeds in `text[from, to)`: bytes of a Buffer, or a string's characters.
  * The one newline counter of relay (queues, documents, the hook's edits).
  */
 export function countNewlines(text: Buffer | string, from = 0, to = text.length): number {
-  // A number is the cheapest needle for a Buffer; a string takes a string.
-  const needle = typeof text === 'string' ? '\n' : NEWLINE;
   let count = 0;
-  for (let index = (text as Buffer).indexOf(needle as number, from); index !== -1 && index < to; index = (text as Buffer).indexOf(needle as number, index + 1)) count++;
+  if (typeof text === 'string') {
+    for (let index = text.indexOf('\n', from); index !== -1 && index < to; index = text.indexOf('\n', index + 1)) count++;
+  } else {
+    for (let index = indexOfByte(text, NEWLINE, from); index !== -1 && index < to; index = indexOfByte(text, NEWLINE, index + 1)) count++;
+  }
   return count;
 }
 

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../protocol/config.js';
 import { NotRegularFileError, readRegularFile } from '../protocol/regular-file.js';
+import { indexOfByte } from '../protocol/byte-source.js';
 import { parseQueue, type QueueFile, type QueueItem } from '../protocol/queue.js';
 import { describeFault } from './fault.js';
 import { prepareAppendAtomic, prepareFileAtomic, type PreparedFile } from './atomic.js';
@@ -252,10 +253,10 @@ export class LockedQueues {
 /** The item lines of a parsed queue with their byte offsets in `bytes`, the file it was decoded from. */
 export function locate(bytes: Buffer, items: QueueItem[]): ItemLine[] {
   const starts = [0];
-  for (let newline = bytes.indexOf(10); newline !== -1; newline = bytes.indexOf(10, newline + 1)) starts.push(newline + 1);
+  for (let newline = indexOfByte(bytes, 10); newline !== -1; newline = indexOfByte(bytes, 10, newline + 1)) starts.push(newline + 1);
   return items.map((item): ItemLine => {
     const start = starts[item.line - 1]!;
-    const newline = bytes.indexOf(10, start);
+    const newline = indexOfByte(bytes, 10, start);
     let end = newline === -1 ? bytes.length : newline;
     if (end > start && bytes[end - 1] === 13) end--;
     return { item, start, end };
