@@ -17,9 +17,10 @@ import { postmortem } from './postmortem.js';
 import { release } from './release.js';
 import { session } from './session.js';
 import { status } from './status.js';
+import { sync } from './sync.js';
 
 /** Every relay command, in the order help and docs list them. */
-export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, brief, postmortem, session, doctor, mergeDriver];
+export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, sync, brief, postmortem, session, doctor, mergeDriver];
 
 /** The command called `name`, if there is one. */
 export function findCommand(name: string): CommandDefinition | undefined {
