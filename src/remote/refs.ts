@@ -109,6 +109,8 @@ export type RefOutcome = { status: 'ok' } | { status: 'lost'; reason: string } |
 
 /** Rejections that mean another machine got there first: try again with what is now there. */
 const LOST_RACE = /stale info|fetch first|non-fast-forward|cannot lock ref|incorrect old value|reference already exists|but expected|failed to lock/i;
+/** A failed update the remote explains on its own line: a lost race when that line says so. */
+const UNEXPLAINED = /failed to update ref|unable to update/i;
 
 /**
  * Pushes ref updates, each with its own lease, in one push (`git push --porcelain`): the
@@ -130,7 +132,7 @@ export function pushRefs(cwd: string, remote: string, updates: RefUpdate[], opti
     if (flag === undefined || refspec === undefined || !refspec.includes(':')) continue;
     const ref = refspec.slice(refspec.lastIndexOf(':') + 1);
     if (flag !== '!') outcomes.set(ref, { status: 'ok' });
-    else if (LOST_RACE.test(summary)) outcomes.set(ref, { status: 'lost', reason: summary });
+    else if (LOST_RACE.test(summary) || (UNEXPLAINED.test(summary) && LOST_RACE.test(remoteSaid))) outcomes.set(ref, { status: 'lost', reason: `${summary}${remoteSaid ? ` (remote: ${remoteSaid})` : ''}` });
     else outcomes.set(ref, { status: 'refused', reason: `${summary.replace(/^\[(remote )?rejected\]\s*/, '').replace(/^\((.*)\)$/, '$1')}${remoteSaid ? ` (remote: ${remoteSaid})` : ''}` });
   }
   if (updates.some((update) => !outcomes.has(update.ref))) {
