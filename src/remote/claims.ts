@@ -235,7 +235,7 @@ export function claimRemote(root: string, config: Config, options: RemoteClaimOp
     if (updates.length === 0) break;
     for (const update of updates) {
       if (update.id !== '') continue;
-      const commit = recordCommit(root, recordOf(context, options, picks.get(update.ref)!.url, 'claim'));
+      const commit = recordCommit(root, recordOf(context, options, picks.get(update.ref)!.url, 'claim'), context.objectFormat);
       if (typeof commit !== 'string') return commit;
       update.id = commit;
     }
@@ -411,15 +411,10 @@ export function completeRemote(root: string, config: Config, options: RemoteComp
   for (let round = 0; round < MAX_ROUNDS && wanted.size > 0; round++) {
     const refs = lsRemote(root, context.remote, [...wanted.keys()]);
     if (!isMap(refs)) return refs;
-    const records = recordsOf(context, refs, [...wanted.keys()].filter((ref) => refs.has(ref)));
-    if (!isMap(records)) return records;
     const updates: RefUpdate[] = [];
     for (const [ref, url] of wanted) {
-      if (records.get(ref)?.state === 'done') {
-        wanted.delete(ref);
-        continue;
-      }
-      const commit = recordCommit(root, recordOf(context, options, url, 'done'));
+      // Whatever the ref holds (a claim, anyone's, or an earlier completion) becomes this completion: done wins.
+      const commit = recordCommit(root, recordOf(context, options, url, 'done'), context.objectFormat);
       if (typeof commit !== 'string') return commit;
       updates.push({ ref, id: commit, expect: refs.get(ref) ?? '' });
     }
@@ -489,19 +484,18 @@ export function remoteStatus(root: string, config: Config, options: { remote: st
 
 /**
  * Deletes the refs of URLs done in `doneKeys` (the branch as just pushed): completions that
- * landed and strays. Leases on the commits read, so a ref written meanwhile stays.
+ * landed and strays. Found by hashing the done URLs (no record is fetched); leases on the
+ * commits ls-remote read, so a ref written meanwhile stays.
  */
 export function releaseLanded(context: RemoteContext, doneKeys: Set<string>): { ok: true; removed: number } | OperationFailure {
-  const refs = fetchClaims(context.root, context.remote);
+  const refs = lsRemote(context.root, context.remote, [`${CLAIMS_PREFIX}*`]);
   if (!isMap(refs)) return refs;
   if (refs.size === 0) return { ok: true, removed: 0 };
-  const messages = readMessages(context.root, [...refs.values()]);
   const updates: RefUpdate[] = [];
-  for (const [ref, id] of refs) {
-    const message = messages.get(id);
-    const record = message === undefined ? undefined : parseRecord(message);
-    const normalized = record && normalizeUrl(record.url);
-    if (normalized?.ok && doneKeys.has(normalized.key) && claimRef(normalized.key) === ref) updates.push({ ref, expect: id });
+  for (const key of doneKeys) {
+    const ref = claimRef(key);
+    const id = refs.get(ref);
+    if (id !== undefined) updates.push({ ref, expect: id });
   }
   const outcomes = pushRefs(context.root, context.remote, updates);
   if (!isMap(outcomes)) return outcomes;

@@ -8,7 +8,7 @@ import type { Config } from '../protocol/config.js';
 import { parseQueue } from '../protocol/queue.js';
 import { debug } from '../debug.js';
 import { firstLine, git } from './git.js';
-import { remoteReason, type RemoteFailure } from './refs.js';
+import { remoteFailure, type RemoteFailure } from './refs.js';
 
 /** A clone and the remote it shares claims through. */
 export interface RemoteContext {
@@ -18,24 +18,23 @@ export interface RemoteContext {
   /** The root's path from the repository's top, with a trailing slash, or ''. */
   prefix: string;
   host: string;
+  /** The repository's object format (`sha1`, `sha256`): which empty tree record commits use. */
+  objectFormat: string;
 }
 
 /** What a remote name may be: a configured remote's name, or a URL or path git understands. */
 const REMOTE_NAME = /^[^\s-][^\s]*$/;
 
-/** Checks that `root` is in a git work tree on a branch and `remote` names a remote; says what to do otherwise. */
+/** Checks that `root` is in a git work tree on a branch and `remote` can name a remote; says what to do otherwise. */
 export function remoteContext(root: string, remote: string): RemoteContext | RemoteFailure {
   // A name starting with `-` would be read by git as an option.
   if (!REMOTE_NAME.test(remote)) return { ok: false, error: `Unexpected remote \`${remote}\`, expected the name of a git remote (\`git remote -v\` lists them)` };
-  const prefix = git(['rev-parse', '--show-prefix'], root);
-  if (prefix.code !== 0) return { ok: false, error: `Unexpected root \`${root}\` outside a git work tree, expected a clone; claims through a remote need git` };
-  const branch = git(['symbolic-ref', '--short', '-q', 'HEAD'], root);
-  if (branch.code !== 0) return { ok: false, error: 'Unexpected detached HEAD, expected a branch: the remote branch of the same name holds the shared queue; run `git switch BRANCH`' };
-  const known = git(['remote'], root).stdout.split('\n').includes(remote);
-  if (!known && !/[/:]/.test(remote)) {
-    return { ok: false, error: `Unknown remote \`${remote}\`, expected one of \`git remote\` (${git(['remote'], root).stdout.split('\n').filter(Boolean).map((name) => `\`${name}\``).join(', ') || 'none'}); add it with \`git remote add ${remote} URL\`` };
-  }
-  return { root, remote, branch: branch.stdout.trim(), prefix: prefix.stdout.trim(), host: hostname() };
+  // One question for all three answers: this runs on every claim of a fleet.
+  const asked = git(['rev-parse', '--show-object-format', '--show-prefix', '--abbrev-ref', 'HEAD'], root);
+  if (asked.code !== 0) return { ok: false, error: `Unexpected root \`${root}\` outside a git work tree (or on a branch with no commit), expected a clone; claims through a remote need git` };
+  const [objectFormat = 'sha1', prefix = '', branch = 'HEAD'] = asked.stdout.split('\n');
+  if (branch === 'HEAD') return { ok: false, error: 'Unexpected detached HEAD, expected a branch: the remote branch of the same name holds the shared queue; run `git switch BRANCH`' };
+  return { root, remote, branch, prefix, host: hostname(), objectFormat };
 }
 
 /** The remote's branch tip as last fetched, and the URL keys its urls_done.md lists. */
@@ -51,12 +50,15 @@ export interface RemoteDone {
 export function remoteDoneKeys(context: RemoteContext, config: Config, tip: string | undefined, cache?: RemoteDone): RemoteDone | RemoteFailure {
   if (tip === undefined) return { tip, keys: new Set() };
   if (cache && cache.tip === tip) return cache;
-  if (git(['cat-file', '-e', `${tip}^{commit}`], context.root).code !== 0) {
+  const spec = `${tip}:${context.prefix}${config.layout.done}`;
+  let shown = git(['show', spec], context.root);
+  if (shown.code !== 0 && git(['cat-file', '-e', `${tip}^{commit}`], context.root).code !== 0) {
+    // Another clone pushed since this one fetched.
     const fetched = fetchBranch(context);
     if (fetched === false) return { tip, keys: new Set() };
     if (fetched !== true) return fetched;
+    shown = git(['show', spec], context.root);
   }
-  const shown = git(['show', `${tip}:${context.prefix}${config.layout.done}`], context.root);
   const keys = new Set<string>();
   if (shown.code === 0) for (const item of parseQueue(shown.stdout).items) keys.add(item.key);
   else debug('remote', `no \`${config.layout.done}\` on ${context.remote}/${context.branch}: ${firstLine(shown.stderr)}`);
@@ -73,5 +75,5 @@ export function fetchBranch(context: RemoteContext): true | false | RemoteFailur
   const run = git(['fetch', '--quiet', '--no-tags', context.remote, `+refs/heads/${context.branch}:${trackingRef(context)}`], context.root);
   if (run.code === 0) return true;
   if (/couldn't find remote ref/i.test(run.stderr)) return false;
-  return { ok: false, error: `Cannot fetch \`${context.branch}\` from remote \`${context.remote}\`: ${remoteReason(run.stderr)}` };
+  return remoteFailure(context.root, context.remote, `Cannot fetch \`${context.branch}\` from remote \`${context.remote}\``, run.stderr);
 }

@@ -50,7 +50,7 @@ export function newRemote(root: string, config: Config, kind: NewFileKind, optio
   let number = highest + 1;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const ref = idRef(kind, number);
-    const commit = recordCommit(root, `relay id ${kind} ${number}\n\nagent: ${options.agent}\nhost: ${context.host}\nrun: ${options.run ?? ''}\nat: ${isoSeconds(options.now)}\n`);
+    const commit = recordCommit(root, `relay id ${kind} ${number}\n\nagent: ${options.agent}\nhost: ${context.host}\nrun: ${options.run ?? ''}\nat: ${isoSeconds(options.now)}\n`, context.objectFormat);
     if (typeof commit !== 'string') return commit;
     const outcomes = pushRefs(root, context.remote, [{ ref, id: commit, expect: '' }]);
     pushes++;

@@ -70,17 +70,21 @@ export function parseRecord(message: string): ClaimRecord | undefined {
   return { state: subject[1] as 'claim' | 'done', url, agent, host: fields.get('host') ?? '', run: fields.get('run') ?? '', at: fields.get('at') ?? '' };
 }
 
-let emptyTree: { cwd: string; id: string } | undefined;
+/** The empty tree of each object format: git knows it without it being written (no spawn per claim to ask). */
+const EMPTY_TREE: Record<string, string> = {
+  sha1: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  sha256: '6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321',
+};
 
 /** Writes a record commit (empty tree, no parent) with `message` and returns its id. */
-export function recordCommit(cwd: string, message: string): string | RemoteFailure {
-  if (emptyTree?.cwd !== cwd) {
-    // Asked of git, so a SHA-256 repository gets its own empty tree id.
-    const tree = git(['hash-object', '-t', 'tree', '-w', '--stdin'], cwd);
-    if (tree.code !== 0) return { ok: false, error: `Cannot write the empty tree: ${firstLine(tree.stderr)}` };
-    emptyTree = { cwd, id: tree.stdout.trim() };
+export function recordCommit(cwd: string, message: string, objectFormat = 'sha1'): string | RemoteFailure {
+  let tree = EMPTY_TREE[objectFormat];
+  if (tree === undefined) {
+    const asked = git(['hash-object', '-t', 'tree', '-w', '--stdin'], cwd);
+    if (asked.code !== 0) return { ok: false, error: `Cannot write the empty tree: ${firstLine(asked.stderr)}` };
+    tree = asked.stdout.trim();
   }
-  const commit = git(['commit-tree', emptyTree.id, '-F', '-'], cwd, { input: message, env: RECORD_IDENTITY });
+  const commit = git(['commit-tree', tree, '-F', '-'], cwd, { input: message, env: RECORD_IDENTITY });
   if (commit.code !== 0) return { ok: false, error: `Cannot write a record commit: ${firstLine(commit.stderr)}` };
   return commit.stdout.trim();
 }
@@ -88,7 +92,7 @@ export function recordCommit(cwd: string, message: string): string | RemoteFailu
 /** The refs under `patterns` on the remote, with their commit ids (one round trip, no objects). */
 export function lsRemote(cwd: string, remote: string, patterns: string[]): Map<string, string> | RemoteFailure {
   const run = git(['ls-remote', '--refs', remote, ...patterns], cwd);
-  if (run.code !== 0) return { ok: false, error: `Cannot read the refs of remote \`${remote}\`: ${remoteReason(run.stderr)}` };
+  if (run.code !== 0) return remoteFailure(cwd, remote, `Cannot read the refs of remote \`${remote}\``, run.stderr);
   const refs = new Map<string, string>();
   for (const line of run.stdout.split('\n')) {
     const [id, ref] = line.split('\t');
@@ -137,7 +141,7 @@ export function pushRefs(cwd: string, remote: string, updates: RefUpdate[], opti
   }
   if (updates.some((update) => !outcomes.has(update.ref))) {
     if (run.code === 0) return { ok: false, error: `Unexpected report from \`git push\` to \`${remote}\`, expected one line per ref; run it with RELAY_DEBUG=git` };
-    return { ok: false, error: `Cannot push to remote \`${remote}\`: ${remoteReason(run.stderr)}` };
+    return remoteFailure(cwd, remote, `Cannot push to remote \`${remote}\``, run.stderr);
   }
   return outcomes;
 }
@@ -146,6 +150,17 @@ export function pushRefs(cwd: string, remote: string, updates: RefUpdate[], opti
 function remoteMessage(stderr: string): string {
   const line = stderr.split('\n').find((each) => /^remote: \S/.test(each) && !/^remote: error: hook declined/.test(each));
   return line === undefined ? '' : line.slice('remote: '.length).trim();
+}
+
+/** The one line for a remote git could not use: an unknown name lists the known ones. */
+export function remoteFailure(cwd: string, remote: string, what: string, stderr: string): RemoteFailure {
+  if (/does not appear to be a git repository/.test(stderr) && !/[/:]/.test(remote)) {
+    const known = git(['remote'], cwd).stdout.split('\n').filter(Boolean);
+    if (!known.includes(remote)) {
+      return { ok: false, error: `Unknown remote \`${remote}\`, expected one of \`git remote\` (${known.map((name) => `\`${name}\``).join(', ') || 'none'}); add it with \`git remote add ${remote} URL\`` };
+    }
+  }
+  return { ok: false, error: `${what}: ${remoteReason(stderr)}` };
 }
 
 /** Why git could not talk to the remote, in one line. */
@@ -194,7 +209,7 @@ export function fetchClaims(cwd: string, remote: string): Map<string, string> | 
   if (missing.length > 0) {
     // The objects only: no local ref keeps a copy that could go stale.
     const run = git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, ...missing], cwd);
-    if (run.code !== 0) return { ok: false, error: `Cannot fetch the claims of remote \`${remote}\`: ${remoteReason(run.stderr)}` };
+    if (run.code !== 0) return remoteFailure(cwd, remote, `Cannot fetch the claims of remote \`${remote}\``, run.stderr);
   }
   return refs;
 }

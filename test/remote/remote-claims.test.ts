@@ -67,12 +67,12 @@ describe('relay claim --remote', () => {
     const worker = async (clone: string, agent: string): Promise<void> => {
       const remote = clone === clones[0] ? [] : ['--remote', 'origin'];
       for (let round = 1; ; round++) {
-        const got = lines(await ok(clone, ['claim', ...remote, '-n', '3', '--agent', agent]));
+        const got = lines(await ok(clone, ['claim', ...remote, '-n', '5', '--agent', agent]));
         if (got.length === 0) break;
         for (const url of got) claimedBy.set(url, [...(claimedBy.get(url) ?? []), agent]);
         await ok(clone, ['done', ...remote, '--agent', agent, ...got]);
         // Syncs while others claim: completions land on the branch and their refs go.
-        if (round % 4 === 0) {
+        if (round % 2 === 0) {
           await ok(clone, ['sync', ...remote, '--agent', agent]);
           syncs++;
         }
@@ -102,7 +102,7 @@ describe('relay claim --remote', () => {
     const head = git(clones[3]!, ['rev-parse', 'HEAD']);
     expect(await ok(clones[3]!, ['sync', '--remote', 'origin'])).toBe('origin/main was up to date\n');
     expect(git(clones[3]!, ['rev-parse', 'HEAD'])).toBe(head);
-  }, 180_000);
+  }, 300_000);
 
   it('of several stealers of one stale claim exactly one wins; the loser of the claim cannot release it', async () => {
     const { clones, urls } = await setup(3, 5);
