@@ -23,6 +23,14 @@ export const queueClaimConflict: Rule = {
           'urls_todo.md:2:3 Unexpected second claim of `https://example.com/a` by `bob` (two clones claimed it before merging; `alice` holds it), expected one claimant; agree who does it, then remove the note or run `relay release https://example.com/a`',
         ],
       },
+      {
+        title: 'One claimant per URL',
+        files: {
+          'urls_todo.md': '# Pending URLs\n- https://example.com/a (claimed by alice at 2026-03-19T10:00:00Z; also checked by bob)\n- https://example.com/b (claimed by bob at 2026-03-19T10:05:00Z)\n',
+        },
+        now: '2026-03-19T11:00:00Z',
+        messages: [],
+      },
     ],
   },
   check(context) {

@@ -84,21 +84,22 @@ describe('relay claim --remote', () => {
     expect([...claimedBy.keys()].sort()).toEqual([...urls].sort());
     expect([...claimedBy].filter(([, agents]) => agents.length > 1)).toEqual([]);
 
-    // Every clone syncs at once (they race for the branch), then once more in turn to take in the rest.
+    // Every clone syncs at once: they race for the branch, and each retries until its work is on it.
     const first = await Promise.all(clones.map((clone) => relay(clone, ['sync', '--remote', 'origin'])));
     for (const result of first) expect(result.code, result.stderr).toBe(0);
-    for (const clone of clones) await ok(clone, ['sync', '--remote', 'origin']);
-    const doneKeys = (clone: string): string[] => readQueue(join(clone, 'urls_done.md')).items.map((item) => item.url).sort();
-    for (const clone of clones) {
-      expect(doneKeys(clone)).toEqual([...urls].sort());
-      expect(readQueue(join(clone, 'urls_todo.md')).items).toEqual([]);
-    }
+    // A fresh clone of the remote has every completion and nothing pending.
+    const fresh = join(clones[0]!, '..', 'fresh');
+    git(origin, ['clone', '-q', '-b', 'main', origin, fresh]);
+    expect(readQueue(join(fresh, 'urls_done.md')).items.map((item) => item.url).sort()).toEqual([...urls].sort());
+    expect(readQueue(join(fresh, 'urls_todo.md')).items).toEqual([]);
     expect(remoteRefs(origin)).toEqual([]);
     // The branch holds state commits and merges only: no claim record ever landed on it.
     const subjects = lines(git(origin, ['log', '--format=%s', 'main']));
     expect(subjects.filter((subject) => /^relay (claim|done) /.test(subject))).toEqual([]);
     expect(git(origin, ['ls-tree', '-r', '--name-only', 'main'])).not.toMatch(/refs\/relay/);
-    // Idempotent: nothing new, no commit, no push.
+    // A clone that syncs again takes in the others' work; once more is a no-op: no commit, no push.
+    await ok(clones[3]!, ['sync', '--remote', 'origin']);
+    expect(readQueue(join(clones[3]!, 'urls_done.md')).items).toHaveLength(urls.length);
     const head = git(clones[3]!, ['rev-parse', 'HEAD']);
     expect(await ok(clones[3]!, ['sync', '--remote', 'origin'])).toBe('origin/main was up to date\n');
     expect(git(clones[3]!, ['rev-parse', 'HEAD'])).toBe(head);
