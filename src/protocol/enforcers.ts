@@ -6,7 +6,7 @@
 
 /**
  * The `relay` commands (first word after `relay`), as of protocol v2: PROTOCOL §5 and its
- * additions. `run`, `sync`, `doctor` and `dashboard` join when they exist.
+ * additions. `run` and `dashboard` join when they exist.
  */
 export const RELAY_COMMANDS: readonly string[] = ['init', 'status', 'claim', 'done', 'release', 'add', 'brief', 'postmortem', 'new', 'handoff', 'session', 'doctor', 'sync'];
 
