@@ -37,6 +37,9 @@ export function remoteContext(root: string, remote: string): RemoteContext | Rem
   return { root, remote, branch, prefix, host: hostname(), objectFormat };
 }
 
+/** urls_done.md's keys by clone, path and commit (a commit's content never changes). */
+const doneByTip = new Map<string, RemoteDone>();
+
 /** The remote's branch tip as last fetched, and the URL keys its urls_done.md lists. */
 export interface RemoteDone {
   tip: string | undefined;
@@ -50,6 +53,9 @@ export interface RemoteDone {
 export function remoteDoneKeys(context: RemoteContext, config: Config, tip: string | undefined, cache?: RemoteDone): RemoteDone | RemoteFailure {
   if (tip === undefined) return { tip, keys: new Set() };
   if (cache && cache.tip === tip) return cache;
+  // A process that claims again and again (the fleet runner) reads each tip's urls_done.md once.
+  const remembered = doneByTip.get(`${context.root}\0${context.prefix}${config.layout.done}\0${tip}`);
+  if (remembered) return remembered;
   const spec = `${tip}:${context.prefix}${config.layout.done}`;
   let shown = git(['show', spec], context.root);
   if (shown.code !== 0 && git(['cat-file', '-e', `${tip}^{commit}`], context.root).code !== 0) {
@@ -62,7 +68,10 @@ export function remoteDoneKeys(context: RemoteContext, config: Config, tip: stri
   const keys = new Set<string>();
   if (shown.code === 0) for (const item of parseQueue(shown.stdout).items) keys.add(item.key);
   else debug('remote', `no \`${config.layout.done}\` on ${context.remote}/${context.branch}: ${firstLine(shown.stderr)}`);
-  return { tip, keys };
+  const done = { tip, keys };
+  if (doneByTip.size > 16) doneByTip.clear();
+  doneByTip.set(`${context.root}\0${context.prefix}${config.layout.done}\0${tip}`, done);
+  return done;
 }
 
 /** The remote-tracking ref of the shared branch. */
