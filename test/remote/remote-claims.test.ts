@@ -139,6 +139,16 @@ describe('relay claim --remote', () => {
   it('a server hook that refuses refs/relay/: one line, exit 1, one push, nothing half done', async () => {
     const { origin, clones } = await setup(5, 1);
     const clone = clones[0]!;
+    // The host check passes before the hook and leaves nothing behind.
+    const healthy = await relay(clone, ['sync', '--check', '--remote', 'origin']);
+    expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
+    expect(lines(healthy.stdout)).toEqual([
+      expect.stringMatching(/^ok {6}create a ref under refs\/relay\/: created `refs\/relay\/probe\/[0-9a-f]+`$/),
+      expect.stringMatching(/^ok {6}refuse a second create \(the lease is a compare-and-swap\): rejected as expected/),
+      'ok      delete it (claims are released by deleting their ref): deleted',
+      '`origin` can hold relay\'s claims',
+    ]);
+    expect(remoteRefs(origin, 'refs/relay/')).toEqual([]);
     const hook = join(origin, 'hooks', 'pre-receive');
     writeFileSync(hook, '#!/bin/sh\necho run >> hook-runs\nwhile read old new ref; do case "$ref" in refs/relay/*) echo "custom refs are not allowed here" >&2; exit 1;; esac; done\nexit 0\n');
     chmodSync(hook, 0o755);
@@ -148,6 +158,9 @@ describe('relay claim --remote', () => {
     expect(lines(claim.stderr)).toHaveLength(1);
     expect(claim.stderr).toMatch(/^relay: The remote `origin` refused `refs\/relay\/claims\/[0-9a-f]{64}` \(claim of https:\/\/example\.com\/article-\d\): pre-receive hook declined \(remote: custom refs are not allowed here\); it must accept refs under `refs\/relay\/`/);
     expect(readFileSync(join(origin, 'hook-runs'), 'utf8')).toBe('run\n');
+    const check = await relay(clone, ['sync', '--check', '--remote', 'origin']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/^problem create a ref under refs\/relay\/: refused: pre-receive hook declined \(remote: custom refs are not allowed here\)\n`origin` cannot hold relay's claims/);
     expect(readQueue(join(clone, 'urls_todo.md')).items.filter((item) => item.claim)).toEqual([]);
     const made = await relay(clone, ['new', 'findings', '--remote', 'origin']);
     expect(made.code).toBe(1);

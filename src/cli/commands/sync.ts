@@ -1,4 +1,5 @@
 /** `relay sync`: the state tree and the remote's branch made one, with retries. */
+import { probeRemote } from '../../remote/probe.js';
 import { syncRemote } from '../../remote/sync.js';
 import { AGENT_OPTION, agentOf, failure, JSON_OPTION, type CommandDefinition } from './command.js';
 
@@ -7,8 +8,9 @@ export const sync: CommandDefinition = {
   name: 'sync',
   summary: 'commit the state, merge the remote branch (queue driver), push, retrying on a race',
   positionals: '',
-  options: { ...AGENT_OPTION, ...JSON_OPTION, remote: { type: 'string' } },
+  options: { ...AGENT_OPTION, ...JSON_OPTION, remote: { type: 'string' }, check: { type: 'boolean' } },
   help: `Usage: relay sync [--remote NAME] [--agent ID] [--json]
+       relay sync --check [--remote NAME]
 
 Commits the state tree's changes, fetches the current branch from the remote, renumbers this
 side's new numbered files that collide with incoming ones, merges (the queue files through the
@@ -17,6 +19,8 @@ again. Then removes the remote's claim refs of URLs done on the branch. Idempote
 
   --remote NAME   the git remote (default: the config's "remote", else origin)
   --agent ID      named in the commit message (default as for claim)
+  --check         check the host instead: it must accept refs under refs/relay/ and apply
+                  leases as a compare-and-swap (a probe ref is created, then deleted)
   --json          print {"branch","committed","merged","pushes","renumbered","released"}
 `,
   details: `What a clone runs to share its work: after \`relay done\`, at the end of a session, before claiming
@@ -44,12 +48,26 @@ remote. Step by step:
 Exit 0 when the remote has this clone's work; 1 with one line otherwise (a conflict, the remote
 refusing the push, no merge driver registered — run \`relay init\` — or no git identity).
 A second run with nothing new makes no commit and no push.
+
+**\`relay sync --check\`** asks the host whether claims through it will work, before a fleet
+depends on it: it creates a probe ref \`refs/relay/probe/<random>\` with the "must not exist"
+lease, creates it again (which must be rejected: the host honours leases), and deletes it.
+One line per step; exit 0 when all three pass, 1 otherwise (a host that refuses custom refs
+says so here, with the hook's or the host's message).
 `,
   run(context) {
     const agent = agentOf(context, 'sync');
     if (typeof agent !== 'string') return agent;
     const given = context.values.remote;
     const remote = typeof given === 'string' && given !== '' ? given : (context.config.remote ?? 'origin');
+    if (context.values.check === true) {
+      const probe = probeRemote(context.root, remote);
+      if (!probe.ok) return failure(probe, 'sync');
+      if (context.values.json) return { code: probe.healthy ? 0 : 1, stdout: JSON.stringify({ remote, healthy: probe.healthy, steps: probe.steps }) + '\n' };
+      const text = probe.steps.map((step) => `${step.ok ? 'ok     ' : 'problem'} ${step.step}: ${step.detail}`).join('\n');
+      const verdict = probe.healthy ? `\`${remote}\` can hold relay's claims` : `\`${remote}\` cannot hold relay's claims; see docs/sharing-through-git.md, "What the host must allow"`;
+      return { code: probe.healthy ? 0 : 1, stdout: `${text}\n${verdict}\n` };
+    }
     const result = syncRemote(context.root, context.config, { remote, agent });
     if (!result.ok) return failure(result, 'sync');
     const renumbered = result.renumbered.map((each) => ({ from: each.from, to: each.to }));
