@@ -55,7 +55,11 @@ pending here is not an error.
     const local = urls.length === 0 && !all ? { ok: true as const, released: [], rejected: [] } : releaseUrls(context.root, context.config, { urls, all, agent, force });
     if (!local.ok) return failure(local, 'release');
     const result = {
-      released: [...local.released, ...[...releasedRemotely].filter((url) => !local.released.some((item) => item.url === url)).map((url) => ({ url, key: url, status: 'released' as const }))],
+      // A URL released on the remote counts as released even where this clone had no claim line.
+      released: [
+        ...local.released.map((item) => (item.status === 'not-claimed' && releasedRemotely.has(item.url) ? { ...item, status: 'released' as const } : item)),
+        ...[...releasedRemotely].filter((url) => !local.released.some((item) => item.url === url)).map((url) => ({ url, key: url, status: 'released' as const })),
+      ],
       // Released on the remote but not pending here: done, as asked.
       rejected: [...remoteRejected, ...local.rejected.filter((item) => !releasedRemotely.has(item.url))],
     };
