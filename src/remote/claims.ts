@@ -507,3 +507,52 @@ export function releaseLanded(context: RemoteContext, doneKeys: Set<string>): { 
   }
   return { ok: true, removed };
 }
+
+/** Options of `handoffRemote`. */
+export interface RemoteHandoffOptions {
+  remote: string;
+  /** The URLs handed over here (the local handoff decided). */
+  urls: string[];
+  /** Who takes them over. */
+  to: string;
+  now: Date;
+  run?: string;
+}
+
+/**
+ * Rewrites the claim refs of URLs handed over here to records naming `to` (a lease on the
+ * commit read; a URL with no ref gets one), so the new holder's `relay claim --remote` finds
+ * them its own. Returns how many refs were written.
+ */
+export function handoffRemote(root: string, config: Config, options: RemoteHandoffOptions): { ok: true; written: number } | OperationFailure {
+  void config;
+  const context = remoteContext(root, options.remote);
+  if ('ok' in context) return context;
+  const wanted = new Map<string, string>();
+  for (const url of options.urls) {
+    const normalized = normalizeUrl(url.trim());
+    if (normalized.ok) wanted.set(claimRef(normalized.key), url.trim());
+  }
+  let written = 0;
+  for (let round = 0; round < MAX_ROUNDS && wanted.size > 0; round++) {
+    const refs = lsRemote(root, context.remote, [...wanted.keys()]);
+    if (!isMap(refs)) return refs;
+    const updates: RefUpdate[] = [];
+    for (const [ref, url] of wanted) {
+      const commit = recordCommit(root, recordOf(context, { agent: options.to, now: options.now, run: options.run }, url, 'claim'), context.objectFormat);
+      if (typeof commit !== 'string') return commit;
+      updates.push({ ref, id: commit, expect: refs.get(ref) ?? '' });
+    }
+    const outcomes = pushRefs(root, context.remote, updates);
+    if (!isMap(outcomes)) return outcomes;
+    for (const update of updates) {
+      const outcome = outcomes.get(update.ref)!;
+      if (outcome.status === 'refused') return refusal(context, update.ref, `handoff of ${wanted.get(update.ref)}`, outcome.reason);
+      if (outcome.status === 'ok') {
+        written++;
+        wanted.delete(update.ref);
+      }
+    }
+  }
+  return { ok: true, written };
+}

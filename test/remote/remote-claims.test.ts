@@ -47,9 +47,10 @@ async function setup(count: number, clones: number): Promise<{ base: string; ori
   for (let index = 0; index < clones; index++) {
     const clone = join(base, `clone-${index}`);
     git(base, ['clone', '-q', '-b', 'main', origin, clone]);
-    await ok(clone, ['init']);
     made.push(clone);
   }
+  // git config is not cloned: each clone registers the merge driver.
+  await runPool(made.map((clone) => () => ok(clone, ['init'])), 5);
   return { base, origin, clones: made, urls };
 }
 
@@ -186,6 +187,23 @@ describe('relay claim --remote', () => {
     expect(gone.code).toBe(1);
     expect(lines(gone.stderr)).toHaveLength(1);
     expect(gone.stderr).toMatch(/Cannot read the refs of remote `gone`/);
+  }, 60_000);
+
+  it('relay handoff --remote moves the claim on the remote too: the reviewer gets it back as its own', async () => {
+    const { clones, urls } = await setup(2, 1);
+    const clone = clones[0]!;
+    expect(await ok(clone, ['claim', '--remote', 'origin', '-n', '2', '--agent', 'writer-1'])).toBeTruthy();
+    await ok(clone, ['handoff', '--remote', 'origin', '--agent', 'writer-1', '--to', 'reviewer-1', urls[0]!]);
+    const held = JSON.parse(await ok(clone, ['claim', '--remote', 'origin', '--agent', 'reviewer-1', '--json'])) as { url: string; held?: boolean }[];
+    expect(held).toEqual([expect.objectContaining({ url: urls[0], held: true })]);
+    const status = JSON.parse(await ok(clone, ['status', '--remote', 'origin', '--json'])) as { remote: { claimsByAgent: Record<string, number> } };
+    expect(status.remote.claimsByAgent).toEqual({ 'writer-1': 1, 'reviewer-1': 1 });
+    // The reviewer finishes, the writer gives its other URL back: after a sync nothing is left on the remote.
+    await ok(clone, ['done', '--remote', 'origin', '--agent', 'reviewer-1', urls[0]!]);
+    expect(await ok(clone, ['release', '--remote', 'origin', '--agent', 'writer-1', urls[1]!])).toBe(`${urls[1]}\n`);
+    await ok(clone, ['sync', '--remote', 'origin']);
+    const after = JSON.parse(await ok(clone, ['status', '--remote', 'origin', '--json'])) as { remote: { claims: unknown[] } };
+    expect(after.remote.claims).toEqual([]);
   }, 60_000);
 
   it('relay new --remote: 10 clones asking at once, twice each, get 20 different numbers', async () => {
