@@ -10,7 +10,8 @@
  * per round, so drift on a busy machine lands on all of them; the table uses medians.
  * markdownlint-cli2 and remark-cli take a minute or more each, so they run once, after the
  * rounds; `--quick` skips them. `--claim-runs` rounds of 100 concurrent `relay claim` and
- * 100 concurrent `relay new findings` come last; `--fleet` adds the runner's rows (bench/fleet.mjs). Results also go to bench/out/results.json.
+ * 100 concurrent `relay new findings` come last, then claims through a git remote (20 clones x 5
+ * claims at one bare repository, bench/remote-claims.mjs); `--fleet` adds the runner's rows (bench/fleet.mjs). Results also go to bench/out/results.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, defaultNow, GENERATOR_VERSION } from './generate.mjs';
 import { measureDashboard } from './dashboard.mjs';
+import { remoteClaimsBench, remoteClaimsRow } from './remote-claims.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repo = dirname(benchDir);
@@ -582,6 +584,13 @@ async function main() {
     };
   }
 
+  // Claims through a git remote: 20 clones x 5 claims at one bare repository (bench/remote-claims.mjs).
+  let remoteClaims;
+  if (have.relay) {
+    log('claims through a git remote: 20 clones x 5');
+    remoteClaims = await remoteClaimsBench({ relayBin, log });
+  }
+
   const ratio = (a, b) => (a === undefined || b === undefined ? undefined : a / b);
   const rows = [];
   const row = (name, value, target, limit, note, bestRatio) => rows.push({ name, ratio: value, best: bestRatio, target, pass: value === undefined ? undefined : value <= limit, note });
@@ -647,6 +656,7 @@ async function main() {
     fleet = await (await import('./fleet.mjs')).fleetRows();
     rows.push(...fleet.rows.map((row) => ({ best: undefined, ...row })));
   }
+  rows.push(remoteClaims ? remoteClaimsRow(remoteClaims) : { name: 'relay claim --remote, 20 clones x 5', ratio: undefined, target: '< 15 s, < 2 pushes/claim', pass: undefined, note: 'relay CLI not built' });
 
   // Exit codes that say the tree is not clean or a command failed make the numbers suspect.
   const warnings = [];
@@ -694,6 +704,7 @@ async function main() {
     claim,
     numbered,
     dashboard,
+    remoteClaims,
     ledger,
     fleet: fleet?.raw,
     rows,

@@ -56,6 +56,12 @@ const configSchema = {
     },
     ignores: { description: 'Glob patterns (relative to the root) of paths never linted.', type: 'array', items: { type: 'string', minLength: 1 } },
     maxDocumentBytes: { description: 'Documents larger than this are skipped with a file-unreadable message.', type: 'integer', minimum: 1 },
+    remote: {
+      description: 'The git remote relay claim, done, release, new and sync work through (claims as refs under refs/relay/ on it; docs/sharing-through-git.md). Absent: claims are local to the clone.',
+      type: 'string',
+      minLength: 1,
+      pattern: '^[^\\s-]\\S*$',
+    },
   },
   additionalProperties: false,
 };

@@ -3,11 +3,12 @@ import runtime0Module from 'ajv/dist/runtime/ucs2length.js';
 const runtime0 = typeof runtime0Module === 'function' ? { default: runtime0Module } : runtime0Module;
 
 export const validateConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"protocol-lint configuration (.protocol-lint.json)","description":"Configuration of protocol-lint for one relay state tree. The folder holding this file is the root of the tree.","type":"object","definitions":{"level":{"description":"off, warning (warn, 1) or error (2)","enum":["off","warn","warning","error",0,1,2]},"setting":{"oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]}},"properties":{"$schema":{"type":"string"},"layout":{"description":"Where the protocol files live, relative to the root.","type":"object","properties":{"plan":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"plan"},"review":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"review"},"discovery":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"discovery"},"postmortems":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"postmortems"},"sessions":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"sessions"},"todo":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_todo.md"},"done":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_done.md"},"claudeMd":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"CLAUDE.md"}},"additionalProperties":false},"rules":{"description":"Rule levels and options: \"off\" | \"warning\" | \"error\", or [level, options].","type":"object","properties":{"layout-misplaced-file":{"description":"A protocol file outside its home (`task-*.md` outside plan/, drafts outside review/, queue files off the root) (default: error)","$ref":"#/definitions/setting"},"layout-file-name":{"description":"A name in a protocol folder that almost matches (`Task-1.md`, `draft-001.md` in review/ with the wrong extension) (default: error)","$ref":"#/definitions/setting"},"layout-unknown-file":{"description":"A file in a protocol folder that matches no pattern (default: warning)","$ref":"#/definitions/setting"},"layout-duplicate-id":{"description":"Two files with the same number (`task-001.md` and `task-0001.md`) (default: error, fixable)","$ref":"#/definitions/setting"},"queue-overlap":{"description":"A URL in both urls_todo.md and urls_done.md (done wins) (default: error, fixable)","$ref":"#/definitions/setting"},"queue-duplicate":{"description":"A URL twice in one queue file (default: error, fixable)","$ref":"#/definitions/setting"},"queue-item-syntax":{"description":"A list item in a queue file that is not a `- <url> (annotation)` item (default: error)","$ref":"#/definitions/setting"},"queue-done-date":{"description":"A done item without a valid `completed YYYY-MM-DD` date (default: error)","$ref":"#/definitions/setting"},"queue-stale-claim":{"description":"A claim in urls_todo.md older than the claim TTL (default 24 h) (default: warning)","oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"postmortem-title":{"description":"A postmortem without a `# Postmortem: <title>` heading (or a front matter `title`) (default: error)","$ref":"#/definitions/setting"},"postmortem-date":{"description":"A postmortem without a valid `**Date**: YYYY-MM-DD` (or front matter `date`) matching its file name (default: error)","$ref":"#/definitions/setting"},"postmortem-sections":{"description":"A postmortem without the sections `What Went Wrong`, `How It Was Fixed`, `Prevention`, in this order and non-empty (default: error)","$ref":"#/definitions/setting"},"postmortem-placeholder":{"description":"A template placeholder (`[Issue Title]`, `[Description of the issue]`, `YYYY-MM-DD`, …) left in a postmortem (default: error)","$ref":"#/definitions/setting"},"postmortem-schema":{"description":"Postmortem front matter that does not match `schemas/postmortem.schema.json` (default: error)","$ref":"#/definitions/setting"},"frontmatter-syntax":{"description":"YAML front matter that does not parse; executable (`---js`) front matter, which is never run (default: error)","$ref":"#/definitions/setting"},"plan-frontmatter-schema":{"description":"Plan front matter against `schemas/plan.schema.json`; `id` matching the file name; `depends_on` naming existing tasks (default: error)","$ref":"#/definitions/setting"},"plan-title":{"description":"A plan without a `#` title (default: error)","$ref":"#/definitions/setting"},"review-orphan-draft":{"description":"A draft or final with no task (`review/draft-NNN.mdx` without `plan/task-NNN.md`) (default: warning)","$ref":"#/definitions/setting"},"wave-sequence":{"description":"Discovery wave folders with gaps (`wave-1`, `wave-2`, `wave-4`) or not starting at `wave-1` (default: error)","$ref":"#/definitions/setting"},"link-broken":{"description":"A relative link to a missing file, or one that leaves the root (default: error)","$ref":"#/definitions/setting"},"merge-conflict-marker":{"description":"A `<<<<<<<` / `>>>>>>>` conflict marker left in a protocol file (default: error)","$ref":"#/definitions/setting"},"claude-md-protocol":{"description":"CLAUDE.md missing, or without a Session Protocol section (default: warning)","$ref":"#/definitions/setting"},"file-encoding":{"description":"A protocol file that is not UTF-8 text (invalid bytes, NUL bytes, UTF-16) (default: error)","$ref":"#/definitions/setting"},"file-unreadable":{"description":"A protocol file that cannot be read: no permission, a symlink that loops, dangles or leaves the root, or over the size limit (default: error)","$ref":"#/definitions/setting"},"review-verdict":{"description":"A done item whose `output` is a final without an approving verdict on the draft's current content (default: error)","$ref":"#/definitions/setting"},"postmortem-prevention-enforced":{"description":"A Prevention bullet that names nothing enforcing it: no rule id, hook, `relay` command or CLAUDE.md rule (default: warning)","$ref":"#/definitions/setting"},"wave-inheritance":{"description":"A `discovery/wave-N/` note (N>1) that reads no wave-(N−1) note (warning), or one that links a note of wave N or later (error) (default: error)","$ref":"#/definitions/setting"},"session-unlogged":{"description":"A session record still `open` past the TTL (default 2 h): a session that started and never logged (default: warning)","oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"session-schema":{"description":"A session record (`sessions/<session-id>.md`) whose front matter does not match `schemas/session.schema.json` or its file name (default: error)","$ref":"#/definitions/setting"}},"additionalProperties":false},"ignores":{"description":"Glob patterns (relative to the root) of paths never linted.","type":"array","items":{"type":"string","minLength":1}},"maxDocumentBytes":{"description":"Documents larger than this are skipped with a file-unreadable message.","type":"integer","minimum":1}},"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"protocol-lint configuration (.protocol-lint.json)","description":"Configuration of protocol-lint for one relay state tree. The folder holding this file is the root of the tree.","type":"object","definitions":{"level":{"description":"off, warning (warn, 1) or error (2)","enum":["off","warn","warning","error",0,1,2]},"setting":{"oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]}},"properties":{"$schema":{"type":"string"},"layout":{"description":"Where the protocol files live, relative to the root.","type":"object","properties":{"plan":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"plan"},"review":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"review"},"discovery":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"discovery"},"postmortems":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"postmortems"},"sessions":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"sessions"},"todo":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_todo.md"},"done":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"urls_done.md"},"claudeMd":{"type":"string","minLength":1,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$","default":"CLAUDE.md"}},"additionalProperties":false},"rules":{"description":"Rule levels and options: \"off\" | \"warning\" | \"error\", or [level, options].","type":"object","properties":{"layout-misplaced-file":{"description":"A protocol file outside its home (`task-*.md` outside plan/, drafts outside review/, queue files off the root) (default: error)","$ref":"#/definitions/setting"},"layout-file-name":{"description":"A name in a protocol folder that almost matches (`Task-1.md`, `draft-001.md` in review/ with the wrong extension) (default: error)","$ref":"#/definitions/setting"},"layout-unknown-file":{"description":"A file in a protocol folder that matches no pattern (default: warning)","$ref":"#/definitions/setting"},"layout-duplicate-id":{"description":"Two files with the same number (`task-001.md` and `task-0001.md`) (default: error, fixable)","$ref":"#/definitions/setting"},"queue-overlap":{"description":"A URL in both urls_todo.md and urls_done.md (done wins) (default: error, fixable)","$ref":"#/definitions/setting"},"queue-duplicate":{"description":"A URL twice in one queue file (default: error, fixable)","$ref":"#/definitions/setting"},"queue-item-syntax":{"description":"A list item in a queue file that is not a `- <url> (annotation)` item (default: error)","$ref":"#/definitions/setting"},"queue-done-date":{"description":"A done item without a valid `completed YYYY-MM-DD` date (default: error)","$ref":"#/definitions/setting"},"queue-stale-claim":{"description":"A claim in urls_todo.md older than the claim TTL (default 24 h) (default: warning)","oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"queue-claim-conflict":{"description":"A pending URL claimed by two agents: two clones claimed it before they merged (the merge driver kept both) (default: error)","$ref":"#/definitions/setting"},"postmortem-title":{"description":"A postmortem without a `# Postmortem: <title>` heading (or a front matter `title`) (default: error)","$ref":"#/definitions/setting"},"postmortem-date":{"description":"A postmortem without a valid `**Date**: YYYY-MM-DD` (or front matter `date`) matching its file name (default: error)","$ref":"#/definitions/setting"},"postmortem-sections":{"description":"A postmortem without the sections `What Went Wrong`, `How It Was Fixed`, `Prevention`, in this order and non-empty (default: error)","$ref":"#/definitions/setting"},"postmortem-placeholder":{"description":"A template placeholder (`[Issue Title]`, `[Description of the issue]`, `YYYY-MM-DD`, …) left in a postmortem (default: error)","$ref":"#/definitions/setting"},"postmortem-schema":{"description":"Postmortem front matter that does not match `schemas/postmortem.schema.json` (default: error)","$ref":"#/definitions/setting"},"frontmatter-syntax":{"description":"YAML front matter that does not parse; executable (`---js`) front matter, which is never run (default: error)","$ref":"#/definitions/setting"},"plan-frontmatter-schema":{"description":"Plan front matter against `schemas/plan.schema.json`; `id` matching the file name; `depends_on` naming existing tasks (default: error)","$ref":"#/definitions/setting"},"plan-title":{"description":"A plan without a `#` title (default: error)","$ref":"#/definitions/setting"},"review-orphan-draft":{"description":"A draft or final with no task (`review/draft-NNN.mdx` without `plan/task-NNN.md`) (default: warning)","$ref":"#/definitions/setting"},"wave-sequence":{"description":"Discovery wave folders with gaps (`wave-1`, `wave-2`, `wave-4`) or not starting at `wave-1` (default: error)","$ref":"#/definitions/setting"},"link-broken":{"description":"A relative link to a missing file, or one that leaves the root (default: error)","$ref":"#/definitions/setting"},"merge-conflict-marker":{"description":"A `<<<<<<<` / `>>>>>>>` conflict marker left in a protocol file (default: error)","$ref":"#/definitions/setting"},"claude-md-protocol":{"description":"CLAUDE.md missing, or without a Session Protocol section (default: warning)","$ref":"#/definitions/setting"},"file-encoding":{"description":"A protocol file that is not UTF-8 text (invalid bytes, NUL bytes, UTF-16) (default: error)","$ref":"#/definitions/setting"},"file-unreadable":{"description":"A protocol file that cannot be read: no permission, a symlink that loops, dangles or leaves the root, or over the size limit (default: error)","$ref":"#/definitions/setting"},"review-verdict":{"description":"A done item whose `output` is a final without an approving verdict on the draft's current content (default: error)","$ref":"#/definitions/setting"},"postmortem-prevention-enforced":{"description":"A Prevention bullet that names nothing enforcing it: no rule id, hook, `relay` command or CLAUDE.md rule (default: warning)","$ref":"#/definitions/setting"},"wave-inheritance":{"description":"A `discovery/wave-N/` note (N>1) that reads no wave-(N−1) note (warning), or one that links a note of wave N or later (error) (default: error)","$ref":"#/definitions/setting"},"session-unlogged":{"description":"A session record still `open` past the TTL (default 2 h): a session that started and never logged (default: warning)","oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","properties":{"ttlHours":{"type":"number","exclusiveMinimum":0}},"additionalProperties":false}],"minItems":1,"maxItems":2}]},"session-schema":{"description":"A session record (`sessions/<session-id>.md`) whose front matter does not match `schemas/session.schema.json` or its file name (default: error)","$ref":"#/definitions/setting"}},"additionalProperties":false},"ignores":{"description":"Glob patterns (relative to the root) of paths never linted.","type":"array","items":{"type":"string","minLength":1}},"maxDocumentBytes":{"description":"Documents larger than this are skipped with a file-unreadable message.","type":"integer","minimum":1},"remote":{"description":"The git remote relay claim, done, release, new and sync work through (claims as refs under refs/relay/ on it; docs/sharing-through-git.md). Absent: claims are local to the clone.","type":"string","minLength":1,"pattern":"^[^\\s-]\\S*$"}},"additionalProperties":false};
 const schema13 = {"description":"off, warning (warn, 1) or error (2)","enum":["off","warn","warning","error",0,1,2]};
 const func2 = runtime0.default;
 const func10 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$", "u");
+const pattern8 = new RegExp("^[^\\s-]\\S*$", "u");
 const schema12 = {"oneOf":[{"$ref":"#/definitions/level"},{"type":"array","items":[{"$ref":"#/definitions/level"},{"type":"object","additionalProperties":false,"properties":{}}],"minItems":1,"maxItems":2}]};
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -146,7 +147,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "$schema") || (key0 === "layout")) || (key0 === "rules")) || (key0 === "ignores")) || (key0 === "maxDocumentBytes"))){
+if(!((((((key0 === "$schema") || (key0 === "layout")) || (key0 === "rules")) || (key0 === "ignores")) || (key0 === "maxDocumentBytes")) || (key0 === "remote"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -692,6 +693,12 @@ vErrors = null;
 }
 }
 }
+if(data10["queue-claim-conflict"] !== undefined){
+if(!(validate11(data10["queue-claim-conflict"], {instancePath:instancePath+"/rules/queue-claim-conflict",parentData:data10,parentDataProperty:"queue-claim-conflict",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
 if(data10["postmortem-title"] !== undefined){
 if(!(validate11(data10["postmortem-title"], {instancePath:instancePath+"/rules/postmortem-title",parentData:data10,parentDataProperty:"postmortem-title",rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
@@ -801,12 +808,12 @@ errors = vErrors.length;
 }
 }
 if(data10["session-unlogged"] !== undefined){
-let data41 = data10["session-unlogged"];
-const _errs66 = errors;
+let data42 = data10["session-unlogged"];
+const _errs67 = errors;
 let valid8 = false;
 let passing1 = null;
-const _errs67 = errors;
-if(!(((((((data41 === "off") || (data41 === "warn")) || (data41 === "warning")) || (data41 === "error")) || (data41 === 0)) || (data41 === 1)) || (data41 === 2))){
+const _errs68 = errors;
+if(!(((((((data42 === "off") || (data42 === "warn")) || (data42 === "warning")) || (data42 === "error")) || (data42 === 0)) || (data42 === 1)) || (data42 === 2))){
 const err39 = {instancePath:instancePath+"/rules/session-unlogged",schemaPath:"#/definitions/level/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
@@ -816,14 +823,14 @@ vErrors.push(err39);
 }
 errors++;
 }
-var _valid1 = _errs67 === errors;
+var _valid1 = _errs68 === errors;
 if(_valid1){
 valid8 = true;
 passing1 = 0;
 }
-const _errs69 = errors;
-if(Array.isArray(data41)){
-if(data41.length > 2){
+const _errs70 = errors;
+if(Array.isArray(data42)){
+if(data42.length > 2){
 const err40 = {instancePath:instancePath+"/rules/session-unlogged",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 2},message:"must NOT have more than 2 items"};
 if(vErrors === null){
 vErrors = [err40];
@@ -833,7 +840,7 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data41.length < 1){
+if(data42.length < 1){
 const err41 = {instancePath:instancePath+"/rules/session-unlogged",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err41];
@@ -843,10 +850,10 @@ vErrors.push(err41);
 }
 errors++;
 }
-const len1 = data41.length;
+const len1 = data42.length;
 if(len1 > 0){
-let data42 = data41[0];
-if(!(((((((data42 === "off") || (data42 === "warn")) || (data42 === "warning")) || (data42 === "error")) || (data42 === 0)) || (data42 === 1)) || (data42 === 2))){
+let data43 = data42[0];
+if(!(((((((data43 === "off") || (data43 === "warn")) || (data43 === "warning")) || (data43 === "error")) || (data43 === 0)) || (data43 === 1)) || (data43 === 2))){
 const err42 = {instancePath:instancePath+"/rules/session-unlogged/0",schemaPath:"#/definitions/level/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err42];
@@ -858,9 +865,9 @@ errors++;
 }
 }
 if(len1 > 1){
-let data43 = data41[1];
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-for(const key4 in data43){
+let data44 = data42[1];
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key4 in data44){
 if(!(key4 === "ttlHours")){
 const err43 = {instancePath:instancePath+"/rules/session-unlogged/1",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/items/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -872,10 +879,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data43.ttlHours !== undefined){
-let data44 = data43.ttlHours;
-if(typeof data44 == "number"){
-if(data44 <= 0 || isNaN(data44)){
+if(data44.ttlHours !== undefined){
+let data45 = data44.ttlHours;
+if(typeof data45 == "number"){
+if(data45 <= 0 || isNaN(data45)){
 const err44 = {instancePath:instancePath+"/rules/session-unlogged/1/ttlHours",schemaPath:"#/properties/rules/properties/session-unlogged/oneOf/1/items/1/properties/ttlHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err44];
@@ -920,7 +927,7 @@ vErrors.push(err47);
 }
 errors++;
 }
-var _valid1 = _errs69 === errors;
+var _valid1 = _errs70 === errors;
 if(_valid1 && valid8){
 valid8 = false;
 passing1 = [passing1, 1];
@@ -942,10 +949,10 @@ vErrors.push(err48);
 errors++;
 }
 else {
-errors = _errs66;
+errors = _errs67;
 if(vErrors !== null){
-if(_errs66){
-vErrors.length = _errs66;
+if(_errs67){
+vErrors.length = _errs67;
 }
 else {
 vErrors = null;
@@ -972,13 +979,13 @@ errors++;
 }
 }
 if(data.ignores !== undefined){
-let data46 = data.ignores;
-if(Array.isArray(data46)){
-const len2 = data46.length;
+let data47 = data.ignores;
+if(Array.isArray(data47)){
+const len2 = data47.length;
 for(let i0=0; i0<len2; i0++){
-let data47 = data46[i0];
-if(typeof data47 === "string"){
-if(func2(data47) < 1){
+let data48 = data47[i0];
+if(typeof data48 === "string"){
+if(func2(data48) < 1){
 const err50 = {instancePath:instancePath+"/ignores/" + i0,schemaPath:"#/properties/ignores/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err50];
@@ -1013,8 +1020,8 @@ errors++;
 }
 }
 if(data.maxDocumentBytes !== undefined){
-let data48 = data.maxDocumentBytes;
-if(!((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48)))){
+let data49 = data.maxDocumentBytes;
+if(!((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49)))){
 const err53 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err53];
@@ -1024,8 +1031,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(typeof data48 == "number"){
-if(data48 < 1 || isNaN(data48)){
+if(typeof data49 == "number"){
+if(data49 < 1 || isNaN(data49)){
 const err54 = {instancePath:instancePath+"/maxDocumentBytes",schemaPath:"#/properties/maxDocumentBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err54];
@@ -1037,14 +1044,49 @@ errors++;
 }
 }
 }
-}
-else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.remote !== undefined){
+let data50 = data.remote;
+if(typeof data50 === "string"){
+if(func2(data50) < 1){
+const err55 = {instancePath:instancePath+"/remote",schemaPath:"#/properties/remote/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err55];
 }
 else {
 vErrors.push(err55);
+}
+errors++;
+}
+if(!pattern8.test(data50)){
+const err56 = {instancePath:instancePath+"/remote",schemaPath:"#/properties/remote/pattern",keyword:"pattern",params:{pattern: "^[^\\s-]\\S*$"},message:"must match pattern \""+"^[^\\s-]\\S*$"+"\""};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/remote",schemaPath:"#/properties/remote/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
 }
 errors++;
 }

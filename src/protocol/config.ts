@@ -30,6 +30,8 @@ export interface Config {
   ignores: string[];
   /** Documents larger than this are skipped with a message; queue files are read at any size. */
   maxDocumentBytes: number;
+  /** The git remote `relay claim`, `done`, `release`, `new` and `sync` work through (PROTOCOL §7); undefined: local only. */
+  remote?: string;
 }
 
 /** Files and folders never walked. */
@@ -72,13 +74,14 @@ export function loadConfig(root: string, explicitFile?: string): ConfigResult {
   if (problems.length > 0) {
     return { ok: false, error: problems.map((problem) => `${file}: ${problem}`).join('\n') };
   }
-  const raw = data as { layout?: Partial<Layout>; rules?: Record<string, RuleSetting>; ignores?: string[]; maxDocumentBytes?: number };
+  const raw = data as { layout?: Partial<Layout>; rules?: Record<string, RuleSetting>; ignores?: string[]; maxDocumentBytes?: number; remote?: string };
   const config = defaultConfig();
   config.file = file;
   config.layout = { ...config.layout, ...raw.layout };
   config.rules = raw.rules ?? {};
   config.ignores = raw.ignores ?? [];
   if (raw.maxDocumentBytes !== undefined) config.maxDocumentBytes = raw.maxDocumentBytes;
+  if (raw.remote !== undefined) config.remote = raw.remote;
   return { ok: true, config };
 }
 

@@ -6,9 +6,9 @@
 
 /**
  * The `relay` commands (first word after `relay`), as of protocol v2: PROTOCOL §5 and its
- * additions. `sync` joins when it exists.
+ * additions, with `sync`, `run` and `dashboard`.
  */
-export const RELAY_COMMANDS: readonly string[] = ['init', 'status', 'claim', 'done', 'release', 'add', 'brief', 'postmortem', 'new', 'handoff', 'session', 'doctor', 'dashboard', 'run'];
+export const RELAY_COMMANDS: readonly string[] = ['init', 'status', 'claim', 'done', 'release', 'add', 'brief', 'postmortem', 'new', 'handoff', 'session', 'doctor', 'dashboard', 'run', 'sync'];
 
 /**
  * Hooks that enforce something: the Claude Code events the plugin handles (plugin/hooks/hooks.json),

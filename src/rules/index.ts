@@ -20,6 +20,7 @@ import { postmortemPreventionEnforced } from './postmortem-prevention-enforced.j
 import { postmortemSchema } from './postmortem-schema.js';
 import { postmortemSections } from './postmortem-sections.js';
 import { postmortemTitle } from './postmortem-title.js';
+import { queueClaimConflict } from './queue-claim-conflict.js';
 import { queueDoneDate } from './queue-done-date.js';
 import { queueDuplicate } from './queue-duplicate.js';
 import { queueItemSyntax } from './queue-item-syntax.js';
@@ -43,6 +44,7 @@ export const rules: Rule<any>[] = [
   queueItemSyntax,
   queueDoneDate,
   queueStaleClaim,
+  queueClaimConflict,
   postmortemTitle,
   postmortemDate,
   postmortemSections,

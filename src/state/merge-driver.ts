@@ -20,7 +20,8 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { loadConfig, resolveRoot } from '../protocol/config.js';
 import { DEFAULT_LAYOUT, type Layout } from '../protocol/layout.js';
-import { detectLineEnding, lineContent, parseQueue, type QueueItem } from '../protocol/queue.js';
+import { detectLineEnding, formatQueueItem, lineContent, parseQueue, type QueueItem } from '../protocol/queue.js';
+import { annotationFields } from './queue-files.js';
 import { writeFileAtomic } from './atomic.js';
 import { runGit, showAtRevision } from './git.js';
 
@@ -56,8 +57,12 @@ export function mergeQueueTexts(input: QueueMergeInput): string {
     const baseLine = inBase && itemText(base.segments, inBase);
     const myLine = mine && itemText(ours.segments, mine);
     const otherLine = other && itemText(theirs.segments, other);
+    if (myLine !== undefined && otherLine !== undefined) {
+      if (baseLine !== undefined && myLine === baseLine) return otherLine;
+      if (input.kind === 'todo') return keepBothClaims(myLine, mine!, other!, inBase);
+      return myLine;
+    }
     if (baseLine === undefined) return myLine ?? otherLine;
-    if (myLine !== undefined && otherLine !== undefined) return myLine === baseLine ? otherLine : myLine;
     if (input.kind === 'todo') return undefined;
     const survivor = myLine ?? otherLine;
     return survivor !== undefined && survivor !== baseLine ? survivor : undefined;
@@ -112,6 +117,23 @@ export function mergeQueueTexts(input: QueueMergeInput): string {
   if (before !== undefined && !before.endsWith('\n')) out[at - 1] = before + eol;
   out.splice(at, 0, ...extra.map((line) => line + eol));
   return out.join('');
+}
+
+/**
+ * Ours' line of a pending URL both sides changed, never dropping theirs' claim silently: a
+ * claim theirs made (one base did not have) for an agent ours' line does not name is kept,
+ * as the claim when ours' line has none (a release loses to a claim), else as an
+ * `also claimed by AGENT at TIME` note that rule `queue-claim-conflict` reports.
+ */
+function keepBothClaims(myLine: string, mine: QueueItem, other: QueueItem, inBase: QueueItem | undefined): string {
+  const theirs = other.claim;
+  if (!theirs || (inBase?.claim?.agent === theirs.agent && inBase.claim.at === theirs.at) || mine.claim?.agent === theirs.agent) return myLine;
+  const fields = annotationFields(mine);
+  const claimText = `${theirs.agent}${theirs.at === undefined ? '' : ` at ${theirs.at}`}`;
+  if (!mine.claim) return formatQueueItem(mine.url, [...fields, `claimed by ${claimText}`]);
+  const note = `also claimed by ${claimText}`;
+  if (fields.some((field) => field.toLowerCase() === note.toLowerCase())) return myLine;
+  return formatQueueItem(mine.url, [...fields, note]);
 }
 
 /** Whether bytes are text the driver can merge: UTF-8 without NUL bytes. */

@@ -100,3 +100,41 @@ function skeleton(kind: NewFileKind, number: number, options: NewFileOptions): s
   // The sections /log-this fills in (commands/log-this.md).
   return [`# Findings ${padded(number)}: ${heading}`, '', '## Done', '', '## Found', '', '## Open', ''].join('\n');
 }
+
+/**
+ * Creates the numbered file of `kind` with exactly this number (its skeleton, exclusively):
+ * `relay new --remote` allocated the number on the remote first. `exists` when a file of that
+ * kind and number is here already, under any spelling.
+ */
+export function createNumberedFileAt(root: string, config: Config, kind: NewFileKind, number: number, options: NewFileOptions = {}): ({ ok: true } & NewFile) | NewFileFailure | { ok: false; exists: true; highest: number } {
+  const folder = kind === 'task' ? config.layout.plan : config.layout.review;
+  const located = ensureFolderInsideRoot(root, folder);
+  if (!located.ok) return located;
+  const locked = withLock(
+    root,
+    IDS_LOCK,
+    (): ({ ok: true } & NewFile) | { ok: false; exists: true; highest: number } => {
+      const names = readdirSync(located.path);
+      const taken = names.some((name) => {
+        const match = ANY_SPELLING[kind].exec(name);
+        return match !== null && Number(match[1]) === number;
+      });
+      const name = numberedFileName(kind, number);
+      if (taken || !createFileAtomic(join(located.path, name), skeleton(kind, number, options))) return { ok: false, exists: true, highest: Math.max(number, highestNumber(names, kind)) };
+      return { ok: true, path: `${folder}/${name}`, number, kind };
+    },
+    options.lock,
+  );
+  if (!locked.ok) return { ok: false, error: `Cannot create a ${kind} file: ${locked.error}` };
+  return locked.value;
+}
+
+/** The highest number of `kind` in its folder here (0 when none or no folder). */
+export function highestLocalNumber(root: string, config: Config, kind: NewFileKind): number {
+  const folder = kind === 'task' ? config.layout.plan : config.layout.review;
+  try {
+    return highestNumber(readdirSync(join(root, folder)), kind);
+  } catch {
+    return 0;
+  }
+}

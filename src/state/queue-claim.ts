@@ -8,7 +8,7 @@ import { isoSeconds } from './identity.js';
 import type { LockOptions } from './lock.js';
 import { annotationFields, CLAIM_FIELD, isStaleClaim, locate, parseQueues, readQueueText, type LockedQueues, type OperationFailure, type Queues } from './queue-files.js';
 import { forEachListLine, type LineEdit, type QueueScan } from './queue-scan.js';
-import { queueTransaction } from './queue-transaction.js';
+import { queueTransaction, urlTransaction } from './queue-transaction.js';
 
 /** One claimed URL. */
 export interface Claim {
@@ -180,7 +180,7 @@ function claimNew(files: LockedQueues, config: Config, options: ClaimOptions, sk
 }
 
 /** Whether a claimed line may be taken over (`stealStale` and older than the TTL). */
-function mayTake(item: QueueItem, options: ClaimOptions): boolean {
+function mayTake(item: QueueItem, options: { stealStale: boolean; now: Date; ttlHours: number }): boolean {
   return options.stealStale && isStaleClaim(item, options.now, options.ttlHours);
 }
 
@@ -252,4 +252,61 @@ function countLeft(queues: Queues, chosen: Set<string>, options: ClaimOptions): 
     else if (staleKeys.has(item.key)) stale++;
   }
   return { unclaimed, stale };
+}
+
+/** Options of `claimListed`. */
+export interface ListedClaimOptions {
+  urls: string[];
+  agent: string;
+  now: Date;
+  ttlHours: number;
+  /** Claims of other agents older than the TTL may be taken. */
+  stealStale: boolean;
+  lock?: LockOptions;
+}
+
+/** What `claimListed` did: the URLs now claimed by the agent, and those it could not claim here. */
+export interface ListedClaimResult {
+  ok: true;
+  claimed: Claim[];
+  refused: { url: string; key: string; reason: 'done' | 'not-pending' | 'claimed'; by?: string }[];
+}
+
+/**
+ * Marks given URLs claimed by `agent` in urls_todo.md, under the lock: the local half of a claim
+ * through the remote (src/remote/claims.ts), which won the URLs there first. A URL done here,
+ * no longer pending, or claimed here by another agent (not stale, or stale without
+ * `stealStale`) is refused, so the caller can give its remote claim back.
+ */
+export function claimListed(root: string, config: Config, options: ListedClaimOptions): ListedClaimResult | OperationFailure {
+  return urlTransaction(root, config, { urls: options.urls, lock: options.lock }, ({ files, wanted, lookup }): ListedClaimResult => {
+    const at = isoSeconds(options.now);
+    const claimed: Claim[] = [];
+    const refused: ListedClaimResult['refused'] = [];
+    const edits: LineEdit[] = [];
+    for (const { url, key, slashKey } of wanted) {
+      if (lookup.isDone(key, slashKey)) {
+        refused.push({ url, key, reason: 'done' });
+        continue;
+      }
+      const lines = lookup.pending(key, slashKey);
+      if (lines.length === 0) {
+        refused.push({ url, key, reason: 'not-pending' });
+        continue;
+      }
+      const other = lines.find(({ item }) => item.claim && item.claim.agent !== options.agent && !mayTake(item, options));
+      if (other) {
+        refused.push({ url, key, reason: 'claimed', by: other.item.claim!.agent });
+        continue;
+      }
+      const first = lines[0]!;
+      const stolen = lines.find(({ item }) => item.claim && item.claim.agent !== options.agent)?.item.claim?.agent;
+      for (const { item, start, end } of lines) edits.push({ start, end, content: claimedLine(item, options.agent, at) });
+      const claim: Claim = { url: first.item.url, key, agent: options.agent, at, line: first.item.line };
+      if (stolen !== undefined) claim.stolenFrom = stolen;
+      claimed.push(claim);
+    }
+    if (edits.length > 0) files.writeTodo(edits);
+    return { ok: true, claimed, refused };
+  });
 }

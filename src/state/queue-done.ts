@@ -11,7 +11,7 @@ import { commitAll, type PreparedFile } from './atomic.js';
 import { formatQueueItem } from '../protocol/queue.js';
 import { utcDate } from './identity.js';
 import type { LockOptions } from './lock.js';
-import type { OperationFailure, Rejection } from './queue-files.js';
+import { ALSO_CLAIMED_FIELD, type OperationFailure, type Rejection } from './queue-files.js';
 import type { LineEdit } from './queue-scan.js';
 import { urlTransaction } from './queue-transaction.js';
 
@@ -63,7 +63,7 @@ export function completeUrls(root: string, config: Config, options: DoneOptions)
       const fields = [`completed ${date}`, `by ${options.agent}`];
       if (options.output !== undefined) fields.push(`output ${options.output}`);
       // Free-text notes travel with the item; the claim and old completion fields do not.
-      if (first) fields.push(...first.notes);
+      if (first) fields.push(...first.notes.filter((note) => !ALSO_CLAIMED_FIELD.test(note)));
       append.push(formatQueueItem(first ? first.url : url, fields));
       const completion: Completion = { url: first ? first.url : url, key, status: first ? 'completed' : 'completed-not-pending' };
       const claimant = pending.find(({ item }) => item.claim)?.item.claim?.agent;

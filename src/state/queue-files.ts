@@ -109,6 +109,13 @@ export function annotationFields(item: QueueItem): string[] {
 /** The annotation field of a claim, which claim and release replace. */
 export const CLAIM_FIELD = /^claimed by\b/i;
 
+/**
+ * The note the merge driver adds when two clones claimed one URL for different agents
+ * (`also claimed by AGENT at TIME`): the claim it could not keep, visible until someone
+ * decides (rule `queue-claim-conflict`). `relay release` and `relay done` remove it.
+ */
+export const ALSO_CLAIMED_FIELD = /^also claimed by\s+(\S+)(?:\s+at\s+(\S+))?$/i;
+
 /** Whether a claim is older than the TTL; a claim with no readable time cannot be aged, so it counts as stale. */
 export function isStaleClaim(item: QueueItem, now: Date, ttlHours: number): boolean {
   if (!item.claim) return false;

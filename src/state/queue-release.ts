@@ -2,7 +2,7 @@
 import type { Config } from '../protocol/config.js';
 import { formatQueueItem } from '../protocol/queue.js';
 import type { LockOptions } from './lock.js';
-import { annotationFields, CLAIM_FIELD, type OperationFailure, type Rejection } from './queue-files.js';
+import { ALSO_CLAIMED_FIELD, annotationFields, CLAIM_FIELD, type OperationFailure, type Rejection } from './queue-files.js';
 import type { ItemLine, LineEdit } from './queue-scan.js';
 import { urlTransaction } from './queue-transaction.js';
 
@@ -40,7 +40,8 @@ export function releaseUrls(root: string, config: Config, options: ReleaseOption
     const replace: LineEdit[] = [];
     const released: Release[] = [];
     const unclaim = ({ item, start, end }: ItemLine): void => {
-      const fields = annotationFields(item).filter((field) => !CLAIM_FIELD.test(field));
+      // A second claim the merge kept as a note goes too: the URL is free again.
+      const fields = annotationFields(item).filter((field) => !CLAIM_FIELD.test(field) && !ALSO_CLAIMED_FIELD.test(field));
       replace.push({ start, end, content: formatQueueItem(item.url, fields) });
     };
     if (options.all) {

@@ -134,11 +134,36 @@ export function renumberDuplicates(root: string, config: Config, options: { only
   return locked.value;
 }
 
+/**
+ * Moves each of `paths` (numbered files, root-relative) to the next number free both here and
+ * above `floors[kind]` (the highest number of that kind another clone has), with everything
+ * that names it, as `renumberDuplicates` moves a duplicate: `relay sync` makes room this way
+ * for the files the remote's branch brings under the same numbers. Under the ids lock.
+ */
+export function renumberAbove(root: string, config: Config, paths: string[], floors: Partial<Record<NumberedKind, number>>): RenumberResult {
+  const locked = withLock(root, IDS_LOCK, () => {
+    const renumbered: Renumbered[] = [];
+    const rewritten = new Set<string>();
+    for (const path of paths) {
+      const parsed = numberedName(posix.basename(path));
+      if (!parsed || !isPlainFile(join(root, path))) continue;
+      const shared: NumberedKind[] = parsed.kind === 'findings' ? ['findings'] : ['task', 'draft', 'final'];
+      const floor = Math.max(0, ...shared.map((kind) => floors[kind] ?? 0));
+      const moved = moveOne(root, config, { kind: parsed.kind, number: parsed.number, paths: [path] }, path, floor);
+      renumbered.push(moved.renumbered);
+      for (const each of moved.rewritten) rewritten.add(each);
+    }
+    return { ok: true as const, renumbered, rewritten: [...rewritten].sort() };
+  });
+  if (!locked.ok) return { ok: false, error: `Cannot renumber: ${locked.error}` };
+  return locked.value;
+}
+
 /** The next number free for `kind`: tasks, drafts and finals share their numbers; findings have their own. */
-function nextFree(root: string, config: Config, kind: NumberedKind): number {
+function nextFree(root: string, config: Config, kind: NumberedKind, floor = 0): number {
   const index = numberedIndex(root, config);
   const shared: NumberedKind[] = kind === 'findings' ? ['findings'] : ['task', 'draft', 'final'];
-  let highest = 0;
+  let highest = floor;
   for (const each of shared) for (const number of index.get(each)!.keys()) highest = Math.max(highest, number);
   return highest + 1;
 }
@@ -148,7 +173,7 @@ function digitsOf(path: string, kind: NumberedKind): string {
   return posix.basename(path).slice(numberedPrefix(kind).length).replace(/\.[^.]+$/, '');
 }
 
-function moveOne(root: string, config: Config, group: DuplicateGroup, path: string): { renumbered: Renumbered; rewritten: string[] } {
+function moveOne(root: string, config: Config, group: DuplicateGroup, path: string, floor = 0): { renumbered: Renumbered; rewritten: string[] } {
   const { kind } = group;
   const digits = digitsOf(path, kind);
   // A task's draft and final of the same spelling move with it.
@@ -160,7 +185,7 @@ function moveOne(root: string, config: Config, group: DuplicateGroup, path: stri
       if (isPlainFile(join(root, from))) along.push({ kind: companion, from });
     }
   }
-  let newNumber = nextFree(root, config, kind);
+  let newNumber = nextFree(root, config, kind, floor);
   let moves: { kind: NumberedKind; from: string; to: string }[];
   for (;;) {
     moves = [{ kind, from: path, to: `${homeOf(config, kind)}/${numberedFileName(kind, newNumber)}` }, ...along.map((item) => ({ ...item, to: `${config.layout.review}/${numberedFileName(item.kind, newNumber)}` }))];

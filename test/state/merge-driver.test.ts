@@ -21,14 +21,30 @@ describe('mergeQueueTexts', () => {
       TODO +
         lines(
           '- https://example.com/b (claimed by w2 at 2026-03-20T11:00:00Z)',
-          '- https://example.com/c (claimed by w1 at 2026-03-20T10:00:00Z)',
-          '- https://example.com/ours',
+          // Both claimed c for different agents: ours holds it, theirs' claim stays visible (rule queue-claim-conflict).
+          '- https://example.com/c (claimed by w1 at 2026-03-20T10:00:00Z, also claimed by w3 at 2026-03-20T11:00:00Z)',
+          '- https://example.com/ours (claimed by w4 at 2026-03-20T11:00:00Z)',
           '- https://example.com/theirs',
         ),
     );
     // a was removed by ours and d by theirs. A URL done in either side's urls_done.md goes too: done wins.
     const withDone = mergeQueueTexts({ base, ours, theirs, kind: 'todo', doneElsewhere: new Set(['https://example.com/ours', 'https://example.com/theirs']) });
-    expect(withDone).toBe(TODO + lines('- https://example.com/b (claimed by w2 at 2026-03-20T11:00:00Z)', '- https://example.com/c (claimed by w1 at 2026-03-20T10:00:00Z)'));
+    expect(withDone).toBe(TODO + lines('- https://example.com/b (claimed by w2 at 2026-03-20T11:00:00Z)', '- https://example.com/c (claimed by w1 at 2026-03-20T10:00:00Z, also claimed by w3 at 2026-03-20T11:00:00Z)'));
+  });
+
+  it('never drops a claim silently: a release loses to a claim, the same agent twice is one claim, a note is not written twice', () => {
+    const base = TODO + lines('- https://example.com/a (claimed by w1 at 2026-03-20T10:00:00Z)', '- https://example.com/b', '- https://example.com/c (note)');
+    // Ours released a (and annotated it); theirs stole it. Both claimed b for w5. Ours noted c; theirs claimed it.
+    const ours = TODO + lines('- https://example.com/a (checked)', '- https://example.com/b (claimed by w5 at 2026-03-20T12:00:00Z)', '- https://example.com/c (note; more)');
+    const theirs = TODO + lines('- https://example.com/a (claimed by w2 at 2026-03-21T10:00:00Z)', '- https://example.com/b (claimed by w5 at 2026-03-20T12:30:00Z)', '- https://example.com/c (note; claimed by w6 at 2026-03-21T10:00:00Z)');
+    const merged = mergeQueueTexts({ base, ours, theirs, kind: 'todo' });
+    expect(merged).toBe(
+      TODO + lines('- https://example.com/a (checked, claimed by w2 at 2026-03-21T10:00:00Z)', '- https://example.com/b (claimed by w5 at 2026-03-20T12:00:00Z)', '- https://example.com/c (note, more, claimed by w6 at 2026-03-21T10:00:00Z)'),
+    );
+    // Merging the same again (ours now carries theirs' note) changes nothing.
+    const noted = TODO + lines('- https://example.com/a (claimed by w1 at 2026-03-20T10:00:00Z; also claimed by w2 at 2026-03-21T10:00:00Z)');
+    const again = mergeQueueTexts({ base: TODO + lines('- https://example.com/a'), ours: noted, theirs: TODO + lines('- https://example.com/a (claimed by w2 at 2026-03-21T10:00:00Z)'), kind: 'todo' });
+    expect(again).toBe(noted);
   });
 
   it('urls_done.md: union of completions, a removal loses to an edit, one line per URL', () => {

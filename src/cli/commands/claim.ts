@@ -1,15 +1,16 @@
 /** `relay claim`: takes the next pending URLs for one agent. */
 import { currentTime } from '../../state/identity.js';
-import { claimUrls, releaseUndelivered } from '../../state/queue-operations.js';
-import { AGENT_OPTION, agentOf, failure, JSON_OPTION, TTL_OPTION, ttlOf, usage, type CommandDefinition } from './command.js';
+import { claimUrls, releaseUndelivered, type Claim } from '../../state/queue-operations.js';
+import { claimRemote, releaseRemote } from '../../remote/claims.js';
+import { AGENT_OPTION, agentOf, failure, JSON_OPTION, REMOTE_OPTION, remoteOf, TTL_OPTION, ttlOf, usage, type CommandDefinition } from './command.js';
 
 /** `relay claim`. */
 export const claim: CommandDefinition = {
   name: 'claim',
   summary: 'take the next N pending URLs (prints one per line)',
   positionals: '',
-  options: { ...AGENT_OPTION, ...JSON_OPTION, ...TTL_OPTION, count: { type: 'string', short: 'n' }, 'steal-stale': { type: 'boolean' } },
-  help: `Usage: relay claim [-n N] [--agent ID] [--steal-stale] [--ttl-hours H] [--json]
+  options: { ...AGENT_OPTION, ...JSON_OPTION, ...TTL_OPTION, ...REMOTE_OPTION, count: { type: 'string', short: 'n' }, 'steal-stale': { type: 'boolean' } },
+  help: `Usage: relay claim [-n N] [--agent ID] [--steal-stale] [--ttl-hours H] [--remote NAME | --local] [--json]
 
 Gives back the URLs this agent already claims (first, in file order, their claim time
 kept), then takes pending, unclaimed URLs in file order up to N (default 1) in all, marks
@@ -20,6 +21,9 @@ Nothing to claim is not an error: exit 0 with no output and a note on stderr.
   --agent ID        who claims (default: $RELAY_AGENT, the Claude session id, else $USER@HOST)
   --steal-stale     also take URLs whose claim is older than the TTL
   --ttl-hours H     claim TTL (default: queue-stale-claim's ttlHours in the config, else 24)
+  --remote NAME     claim through git remote NAME too (default: the config's "remote"):
+                    exactly once across every clone of it (docs/sharing-through-git.md)
+  --local           claim in this clone only, even with a "remote" in the config
   --json            print [{"url","agent","at","line","stolenFrom"?,"held"?}]
 `,
   details: `Takes the next \`N\` (default 1, at most 10000) pending URLs in file order that are not claimed,
@@ -45,6 +49,17 @@ kept). Prints one URL per line; with \`--json\` an array of
   same for every command of a shell, so \`u=$(relay claim); relay release "$u"\` needs no
   \`--agent\`. An id is one word without spaces, commas, semicolons or parentheses (the
   annotation grammar's separators).
+- **Through a git remote** (\`--remote NAME\`, or \`"remote": "NAME"\` in the config): each URL is
+  claimed by creating the ref \`refs/relay/claims/<sha256 of the normalised URL>\` on the remote
+  with \`git push --force-with-lease=<ref>:\` ("must not exist"), so of all the clones racing for
+  a URL exactly one gets it, with no commit on any branch. The URL is then marked claimed in the
+  local \`urls_todo.md\` as usual. URLs are picked at random among the first free ones (so
+  claimers do not all fight for the first); a URL another clone won is replaced quietly; a URL
+  already done on the remote's branch is skipped and its leftover ref removed. A held claim comes
+  back only while its ref is still this agent's; one another machine holds is released here with
+  a note. The remote refusing the ref (a hook, a protected namespace, no access) is one line and
+  exit 1. Candidates come from the local \`urls_todo.md\`: \`relay sync\` brings the URLs others
+  added. See [sharing-through-git.md](sharing-through-git.md).
 - **A reader that goes away** (\`relay claim -n 100 | head -1\`): the URLs are written one line
   at a time, and the claims of those that could not be written are released; exit 0, quietly.
 `,
@@ -59,16 +74,35 @@ kept). Prints one URL per line; with \`--json\` an array of
       return usage('claim', `Unexpected \`-n ${countText}\`, expected a whole number from 1 to 10000`);
     }
     const now = currentTime(context.io.env);
-    const result = claimUrls(context.root, context.config, { count, agent, now, ttlHours, stealStale: context.values['steal-stale'] === true });
-    if (!result.ok) return failure(result, 'claim');
+    const remote = remoteOf(context);
+    const stealStale = context.values['steal-stale'] === true;
+    let claimed: Claim[];
     let stderr = '';
+    let nothing: (() => string) | undefined;
+    if (remote !== undefined) {
+      const options: Parameters<typeof claimRemote>[2] = { remote, count, agent, now, ttlHours, stealStale };
+      if (context.io.env.RELAY_RUN) options.run = context.io.env.RELAY_RUN;
+      const result = claimRemote(context.root, context.config, options);
+      if (!result.ok) return failure(result, 'claim');
+      claimed = result.claimed;
+      for (const item of result.givenUp) stderr += `relay: \`${item.url}\` is claimed on remote \`${remote}\` by \`${item.holder}\`; released here\n`;
+      nothing = () =>
+        `relay: nothing to claim through \`${remote}\`; every pending URL in \`${context.config.layout.todo}\` is claimed (here or on the remote) or done${stealStale ? '' : ' (`relay status --remote` shows stale claims)'}; \`relay sync\` brings URLs others added\n`;
+    } else {
+      const result = claimUrls(context.root, context.config, { count, agent, now, ttlHours, stealStale });
+      if (!result.ok) return failure(result, 'claim');
+      claimed = result.claimed;
+      nothing = () =>
+        result.stale > 0
+          ? `relay: nothing to claim; ${result.stale === 1 ? '1 pending URL has a claim' : `${result.stale} pending URLs have claims`} older than ${ttlHours} h, \`relay claim --steal-stale\` takes ${result.stale === 1 ? 'it' : 'them'}\n`
+          : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed or the queue is empty\n`;
+    }
+    const result = { claimed };
     for (const item of result.claimed) {
       if (item.stolenFrom !== undefined) stderr += `relay: took over \`${item.url}\` from \`${item.stolenFrom}\`, whose claim was older than ${ttlHours} h\n`;
     }
     if (result.claimed.length === 0) {
-      stderr += result.stale > 0
-        ? `relay: nothing to claim; ${result.stale === 1 ? '1 pending URL has a claim' : `${result.stale} pending URLs have claims`} older than ${ttlHours} h, \`relay claim --steal-stale\` takes ${result.stale === 1 ? 'it' : 'them'}\n`
-        : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed or the queue is empty\n`;
+      stderr += nothing();
     }
     const lines = context.values.json
       ? [JSON.stringify(result.claimed.map(({ key: _key, ...item }) => item)) + '\n']
@@ -83,6 +117,11 @@ kept). Prints one URL per line; with \`--json\` an array of
         if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
         // A cut JSON array delivers nothing.
         const undelivered = context.values.json ? result.claimed : result.claimed.slice(index);
+        const urls = undelivered.filter((item) => !item.held).map((item) => item.url);
+        if (remote !== undefined && urls.length > 0) {
+          const back = releaseRemote(context.root, context.config, { remote, urls, agent, force: false, all: false });
+          if (!back.ok) return failure(back, 'claim');
+        }
         const released = releaseUndelivered(context.root, context.config, { urls: undelivered.map((item) => item.url), agent, at: undelivered[0]!.at });
         if (!released.ok) return failure(released, 'claim');
         return { code: 0 };

@@ -77,6 +77,17 @@ export const JSON_OPTION = { json: { type: 'boolean' } } as const;
 /** The `--ttl-hours` option. */
 export const TTL_OPTION = { 'ttl-hours': { type: 'string' } } as const;
 
+/** The `--remote NAME` and `--local` options of the commands that can work through a git remote. */
+export const REMOTE_OPTION = { remote: { type: 'string' }, local: { type: 'boolean' } } as const;
+
+/** The remote to work through: `--remote`, else the config's `"remote"` unless `--local`; undefined for local only. */
+export function remoteOf(context: CommandContext): string | undefined {
+  if (context.values.local === true) return undefined;
+  const given = context.values.remote;
+  if (typeof given === 'string' && given !== '') return given;
+  return context.config.remote;
+}
+
 /** The agent id from `--agent`, else the default; a usage error when it is not one word. */
 export function agentOf(context: CommandContext, command: string): string | Outcome {
   const given = context.values.agent;

@@ -3,15 +3,16 @@ import { resolveInsideRoot } from '../../protocol/inside-root.js';
 import { currentTime } from '../../state/identity.js';
 import { finalApprovalProblem, isFinalOutput, type FinalProblem } from '../../state/final-approval.js';
 import { completeUrls } from '../../state/queue-operations.js';
-import { AGENT_OPTION, agentOf, failure, JSON_OPTION, rejections, urlArguments, usage, type CommandDefinition } from './command.js';
+import { completeRemote } from '../../remote/claims.js';
+import { AGENT_OPTION, agentOf, failure, JSON_OPTION, REMOTE_OPTION, rejections, remoteOf, urlArguments, usage, type CommandDefinition } from './command.js';
 
 /** `relay done`. */
 export const done: CommandDefinition = {
   name: 'done',
   summary: 'move URLs to urls_done.md with today\'s date',
   positionals: 'URL... | -',
-  options: { ...AGENT_OPTION, ...JSON_OPTION, output: { type: 'string' } },
-  help: `Usage: relay done URL... [--agent ID] [--output PATH] [--json]
+  options: { ...AGENT_OPTION, ...JSON_OPTION, ...REMOTE_OPTION, output: { type: 'string' } },
+  help: `Usage: relay done URL... [--agent ID] [--output PATH] [--remote NAME | --local] [--json]
        relay done - < urls.txt
 
 Moves each URL from urls_todo.md to urls_done.md as
@@ -23,6 +24,9 @@ With "-", reads URLs from stdin: one per line, "- URL" list lines accepted, "#" 
   --agent ID        who completed them (default as for claim)
   --output PATH     the file the work produced, inside the root (no spaces, commas, semicolons
                     or parentheses); a final (review/final-NNN.mdx) must approve its draft as it is now
+  --remote NAME     also mark the claims on git remote NAME completed (default: the config's
+                    "remote"); \`relay sync\` lands the completion and removes them
+  --local           this clone only, even with a "remote" in the config
   --json            print {"completed":[...],"rejected":[...]}
 `,
   details: `Moves each URL from \`urls_todo.md\` to the end of \`urls_done.md\` as
@@ -47,6 +51,12 @@ are not finals (a draft, a findings log) are not gated.
 
 stdout lists the URLs moved; \`--json\` prints \`{"completed":[{url,status,claimedBy?}],"rejected":[{url,reason}]}\`
 with \`status\` one of \`completed\`, \`completed-not-pending\`, \`already-done\`.
+
+**Through a git remote** (\`--remote NAME\` or the config's \`"remote"\`): after the local move, each
+URL's claim ref on the remote is replaced by a completion record (a lease on the commit it
+read; a URL with no ref gets one), so no clone claims it again while the completion is only
+here. \`relay sync\` pushes the branch and then removes the refs of every URL done on it. A
+remote that refuses is one line and exit 1; the local completion stands either way.
 
 **Crash order.** \`done\` writes \`urls_done.md\` first, then \`urls_todo.md\`. A writer killed
 between the two leaves the URL in both files — never in neither. Every \`relay\` command treats
@@ -84,7 +94,17 @@ such a URL as done (it is never claimed again), \`relay status\` counts it under
       if (item.claimedBy !== undefined) stderr += `relay done: \`${item.url}\` was claimed by \`${item.claimedBy}\`, not \`${agent}\`\n`;
     }
     stderr += rejections('done', result.rejected);
-    const code = result.rejected.length > 0 ? 1 : 0;
+    let code: 0 | 1 = result.rejected.length > 0 ? 1 : 0;
+    const remote = remoteOf(context);
+    if (remote !== undefined && result.completed.length > 0) {
+      const options: Parameters<typeof completeRemote>[2] = { remote, urls: result.completed.map((item) => item.url), agent, now: currentTime(context.io.env) };
+      if (context.io.env.RELAY_RUN) options.run = context.io.env.RELAY_RUN;
+      const marked = completeRemote(context.root, context.config, options);
+      if (!marked.ok) {
+        stderr += `relay done: completed here, but not on remote \`${remote}\`: ${marked.error}\n`;
+        code = 1;
+      }
+    }
     if (context.values.json) {
       return { code, stdout: JSON.stringify({ completed: result.completed.map(({ key: _key, ...item }) => item), rejected: result.rejected }) + '\n', stderr };
     }

@@ -1,15 +1,16 @@
 /** `relay handoff`: moves claims to another agent (writer → reviewer). */
 import { currentTime, isValidAgentId } from '../../state/identity.js';
 import { handoffUrls } from '../../state/queue-handoff.js';
-import { AGENT_OPTION, agentOf, failure, JSON_OPTION, rejections, urlArguments, usage, type CommandDefinition } from './command.js';
+import { handoffRemote } from '../../remote/claims.js';
+import { AGENT_OPTION, agentOf, failure, JSON_OPTION, REMOTE_OPTION, rejections, remoteOf, urlArguments, usage, type CommandDefinition } from './command.js';
 
 /** `relay handoff`. */
 export const handoff: CommandDefinition = {
   name: 'handoff',
   summary: 'move claimed URLs to another agent (writer → reviewer) in one locked step',
   positionals: 'URL... | - --to AGENT',
-  options: { ...AGENT_OPTION, ...JSON_OPTION, to: { type: 'string' }, force: { type: 'boolean' } },
-  help: `Usage: relay handoff URL... --to AGENT [--agent FROM] [--force] [--json]
+  options: { ...AGENT_OPTION, ...JSON_OPTION, ...REMOTE_OPTION, to: { type: 'string' }, force: { type: 'boolean' } },
+  help: `Usage: relay handoff URL... --to AGENT [--agent FROM] [--force] [--remote NAME | --local] [--json]
        relay handoff - --to AGENT < urls.txt
 
 Moves the claim of each URL from FROM (default: this agent, as for claim) to AGENT, stamped
@@ -19,6 +20,8 @@ unless --force. With "-", reads URLs from stdin as relay done does.
   --to AGENT     who takes the claims over
   --agent FROM   who must hold them now (default as for claim)
   --force        take them from whoever holds them
+  --remote NAME  also move the claims on git remote NAME (default: the config's "remote")
+  --local        this clone only, even with a "remote" in the config
   --json         print {"handed":[{url,from,to,at}],"rejected":[{url,reason}]}
 `,
   details: `Moves the claim of each URL from its holder to \`--to AGENT\` in one locked step — the URL is
@@ -30,6 +33,11 @@ The claims must be held by \`--agent FROM\` (default: this agent's id, as for \`
 is claimed by someone else, not claimed, not pending, or already done is refused with one line
 on stderr (exit 1), and the rest are handed over. \`--force\` takes a claim from whoever holds
 it. stdout lists the URLs handed over; \`relay handoff -\` reads them from stdin.
+
+With a remote (\`--remote NAME\` or the config's \`"remote"\`), the claim refs of the URLs handed over
+are rewritten to records naming \`AGENT\` (a lease on the commit read), so its
+\`relay claim --remote\` gets them back as its own. A remote that refuses is one line, exit 1;
+the local handoff stands.
 `,
   run(context) {
     const from = agentOf(context, 'handoff');
@@ -42,8 +50,18 @@ it. stdout lists the URLs handed over; \`relay handoff -\` reads them from stdin
     if (urls.length === 0) return { code: 0, stderr: 'relay handoff: no URLs on stdin; nothing to do\n' };
     const result = handoffUrls(context.root, context.config, { urls, from, to, now: currentTime(context.io.env), force: context.values.force === true });
     if (!result.ok) return failure(result, 'handoff');
-    const code = result.rejected.length > 0 ? 1 : 0;
-    const stderr = rejections('handoff', result.rejected);
+    let code: 0 | 1 = result.rejected.length > 0 ? 1 : 0;
+    let stderr = rejections('handoff', result.rejected);
+    const remote = remoteOf(context);
+    if (remote !== undefined && result.handed.length > 0) {
+      const options: Parameters<typeof handoffRemote>[2] = { remote, urls: result.handed.map((item) => item.url), to, now: currentTime(context.io.env) };
+      if (context.io.env.RELAY_RUN) options.run = context.io.env.RELAY_RUN;
+      const moved = handoffRemote(context.root, context.config, options);
+      if (!moved.ok) {
+        stderr += `relay handoff: handed over here, but not on remote \`${remote}\`: ${moved.error}\n`;
+        code = 1;
+      }
+    }
     if (context.values.json) {
       return { code, stdout: JSON.stringify({ handed: result.handed.map(({ key: _key, ...item }) => item), rejected: result.rejected }) + '\n', stderr };
     }

@@ -19,9 +19,10 @@ import { release } from './release.js';
 import { run } from './run.js';
 import { session } from './session.js';
 import { status } from './status.js';
+import { sync } from './sync.js';
 
 /** Every relay command, in the order help and docs list them. */
-export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, brief, postmortem, session, run, doctor, dashboard, mergeDriver];
+export const commands: readonly CommandDefinition[] = [init, claim, done, release, handoff, add, newFile, status, sync, brief, postmortem, session, run, doctor, dashboard, mergeDriver];
 
 /** The command called `name`, if there is one. */
 export function findCommand(name: string): CommandDefinition | undefined {

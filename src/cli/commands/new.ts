@@ -1,15 +1,16 @@
 /** `relay new task|findings`: the next numbered file, created under the ids lock. */
 import { currentTime } from '../../state/identity.js';
 import { createNumberedFile, type NewFileOptions } from '../../state/new-file.js';
-import { AGENT_OPTION, agentOf, JSON_OPTION, usage, type CommandDefinition } from './command.js';
+import { newRemote } from '../../remote/ids.js';
+import { AGENT_OPTION, agentOf, JSON_OPTION, REMOTE_OPTION, remoteOf, usage, type CommandDefinition } from './command.js';
 
 /** `relay new`. */
 export const newFile: CommandDefinition = {
   name: 'new',
   summary: 'create the next plan/task-NNN.md or review/findings-NNN.md (prints its path)',
   positionals: 'task|findings',
-  options: { ...AGENT_OPTION, ...JSON_OPTION, title: { type: 'string' } },
-  help: `Usage: relay new task|findings [--title T] [--agent ID] [--json]
+  options: { ...AGENT_OPTION, ...JSON_OPTION, ...REMOTE_OPTION, title: { type: 'string' } },
+  help: `Usage: relay new task|findings [--title T] [--agent ID] [--remote NAME | --local] [--json]
 
 Creates the next numbered file (plan/task-NNN.md or review/findings-NNN.md) with its
 skeleton and prints its path from the root. Many sessions asking at once each get their
@@ -17,6 +18,9 @@ own file: the number is chosen under a lock and the file created exclusively.
 
   --title T    a task's title, or a findings log's (default: the date and the agent)
   --agent ID   named in a findings log's default title (default as for claim)
+  --remote NAME  allocate the number on git remote NAME (default: the config's "remote"),
+               so no other clone creates the same number
+  --local      number in this clone only, even with a "remote" in the config
   --json       print {"path","number","kind"}
 `,
   details: `Creates the next numbered file — \`task\` in the plan folder, \`findings\` in the review folder —
@@ -29,6 +33,13 @@ sessions asking at once get 200 different files, so no prompt needs to compute a
 A task starts as front matter (\`id: task-NNN\`, \`status: todo\`) and \`# Task NNN: TITLE\`; a
 findings log as \`# Findings NNN: TITLE\` with the sections /log-this fills in (\`## Done\`,
 \`## Found\`, \`## Open\`).
+
+**Through a git remote** (\`--remote NAME\` or the config's \`"remote"\`): the number is allocated by
+creating \`refs/relay/ids/<kind>/<number>\` on the remote with a "must not exist" lease, above the
+highest number here, in the remote's id refs and on the remote's branch as last fetched; a number
+another clone took first is skipped. Two clones never create the same \`findings-NNN.md\`. The id
+refs stay on the remote as the record of what was allocated. Without \`--remote\`, \`relay sync\`
+renumbers this side's new files that collide with the remote's before it merges.
 `,
   run(context) {
     const [kind, ...extra] = context.positionals;
@@ -43,6 +54,15 @@ findings log as \`# Findings NNN: TITLE\` with the sections /log-this fills in (
     if (typeof title === 'string') {
       if (/[\r\n]/.test(title)) return usage('new', 'Unexpected line break in `--title`, expected one line');
       options.title = title;
+    }
+    const remote = remoteOf(context);
+    if (remote !== undefined) {
+      const remoteOptions: Parameters<typeof newRemote>[3] = { ...options, remote, agent, now: options.now ?? currentTime(context.io.env) };
+      if (context.io.env.RELAY_RUN) remoteOptions.run = context.io.env.RELAY_RUN;
+      const made = newRemote(context.root, context.config, kind, remoteOptions);
+      if (!made.ok) return { code: 1, stderr: `relay new: ${made.error}\n` };
+      if (context.values.json) return { code: 0, stdout: JSON.stringify({ path: made.path, number: made.number, kind: made.kind }) + '\n' };
+      return { code: 0, stdout: `${made.path}\n` };
     }
     const result = createNumberedFile(context.root, context.config, kind, options);
     if (!result.ok) return { code: 1, stderr: `relay new: ${result.error}\n` };

@@ -1,36 +1,68 @@
 /** `relay release`: gives claimed URLs back to the queue. */
 import { releaseUrls } from '../../state/queue-operations.js';
-import { AGENT_OPTION, agentOf, failure, JSON_OPTION, rejections, urlArguments, usage, type CommandDefinition } from './command.js';
+import { releaseRemote } from '../../remote/claims.js';
+import type { Rejection } from '../../state/queue-operations.js';
+import { AGENT_OPTION, agentOf, failure, JSON_OPTION, REMOTE_OPTION, rejections, remoteOf, urlArguments, usage, type CommandDefinition } from './command.js';
 
 /** `relay release`. */
 export const release: CommandDefinition = {
   name: 'release',
   summary: 'give claimed URLs back to the queue',
   positionals: 'URL... | - | --all',
-  options: { ...AGENT_OPTION, ...JSON_OPTION, all: { type: 'boolean' }, force: { type: 'boolean' } },
-  help: `Usage: relay release URL... [--agent ID] [--force] [--json]
+  options: { ...AGENT_OPTION, ...JSON_OPTION, ...REMOTE_OPTION, all: { type: 'boolean' }, force: { type: 'boolean' } },
+  help: `Usage: relay release URL... [--agent ID] [--force] [--remote NAME | --local] [--json]
        relay release - < urls.txt
        relay release --all [--agent ID]
 
 Removes the claim from pending URLs so they can be claimed again. Another agent's claim is
 refused unless --force. --all releases every claim the agent holds.
 With "-", reads URLs from stdin: one per line, "- URL" list lines accepted, "#" lines skipped.
+With a remote (--remote NAME or the config's "remote"), the claim refs there are deleted first.
 `,
   details: `Removes the claim from pending URLs so they can be claimed again. Releasing another agent's
 claim is refused (exit 1, \`pass --force\`) unless \`--force\`. A URL that is pending but not
 claimed is a no-op with a note; one that is not pending is rejected. \`--all\` releases every
 claim the agent holds (for the end of a session). \`relay release -\` reads the URLs from stdin,
 as \`relay done -\` does.
+
+**Through a git remote** (\`--remote NAME\` or the config's \`"remote"\`): each URL's claim ref on the
+remote is deleted first, with a lease on the commit read, then the local claim. Another agent's
+ref, or a completion still waiting for \`relay sync\`, is refused unless \`--force\`; a ref that
+changed meanwhile (stolen, completed) is refused and the local claim kept. \`--all\` also
+releases refs of this agent that have no line here. A URL released on the remote but not
+pending here is not an error.
 `,
   run(context) {
     const agent = agentOf(context, 'release');
     if (typeof agent !== 'string') return agent;
     const all = context.values.all === true;
     if (context.positionals.length === 0 && !all) return usage('release', 'Missing URLs, expected `relay release URL...`, `relay release -` with URLs on stdin, or `relay release --all`');
-    const urls = urlArguments(context);
+    let urls = urlArguments(context);
     if (urls.length === 0 && !all) return { code: 0, stderr: 'relay release: no URLs on stdin; nothing to do\n' };
-    const result = releaseUrls(context.root, context.config, { urls, all, agent, force: context.values.force === true });
-    if (!result.ok) return failure(result, 'release');
+    const force = context.values.force === true;
+    const remote = remoteOf(context);
+    const remoteRejected: Rejection[] = [];
+    const releasedRemotely = new Set<string>();
+    if (remote !== undefined) {
+      const remoteResult = releaseRemote(context.root, context.config, { remote, urls, agent, force, all });
+      if (!remoteResult.ok) return failure(remoteResult, 'release');
+      remoteRejected.push(...remoteResult.rejected);
+      for (const item of remoteResult.released) releasedRemotely.add(item.url);
+      // A URL refused on the remote keeps its local claim; refs of this agent found there are released here too.
+      const refused = new Set(remoteResult.rejected.map((item) => item.url));
+      urls = [...new Set([...urls, ...(all ? remoteResult.urls : [])])].filter((url) => !refused.has(url));
+    }
+    const local = urls.length === 0 && !all ? { ok: true as const, released: [], rejected: [] } : releaseUrls(context.root, context.config, { urls, all, agent, force });
+    if (!local.ok) return failure(local, 'release');
+    const result = {
+      // A URL released on the remote counts as released even where this clone had no claim line.
+      released: [
+        ...local.released.map((item) => (item.status === 'not-claimed' && releasedRemotely.has(item.url) ? { ...item, status: 'released' as const } : item)),
+        ...[...releasedRemotely].filter((url) => !local.released.some((item) => item.url === url)).map((url) => ({ url, key: url, status: 'released' as const })),
+      ],
+      // Released on the remote but not pending here: done, as asked.
+      rejected: [...remoteRejected, ...local.rejected.filter((item) => !releasedRemotely.has(item.url))],
+    };
     let stderr = '';
     for (const item of result.released) {
       if (item.status === 'not-claimed') stderr += `relay release: \`${item.url}\` was not claimed; left as it is\n`;

@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{g as a,h as b}from"./chunk-TESXMQTS.mjs";import"./chunk-IOBLLXBL.mjs";import"./chunk-PA4SNHSK.mjs";import"./chunk-ST5CKUIC.mjs";import"./chunk-NBLR6Z4I.mjs";import"./chunk-WTPNJMXQ.mjs";import"./chunk-Q7KE4ELF.mjs";import"./chunk-URCO5Q7C.mjs";import"./chunk-3H3IFEMO.mjs";import"./chunk-4UISW2AI.mjs";import"./chunk-2QQCWTPL.mjs";import"./chunk-GWVY3I6W.mjs";export{a as DOCS_BASE,b as lint};
