@@ -7,13 +7,14 @@
  * results; the one catch in `main` turns a file system fault into one line and anything else
  * into exit 2.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { defaultConfig, loadConfig, resolveRoot } from '../protocol/config.js';
 import { faultLine } from '../state/fault.js';
 import { layoutOutsideRoot } from '../protocol/inside-root.js';
+import { readStdinSync } from '../protocol/stdin.js';
 import { usage, type CommandDefinition, type Outcome, type RelayIo, type Values } from './commands/command.js';
 import { commands, findCommand, relayHelp } from './commands/index.js';
 
@@ -142,7 +143,7 @@ function processIo(): RelayIo {
   return {
     cwd: process.cwd(),
     env: process.env,
-    readStdin: () => readFileSync(0, 'utf8'),
+    readStdin: () => readStdinSync(),
     stdout: (text) => writeTo(process.stdout, text),
     // A closed stderr leaves nowhere to report anything; the exit code still says what happened.
     stderr: (text) => writeTo(process.stderr, text).catch(() => {}),

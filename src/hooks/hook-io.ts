@@ -6,7 +6,7 @@
  * and for a closed stdout or stderr (EPIPE): never a stack trace, never a non-zero exit
  * that Claude Code would show as a hook error. Every quiet exit says why under `RELAY_DEBUG=hook`.
  */
-import { readFileSync } from 'node:fs';
+import { readStdinSync } from '../protocol/stdin.js';
 import { debug } from '../debug.js';
 
 /** The fields of a hook event that relay reads; everything else is ignored. */
@@ -48,7 +48,7 @@ export function parseHookInput(text: string): HookInput | undefined {
 /** Reads all of stdin (fd 0); an unreadable stdin reads as empty. */
 export function readStdin(): string {
   try {
-    return readFileSync(0, 'utf8');
+    return readStdinSync();
   } catch {
     return '';
   }

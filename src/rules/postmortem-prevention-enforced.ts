@@ -76,7 +76,7 @@ export const postmortemPreventionEnforced: Rule = {
         },
         messages: [
           'postmortems/2026-03-15-outage.md:12:1 Unexpected Prevention bullet that names nothing enforcing it, expected a rule id (like `queue-overlap`), a hook (like `PostToolUse`), a `relay` command (like `relay claim`) or a CLAUDE.md rule in double quotes; name what enforces it, or add the rule, hook or CLAUDE.md line that will',
-          'postmortems/2026-03-15-outage.md:13:1 Unexpected `relay claimall` in a Prevention bullet, expected a `relay` command that exists (`init`, `status`, `claim`, `done`, `release`, `add`, `brief`, `postmortem`, `new`, `handoff`, `session`, `doctor`, `sync`); name a real command or another enforcer',
+          'postmortems/2026-03-15-outage.md:13:1 Unexpected `relay claimall` in a Prevention bullet, expected a `relay` command that exists (`init`, `status`, `claim`, `done`, `release`, `add`, `brief`, `postmortem`, `new`, `handoff`, `session`, `doctor`, `dashboard`, `run`, `sync`); name a real command or another enforcer',
           'postmortems/2026-03-15-outage.md:14:1 Unexpected quote "Claim before you start." in a Prevention bullet that is not in CLAUDE.md, expected a CLAUDE.md rule quoted word for word; fix the quote, or add the line to CLAUDE.md',
         ],
       },
