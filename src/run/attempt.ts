@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { sessionPath } from '../ledger/index.js';
 import type { Config } from '../protocol/config.js';
 import { currentTime, isoSeconds } from '../state/identity.js';
-import { handoffUrls, releaseUrls } from '../state/queue-operations.js';
+import { moveClaims, releaseClaims } from './claim-work.js';
 import { judgeSession, type Verdict } from './judge.js';
 import { appendAttempt, removeRunning, streamPath, writeRunning, type AttemptRecord, type RunningEntry } from './records.js';
 import { launchSession, type SessionExit, type SessionHandle, type SessionOptions } from './session.js';
@@ -26,6 +26,8 @@ export interface AttemptOptions extends Omit<SessionOptions, 'streamPath'> {
   handOnTo?: string;
   /** Where a failed session's claims go instead of back to the queue (the stage's queue agent, for a retry). */
   returnTo?: string;
+  /** The git remote the run claims through (PROTOCOL §7): a failed session's claims move or go back there too. */
+  remote?: string;
   /** Called once the session started (a runner shows it, or stops it). */
   onLaunch?: (handle: SessionHandle) => void;
 }
@@ -72,6 +74,8 @@ export interface FinishOptions {
   runId: string;
   /** Where a failed session's claims go; undefined: released to the queue. */
   returnTo?: string | undefined;
+  /** The git remote the run claims through: the claim refs move or go back with the claims. */
+  remote?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -88,13 +92,13 @@ export async function finishAttempt(entry: RunningEntry, handle: SessionHandle, 
   if (!verdict.ok && verdict.claimsLeft.length > 0) {
     if (options.returnTo !== undefined) {
       // Its work waits under the stage's queue agent for the retry, unclaimable by anyone else.
-      const back = handoffUrls(root, config, { urls: verdict.claimsLeft, from: agent, to: options.returnTo, now: currentTime(options.env), force: false });
-      if (back.ok) released = back.handed.map((item) => item.url);
+      const back = moveClaims(root, config, { urls: verdict.claimsLeft, from: agent, to: options.returnTo, now: currentTime(options.env), remote: options.remote, run: runId });
+      if (back.ok) released = back.urls;
       else reasons.push(`Cannot return \`${agent}\`'s claims to \`${options.returnTo}\`: ${back.error}`);
     } else {
       // A failed session's work goes back to the queue (§6).
-      const release = releaseUrls(root, config, { urls: [], all: true, agent, force: false });
-      if (release.ok) released = release.released.filter((item) => item.status === 'released').map((item) => item.url);
+      const release = releaseClaims(root, config, { agent, remote: options.remote });
+      if (release.ok) released = release.urls;
       else reasons.push(`Cannot release \`${agent}\`'s claims: ${release.error}`);
     }
   }
@@ -135,5 +139,5 @@ export async function finishAttempt(entry: RunningEntry, handle: SessionHandle, 
 /** Runs one session to its end, judges it, gives back its claims if it failed, and records it. */
 export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
   const { entry, handle } = startAttempt(options);
-  return finishAttempt(entry, handle, { root: options.root, config: options.config, runId: options.runId, returnTo: options.returnTo, env: options.env });
+  return finishAttempt(entry, handle, { root: options.root, config: options.config, runId: options.runId, returnTo: options.returnTo, remote: options.remote, env: options.env });
 }

@@ -2,10 +2,15 @@
  * The runner's one claiming step: the URLs a new session gets, claimed under its agent before
  * it starts (so its own `relay claim` gives the same URLs back: claims are idempotent per
  * agent). Fresh work comes from the queue; a later pipeline stage's work (and a retry's) comes
- * from the queue agent it waits under, through `relay handoff`.
+ * from the queue agent it waits under, through `relay handoff`. With a remote (PROTOCOL §7) the
+ * same steps go through it too: `claimRemote` for fresh work, `handoffRemote` when a claim
+ * changes hands, `releaseRemote` before a claim goes back to the queue, so runners on several
+ * machines share one queue.
  */
+import { debug } from '../debug.js';
 import type { Config } from '../protocol/config.js';
 import { normalizeUrl } from '../protocol/url.js';
+import { claimRemote, handoffRemote, releaseRemote } from '../remote/claims.js';
 import { claimUrls, configuredTtlHours, handoffUrls, releaseUrls } from '../state/queue-operations.js';
 import { claimsOf } from './judge.js';
 
@@ -19,8 +24,10 @@ export interface ClaimWorkOptions {
   /** Normalised URLs not to give out (given up after their retries). */
   exclude: ReadonlySet<string>;
   now: Date;
-  /** Claims through a git remote (PROTOCOL §7): not wired to the runner yet. */
-  remote?: string;
+  /** Claims through this git remote (PROTOCOL §7) as well as in the local queue. */
+  remote?: string | undefined;
+  /** The run, written into a remote claim's record. */
+  run?: string | undefined;
 }
 
 /** The URLs claimed for the session (empty: no work), or why none could be. */
@@ -34,18 +41,23 @@ export function urlKey(url: string): string {
 
 /** Claims up to `count` URLs for `agent`, from the queue or from `from`'s claims. */
 export function claimWork(root: string, config: Config, options: ClaimWorkOptions): ClaimWorkResult {
-  if (options.remote !== undefined) return { ok: false, error: '`--remote` is not supported by `relay run` yet; claims are local to this machine' };
   if (options.from !== undefined) {
     const held = claimsOf(root, config, options.from);
     if (!Array.isArray(held)) return { ok: false, error: held.error };
     const urls = held.filter((url) => !options.exclude.has(urlKey(url))).slice(0, options.count);
     if (urls.length === 0) return { ok: true, urls: [] };
-    const moved = handoffUrls(root, config, { urls, from: options.from, to: options.agent, now: options.now, force: false });
-    if (!moved.ok) return moved;
-    return { ok: true, urls: moved.handed.map((item) => item.url) };
+    return moveClaims(root, config, { urls, from: options.from, to: options.agent, now: options.now, remote: options.remote, run: options.run });
   }
   // URLs given up on are pending and unclaimed again; claim past them, then give them back.
-  const claimed = claimUrls(root, config, { count: options.count + options.exclude.size, agent: options.agent, now: options.now, ttlHours: configuredTtlHours(config), stealStale: false });
+  const count = options.count + options.exclude.size;
+  let claimed;
+  if (options.remote !== undefined) {
+    const remoteOptions: Parameters<typeof claimRemote>[2] = { remote: options.remote, count, agent: options.agent, now: options.now, ttlHours: configuredTtlHours(config), stealStale: false };
+    if (options.run !== undefined) remoteOptions.run = options.run;
+    claimed = claimRemote(root, config, remoteOptions);
+  } else {
+    claimed = claimUrls(root, config, { count, agent: options.agent, now: options.now, ttlHours: configuredTtlHours(config), stealStale: false });
+  }
   if (!claimed.ok) return claimed;
   const urls: string[] = [];
   const extra: string[] = [];
@@ -54,8 +66,49 @@ export function claimWork(root: string, config: Config, options: ClaimWorkOption
     else extra.push(item.url);
   }
   if (extra.length > 0) {
-    const released = releaseUrls(root, config, { urls: extra, all: false, agent: options.agent, force: false });
+    const released = releaseClaims(root, config, { agent: options.agent, urls: extra, remote: options.remote });
     if (!released.ok) return released;
   }
   return { ok: true, urls };
+}
+
+/**
+ * Hands `urls` from one agent to another: here, then their claim refs on the remote (when
+ * there is one), so the new holder's own `relay claim` finds them its own there too.
+ */
+export function moveClaims(root: string, config: Config, options: { urls: string[]; from: string; to: string; now: Date; remote?: string | undefined; run?: string | undefined }): ClaimWorkResult {
+  const moved = handoffUrls(root, config, { urls: options.urls, from: options.from, to: options.to, now: options.now, force: false });
+  if (!moved.ok) return moved;
+  const urls = moved.handed.map((item) => item.url);
+  if (options.remote !== undefined && urls.length > 0) {
+    const remoteOptions: Parameters<typeof handoffRemote>[2] = { remote: options.remote, urls, to: options.to, now: options.now };
+    if (options.run !== undefined) remoteOptions.run = options.run;
+    const written = handoffRemote(root, config, remoteOptions);
+    if (!written.ok) return { ok: false, error: `handed to \`${options.to}\` here, but not on remote \`${options.remote}\`: ${written.error}` };
+  }
+  return { ok: true, urls };
+}
+
+/**
+ * Gives `agent`'s claims back to the queue (`urls`, or every one it holds here): their claim
+ * refs on the remote first (as `relay release --remote` does), then the local claims.
+ * Returns the URLs released.
+ */
+export function releaseClaims(root: string, config: Config, options: { agent: string; urls?: string[]; remote?: string | undefined }): ClaimWorkResult {
+  let urls = options.urls;
+  if (urls === undefined) {
+    const held = claimsOf(root, config, options.agent);
+    if (!Array.isArray(held)) return { ok: false, error: held.error };
+    urls = held;
+  }
+  if (urls.length === 0) return { ok: true, urls: [] };
+  if (options.remote !== undefined) {
+    const remote = releaseRemote(root, config, { remote: options.remote, urls, agent: options.agent, force: false, all: false });
+    if (!remote.ok) return { ok: false, error: `cannot release on remote \`${options.remote}\`: ${remote.error}` };
+    // A ref another holder has (stolen, or completed meanwhile) is theirs: the local claim still goes.
+    for (const item of remote.rejected) debug('run', `release of ${item.url} on ${options.remote}: ${item.reason}`);
+  }
+  const released = releaseUrls(root, config, { urls, all: false, agent: options.agent, force: false });
+  if (!released.ok) return released;
+  return { ok: true, urls: released.released.filter((item) => item.status === 'released').map((item) => item.url) };
 }

@@ -16,9 +16,9 @@ import type { Config } from '../protocol/config.js';
 import { waveNumber } from '../protocol/layout.js';
 import { currentTime, isoSeconds } from '../state/identity.js';
 import { loadQueues } from '../state/queue-files.js';
-import { releaseUrls } from '../state/queue-operations.js';
+import { syncRemote } from '../remote/sync.js';
 import { finishAttempt, startAttempt, type AttemptOutcome } from './attempt.js';
-import { claimWork, urlKey } from './claim-work.js';
+import { claimWork, releaseClaims, urlKey } from './claim-work.js';
 import { isSessionProcess, processStartTicks, sessionProcesses } from './processes.js';
 import { duration, Progress, type ProgressCounts } from './progress.js';
 import { wavePrompt, workPrompt } from './prompts.js';
@@ -51,6 +51,12 @@ export interface RunSettings {
   retries: number;
   /** Tools the sessions may use without a prompt, besides relay's own commands (`--allow`). */
   allow: string[];
+  /**
+   * The git remote claims go through (`--remote NAME`, `RELAY_REMOTE` or the config's
+   * `"remote"`; PROTOCOL §7): the runner's claims, its sessions' (`RELAY_REMOTE`), and one
+   * `relay sync` at the end. Undefined: claims in this clone only.
+   */
+  remote?: string;
   /** Between SIGINT, SIGTERM and SIGKILL of a session being ended (default 10 s). */
   graceMs?: number;
   /** The run's start. */
@@ -240,8 +246,9 @@ class Fleet {
     const strays = new Set<string>();
     for (const item of loaded.queues.todo.items) if (item.claim && mine.test(item.claim.agent) && !alive.has(item.claim.agent)) strays.add(item.claim.agent);
     for (const agent of strays) {
-      const released = releaseUrls(root, config, { urls: [], all: true, agent, force: false });
-      if (released.ok && released.released.length > 0) this.options.progress.event(`relay run: released ${released.released.length} claim(s) of ${agent}, which never started`);
+      const released = releaseClaims(root, config, { agent, remote: this.settings.remote });
+      if (released.ok && released.urls.length > 0) this.options.progress.event(`relay run: released ${released.urls.length} claim(s) of ${agent}, which never started`);
+      else if (!released.ok) this.options.progress.event(`relay run: cannot release the claims of ${agent}, which never started: ${released.error}`);
     }
   }
 
@@ -319,14 +326,14 @@ class Fleet {
     for (let stageIndex = stages.length - 1; stageIndex >= 0; stageIndex--) {
       const agent = this.newAgent(stages[stageIndex]!);
       const from = queueAgent(runId, stages[stageIndex]!);
-      const fromQueue = claimWork(root, config, { agent, count: this.settings.urlsPerSession, from, exclude, now: currentTime(this.options.env) });
+      const fromQueue = claimWork(root, config, { agent, count: this.settings.urlsPerSession, from, exclude, now: currentTime(this.options.env), remote: this.settings.remote, run: runId });
       if (!fromQueue.ok) return { kind: 'halt', state: 'failed', reason: `cannot hand work to a session: ${fromQueue.error}` };
       if (fromQueue.urls.length > 0) return this.launchOf(stageIndex, agent, fromQueue.urls);
       this.agentCounter--;
     }
     if (this.settings.sessions !== undefined && this.freshLaunched >= this.settings.sessions) return this.live.size > 0 ? { kind: 'wait' } : { kind: 'none' };
     const agent = this.newAgent(stages[0]!);
-    const fresh = claimWork(root, config, { agent, count: this.settings.urlsPerSession, exclude: this.exhausted, now: currentTime(this.options.env) });
+    const fresh = claimWork(root, config, { agent, count: this.settings.urlsPerSession, exclude: this.exhausted, now: currentTime(this.options.env), remote: this.settings.remote, run: runId });
     if (!fresh.ok) return { kind: 'halt', state: 'failed', reason: `cannot claim work: ${fresh.error}` };
     if (fresh.urls.length === 0) {
       this.agentCounter--;
@@ -416,7 +423,7 @@ class Fleet {
       allowedTools: [...DEFAULT_ALLOWED_TOOLS, ...settings.allow],
       timeoutMs: settings.sessionTimeoutSeconds * 1000,
     };
-    for (const [key, value] of Object.entries({ claude: settings.claude, pluginDir: settings.pluginDir, model: settings.model, maxTurns: settings.maxTurns, maxBudgetUsd: settings.maxBudgetUsd, graceMs: settings.graceMs, wave: next.wave, slot: next.slot, handOnTo })) {
+    for (const [key, value] of Object.entries({ claude: settings.claude, pluginDir: settings.pluginDir, model: settings.model, maxTurns: settings.maxTurns, maxBudgetUsd: settings.maxBudgetUsd, graceMs: settings.graceMs, wave: next.wave, slot: next.slot, handOnTo, remote: settings.remote })) {
       if (value !== undefined) (attemptOptions as unknown as Record<string, unknown>)[key] = value;
     }
     if (pipeline) attemptOptions.stage = role;
@@ -440,7 +447,7 @@ class Fleet {
         // A failed session's claims wait for its retry under the stage's queue agent; when the
         // run stops, or for a wave (which has no URLs), they go back to the queue.
         const returnTo = this.stopping === undefined && entry.wave === undefined ? queueAgent(runId, entry.role) : undefined;
-        return finishAttempt(entry, handle, { root, config, runId, returnTo, env });
+        return finishAttempt(entry, handle, { root, config, runId, returnTo, remote: this.settings.remote, env });
       })
       .then(
         (outcome) => this.ended(live, outcome),
@@ -488,7 +495,7 @@ class Fleet {
   /** URLs that failed every attempt: back to the queue, and not given out again by this run. */
   private giveUp(role: string, urls: string[]): void {
     const { root, config, runId } = this.options;
-    const released = releaseUrls(root, config, { urls, all: false, agent: queueAgent(runId, role), force: false });
+    const released = releaseClaims(root, config, { urls, agent: queueAgent(runId, role), remote: this.settings.remote });
     if (!released.ok) this.options.progress.event(`relay run: cannot give back ${urls.join(' ')}: ${released.error}`);
   }
 
@@ -585,8 +592,9 @@ class Fleet {
     const { root, config, runId } = this.options;
     // Work still waiting under a stage's queue agent goes back to the queue: no claim outlives the run.
     for (const role of new Set(this.settings.stages)) {
-      const released = releaseUrls(root, config, { urls: [], all: true, agent: queueAgent(runId, role), force: false });
-      if (released.ok && released.released.length > 0) this.options.progress.event(`relay run: gave back ${released.released.length} URL(s) waiting for the ${role} stage`);
+      const released = releaseClaims(root, config, { agent: queueAgent(runId, role), remote: this.settings.remote });
+      if (released.ok && released.urls.length > 0) this.options.progress.event(`relay run: gave back ${released.urls.length} URL(s) waiting for the ${role} stage`);
+      else if (!released.ok) this.options.progress.event(`relay run: cannot give back the URLs waiting for the ${role} stage: ${released.error}`);
     }
     rmSync(stopRequestPath(root, runId), { force: true });
     let state: RunState = 'finished';
@@ -603,6 +611,12 @@ class Fleet {
       state = 'failed';
       reason = 'a wave session failed every attempt';
     }
+    const synced = this.syncAtEnd();
+    if (synced !== undefined) {
+      // The sessions' work is done here but not shared: the run has not finished its work.
+      if (state === 'finished') state = 'failed';
+      reason = reason === undefined ? synced : `${reason}; ${synced}`;
+    }
     const finalStage = this.settings.mode === 'pipeline' ? this.settings.stages.at(-1) : undefined;
     const summary = summarize(root, runId, finalStage);
     const file: Parameters<typeof writeSummary>[2] = { ...summary, state, started: this.settings.created, ended: isoSeconds(new Date()) };
@@ -613,6 +627,30 @@ class Fleet {
     if (reason !== undefined) result.reason = reason;
     return result;
   }
+
+  /**
+   * With a remote, one `relay sync` once every session has ended: the completions land on the
+   * remote's branch and their claim refs are removed, so the other machines' runners see the
+   * work as done. Returns why it failed (and what to run), or undefined.
+   */
+  private syncAtEnd(): string | undefined {
+    const { root, config, runId } = this.options;
+    const remote = this.settings.remote;
+    if (remote === undefined) return undefined;
+    const synced = syncRemote(root, config, { remote, agent: syncAgent(runId) });
+    if (!synced.ok) {
+      this.options.progress.event(`relay run: cannot sync with ${remote}: ${synced.error}`);
+      return `its work is not on remote \`${remote}\` yet (\`relay sync\` failed: ${synced.error}); run \`relay sync --remote ${remote}\` after the fix`;
+    }
+    const what = synced.pushes > 0 ? `pushed to ${remote}/${synced.branch}` : `${remote}/${synced.branch} was up to date`;
+    this.options.progress.event(`relay run: synced: ${what}${synced.released > 0 ? `, ${synced.released} claim ref(s) removed` : ''}`);
+    return undefined;
+  }
+}
+
+/** The agent named in the commit of the run's closing `relay sync`. */
+export function syncAgent(runId: string): string {
+  return `runner-${runTail(runId)}`;
 }
 
 /** The first wave a new run writes: one past the highest `wave-N/` in the discovery folder. */

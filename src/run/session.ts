@@ -44,6 +44,8 @@ export interface SessionOptions {
   extraArgs?: string[];
   /** The environment to start from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
+  /** The git remote the run claims through: `RELAY_REMOTE` in the session's environment, so its relay commands use it too. */
+  remote?: string;
   /** Past this the session is interrupted; undefined: no timeout. */
   timeoutMs?: number;
   /** Between SIGINT and SIGTERM, and between SIGTERM and SIGKILL (default 10 s). */
@@ -111,6 +113,9 @@ export function launchSession(options: SessionOptions): SessionHandle {
   const binary = claudeBinary(options.claude, baseEnv);
   const args = sessionArguments({ ...options, sessionId });
   const env: NodeJS.ProcessEnv = { ...baseEnv, RELAY_RUN: options.runId, RELAY_AGENT: options.agent, RELAY_ROLE: options.role };
+  // The session claims where the runner claimed for it: through the run's remote, or (none) as the config says.
+  if (options.remote !== undefined) env.RELAY_REMOTE = options.remote;
+  else delete env.RELAY_REMOTE;
   // A session the runner starts is not the runner's own Claude session, if it runs inside one.
   delete env.CLAUDE_CODE_SESSION_ID;
   delete env.CLAUDE_SESSION_ID;

@@ -14,7 +14,7 @@
 //              A URL containing `fail-first` / `hang-first` fails / hangs the first time it is
 //              seen (counted in FAKE_STATE), `always-fail` every time; `slow` sleeps FAKE_SLOW_MS
 //              first; `api-retry` prints an api_retry event; `bad-note` writes a wave note with a
-//              broken link. FAKE_LOG gets one line per action.
+//              broken link. FAKE_LOG gets one line per action (the start line names RELAY_REMOTE).
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,7 +95,7 @@ async function worker() {
   };
   const counts = new Map(urls.map((url) => [url, seen(`${process.env.RELAY_ROLE}:${url}`)]));
   relay('session', 'start', '--session', sessionId, '--role', process.env.RELAY_ROLE, '--run', process.env.RELAY_RUN);
-  log(`start ${process.env.RELAY_ROLE} ${agent} ${sessionId} ${process.pid} ${urls.join(' ')}${wave ? ` wave ${wave}` : ''}`);
+  log(`start ${process.env.RELAY_ROLE} ${agent} ${sessionId} ${process.pid} ${urls.join(' ')}${wave ? ` wave ${wave}` : ''}${process.env.RELAY_REMOTE ? ` remote ${process.env.RELAY_REMOTE}` : ''}`);
   if (urls.some((url) => url.includes('slow')) || process.env.FAKE_SLOW_ALL) await new Promise((resolve) => setTimeout(resolve, Number(process.env.FAKE_SLOW_MS ?? 1500)));
   if (urls.some((url) => url.includes('api-retry'))) emit({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 500, error_status: 529, session_id: sessionId });
   const claimed = urls.length > 0 ? relay('claim', '-n', String(urls.length)).trim().split('\n').filter(Boolean) : [];

@@ -224,7 +224,7 @@ describe('relay run with stand-in sessions', () => {
     expect(readRunning(root, runId)).toEqual([]);
   }, 120_000);
 
-  it('--dry-run claims and starts nothing; --remote and a missing mode are usage errors of one line', async () => {
+  it('--dry-run claims and starts nothing; a missing mode is a usage error of one line', async () => {
     const { root, env } = project(['https://example.com/a', 'https://example.com/b']);
     const dry = await runRelay(bundle, ['run', '--role', 'writer', '-j', '4', '--dry-run'], { cwd: root, env });
     expect(dry.code).toBe(0);
@@ -232,10 +232,6 @@ describe('relay run with stand-in sessions', () => {
     expect(dry.stdout).toContain(`a session: ${FAKE} -p PROMPT --output-format stream-json --verbose --session-id SESSION-UUID --agent relay:writer`);
     expect(existsSync(runsDirectory(root))).toBe(false);
     expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).not.toContain('claimed by');
-    const remote = await runRelay(bundle, ['run', '--role', 'writer', '--remote', 'origin'], { cwd: root, env });
-    expect(remote.code).toBe(2);
-    expect(remote.stderr.trim().split('\n')).toHaveLength(1);
-    expect(remote.stderr).toContain('`--remote` is not supported by `relay run` yet');
     const none = await runRelay(bundle, ['run'], { cwd: root, env });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Missing a mode');

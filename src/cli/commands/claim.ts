@@ -21,8 +21,9 @@ Nothing to claim is not an error: exit 0 with no output and a note on stderr.
   --agent ID        who claims (default: $RELAY_AGENT, the Claude session id, else $USER@HOST)
   --steal-stale     also take URLs whose claim is older than the TTL
   --ttl-hours H     claim TTL (default: queue-stale-claim's ttlHours in the config, else 24)
-  --remote NAME     claim through git remote NAME too (default: the config's "remote"):
-                    exactly once across every clone of it (docs/sharing-through-git.md)
+  --remote NAME     claim through git remote NAME too (default: $RELAY_REMOTE, else the
+                    config's "remote"): exactly once across every clone of it
+                    (docs/sharing-through-git.md)
   --local           claim in this clone only, even with a "remote" in the config
   --json            print [{"url","agent","at","line","stolenFrom"?,"held"?}]
 `,

@@ -80,12 +80,22 @@ export const TTL_OPTION = { 'ttl-hours': { type: 'string' } } as const;
 /** The `--remote NAME` and `--local` options of the commands that can work through a git remote. */
 export const REMOTE_OPTION = { remote: { type: 'string' }, local: { type: 'boolean' } } as const;
 
-/** The remote to work through: `--remote`, else the config's `"remote"` unless `--local`; undefined for local only. */
+/**
+ * The remote to work through: `--remote`, else `RELAY_REMOTE` (set by `relay run --remote` in
+ * its sessions' environment), else the config's `"remote"`, unless `--local`; undefined for
+ * local only.
+ */
 export function remoteOf(context: CommandContext): string | undefined {
   if (context.values.local === true) return undefined;
+  return givenRemote(context) ?? context.config.remote;
+}
+
+/** `--remote NAME`, else a non-empty `RELAY_REMOTE`; undefined when neither names one. */
+export function givenRemote(context: CommandContext): string | undefined {
   const given = context.values.remote;
   if (typeof given === 'string' && given !== '') return given;
-  return context.config.remote;
+  const env = context.io.env.RELAY_REMOTE?.trim();
+  return env === undefined || env === '' ? undefined : env;
 }
 
 /** The agent id from `--agent`, else the default; a usage error when it is not one word. */

@@ -24,8 +24,9 @@ With "-", reads URLs from stdin: one per line, "- URL" list lines accepted, "#" 
   --agent ID        who completed them (default as for claim)
   --output PATH     the file the work produced, inside the root (no spaces, commas, semicolons
                     or parentheses); a final (review/final-NNN.mdx) must approve its draft as it is now
-  --remote NAME     also mark the claims on git remote NAME completed (default: the config's
-                    "remote"); \`relay sync\` lands the completion and removes them
+  --remote NAME     also mark the claims on git remote NAME completed (default: $RELAY_REMOTE,
+                    else the config's "remote"); \`relay sync\` lands the completion and
+                    removes them
   --local           this clone only, even with a "remote" in the config
   --json            print {"completed":[...],"rejected":[...]}
 `,

@@ -20,7 +20,8 @@ unless --force. With "-", reads URLs from stdin as relay done does.
   --to AGENT     who takes the claims over
   --agent FROM   who must hold them now (default as for claim)
   --force        take them from whoever holds them
-  --remote NAME  also move the claims on git remote NAME (default: the config's "remote")
+  --remote NAME  also move the claims on git remote NAME (default: $RELAY_REMOTE, else the
+                 config's "remote")
   --local        this clone only, even with a "remote" in the config
   --json         print {"handed":[{url,from,to,at}],"rejected":[{url,reason}]}
 `,

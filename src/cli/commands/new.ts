@@ -18,8 +18,8 @@ own file: the number is chosen under a lock and the file created exclusively.
 
   --title T    a task's title, or a findings log's (default: the date and the agent)
   --agent ID   named in a findings log's default title (default as for claim)
-  --remote NAME  allocate the number on git remote NAME (default: the config's "remote"),
-               so no other clone creates the same number
+  --remote NAME  allocate the number on git remote NAME (default: $RELAY_REMOTE, else the
+               config's "remote"), so no other clone creates the same number
   --local      number in this clone only, even with a "remote" in the config
   --json       print {"path","number","kind"}
 `,

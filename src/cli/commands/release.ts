@@ -17,7 +17,8 @@ export const release: CommandDefinition = {
 Removes the claim from pending URLs so they can be claimed again. Another agent's claim is
 refused unless --force. --all releases every claim the agent holds.
 With "-", reads URLs from stdin: one per line, "- URL" list lines accepted, "#" lines skipped.
-With a remote (--remote NAME or the config's "remote"), the claim refs there are deleted first.
+With a remote (--remote NAME, $RELAY_REMOTE or the config's "remote"), the claim refs there
+are deleted first.
 `,
   details: `Removes the claim from pending URLs so they can be claimed again. Releasing another agent's
 claim is refused (exit 1, \`pass --force\`) unless \`--force\`. A URL that is pending but not

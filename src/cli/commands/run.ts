@@ -12,7 +12,9 @@ import { createRun, listRuns, newRunId, readRunner, readSettings, runDirectory, 
 import { nextWaveNumber, runFleet, type RunSettings } from '../../run/runner.js';
 import { claudeBinary, DEFAULT_ALLOWED_TOOLS, ROLES, sessionArguments, type Role } from '../../run/session.js';
 import { jsonSummary, summarize, textSummary, type RunState, type SummaryFile } from '../../run/summary.js';
-import { JSON_OPTION, usage, type CommandContext, type CommandDefinition, type Outcome } from './command.js';
+import { remoteContext } from '../../remote/context.js';
+import { git } from '../../remote/git.js';
+import { givenRemote, JSON_OPTION, usage, type CommandContext, type CommandDefinition, type Outcome } from './command.js';
 
 /** A session takes about this much memory (fleet-runner.md). */
 const SESSION_MEMORY = 200 * 1024 * 1024;
@@ -55,7 +57,8 @@ export const run: CommandDefinition = {
        relay run --waves N --per-wave K [--role R] [--prompt FILE]
   common: [-j PARALLEL] [--urls-per-session K] [--claude PATH] [--plugin-dir DIR]
           [--model M] [--max-turns T] [--max-budget-usd B] [--run-budget-usd B]
-          [--session-timeout SECONDS] [--retries R] [--allow TOOL]... [--dry-run] [--json]
+          [--session-timeout SECONDS] [--retries R] [--allow TOOL]... [--remote NAME]
+          [--dry-run] [--json]
        relay run status [RUN] [--json]
        relay run resume RUN [--json]
        relay run stop RUN [--json]
@@ -78,6 +81,9 @@ records in <git common dir>/relay/runs/RUN/. Progress goes to stderr; the summar
   --session-timeout S    end a session after S seconds (default 1800)
   --retries R            retries of failed work, each with a fresh session (default 2)
   --allow TOOL           another tool the sessions may use unasked (e.g. 'Bash(npm test)')
+  --remote NAME          claim through git remote NAME, so runners on several machines share
+                         one queue; ends with \`relay sync\` (default: $RELAY_REMOTE, else the
+                         config's "remote")
   --dry-run              print what would run; claim and start nothing
   --json                 print the summary as JSON
 
@@ -125,8 +131,16 @@ to a ten-wave discovery relay, what the records look like and what a run costs.
   it; when the runner is gone it does the same itself. **\`resume RUN\`** after a runner was killed:
   sessions still alive are adopted and judged when they end, those no longer alive are judged now
   (claims given back), and the run goes on with the same settings; no URL is done twice.
-- \`--remote NAME\` (claims through a git remote, §7) is not wired to the runner yet: it is refused
-  with one line (exit 2).
+- **\`--remote NAME\`** (or \`RELAY_REMOTE\`, or the config's \`"remote"\`): claims go through the git
+  remote (§7), so runners on several machines share one queue with no URL worked twice. The runner
+  claims fresh work with \`relay claim --remote\`'s claim refs, moves them with a handoff, deletes
+  them when it gives a claim back; each session gets \`RELAY_REMOTE=NAME\` in its environment, so
+  its own \`relay claim\`, \`done\`, \`handoff\`, \`release\` and \`new\` use the same remote. Once
+  every session has ended (also after \`stop\` and \`resume\`), the runner runs \`relay sync\` once:
+  the completions land on the remote's branch and their claim refs are removed. A sync that fails
+  makes the run \`failed\` with the line to run (\`relay sync --remote NAME\`). Checked before the run
+  starts: the remote is usable from this clone and the merge driver is registered (\`relay init\`).
+  See [running-a-fleet.md](running-a-fleet.md#several-machines).
 `,
   async run(context) {
     const [action, ...rest] = context.positionals;
@@ -256,7 +270,6 @@ function settingsOf(context: CommandContext): RunSettings | Outcome {
     if (!/^\d+(\.\d+)?$/.test(given) || !(value > 0)) return usage('run', `Unexpected \`--${name} ${given}\`, expected an amount in US dollars above 0`);
     return value;
   };
-  if (text('remote') !== undefined) return usage('run', '`--remote` is not supported by `relay run` yet; claims through a git remote work with `relay claim --remote`');
   const role = text('role');
   if (role !== undefined && !(ROLES as readonly string[]).includes(role)) return usage('run', `Unexpected \`--role ${role}\`, expected ${ROLES.map((each) => `\`${each}\``).join(', ')}`);
   const pipeline = text('pipeline');
@@ -324,6 +337,14 @@ function settingsOf(context: CommandContext): RunSettings | Outcome {
   }
   const model = text('model');
   if (model !== undefined) settings.model = model;
+  const remote = givenRemote(context) ?? context.config.remote;
+  if (remote !== undefined) {
+    const checked = remoteContext(context.root, remote);
+    if ('ok' in checked) return { code: 1, stderr: `relay run: ${checked.error}\n` };
+    // The run ends with a \`relay sync\`: find out now, not after the sessions did their work.
+    if (git(['config', '--get', 'merge.relay-queue.driver'], context.root).code !== 0) return { code: 1, stderr: 'relay run: Unexpected clone without the relay merge driver, expected `merge.relay-queue.driver` in its git config (a run with a remote ends with `relay sync`); run `relay init`\n' };
+    settings.remote = remote;
+  }
   const grace = Number(context.io.env.RELAY_RUN_GRACE_MS);
   // Tests end sessions faster than the 10 s a real session gets between signals.
   if (Number.isInteger(grace) && grace > 0) settings.graceMs = grace;
@@ -337,6 +358,7 @@ function dryRun(context: CommandContext, settings: RunSettings): Outcome {
   lines.push(`mode: ${settings.mode === 'waves' ? `waves ${settings.firstWave}…${(settings.firstWave ?? 1) + (settings.waves ?? 1) - 1}, ${settings.perWave} sessions each, role ${settings.stages[0]}` : settings.mode === 'pipeline' ? `pipeline ${settings.stages.join(' → ')}` : `role ${settings.stages[0]}${settings.sessions === undefined ? ', until the queue is empty' : `, ${settings.sessions} sessions`}`}`);
   lines.push(`parallel: ${settings.parallel}; URLs per session: ${settings.urlsPerSession}; retries: ${settings.retries}; session timeout: ${settings.sessionTimeoutSeconds} s${settings.runBudgetUsd === undefined ? '' : `; run budget: $${settings.runBudgetUsd} (estimated)`}`);
   lines.push(`claude: ${binary}${findExecutable(binary, context.io.env, context.root) ? '' : ' (not found)'}`);
+  if (settings.remote !== undefined) lines.push(`claims through remote: ${settings.remote} (the sessions get RELAY_REMOTE=${settings.remote}; the run ends with relay sync)`);
   const session = { root: context.root, runId: 'RUN', role: settings.stages[0]!, agent: `${settings.stages[0]}-TAIL-1`, prompt: 'PROMPT', streamPath: '', sessionId: 'SESSION-UUID', allowedTools: [...DEFAULT_ALLOWED_TOOLS, ...settings.allow] };
   for (const key of ['pluginDir', 'model', 'maxTurns', 'maxBudgetUsd'] as const) if (settings[key] !== undefined) Object.assign(session, { [key]: settings[key] });
   lines.push(`a session: ${[binary, ...sessionArguments(session)].map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)).join(' ')}`);

@@ -14,8 +14,8 @@ export const status: CommandDefinition = {
   help: `Usage: relay status [--ttl-hours H] [--remote NAME | --local] [--json]
 
 Counts pending (claimed, unclaimed) and done URLs, claims per agent, and stale claims.
-Reads without the lock. With a remote (--remote NAME or the config's "remote"), also the
-claims on it: per agent, stale ones, completions waiting for relay sync, refs left behind.
+Reads without the lock. With a remote (--remote NAME, $RELAY_REMOTE or the config's "remote"),
+also the claims on it: per agent, stale ones, completions waiting for relay sync, refs left behind.
 `,
   details: `Counts distinct pending URLs (claimed / unclaimed), done URLs, claims per agent, stale claims
 (with file and line), the next URLs \`claim\` would take, and problems (URLs in both files,

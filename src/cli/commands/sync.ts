@@ -1,7 +1,7 @@
 /** `relay sync`: the state tree and the remote's branch made one, with retries. */
 import { probeRemote } from '../../remote/probe.js';
 import { syncRemote } from '../../remote/sync.js';
-import { AGENT_OPTION, agentOf, failure, JSON_OPTION, type CommandDefinition } from './command.js';
+import { AGENT_OPTION, agentOf, failure, givenRemote, JSON_OPTION, type CommandDefinition } from './command.js';
 
 /** `relay sync`. */
 export const sync: CommandDefinition = {
@@ -17,7 +17,7 @@ side's new numbered files that collide with incoming ones, merges (the queue fil
 relay merge driver), and pushes; another clone pushing first makes it fetch, merge and push
 again. Then removes the remote's claim refs of URLs done on the branch. Idempotent.
 
-  --remote NAME   the git remote (default: the config's "remote", else origin)
+  --remote NAME   the git remote (default: $RELAY_REMOTE, else the config's "remote", else origin)
   --agent ID      named in the commit message (default as for claim)
   --check         check the host instead: it must accept refs under refs/relay/ and apply
                   leases as a compare-and-swap (a probe ref is created, then deleted)
@@ -58,8 +58,7 @@ says so here, with the hook's or the host's message).
   run(context) {
     const agent = agentOf(context, 'sync');
     if (typeof agent !== 'string') return agent;
-    const given = context.values.remote;
-    const remote = typeof given === 'string' && given !== '' ? given : (context.config.remote ?? 'origin');
+    const remote = givenRemote(context) ?? context.config.remote ?? 'origin';
     if (context.values.check === true) {
       const probe = probeRemote(context.root, remote);
       if (!probe.ok) return failure(probe, 'sync');
