@@ -14,7 +14,7 @@
 //              A URL containing `fail-first` / `hang-first` fails / hangs the first time it is
 //              seen (counted in FAKE_STATE), `always-fail` every time; `slow` sleeps FAKE_SLOW_MS
 //              first; `api-retry` prints an api_retry event; `bad-note` writes a wave note with a
-//              broken link. FAKE_LOG gets one line per action (the start line names RELAY_REMOTE).
+//              broken link; `auth-fail` ends with an API 401. FAKE_LOG gets one line per action (the start line names RELAY_REMOTE).
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,6 +100,12 @@ async function worker() {
   if (urls.some((url) => url.includes('api-retry'))) emit({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 500, error_status: 529, session_id: sessionId });
   const claimed = urls.length > 0 ? relay('claim', '-n', String(urls.length)).trim().split('\n').filter(Boolean) : [];
   if (claimed.join(' ') !== urls.join(' ')) log(`MISMATCH ${agent} claimed ${claimed.join(' ')} expected ${urls.join(' ')}`);
+  if (urls.some((url) => url.includes('auth-fail'))) {
+    log(`auth ${agent}`);
+    result({ is_error: true, terminal_reason: 'api_error', api_error_status: 401, total_cost_usd: 0, num_turns: 1 });
+    process.exitCode = 1;
+    return;
+  }
   const failing = urls.some((url) => url.includes('always-fail') || (url.includes('fail-first') && counts.get(url) === 0));
   if (failing) {
     log(`fail ${agent}`);

@@ -115,6 +115,38 @@ describe('relay run with stand-in sessions', () => {
     expect(status.stdout).toContain('sessions 8: 6 succeeded, 2 failed, 2 retries; 6 URLs done; $0.0610');
   }, 120_000);
 
+  it('--run-budget-usd: no launch once the sessions\' summed cost reaches the budget, said to be an estimate; the rest stays pending and unclaimed', async () => {
+    const urls = ['a', 'b', 'c', 'd', 'e'].map((name) => `https://example.com/${name}`);
+    const { root, env } = project(urls);
+    // Each worker session reports $0.01: two reach $0.015, so no third is launched (-j 1).
+    const run = await runRelay(bundle, ['run', '--role', 'writer', '-j', '1', '--run-budget-usd', '0.015'], { cwd: root, env });
+    const runId = onlyRun(root);
+    const attempts = readAttempts(root, runId);
+    expect(attempts.map((attempt) => attempt.status)).toEqual(['succeeded', 'succeeded']);
+    expect(run.stderr).toMatch(/run budget of \$0\.015 is reached .*an estimate/);
+    const done = doneCounts(root);
+    expect([...done.values()]).toEqual([1, 1]);
+    const todo = readFileSync(join(root, 'urls_todo.md'), 'utf8');
+    expect(todo).not.toContain('claimed by');
+    for (const url of urls) expect(done.has(url) !== todo.includes(`- ${url}\n`)).toBe(true);
+    expect(readRunning(root, runId)).toEqual([]);
+  }, 60_000);
+
+  it('an authentication error (API 401) stops new launches: the failed session\'s claims are given back and nothing else starts', async () => {
+    const urls = ['a-auth-fail', 'b', 'c', 'd'].map((name) => `https://example.com/${name}`);
+    const { root, log, env } = project(urls);
+    const run = await runRelay(bundle, ['run', '--role', 'writer', '-j', '1'], { cwd: root, env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/authentication error \(API 401\).*new launches stopped/);
+    const runId = onlyRun(root);
+    const attempts = readAttempts(root, runId);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ status: 'failed', assigned: [urls[0]] });
+    expect(logLines(log).filter((line) => line.startsWith('start'))).toHaveLength(1);
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).not.toContain('claimed by');
+    expect(doneCounts(root).size).toBe(0);
+  }, 60_000);
+
   it('--pipeline planner,writer,reviewer: each URL passes the stages in order, a stage starting only after the one before ended; handed-on URLs are finished work', async () => {
     const urls = ['a', 'b-fail-first', 'c'].map((name) => `https://example.com/${name}`);
     const { root, env } = project(urls);
