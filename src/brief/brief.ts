@@ -6,14 +6,14 @@
  * it leaves out is counted and named with the way to read it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, readdirSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { debug } from '../debug.js';
 import { unloggedSessions, type BriefedFile, type KnownClosed, type ListedSession } from '../ledger/records.js';
 import type { Config } from '../protocol/config.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
-import { openRegularFile } from '../protocol/regular-file.js';
+import { openRegularFile, readHead } from '../protocol/regular-file.js';
 import { countQueueFile, queueSummary, type QueueCount, type QueueSummary } from './queue-summary.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
@@ -402,22 +402,15 @@ function readUpTo(root: string, path: string, limit: number, hash = false): { te
   try {
     fd = openRegularFile(path);
     if (fd === undefined) return undefined;
-    const size = fstatSync(fd).size;
-    const buffer = Buffer.allocUnsafe(Math.min(size, limit));
-    let length = 0;
-    while (length < buffer.length) {
-      const read = readSync(fd, buffer, length, buffer.length - length, length);
-      if (read === 0) break;
-      length += read;
-    }
+    const { bytes, size } = readHead(fd, limit);
     let sha256: string | undefined;
     if (hash) {
-      const hasher = createHash('sha256').update(buffer.subarray(0, length));
+      const hasher = createHash('sha256').update(bytes);
       const rest = (hashBuffer ??= Buffer.allocUnsafe(64 * 1024));
-      for (let count; (count = readSync(fd, rest, 0, rest.length, length)) > 0; length += count) hasher.update(rest.subarray(0, count));
+      for (let at = bytes.length, count; (count = readSync(fd, rest, 0, rest.length, at)) > 0; at += count) hasher.update(rest.subarray(0, count));
       sha256 = hasher.digest('hex');
     }
-    return { text: buffer.toString('utf8', 0, Math.min(length, buffer.length)), cut: size > limit, ...(sha256 === undefined ? {} : { sha256 }) };
+    return { text: bytes.toString('utf8'), cut: size > limit, ...(sha256 === undefined ? {} : { sha256 }) };
   } catch {
     return undefined;
   } finally {

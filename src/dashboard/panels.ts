@@ -9,13 +9,13 @@
  * root), from regular files only; the run records come from relay's own folder in the git
  * common dir. Nothing here writes.
  */
-import { closeSync, fstatSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
 import type { Config } from '../protocol/config.js';
 import { readFrontMatter } from '../protocol/frontmatter.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
-import { openRegularFile, readRegularFile } from '../protocol/regular-file.js';
+import { openRegularFile, readHead, readRegularFile } from '../protocol/regular-file.js';
 import { sha256Hex, judgeVerdict, type VerdictProblem } from '../protocol/verdict.js';
 import { RUN_ID_PATTERN } from '../run/records.js';
 import { loadQueues, type Queues } from '../state/queue-files.js';
@@ -469,15 +469,7 @@ function readUpTo(path: string, limit: number, problems: string[] | undefined, l
   try {
     fd = openRegularFile(path);
     if (fd === undefined) return undefined;
-    const size = fstatSync(fd).size;
-    const buffer = Buffer.allocUnsafe(Math.min(size, limit));
-    let length = 0;
-    while (length < buffer.length) {
-      const count = readSync(fd, buffer, length, buffer.length - length, length);
-      if (count === 0) break;
-      length += count;
-    }
-    return buffer.toString('utf8', 0, length);
+    return readHead(fd, limit).bytes.toString('utf8');
   } catch (error) {
     problems?.push(`${label}: ${(error as Error).message}`);
     return undefined;

@@ -90,6 +90,19 @@ export function readRegularFile(path: string, options: { noFollow?: boolean } = 
   }
 }
 
+/** The first bytes (up to `limit`) of the open file `fd`, read from its start, and the file's size. */
+export function readHead(fd: number, limit: number): { bytes: Buffer; size: number } {
+  const size = fstatSync(fd).size;
+  const buffer = Buffer.allocUnsafe(Math.min(size, limit));
+  let length = 0;
+  while (length < buffer.length) {
+    const count = readSync(fd, buffer, length, buffer.length - length, length);
+    if (count === 0) break;
+    length += count;
+  }
+  return { bytes: buffer.subarray(0, length), size };
+}
+
 /** Why `path` cannot be read as a regular file (`` `p` is a FIFO… ``), or undefined when it is one or does not exist. */
 export function nonRegularReason(path: string): string | undefined {
   try {

@@ -401,36 +401,9 @@ export function completeRemote(root: string, config: Config, options: RemoteComp
   void config;
   const context = remoteContext(root, options.remote);
   if ('ok' in context) return context;
-  const wanted = new Map<string, string>();
-  for (const url of options.urls) {
-    const normalized = normalizeUrl(url.trim());
-    if (normalized.ok) wanted.set(claimRef(normalized.key), url.trim());
-  }
-  let recorded = 0;
-  let pushes = 0;
-  for (let round = 0; round < MAX_ROUNDS && wanted.size > 0; round++) {
-    const refs = lsRemote(root, context.remote, [...wanted.keys()]);
-    if (!isMap(refs)) return refs;
-    const updates: RefUpdate[] = [];
-    for (const [ref, url] of wanted) {
-      // Whatever the ref holds (a claim, anyone's, or an earlier completion) becomes this completion: done wins.
-      const commit = recordCommit(root, recordOf(context, options, url, 'done'), context.objectFormat);
-      if (typeof commit !== 'string') return commit;
-      updates.push({ ref, id: commit, expect: refs.get(ref) ?? '' });
-    }
-    const outcomes = pushRefs(root, context.remote, updates);
-    pushes += updates.length > 0 ? 1 : 0;
-    if (!isMap(outcomes)) return outcomes;
-    for (const update of updates) {
-      const outcome = outcomes.get(update.ref)!;
-      if (outcome.status === 'refused') return refusal(context, update.ref, `completion of ${wanted.get(update.ref)}`, outcome.reason);
-      if (outcome.status === 'ok') {
-        recorded++;
-        wanted.delete(update.ref);
-      }
-    }
-  }
-  return { ok: true, recorded, pushes };
+  // Whatever the ref holds (a claim, anyone's, or an earlier completion) becomes this completion: done wins.
+  const rewritten = rewriteRefs(root, context, options.urls, (url) => recordOf(context, options, url, 'done'), 'completion');
+  return rewritten.ok ? { ok: true, recorded: rewritten.written, pushes: rewritten.pushes } : rewritten;
 }
 
 /** One claim ref as `relay status --remote` shows it. */
@@ -528,31 +501,42 @@ export function handoffRemote(root: string, config: Config, options: RemoteHando
   void config;
   const context = remoteContext(root, options.remote);
   if ('ok' in context) return context;
+  const rewritten = rewriteRefs(root, context, options.urls, (url) => recordOf(context, { agent: options.to, now: options.now, run: options.run }, url, 'claim'), 'handoff');
+  return rewritten.ok ? { ok: true, written: rewritten.written } : rewritten;
+}
+
+/**
+ * Points the claim ref of each URL at a new record (`record(url)`), whatever it held, with a
+ * lease on the commit read (none: must not exist); a lost race reads again and retries.
+ */
+function rewriteRefs(root: string, context: RemoteContext, urls: string[], record: (url: string) => string, what: string): { ok: true; written: number; pushes: number } | OperationFailure {
   const wanted = new Map<string, string>();
-  for (const url of options.urls) {
+  for (const url of urls) {
     const normalized = normalizeUrl(url.trim());
     if (normalized.ok) wanted.set(claimRef(normalized.key), url.trim());
   }
   let written = 0;
+  let pushes = 0;
   for (let round = 0; round < MAX_ROUNDS && wanted.size > 0; round++) {
     const refs = lsRemote(root, context.remote, [...wanted.keys()]);
     if (!isMap(refs)) return refs;
     const updates: RefUpdate[] = [];
     for (const [ref, url] of wanted) {
-      const commit = recordCommit(root, recordOf(context, { agent: options.to, now: options.now, run: options.run }, url, 'claim'), context.objectFormat);
+      const commit = recordCommit(root, record(url), context.objectFormat);
       if (typeof commit !== 'string') return commit;
       updates.push({ ref, id: commit, expect: refs.get(ref) ?? '' });
     }
     const outcomes = pushRefs(root, context.remote, updates);
+    pushes += updates.length > 0 ? 1 : 0;
     if (!isMap(outcomes)) return outcomes;
     for (const update of updates) {
       const outcome = outcomes.get(update.ref)!;
-      if (outcome.status === 'refused') return refusal(context, update.ref, `handoff of ${wanted.get(update.ref)}`, outcome.reason);
+      if (outcome.status === 'refused') return refusal(context, update.ref, `${what} of ${wanted.get(update.ref)}`, outcome.reason);
       if (outcome.status === 'ok') {
         written++;
         wanted.delete(update.ref);
       }
     }
   }
-  return { ok: true, written };
+  return { ok: true, written, pushes };
 }
