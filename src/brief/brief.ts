@@ -165,7 +165,7 @@ function taskSection(root: string, folder: string, names: string[], cap: number,
   const tasks = numbered(names, 'task-', /^task-(\d{3,})\.md$/);
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
-  const opened = tasks.slice(0, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name), read !== undefined) }));
+  const opened = newestFirst(tasks, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name), read !== undefined) }));
   for (const task of opened) read?.set(`${folder}/${task.name}`, task.sha256);
   const counts = new Map<string, number>();
   for (const task of opened) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
@@ -207,10 +207,10 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   const waiting = drafts.filter((draft) => !finals.has(draft.number));
   const notes = [
     `${findings.length} findings log${findings.length === 1 ? '' : 's'}, ${drafts.length} draft${drafts.length === 1 ? '' : 's'}, ${finals.size} final${finals.size === 1 ? '' : 's'}.` +
-      (waiting.length > 0 ? ` Drafts without a final: ${waiting.slice(0, 8).map((draft) => draft.name).join(', ')}${waiting.length > 8 ? `, … ${waiting.length - 8} more` : ''}.` : ''),
+      (waiting.length > 0 ? ` Drafts without a final: ${newestFirst(waiting, 8).map((draft) => draft.name).join(', ')}${waiting.length > 8 ? `, … ${waiting.length - 8} more` : ''}.` : ''),
   ];
   const lines: string[] = [];
-  const shown = findings.slice(0, FINDINGS_READ);
+  const shown = newestFirst(findings, FINDINGS_READ);
   for (const file of shown) {
     const head = readUpTo(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES, read !== undefined);
     if (head === undefined) continue;
@@ -363,7 +363,7 @@ function listNames(root: string, path: string): string[] | undefined {
   }
 }
 
-/** Files named `<prefix>NNN.<ext>` (`pattern` captures the number), newest (highest number) first. */
+/** Files named `<prefix>NNN.<ext>` (`pattern` captures the number), in folder order. */
 function numbered(names: string[], prefix: string, pattern: RegExp): Array<{ name: string; number: number }> {
   const files: Array<{ name: string; number: number }> = [];
   for (const name of names) {
@@ -372,7 +372,22 @@ function numbered(names: string[], prefix: string, pattern: RegExp): Array<{ nam
     const match = pattern.exec(name);
     if (match) files.push({ name, number: Number(match[1]) });
   }
-  return files.sort((a, b) => b.number - a.number || (a.name < b.name ? -1 : 1));
+  return files;
+}
+
+/**
+ * The `count` newest (highest number, then name) of `files`, newest first. Only those are
+ * sorted: the briefing shows a few of thousands, and the cut-off comes from the numbers alone,
+ * sorted natively.
+ */
+function newestFirst<T extends { name: string; number: number }>(files: T[], count: number): T[] {
+  let candidates = files;
+  if (files.length > count) {
+    const numbers = Float64Array.from(files, (file) => file.number).sort();
+    const cutoff = numbers[numbers.length - count]!;
+    candidates = files.filter((file) => file.number >= cutoff);
+  }
+  return candidates.sort((a, b) => b.number - a.number || (a.name < b.name ? -1 : 1)).slice(0, count);
 }
 
 /** A queue file's counts (and hash), or undefined when it cannot be read or is not a regular file (a FIFO would block). */

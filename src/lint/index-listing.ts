@@ -9,6 +9,8 @@
  * own order, the byte order of the paths, so a question is a binary search comparing bytes.
  */
 
+import { indexOfByte } from '../protocol/byte-source.js';
+
 /** The staged paths (relative to the root) as git listed them. */
 export class IndexListing {
   private constructor(
@@ -51,6 +53,18 @@ export class IndexListing {
     return low;
   }
 
+  /**
+   * The entries whose paths start with `prefix` (bytes): `[first, end)`. They are one run in
+   * byte order, from the prefix itself up to the prefix with its last byte raised by one (never
+   * 0xff in UTF-8), so two binary searches find them and nothing in between is compared.
+   */
+  private range(prefix: Buffer): [number, number] {
+    if (prefix.length === 0) return [0, this.starts.length];
+    const after = Buffer.from(prefix);
+    after[after.length - 1]!++;
+    return [this.lowerBound(prefix), this.lowerBound(after)];
+  }
+
   /** Whether entry `index` exists and its path starts with `prefix` (bytes). */
   private startsWith(index: number, prefix: Buffer): boolean {
     if (index >= this.starts.length) return false;
@@ -83,9 +97,9 @@ export class IndexListing {
    * of a numbered name (`plan/task-` + digits) to those that could be staged.
    */
   longestUnder(prefix: string): number {
-    const key = Buffer.from(prefix);
+    const [first, end] = this.range(Buffer.from(prefix));
     let longest = 0;
-    for (let index = this.lowerBound(key); this.startsWith(index, key); index++) longest = Math.max(longest, this.ends[index]! - this.pathStarts[index]!);
+    for (let index = first; index < end; index++) longest = Math.max(longest, this.ends[index]! - this.pathStarts[index]!);
     return longest;
   }
 
@@ -106,11 +120,12 @@ export class IndexListing {
   listDir(folder: string): string[] | undefined {
     const key = Buffer.from(folder === '' ? '' : `${folder}/`);
     const names = new Set<string>();
-    for (let index = this.lowerBound(key); this.startsWith(index, key); index++) {
+    const [first, end] = this.range(key);
+    for (let index = first; index < end; index++) {
       const from = this.pathStarts[index]! + key.length;
-      const end = this.ends[index]!;
-      const slash = this.bytes.indexOf(0x2f, from);
-      names.add(this.bytes.toString('utf8', from, slash === -1 || slash > end ? end : slash));
+      const pathEnd = this.ends[index]!;
+      const slash = indexOfByte(this.bytes, 0x2f, from);
+      names.add(this.bytes.toString('utf8', from, slash === -1 || slash > pathEnd ? pathEnd : slash));
     }
     return names.size > 0 ? [...names].sort() : undefined;
   }
