@@ -88,8 +88,16 @@ function twinsOf(source: ByteSource, tokens: Set<string>, keep: Map<number, stri
     return true;
   });
   if (!ok) return false;
-  const lines = linesAt(source, found.map(({ offset }) => offset));
-  found.forEach(({ text }, index) => {
+  // A match that is a focused line itself (its text found once, and kept once) needs no number:
+  // an item appended to urls_done.md is found at the end of the file, and numbering it would
+  // count every line before it.
+  const keptTexts = new Map<string, number>();
+  for (const text of keep.values()) keptTexts.set(text, (keptTexts.get(text) ?? 0) + 1);
+  const foundTexts = new Map<string, number>();
+  for (const { text } of found) foundTexts.set(text, (foundTexts.get(text) ?? 0) + 1);
+  const twins = found.filter(({ text }) => !(keptTexts.get(text) === 1 && foundTexts.get(text) === 1));
+  const lines = linesAt(source, twins.map(({ offset }) => offset));
+  twins.forEach(({ text }, index) => {
     if (!keep.has(lines[index]!)) keep.set(lines[index]!, text);
   });
   return true;

@@ -83,4 +83,20 @@ describe('focus', () => {
     const focused = messages((await lint({ root, config: defaultConfig(), targets: ['urls_todo.md'], now, focus: { 'urls_todo.md': [3] } })).results);
     expect(focused).toEqual(full);
   });
+
+  it('finds the twin of an item appended to a long done queue, whose own line is not counted', async () => {
+    const items = (prefix: string, count: number, suffix = '') => Array.from({ length: count }, (_, index) => `- https://example.com/${prefix}/${index}${suffix}`);
+    const todoLines = ['# Pending URLs', ...items('todo', 20_000)];
+    const doneLines = ['# Completed URLs', ...items('done', 20_000, ' (completed 2026-03-19)'), '- https://example.com/todo/7 (completed 2026-03-19)'];
+    const root = writeTree({ 'urls_todo.md': todoLines.join('\n') + '\n', 'urls_done.md': doneLines.join('\n') + '\n' });
+    roots.push(root);
+    const now = new Date('2026-03-20T00:00:00Z');
+    const full = messages((await lint({ root, config: defaultConfig(), targets: ['urls_todo.md', 'urls_done.md'], now })).results);
+    expect(full).toEqual(['urls_todo.md:9 queue-overlap']);
+    const last = doneLines.length;
+    const focused = messages((await lint({ root, config: defaultConfig(), targets: ['urls_done.md'], now, focus: { 'urls_done.md': [last] } })).results);
+    expect(focused).toEqual(full);
+    const withText = messages((await lint({ root, config: defaultConfig(), targets: ['urls_done.md'], now, focus: { 'urls_done.md': new Map([[last, `${doneLines[last - 1]}\n`]]) } })).results);
+    expect(withText).toEqual(full);
+  });
 });
