@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { debug } from '../debug.js';
 import { unloggedSessions, type BriefedFile, type KnownClosed, type ListedSession } from '../ledger/records.js';
 import type { Config } from '../protocol/config.js';
+import { preventionLines } from '../protocol/postmortem.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
 import { openRegularFile, readHead } from '../protocol/regular-file.js';
@@ -80,43 +81,20 @@ export function buildBrief(root: string, config: Config, options: BriefOptions =
 
 /**
  * Builds the briefing and says which files it read, with their content hashes (for the
- * session ledger). Every file is hashed as it is read, each opened once; a file the briefing
- * named but could not read is tried once more, and left out when it still cannot be.
+ * session ledger). Every file is hashed as it is read, each opened once; one it could not
+ * read is not among them.
  */
 export function buildBriefing(root: string, config: Config, options: BriefOptions = {}): Briefing {
-  const read = new Map<string, string | undefined>();
+  const read = new Map<string, string>();
   const text = composeBrief(root, config, options, read);
-  const files: BriefedFile[] = [];
-  for (const [path, hash] of read) {
-    const sha256 = hash ?? hashFile(root, join(root, path));
-    if (sha256 !== undefined) files.push({ path, sha256 });
-  }
-  return { text, read: files };
+  return { text, read: [...read].map(([path, sha256]) => ({ path, sha256 })) };
 }
 
-/** One buffer the briefed files are hashed through: a fresh one per file cost more than the hashing. */
+/** One buffer the rest of a briefed file is hashed through: a fresh one per file cost more than the hashing. */
 let hashBuffer: Buffer | undefined;
 
-/** The SHA-256 (hex) of a regular file's bytes, or undefined when it cannot be read. */
-function hashFile(root: string, path: string): string | undefined {
-  if (outsideRootReason(root, path) !== undefined) return undefined;
-  let fd: number | undefined;
-  try {
-    fd = openRegularFile(path);
-    if (fd === undefined) return undefined;
-    const buffer = (hashBuffer ??= Buffer.allocUnsafe(64 * 1024));
-    const hash = createHash('sha256');
-    for (let count; (count = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, count));
-    return hash.digest('hex');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Files the briefing opened: root-relative path → its hash when already known; undefined when nobody asks. */
-type ReadFiles = Map<string, string | undefined> | undefined;
+/** Files the briefing read: root-relative path → the SHA-256 of its bytes; undefined when nobody asks. */
+type ReadFiles = Map<string, string> | undefined;
 
 /** The briefing's text; every file it opens is put in `read`, when given. */
 function composeBrief(root: string, config: Config, options: BriefOptions, read: ReadFiles): string {
@@ -166,7 +144,7 @@ function taskSection(root: string, folder: string, names: string[], cap: number,
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
   const opened = newestFirst(tasks, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name), read !== undefined) }));
-  for (const task of opened) read?.set(`${folder}/${task.name}`, task.sha256);
+  for (const task of opened) if (task.sha256 !== undefined) read?.set(`${folder}/${task.name}`, task.sha256);
   const counts = new Map<string, number>();
   for (const task of opened) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
   const open = opened.filter((task) => task.status !== 'done');
@@ -214,7 +192,7 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   for (const file of shown) {
     const head = readUpTo(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES, read !== undefined);
     if (head === undefined) continue;
-    read?.set(`${folder}/${file.name}`, head.sha256);
+    if (head.sha256 !== undefined) read?.set(`${folder}/${file.name}`, head.sha256);
     lines.push(`### ${file.name}`, ...excerpt(head.text, 8));
   }
   const unread = findings.length - shown.length;
@@ -231,7 +209,7 @@ function postmortemSection(root: string, folder: string, names: string[], cap: n
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
     const content = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES, read !== undefined);
-    if (content !== undefined) read?.set(`${folder}/${name}`, content.sha256);
+    if (content?.sha256 !== undefined) read?.set(`${folder}/${name}`, content.sha256);
     const prevention = content === undefined ? [] : preventionLines(content.text);
     const label = name.replace(/\.md$/, '');
     if (prevention.length === 0 && content?.cut) {
@@ -486,15 +464,3 @@ function excerpt(text: string, count: number): string[] {
   return lines;
 }
 
-/** The non-empty lines of a postmortem's `## Prevention` section. */
-function preventionLines(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  const start = lines.findIndex((line) => /^##\s+Prevention\s*$/i.test(line.trim()));
-  if (start === -1) return [];
-  const found: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (/^#{1,2}\s/.test(line)) break;
-    if (line.trim() !== '') found.push(line.trim());
-  }
-  return found;
-}

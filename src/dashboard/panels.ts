@@ -15,6 +15,7 @@ import { debug } from '../debug.js';
 import type { Config } from '../protocol/config.js';
 import { readFrontMatter } from '../protocol/frontmatter.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
+import { preventionLines } from '../protocol/postmortem.js';
 import { openRegularFile, readHead, readRegularFile } from '../protocol/regular-file.js';
 import { sha256Hex, judgeVerdict, type VerdictProblem } from '../protocol/verdict.js';
 import { RUN_ID_PATTERN } from '../run/records.js';
@@ -642,19 +643,6 @@ export function lessonsPanel(input: PanelInput): LessonsPanel {
     for (const line of lines) lessons.push({ postmortem: name.replace(/\.md$/, ''), lesson: clipText(line.replace(/^[-*+]\s+/, '')) });
   }
   return { lessons: lessons.slice(0, LESSONS_SHOWN), postmortems: names.length, read: read.length };
-}
-
-/** The non-empty lines of a postmortem's `## Prevention` section. */
-function preventionLines(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  const start = lines.findIndex((line) => /^##\s+Prevention\s*$/i.test(line.trim()));
-  if (start === -1) return [];
-  const found: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (/^#{1,2}\s/.test(line)) break;
-    if (line.trim() !== '') found.push(line.trim());
-  }
-  return found;
 }
 
 /** protocol-lint on the whole root, in this process (the engine, not a child process). */

@@ -8,6 +8,22 @@ import type { MarkdownScan } from './markdown.js';
 /** The sections every postmortem has, in this order. */
 export const POSTMORTEM_SECTIONS = ['What Went Wrong', 'How It Was Fixed', 'Prevention'] as const;
 
+/**
+ * The non-empty lines of a postmortem's `## Prevention` section, read line by line from its
+ * text (the briefing and the dashboard show them; the rules use the scan's sections).
+ */
+export function preventionLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  const start = lines.findIndex((line) => /^##\s+Prevention\s*$/i.test(line.trim()));
+  if (start === -1) return [];
+  const found: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^#{1,2}\s/.test(line)) break;
+    if (line.trim() !== '') found.push(line.trim());
+  }
+  return found;
+}
+
 /** A `**Name**: value` field line. */
 export interface PostmortemField {
   value: string;
