@@ -4,7 +4,10 @@
  * of it (each set up with `relay init`), and one worker per clone running `relay claim --remote
  * origin` `claims` times in a row, all workers at once. Reports the wall time of the claiming,
  * the pushes per claim (each claim says how many pushes it made under RELAY_DEBUG=remote), the
- * races lost, and checks that every URL was claimed once with one ref each.
+ * races lost, and checks that every URL was claimed once with one ref each. Beside them, in the
+ * same run, the floor of any claim protocol through a remote: git alone pushing one record
+ * commit per claim to a ref no one else wants (commit-tree, then a push with the same lease),
+ * as many at once, with no reading of the remote and no race.
  *
  *   node bench/remote-claims.mjs [--clones 20] [--claims 5] [--relay bin/relay]
  *
@@ -106,10 +109,43 @@ export async function remoteClaimsBench({ relayBin = join(repo, 'bin', 'relay'),
     }));
     const nodeFloorSeconds = Number(process.hrtime.bigint() - floorStarted) / 1e9;
     const cli = { seconds, claimed: claimed.length, distinct, refs, pushes, lost, failures, pushesPerClaim: pushes / Math.max(1, claimed.length), nodeFloorSeconds, ok };
-    return { clones, claims, total, ...inProcess, ok: inProcess.ok && ok, cli };
+    for (const ref of git(origin, ['for-each-ref', '--format=%(refname)', 'refs/relay/claims/']).split('\n').filter(Boolean)) git(origin, ['update-ref', '-d', ref]);
+    log(`git alone: ${clones} workers x ${claims} pushes of one record commit each, at once`);
+    const pushFloorSeconds = await pushFloor(dirs, claims);
+    return { clones, claims, total, ...inProcess, ok: inProcess.ok && ok, pushFloorSeconds, cli };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+}
+
+/** Runs git with an argument vector; resolves with its stdout, rejects when it fails. */
+function gitAsync(cwd, args, input = '') {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('git', args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`git ${args.join(' ')}: ${stderr}`))));
+    child.stdin.end(input);
+  });
+}
+
+/** The floor: each worker pushes `claims` record commits, one push each, to refs of its own (no race, no ls-remote). */
+async function pushFloor(dirs, claims) {
+  const env = ['-c', 'user.name=relay', '-c', 'user.email=relay@localhost'];
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    dirs.map(async (dir, index) => {
+      for (let round = 0; round < claims; round++) {
+        const ref = `refs/relay/claims/floor-${index}-${round}`;
+        const commit = (await gitAsync(dir, [...env, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-F', '-'], `relay claim floor ${index} ${round}\n`)).trim();
+        await gitAsync(dir, ['push', '--porcelain', '--no-signed', '--no-verify', `--force-with-lease=${ref}:`, 'origin', `${commit}:${ref}`]);
+      }
+    }),
+  );
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 /** In-process mode: one worker process per clone (started before the clock), `claims` calls of claimRemote each. */
@@ -159,6 +195,7 @@ export function remoteClaimsRow(result) {
     pass: result.ok && result.seconds < 15 && result.pushesPerClaim < 2,
     note:
       `claimRemote: ${result.seconds.toFixed(2)} s, ${result.pushesPerClaim.toFixed(2)} pushes/claim (${result.lost} races lost), ${result.distinct} of ${result.total} URLs; ` +
+      `git alone, one push per claim, no race: ${result.pushFloorSeconds.toFixed(2)} s (claimRemote ${(result.seconds / result.pushFloorSeconds).toFixed(2)}x); ` +
       `relay claim processes: ${cli.seconds.toFixed(2)} s, ${cli.pushesPerClaim.toFixed(2)} pushes/claim, ${cli.distinct} of ${result.total} URLs, ${cli.refs} refs${cli.failures ? `, ${cli.failures} failed` : ''} ` +
       `(${result.total} bare node -e 0, ${result.clones} at once: ${cli.nodeFloorSeconds.toFixed(2)} s)`,
     isCount: true,
