@@ -5,22 +5,24 @@
  * engine loads. Three processes, one start:
  * - `git diff --cached --raw`: the staged changes, with full object names;
  * - `git rev-parse --git-common-dir`, then `git ls-files -s -z`: where the queue copies are
- *   kept (queue-copies.ts), and every staged path with its mode and object (index-listing.ts);
+ *   kept (queue-copies.ts), and every staged path with its mode and object (index-listing.ts),
+ *   written into a temporary file so git never waits for Node to read a pipe;
  * - `git cat-file --batch`: HEAD's copies of the queue files, written into a temporary file.
- *   It waits on its stdin for the names (`askHeads`), given once git diff has said which
- *   queues the commit changes and which HEAD copies are not kept already (queue-copies.ts):
- *   usually none, and cat-file then ends without work; until then it leaves the others the
- *   cores.
+ *   The shell waits on its stdin for the names (`askHeads`), given once git diff has said
+ *   which queues the commit changes and which HEAD copies are not kept already
+ *   (queue-copies.ts): usually none, and then cat-file never starts; until then the shell
+ *   leaves the others the cores.
  * git itself answers every question about the index (its format, split and sparse indexes,
  * `GIT_INDEX_FILE`, worktrees, attributes and filters). This module loads nothing but Node's
  * own modules.
  */
 import { spawn } from 'node:child_process';
-import { openSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { debug } from '../debug.js';
 import { GitError } from './git-error.js';
 
 /** Whether `git cat-file --batch` can take a name (it reads one name a line). */
@@ -95,9 +97,10 @@ export interface StagedGit {
 
 /**
  * Starts git for a staged run in `root`. Starting a process costs 10–25 ms of a Node process
- * on a small VM, so on POSIX one `sh` starts both (the arguments travel as `"$@"`, never
+ * on a small VM, so on POSIX one `sh` starts them all (the arguments travel as `"$@"`, never
  * inside the script): git diff in the background, writing to stdout and then its exit status
- * (after the last NUL of its `-z` output); then the shell becomes cat-file, reading names from
+ * (after the last NUL of its `-z` output); rev-parse and ls-files in the background; then the
+ * shell reads one line, and only when it says `cat-file` becomes cat-file, reading names from
  * stdin and writing to fd 3 (the file). The long-lived process must be the one Node started:
  * Node closes a child's stdin when that child exits, and cat-file's names come later.
  * stdout ends when diff ends; the process exits when cat-file has finished.
@@ -106,13 +109,21 @@ export function startStagedGit(root: string): StagedGit {
   const headFile = temporaryFile(root);
   const env = gitEnv();
   if (process.platform === 'win32') return startTwo(root, headFile, env);
-  // fd 3 is the temporary file, fd 4 the pipe for rev-parse and ls-files; each job closes what it does not write.
+  const listFile = temporaryFile(root);
+  // fd 3 is cat-file's temporary file, fd 4 the pipe for rev-parse's line and ls-files' exit
+  // status, fd 5 the temporary file ls-files writes its listing into: a listing of 14,000
+  // files is 1 MB, and through a pipe git would stop at every 64 KB until Node, busy loading
+  // the lint engine, read them. Each job closes what it does not write.
   const script = [
-    '{ git "$@" 3>&- 4>&-; printf %d "$?"; } 3>&- 4>&- &',
-    `{ git ${COMMON_DIR_ARGS.join(' ')} && git ${LS_FILES_ARGS.join(' ')}; printf %d "$?"; } >&4 3>&- 4>&- &`,
-    'exec git cat-file --batch >&3 3>&- 4>&-',
+    '{ git "$@" 3>&- 4>&- 5>&-; printf %d "$?"; } 3>&- 4>&- 5>&- &',
+    `{ git ${COMMON_DIR_ARGS.join(' ')} 5>&- && git ${LS_FILES_ARGS.join(' ')} >&5 5>&-; printf %d "$?"; } >&4 3>&- 4>&- &`,
+    // cat-file only when asked: usually HEAD's queues are kept copies, and it would start for nothing.
+    // The shell lets go of the two pipes first: their readers wait for every writer to close them.
+    'exec >&3 3>&- 4>&- 5>&-',
+    'IFS= read -r ask && [ "$ask" = cat-file ] || exit 0',
+    'exec git cat-file --batch',
   ].join('\n');
-  const child = spawn('/bin/sh', ['-c', script, 'sh', ...DIFF_ARGS], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe', headFile.fd, 'pipe'] });
+  const child = spawn('/bin/sh', ['-c', script, 'sh', ...DIFF_ARGS], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe', headFile.fd, 'pipe', listFile.fd] });
   const errors: Buffer[] = [];
   child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk));
   const failed = new Promise<never>((_, reject) => child.on('error', (error) => reject(new GitError(`git could not be run: ${error.message}`))));
@@ -126,7 +137,13 @@ export function startStagedGit(root: string): StagedGit {
     await errorsEnded;
     throw new GitError(gitFailure(root, Buffer.concat(errors).toString(), /^\d+$/.test(status) ? Number(status) : null));
   });
-  const index = Promise.race([failed, collect(child.stdio[4] as Readable)]).then((output) => indexAnswer(root, output));
+  const index = Promise.race([failed, collect(child.stdio[4] as Readable)]).then(
+    (output) => indexAnswer(root, output, () => readTemporary(listFile)),
+    (error: unknown) => {
+      dropTemporary(listFile);
+      throw error;
+    },
+  );
   const heads = Promise.race([failed, new Promise<void>((resolvePromise) => child.on('exit', () => resolvePromise()))]);
   diff.catch(() => {});
   index.catch(() => {});
@@ -149,7 +166,7 @@ export function startStagedGit(root: string): StagedGit {
     askHeads(paths) {
       if (this.asked !== undefined) return;
       this.asked = paths;
-      child.stdin!.end(headNames(paths));
+      child.stdin!.end(`cat-file\n${headNames(paths)}`);
     },
     cancelHeads: release,
     cancel: () => {
@@ -181,12 +198,45 @@ function splitStatus(output: Buffer, from = 0): { body: Buffer; status: string }
   return { body: output.subarray(from, end), status: output.toString('latin1', end) };
 }
 
-/** Reads the rev-parse and ls-files answer: the common directory's line, the listing, then the status. */
-function indexAnswer(root: string, output: Buffer): IndexAnswer {
+/**
+ * Reads the rev-parse and ls-files answer: the common directory's line, then the status (or, on
+ * Windows, the listing between them); `listing` reads the listing from where ls-files wrote it.
+ */
+function indexAnswer(root: string, output: Buffer, listing?: () => Buffer): IndexAnswer {
   const line = output.indexOf(10);
   const { body, status } = splitStatus(output, line + 1);
-  if (line === -1 || status !== '0') throw new GitError(`git ls-files failed: exit ${status || 'unknown'}`);
-  return { commonDir: resolve(root, output.toString('utf8', 0, line)), files: body };
+  if (line === -1 || status !== '0') {
+    if (listing) listing();
+    throw new GitError(`git ls-files failed: exit ${status || 'unknown'}`);
+  }
+  return { commonDir: resolve(root, output.toString('utf8', 0, line)), files: listing ? listing() : body };
+}
+
+/** All of a temporary file's bytes; the file is closed (and removed) after. */
+function readTemporary(file: { fd: number; path?: string }): Buffer {
+  try {
+    const size = fstatSync(file.fd).size;
+    const bytes = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(file.fd, bytes, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return bytes.subarray(0, got);
+  } finally {
+    dropTemporary(file);
+  }
+}
+
+/** Closes a temporary file, and removes it where it could not be removed while open. */
+function dropTemporary(file: { fd: number; path?: string }): void {
+  try {
+    closeSync(file.fd);
+    if (file.path !== undefined) rmSync(file.path, { force: true });
+  } catch (error) {
+    debug('git', `a temporary file could not be closed or removed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Windows has no `sh` to share: separate processes, cat-file started once its names are known. */

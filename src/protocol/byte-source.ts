@@ -185,6 +185,13 @@ export function indexOfByte(bytes: Uint8Array, byte: number, from = 0): number {
 
 const TYPED_INDEX_OF = Uint8Array.prototype.indexOf;
 
+/** The last index of `byte` in `bytes` at or before `from`; -1 when none. */
+export function lastIndexOfByte(bytes: Uint8Array, byte: number, from: number): number {
+  return TYPED_LAST_INDEX_OF.call(bytes, byte, from);
+}
+
+const TYPED_LAST_INDEX_OF = Uint8Array.prototype.lastIndexOf;
+
 /**
  * The number of line feeds in `text[from, to)`: bytes of a Buffer, or a string's characters.
  * The one newline counter of relay (queues, documents, the hook's edits).
