@@ -7,8 +7,11 @@ import { createHash } from 'node:crypto';
 import { debug, reason } from '../debug.js';
 import type { ByteSource } from '../protocol/byte-source.js';
 
-/** Whether `source` hashes to the object name `object` (SHA-1 or SHA-256, by its length), read in chunks. */
-export function hashesTo(source: ByteSource, object: string): boolean {
+/**
+ * Whether `source` hashes to the object name `object` (SHA-1 or SHA-256, by its length), read
+ * in chunks; `alongside` sees each chunk too (whole lines, in order).
+ */
+export function hashesTo(source: ByteSource, object: string, alongside?: (chunk: Buffer) => void): boolean {
   const algorithm = object.length === 40 ? 'sha1' : object.length === 64 ? 'sha256' : undefined;
   if (algorithm === undefined) return false;
   const hash = createHash(algorithm).update(`blob ${source.size}\0`);
@@ -16,6 +19,7 @@ export function hashesTo(source: ByteSource, object: string): boolean {
   try {
     source.forEachChunk((chunk) => {
       hash.update(chunk);
+      alongside?.(chunk);
       hashed += chunk.length;
       return true;
     });

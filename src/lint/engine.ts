@@ -4,7 +4,7 @@
 import { debug } from '../debug.js';
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
-import { applyFocus, prepareSearch, type FocusLines } from './focus.js';
+import { applyFocus, searchCheck, type FocusLines } from './focus.js';
 import { ignoreMatcher } from './ignore-matcher.js';
 import { PathFilter } from './path-filter.js';
 import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
@@ -132,7 +132,7 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
     const documents = targets.some((file) => file.isProtocol && !isQueue(file));
     if (documents) frontMatterLoading = loadFrontMatterSupport();
     // While git inflates HEAD's queues, the staged ones are checked for the focused search.
-    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues, (queues) => queues.forEach(prepareSearch));
+    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues, searchCheck);
     // A commit's queue changes are checked like an edit: the lines it adds, and their twins.
     if (focus === undefined && stagedQueues.length > 0) {
       const added = gitIndex.stagedLines(stagedQueues);

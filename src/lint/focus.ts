@@ -63,6 +63,22 @@ export function prepareSearch(source: ByteSource): boolean {
 }
 
 /**
+ * The check `prepareSearch` makes, fed chunk by chunk (whole lines) by a caller that reads the
+ * file anyway: `--staged` hashes each staged queue, and checks it in the same walk.
+ */
+export function searchCheck(source: ByteSource): { chunk(chunk: Buffer): void; finish(): void } {
+  let ok = true;
+  return {
+    chunk(chunk) {
+      if (ok && !searchable(chunk)) ok = false;
+    },
+    finish() {
+      if (ok) prepared.add(source);
+    },
+  };
+}
+
+/**
  * Adds every line holding a token that ends a URL path there, by line number, in one walk that
  * also checks that the whole file is `searchable`. False when a chunk is not searchable. Lines
  * are counted afterwards and only up to the last line found: most changes have no twin, and

@@ -21,7 +21,7 @@ import { closeSync, fstatSync, lstatSync, readSync, rmSync, writeSync } from 'no
 import { join } from 'node:path';
 import { debug, reason } from '../debug.js';
 import { BufferSource, FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
-import { numberedPrefix, numberedSpellings, type Layout, type NumberedKind } from '../protocol/layout.js';
+import { numberedPrefix, numberedSpelling, type Layout, type NumberedKind } from '../protocol/layout.js';
 import { changedLinesOf } from './changed-lines.js';
 import type { FocusLines } from './focus.js';
 import { hashesTo } from './blob-hash.js';
@@ -173,9 +173,10 @@ export class GitIndexSource implements FileSource {
   /**
    * Reads the staged bytes of `paths` (and HEAD's copies of `withHead`, queue files only)
    * before the rules run: from the working tree when it holds the staged object, else with
-   * one `git cat-file --batch`.
+   * one `git cat-file --batch`. `alongside` is given each staged queue taken from the working
+   * tree, and sees its chunks as they are hashed (the focused lint's check, focus.ts).
    */
-  async prepare(paths: string[], withHead: string[] = [], whileWaiting?: (openQueues: ByteSource[]) => void): Promise<void> {
+  async prepare(paths: string[], withHead: string[] = [], alongside?: (queue: ByteSource) => { chunk(chunk: Buffer): void; finish(): void }): Promise<void> {
     await this.stagedChanges();
     const staged = this.staged!;
     const fromGit: string[] = [];
@@ -205,7 +206,10 @@ export class GitIndexSource implements FileSource {
       }
     }
     for (const { path, object, source, otherwise } of toHash) {
-      if (hashesTo(source, object)) {
+      // A staged queue taken from the working tree is walked once: hashed, and seen by `alongside`.
+      const watch = source instanceof FileBytes ? alongside?.(source) : undefined;
+      if (hashesTo(source, object, watch?.chunk)) {
+        watch?.finish();
         if (source instanceof BufferSource) this.cache.set(path, source.bytes);
         else this.keepWorkingCopy(path, source);
         continue;
@@ -236,11 +240,6 @@ export class GitIndexSource implements FileSource {
     else if (this.git.asked === undefined) this.git.cancelHeads();
     const fromGitDone = fromGit.length > 0 ? new GitProcess(this.root, ['cat-file', '--batch'], fromGit.map((path) => `:./${path}`).join('\n') + '\n').done : undefined;
     const headsRead = ask.length > 0 ? this.readHeads(ask) : undefined;
-    // While git answers, the caller may walk the staged queues already open.
-    whileWaiting?.([this.layout.todo, this.layout.done].flatMap((path) => {
-      const source = this.cache.get(path);
-      return source instanceof FileBytes ? [source] : [];
-    }));
     const [contents] = await Promise.all([fromGitDone, headsRead]);
     if (contents !== undefined) {
       const blobs = parseBatch(contents, fromGit.length);
@@ -375,14 +374,21 @@ export class GitIndexSource implements FileSource {
 
   /**
    * The staged files of one numbered kind and number in `folder`, found by looking up each
-   * spelling of the number (`task-001.md`, `task-0001.md`, …) instead of listing the folder.
+   * spelling of the number (`task-001.md`, `task-0001.md`, …) instead of listing the folder:
+   * a spelling with more leading zeros is tried only while some staged name has that many.
    */
   numbered(folder: string, kind: NumberedKind, number: number): string[] {
     const listing = this.list();
-    const base = folder === '' ? '' : folder + '/';
-    return numberedSpellings(kind, number, listing.longestUnder(base + numberedPrefix(kind)) - Buffer.byteLength(base))
-      .map((name) => base + name)
-      .filter((path) => listing.has(path));
+    const base = (folder === '' ? '' : folder + '/') + numberedPrefix(kind);
+    const digits = String(number);
+    const paths: string[] = [];
+    for (let width = Math.max(3, digits.length); ; width++) {
+      const zeros = width - digits.length;
+      if (zeros > 0 && !listing.anyStartsWith(base + '0'.repeat(zeros))) break;
+      const path = (folder === '' ? '' : folder + '/') + numberedSpelling(kind, number, width);
+      if (listing.has(path)) paths.push(path);
+    }
+    return paths;
   }
 
   private isSymlink(path: string): boolean {

@@ -103,15 +103,10 @@ export class IndexListing {
     return undefined;
   }
 
-  /**
-   * The longest path starting with `prefix`, in bytes; 0 when none does. Bounds the spellings
-   * of a numbered name (`plan/task-` + digits) to those that could be staged.
-   */
-  longestUnder(prefix: string): number {
-    const [first, end] = this.range(Buffer.from(prefix));
-    let longest = 0;
-    for (let start = first; start < end; start = this.end(start) + 1) longest = Math.max(longest, this.end(start) - this.pathStart(start));
-    return longest;
+  /** Whether any staged path starts with `prefix`: one binary search. */
+  anyStartsWith(prefix: string): boolean {
+    const key = Buffer.from(prefix);
+    return this.startsWith(this.lowerBound(key), key);
   }
 
   /** Whether a file is staged at this path. */

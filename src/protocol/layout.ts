@@ -106,18 +106,10 @@ export function numberedPrefix(kind: NumberedKind): string {
   return NUMBERED.find((candidate) => candidate.kind === kind)!.prefix;
 }
 
-/**
- * Every strict spelling of a numbered name up to `longest` characters (`task-001.md`,
- * `task-0001.md`, …): they are all the same id.
- */
-export function numberedSpellings(kind: NumberedKind, number: number, longest: number): string[] {
+/** The spelling of a numbered name with `width` digits (`task-0001.md` for 1 and 4). */
+export function numberedSpelling(kind: NumberedKind, number: number, width: number): string {
   const { prefix, suffix } = NUMBERED.find((candidate) => candidate.kind === kind)!;
-  const digits = String(number);
-  const names: string[] = [];
-  for (let width = Math.max(3, digits.length); prefix.length + width + suffix.length <= longest; width++) {
-    names.push(prefix + digits.padStart(width, '0') + suffix);
-  }
-  return names;
+  return prefix + String(number).padStart(width, '0') + suffix;
 }
 
 /** The file name of a numbered kind, padded to three digits. */

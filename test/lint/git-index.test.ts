@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, runBin } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
+import { GitIndexSource } from '../../src/lint/git-index-source.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -185,5 +186,27 @@ describe('--staged fallbacks', () => {
     const whole = runBin('protocol-lint', ['--staged'], { cwd: root, env: { ...process.env, RELAY_DEBUG: 'focus' } });
     expect(whole.status).toBe(0);
     expect(whole.stderr).toContain('relay:focus the queues are linted whole: line 3 of `urls_todo.md` holds a URL a byte search cannot find');
+  });
+});
+
+describe('--staged numbered lookups', () => {
+  it('finds every staged spelling of a number, gaps in the padding included, and no other', async () => {
+    const root = repo();
+    for (const name of ['task-012.md', 'task-00012.md', 'task-0120.md', 'task-0002.md']) writeFileSync(join(root, 'plan', name), '# Task\n');
+    // In the working tree but not staged: not part of the commit.
+    git(root, ['add', 'plan']);
+    writeFileSync(join(root, 'plan', 'task-000012.md'), '# Not staged\n');
+    const source = new GitIndexSource(root, { todo: 'urls_todo.md', done: 'urls_done.md' });
+    try {
+      await source.stagedChanges();
+      expect(source.numbered('plan', 'task', 12)).toEqual(['plan/task-012.md', 'plan/task-00012.md']);
+      expect(source.numbered('plan', 'task', 120)).toEqual(['plan/task-0120.md']);
+      expect(source.numbered('plan', 'task', 1)).toEqual(['plan/task-001.md']);
+      expect(source.numbered('plan', 'task', 2)).toEqual(['plan/task-0002.md']);
+      expect(source.numbered('plan', 'task', 3)).toEqual([]);
+      expect(source.numbered('review', 'draft', 12)).toEqual([]);
+    } finally {
+      source.close();
+    }
   });
 });

@@ -82,8 +82,8 @@ describe('index listing', () => {
     expect(listing.isSymlink('link.md')).toBe(true);
     expect(listing.objectOf('conflict.md')).toBeUndefined();
     expect(listing.has('conflict.md')).toBe(true);
-    expect(listing.longestUnder('plan/task-')).toBe(Buffer.byteLength('plan/task-12345.md'));
-    expect(listing.longestUnder('z/')).toBe(Buffer.byteLength('z/😀/y.md'));
-    expect(listing.longestUnder('nothing/')).toBe(0);
+    for (const prefix of ['plan/task-', 'plan/task-0', 'plan/task-000', 'plan/task-0000', 'z/😀', 'z/😀/', 'z/a', 'nothing/', 'é', '😀.md', '😀.mdx', '']) {
+      expect([prefix, listing.anyStartsWith(prefix)]).toEqual([prefix, paths.some((path) => path.startsWith(prefix))]);
+    }
   });
 });

@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{g as a,h as b}from"./chunk-MARP7HMM.mjs";import"./chunk-U5C2ZDRY.mjs";import"./chunk-PA4SNHSK.mjs";import"./chunk-ST5CKUIC.mjs";import"./chunk-AJGZD6KD.mjs";import"./chunk-URUKPAXA.mjs";import"./chunk-WTPNJMXQ.mjs";import"./chunk-4PLXRADM.mjs";import"./chunk-W44QGBQT.mjs";import"./chunk-HS6NZKQ5.mjs";import"./chunk-37IW7YKY.mjs";import"./chunk-2QQCWTPL.mjs";import"./chunk-GWVY3I6W.mjs";export{a as DOCS_BASE,b as lint};
