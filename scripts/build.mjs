@@ -66,7 +66,7 @@ const keepApart = {
 };
 const cli = await build({
   ...shared,
-  entryPoints: { 'cjs/lint-cli': 'src/cli/lint-cli.ts', 'cjs/hook-lint': 'src/hooks/hook-lint.ts' },
+  entryPoints: { 'cjs/lint-cli': 'src/cli/lint-cli.ts', 'cjs/hook-lint': 'src/hooks/hook-lint.ts', 'cjs/session-start': 'src/hooks/session-start-hook.ts' },
   outdir: 'dist',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },

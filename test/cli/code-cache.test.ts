@@ -137,3 +137,41 @@ describe('the code cache', () => {
     expect(cacheFiles(cache)).toHaveLength(1);
   });
 });
+
+describe('the SessionStart hook through the code cache', () => {
+  const start = (entry: string, root: string, cache: string) =>
+    spawnSync(process.execPath, [entry], {
+      cwd: root,
+      encoding: 'utf8',
+      input: JSON.stringify({ session_id: 'cache-test', cwd: root, hook_event_name: 'SessionStart', source: 'resume' }),
+      env: { ...process.env, RELAY_CACHE_DIR: cache, RELAY_DEBUG: 'cache,hook', RELAY_SESSIONS: '0' },
+    });
+
+  it('writes its cache once and uses it after, with the same briefing', () => {
+    const { root, cache } = setup();
+    const entry = join(REPO, 'dist', 'hooks', 'session-start.mjs');
+    const first = start(entry, root, cache);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain('relay:cache no code cache yet');
+    expect(JSON.parse(first.stdout).hookSpecificOutput.additionalContext).toContain('`urls_todo.md`: 2 pending');
+    expect(cacheFiles(cache).filter((name) => name.startsWith('session-start-'))).toHaveLength(1);
+    const second = start(entry, root, cache);
+    expect(second.stderr).toContain('relay:cache code cache used');
+    expect(second.stdout).toBe(first.stdout);
+  });
+
+  it('fails open when its bundle is missing: no briefing, one line under RELAY_DEBUG, exit 0', () => {
+    const { root, cache } = setup();
+    // A copy of the built hooks without dist/cjs/session-start.cjs.
+    const copy = mkdtempSync(join(REPO, '.test-bundle-'));
+    dirs.push(copy);
+    for (const folder of ['hooks', 'chunks', 'cjs']) {
+      mkdirSync(join(copy, folder));
+      for (const name of readdirSync(join(REPO, 'dist', folder))) if (name !== 'session-start.cjs') copyFileSync(join(REPO, 'dist', folder, name), join(copy, folder, name));
+    }
+    const run = start(join(copy, 'hooks', 'session-start.mjs'), root, cache);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^relay:hook SessionStart: the hook could not be loaded \(ENOENT[^\n]*\): no briefing\n$/);
+  });
+});

@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{g as a,h as b}from"./chunk-I6ZJR3LX.mjs";import"./chunk-PBQTYNGX.mjs";import"./chunk-PA4SNHSK.mjs";import"./chunk-ST5CKUIC.mjs";import"./chunk-BKSGQFER.mjs";import"./chunk-URUKPAXA.mjs";import"./chunk-WTPNJMXQ.mjs";import"./chunk-FJIVYSAU.mjs";import"./chunk-YOD6CJ3V.mjs";import"./chunk-FCAWAWSF.mjs";import"./chunk-PYJM3NOR.mjs";import"./chunk-2QQCWTPL.mjs";import"./chunk-GWVY3I6W.mjs";export{a as DOCS_BASE,b as lint};
