@@ -28,9 +28,15 @@ function git(cwd, args) {
   return result.stdout;
 }
 
-function relay(relayBin, cwd, args, { input, env } = {}) {
+/** Deletes every claim ref of the bare repository (between the timed parts). */
+function removeClaimRefs(origin) {
+  for (const ref of git(origin, ['for-each-ref', '--format=%(refname)', 'refs/relay/claims/']).split('\n').filter(Boolean)) git(origin, ['update-ref', '-d', ref]);
+}
+
+/** Runs a command with `input` on stdin; resolves with its exit code and outputs. */
+function run(command, args, cwd, { input, env } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [relayBin, ...args], { cwd, env: { ...process.env, RELAY_AGENT: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
@@ -39,6 +45,10 @@ function relay(relayBin, cwd, args, { input, env } = {}) {
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
+}
+
+function relay(relayBin, cwd, args, { input, env } = {}) {
+  return run(process.execPath, [relayBin, ...args], cwd, { input, env: { RELAY_AGENT: '', ...env } });
 }
 
 /** Runs the measurement and returns its numbers; throws when a command fails. */
@@ -72,8 +82,7 @@ export async function remoteClaimsBench({ relayBin = join(repo, 'bin', 'relay'),
     log(`${clones} workers x ${claims} claims at once, in-process (claimRemote, as the fleet runner calls it)`);
     const inProcess = await functionRun(dirs, claims);
     // Back to nothing claimed: every ref removed, every clone's queue as cloned.
-    const refsMade = git(origin, ['for-each-ref', '--format=%(refname)', 'refs/relay/claims/']).split('\n').filter(Boolean);
-    for (const ref of refsMade) git(origin, ['update-ref', '-d', ref]);
+    removeClaimRefs(origin);
     for (const dir of dirs) git(dir, ['checkout', '-q', '--', '.']);
     log(`${clones} workers x ${claims} \`relay claim --remote\` processes at once`);
     const claimed = [];
@@ -109,7 +118,7 @@ export async function remoteClaimsBench({ relayBin = join(repo, 'bin', 'relay'),
     }));
     const nodeFloorSeconds = Number(process.hrtime.bigint() - floorStarted) / 1e9;
     const cli = { seconds, claimed: claimed.length, distinct, refs, pushes, lost, failures, pushesPerClaim: pushes / Math.max(1, claimed.length), nodeFloorSeconds, ok };
-    for (const ref of git(origin, ['for-each-ref', '--format=%(refname)', 'refs/relay/claims/']).split('\n').filter(Boolean)) git(origin, ['update-ref', '-d', ref]);
+    removeClaimRefs(origin);
     log(`git alone: ${clones} workers x ${claims} pushes of one record commit each, at once`);
     const pushFloorSeconds = await pushFloor(dirs, claims);
     return { clones, claims, total, ...inProcess, ok: inProcess.ok && ok, pushFloorSeconds, cli };
@@ -119,17 +128,10 @@ export async function remoteClaimsBench({ relayBin = join(repo, 'bin', 'relay'),
 }
 
 /** Runs git with an argument vector; resolves with its stdout, rejects when it fails. */
-function gitAsync(cwd, args, input = '') {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`git ${args.join(' ')}: ${stderr}`))));
-    child.stdin.end(input);
-  });
+async function gitAsync(cwd, args, input = '') {
+  const result = await run('git', args, cwd, { input });
+  if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** The floor: each worker pushes `claims` record commits, one push each, to refs of its own (no race, no ls-remote). */

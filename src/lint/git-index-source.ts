@@ -17,7 +17,7 @@
  * Paths and other arguments reach git as argument arrays, never inside a shell script.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, fstatSync, lstatSync, readSync, rmSync, writeSync } from 'node:fs';
+import { fstatSync, lstatSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug, reason } from '../debug.js';
 import { BufferSource, FileSource as FileBytes, type ByteSource } from '../protocol/byte-source.js';
@@ -28,7 +28,7 @@ import { hashesTo } from './blob-hash.js';
 import { IndexListing } from './index-listing.js';
 import { QueueCopies } from './queue-copies.js';
 import { GitError, type FileSource, type ReadResult } from './sources.js';
-import { batchable, gitEnv, GitProcess, startStagedGit, type StagedGit } from './staged-git.js';
+import { batchable, dropTemporary, gitEnv, GitProcess, startStagedGit, type StagedGit } from './staged-git.js';
 
 const SYMLINK = '120000';
 
@@ -314,11 +314,7 @@ export class GitIndexSource implements FileSource {
     this.keepCopies();
     for (const source of this.opened.splice(0)) source.close();
     // The HEAD copies' file is closed once git has stopped writing it.
-    const { fd, path } = this.headFile;
-    const release = () => {
-      closeSync(fd);
-      if (path !== undefined) rmSync(path, { force: true });
-    };
+    const release = () => dropTemporary(this.headFile);
     this.git.heads.then(release, release);
   }
 
@@ -379,13 +375,13 @@ export class GitIndexSource implements FileSource {
    */
   numbered(folder: string, kind: NumberedKind, number: number): string[] {
     const listing = this.list();
-    const base = (folder === '' ? '' : folder + '/') + numberedPrefix(kind);
+    const dir = folder === '' ? '' : folder + '/';
     const digits = String(number);
     const paths: string[] = [];
     for (let width = Math.max(3, digits.length); ; width++) {
       const zeros = width - digits.length;
-      if (zeros > 0 && !listing.anyStartsWith(base + '0'.repeat(zeros))) break;
-      const path = (folder === '' ? '' : folder + '/') + numberedSpelling(kind, number, width);
+      if (zeros > 0 && !listing.anyStartsWith(dir + numberedPrefix(kind) + '0'.repeat(zeros))) break;
+      const path = dir + numberedSpelling(kind, number, width);
       if (listing.has(path)) paths.push(path);
     }
     return paths;

@@ -13,16 +13,17 @@
  *   (queue-copies.ts): usually none, and then cat-file never starts; until then the shell
  *   leaves the others the cores.
  * git itself answers every question about the index (its format, split and sparse indexes,
- * `GIT_INDEX_FILE`, worktrees, attributes and filters). This module loads nothing but Node's
- * own modules.
+ * `GIT_INDEX_FILE`, worktrees, attributes and filters). This module loads little besides
+ * Node's own modules (debug.ts, and byte-source.ts's `readFully`).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, rmSync, unlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { debug } from '../debug.js';
+import { readFully } from '../protocol/byte-source.js';
 import { GitError } from './git-error.js';
 
 /** Whether `git cat-file --batch` can take a name (it reads one name a line). */
@@ -215,22 +216,15 @@ function indexAnswer(root: string, output: Buffer, listing?: () => Buffer): Inde
 /** All of a temporary file's bytes; the file is closed (and removed) after. */
 function readTemporary(file: { fd: number; path?: string }): Buffer {
   try {
-    const size = fstatSync(file.fd).size;
-    const bytes = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const n = readSync(file.fd, bytes, got, size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return bytes.subarray(0, got);
+    const bytes = Buffer.allocUnsafe(fstatSync(file.fd).size);
+    return bytes.subarray(0, readFully(file.fd, bytes, bytes.length, 0));
   } finally {
     dropTemporary(file);
   }
 }
 
 /** Closes a temporary file, and removes it where it could not be removed while open. */
-function dropTemporary(file: { fd: number; path?: string }): void {
+export function dropTemporary(file: { fd: number; path?: string }): void {
   try {
     closeSync(file.fd);
     if (file.path !== undefined) rmSync(file.path, { force: true });

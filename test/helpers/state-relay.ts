@@ -115,8 +115,42 @@ export function git(cwd: string, args: string[]): string {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' },
+    env: { ...process.env, ...IDENTITY },
   });
+}
+
+/** The commit identity the tests give git and relay. */
+export const IDENTITY = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' };
+
+/**
+ * A bare repository `origin.git` in `base` whose `main` holds a state tree with `urls` (made by
+ * `relay init` and `relay add` in a seed clone), and `count` clones of it with `relay init` run:
+ * git config is not cloned, so each clone registers the merge driver. Throws when relay fails.
+ */
+export async function sharedOrigin(bundle: string, base: string, urls: string[], count: number): Promise<{ origin: string; clones: string[] }> {
+  const ok = async (cwd: string, args: string[], input?: string): Promise<void> => {
+    const result = await runRelay(bundle, args, { cwd, input, env: IDENTITY });
+    if (result.code !== 0) throw new Error(`relay ${args.join(' ')} in ${cwd}: ${result.stderr}`);
+  };
+  const origin = join(base, 'origin.git');
+  git(base, ['init', '-q', '--bare', origin]);
+  git(origin, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
+  const seed = join(base, 'seed');
+  git(base, ['clone', '-q', origin, seed]);
+  git(seed, ['checkout', '-q', '-b', 'main']);
+  await ok(seed, ['init']);
+  if (urls.length > 0) await ok(seed, ['add', '-'], urls.join('\n'));
+  git(seed, ['add', '-A']);
+  git(seed, ['commit', '-q', '-m', 'seed the queue']);
+  git(seed, ['push', '-q', 'origin', 'main']);
+  const clones: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const clone = join(base, `clone-${index}`);
+    git(base, ['clone', '-q', '-b', 'main', origin, clone]);
+    clones.push(clone);
+  }
+  await runPool(clones.map((clone) => () => ok(clone, ['init'])), 5);
+  return { origin, clones };
 }
 
 /** Counts how often each value occurs. */

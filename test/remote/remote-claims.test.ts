@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/protocol/config.js';
 import { lint } from '../../src/lint/engine.js';
-import { buildRelayBundle, countBy, git, makeUrls, readQueue, runPool, runRelay, tempDir, type RunResult } from '../helpers/state-relay.js';
-
-const IDENTITY = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' };
+import { buildRelayBundle, countBy, git, IDENTITY, makeUrls, readQueue, runPool, runRelay, sharedOrigin, tempDir, type RunResult } from '../helpers/state-relay.js';
 
 let bundle: string;
 beforeAll(async () => {
@@ -31,27 +29,8 @@ const lines = (text: string): string[] => text.split('\n').filter(Boolean);
 /** A bare origin whose `main` holds a state tree with `count` URLs, and `clones` clones of it with `relay init` run. */
 async function setup(count: number, clones: number): Promise<{ base: string; origin: string; clones: string[]; urls: string[] }> {
   const base = tempDir('relay-remote-');
-  const origin = join(base, 'origin.git');
-  git(base, ['init', '-q', '--bare', origin]);
-  git(origin, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
-  const seed = join(base, 'seed');
-  git(base, ['clone', '-q', origin, seed]);
-  git(seed, ['checkout', '-q', '-b', 'main']);
-  await ok(seed, ['init']);
   const urls = makeUrls(count);
-  if (count > 0) expect((await runRelay(bundle, ['add', '-'], { cwd: seed, input: urls.join('\n') })).code).toBe(0);
-  git(seed, ['add', '-A']);
-  git(seed, ['commit', '-q', '-m', 'seed the queue']);
-  git(seed, ['push', '-q', 'origin', 'main']);
-  const made: string[] = [];
-  for (let index = 0; index < clones; index++) {
-    const clone = join(base, `clone-${index}`);
-    git(base, ['clone', '-q', '-b', 'main', origin, clone]);
-    made.push(clone);
-  }
-  // git config is not cloned: each clone registers the merge driver.
-  await runPool(made.map((clone) => () => ok(clone, ['init'])), 5);
-  return { base, origin, clones: made, urls };
+  return { base, urls, ...(await sharedOrigin(bundle, base, urls, clones)) };
 }
 
 function remoteRefs(origin: string, prefix = 'refs/relay/claims/'): string[] {

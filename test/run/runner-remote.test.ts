@@ -11,11 +11,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../src/run/processes.js';
 import { readAttempts, readRunning, runsDirectory } from '../../src/run/records.js';
-import { buildRelayBundle, git, makeUrls, readQueue, runRelay, tempDir, type RunResult } from '../helpers/state-relay.js';
+import { buildRelayBundle, git, IDENTITY, makeUrls, readQueue, runRelay, sharedOrigin, tempDir, type RunResult } from '../helpers/state-relay.js';
 import { removeTree } from '../helpers/tree.js';
 
 const FAKE = resolve(__dirname, '../helpers/fake-claude.mjs');
-const IDENTITY = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' };
 const bases: string[] = [];
 let bundle: string;
 
@@ -37,26 +36,7 @@ const lines = (text: string): string[] => text.split('\n').filter(Boolean);
 async function setup(urls: string[], count: number): Promise<{ base: string; origin: string; clones: string[] }> {
   const base = tempDir('relay-run-remote-');
   bases.push(base);
-  const origin = join(base, 'origin.git');
-  git(base, ['init', '-q', '--bare', origin]);
-  git(origin, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
-  const seed = join(base, 'seed');
-  git(base, ['clone', '-q', origin, seed]);
-  git(seed, ['checkout', '-q', '-b', 'main']);
-  expect((await relay(seed, ['init'])).code).toBe(0);
-  expect((await runRelay(bundle, ['add', '-'], { cwd: seed, input: urls.join('\n') })).code).toBe(0);
-  git(seed, ['add', '-A']);
-  git(seed, ['commit', '-q', '-m', 'seed the queue']);
-  git(seed, ['push', '-q', 'origin', 'main']);
-  const clones: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const clone = join(base, `clone-${index}`);
-    git(base, ['clone', '-q', '-b', 'main', origin, clone]);
-    // git config is not cloned: each clone registers the merge driver.
-    expect((await relay(clone, ['init'])).code).toBe(0);
-    clones.push(clone);
-  }
-  return { base, origin, clones };
+  return { base, ...(await sharedOrigin(bundle, base, urls, count)) };
 }
 
 /** The stand-in sessions' environment, their log per clone. */
