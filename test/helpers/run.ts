@@ -1,7 +1,7 @@
 /**
  * Runs the built CLIs as real child processes.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
 import { join } from 'node:path';
 
 /** The repository root. */
@@ -35,3 +35,19 @@ export const GIT_ENV = {
   GIT_COMMITTER_EMAIL: 'test@relay.invalid',
   GIT_CONFIG_NOSYSTEM: '1',
 };
+
+/** Polls `probe` until it returns a value (every 50 ms, for at most 60 s). */
+export async function until<T>(probe: () => T | undefined): Promise<T> {
+  for (let waited = 0; waited < 60_000; waited += 50) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
+  }
+  throw new Error('timed out waiting');
+}
+
+/** The exit code of a child process, once it has exited. */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
+}

@@ -5,13 +5,14 @@
  * Two runners started at once over one queue must share it: every URL done once on the
  * remote's branch, no URL worked by both, no claim ref left.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../src/run/processes.js';
 import { readAttempts, readRunning, runsDirectory } from '../../src/run/records.js';
 import { buildRelayBundle, git, IDENTITY, makeUrls, readQueue, runRelay, sharedOrigin, tempDir, type RunResult } from '../helpers/state-relay.js';
+import { exited, until } from '../helpers/run.js';
 import { removeTree } from '../helpers/tree.js';
 
 const FAKE = resolve(__dirname, '../helpers/fake-claude.mjs');
@@ -165,18 +166,3 @@ describe('relay run --remote', () => {
     expect(dry.stderr).toContain('merge driver');
   }, 120_000);
 });
-
-/** Polls `probe` until it returns a value (every 50 ms, for at most 60 s). */
-async function until<T>(probe: () => T | undefined): Promise<T> {
-  for (let waited = 0; waited < 60_000; waited += 50) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
-  }
-  throw new Error('timed out waiting');
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
-}

@@ -6,12 +6,13 @@
  * from killing the runner itself. Afterwards the files are the judges: every URL done exactly
  * once, no claim left, one logged record per successful session, the summary equal to them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning, sessionProcesses } from '../../src/run/processes.js';
 import { readAttempts, readRunning, runsDirectory, type AttemptRecord } from '../../src/run/records.js';
+import { exited, until } from '../helpers/run.js';
 import { buildRelayBundle, runRelay } from '../helpers/state-relay.js';
 import { git, removeTree, tempDirFor } from './helpers.js';
 
@@ -271,18 +272,3 @@ describe('relay run with stand-in sessions', () => {
     expect(status).toMatchObject({ code: 1, stderr: 'relay run: no runs yet in this repository\n' });
   }, 60_000);
 });
-
-/** Polls `probe` until it returns a value (every 50 ms, for at most 60 s). */
-async function until<T>(probe: () => T | undefined): Promise<T> {
-  for (let waited = 0; waited < 60_000; waited += 50) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
-  }
-  throw new Error('timed out waiting');
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
-}
