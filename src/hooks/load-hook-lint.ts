@@ -13,10 +13,18 @@ declare const __HOOK_LINT_BUNDLED__: boolean | undefined;
 
 type HookLint = typeof import('./hook-lint.js');
 
-export async function loadHookLint(): Promise<HookLint> {
+export function loadHookLint(): Promise<HookLint> {
+  return loadHookBundle('hook-lint', () => import('./hook-lint.js'));
+}
+
+/**
+ * A hook's CommonJS bundle `dist/cjs/<name>.cjs` through the code cache (variant `hook`) when
+ * run from the built plugin; `fromSources` (an import) when run from the sources.
+ */
+export async function loadHookBundle<T>(name: string, fromSources: () => Promise<T>): Promise<T> {
   if (typeof __HOOK_LINT_BUNDLED__ === 'boolean') {
     // dist/hooks/ and dist/chunks/ are both beside dist/cjs/.
-    return loadBundle(fileURLToPath(new URL('../cjs/hook-lint.cjs', import.meta.url)), 'hook') as HookLint;
+    return loadBundle(fileURLToPath(new URL(`../cjs/${name}.cjs`, import.meta.url)), 'hook') as T;
   }
-  return import('./hook-lint.js');
+  return fromSources();
 }

@@ -8,26 +8,12 @@
  * Like every hook it fails open: a bundle that cannot be loaded is one line under
  * RELAY_DEBUG=hook, and exit 0.
  */
-import { fileURLToPath } from 'node:url';
-import { loadBundle } from '../cli/cached-bundle.js';
 import { debug, reason } from '../debug.js';
+import { loadHookBundle } from './load-hook-lint.js';
 
-/** Set by the build for the bundled hooks (scripts/build.mjs). */
-declare const __HOOK_LINT_BUNDLED__: boolean | undefined;
-
-type SessionStartHook = typeof import('./session-start-hook.js');
-
-async function load(): Promise<SessionStartHook> {
-  if (typeof __HOOK_LINT_BUNDLED__ === 'boolean') {
-    // dist/hooks/ is beside dist/cjs/.
-    return loadBundle(fileURLToPath(new URL('../cjs/session-start.cjs', import.meta.url)), 'hook') as SessionStartHook;
-  }
-  return import('./session-start-hook.js');
-}
-
-let hook: SessionStartHook | undefined;
+let hook: typeof import('./session-start-hook.js') | undefined;
 try {
-  hook = await load();
+  hook = await loadHookBundle('session-start', () => import('./session-start-hook.js'));
 } catch (error) {
   debug('hook', `SessionStart: the hook could not be loaded (${reason(error)}): no briefing`);
 }
