@@ -7,8 +7,9 @@ import { hostname } from 'node:os';
 import type { Config } from '../protocol/config.js';
 import { parseQueue } from '../protocol/queue.js';
 import { debug } from '../debug.js';
-import { firstLine, git } from './git.js';
-import { remoteFailure, type RemoteFailure } from './refs.js';
+import { firstLine, git } from '../claims/git.js';
+import type { RefFailure as RemoteFailure } from '../claims/store.js';
+import { remoteFailure } from './store.js';
 
 /** A clone and the remote it shares claims through. */
 export interface RemoteContext {

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { OperationFailure } from '../state/queue-files.js';
 import { remoteContext } from './context.js';
-import { isMap, pushRefs, recordCommit } from './refs.js';
+import { isMap, recordCommit } from '../claims/store.js';
+import { pushRefs } from './store.js';
 
 /** One step of the probe and how it went. */
 export interface ProbeStep {

@@ -10,8 +10,9 @@
  *    reported: the clone is left as it was before the merge.
  * 3. Push the branch with a lease on the tip just merged. Another clone that pushed first makes
  *    the lease fail: fetch, merge and push again (bounded, with a random pause).
- * 4. Remove the claim refs of every URL done on the branch as pushed (completions that landed,
- *    and strays), each with a lease on the commit read.
+ * 4. When the branch is the remote's default branch: remove the claim refs of every URL done
+ *    on it as pushed (completions that landed, and strays), on the remote and here, each with
+ *    a lease on the commit read.
  *
  * Nothing is lost: the local commit is made before anything else, merges never drop a
  * completion (the driver keeps the union of urls_done.md), and a failed step leaves the
@@ -27,10 +28,12 @@ import { withLock, type LockOptions } from '../state/lock.js';
 import type { OperationFailure } from '../state/queue-files.js';
 import { QUEUE_LOCK } from '../state/queue-files.js';
 import { renumberAbove, type Renumbered } from '../state/renumber.js';
-import { releaseLanded } from './claims.js';
+import { pruneLanded } from '../claims/claims.js';
+import { localStore } from '../claims/store.js';
 import { fetchBranch, remoteContext, trackingRef, type RemoteContext } from './context.js';
-import { firstLine, git } from './git.js';
-import { isMap, pushRefs } from './refs.js';
+import { firstLine, git } from '../claims/git.js';
+import { isMap } from '../claims/store.js';
+import { pushRefs, remoteStore } from './store.js';
 
 /** Options of `syncRemote`. */
 export interface SyncOptions {
@@ -109,12 +112,28 @@ function syncLocked(context: RemoteContext, config: Config, options: SyncOptions
     debug('remote', `push of ${context.branch} lost a race (${outcome.reason}); fetching again (attempt ${attempt + 1})`);
     pause(20 + Math.random() * 80 * Math.min(attempt, 5));
   }
+  // Refs go only once their completion is on the default branch: a branch that holds it could still be abandoned.
+  const branchIsDefault = defaultBranch(context) === context.branch;
+  if (!branchIsDefault) debug('claims', `not pruning: \`${context.branch}\` is not the default branch of ${context.remote}`);
   const done = git(['show', `HEAD:${context.prefix}${config.layout.done}`], root);
-  const keys = new Set(done.code === 0 ? parseQueue(done.stdout).items.map((item) => item.key) : []);
-  const released = releaseLanded(context, keys);
+  const keys = new Set(branchIsDefault && done.code === 0 ? parseQueue(done.stdout).items.map((item) => item.key) : []);
+  const store = remoteStore(root, context.remote);
+  if ('ok' in store) return store;
+  const released = pruneLanded(store, keys);
   if (!released.ok) return released;
+  // And the refs here: mirrors of the remote's, and this repository's worktrees' own.
+  const here = localStore(root);
+  const local = here && pruneLanded(here, keys);
+  if (local && !local.ok) return local;
   result.released = released.removed;
   return result;
+}
+
+/** The remote's default branch (what its HEAD names), else `main` or `master` when that is the branch. */
+function defaultBranch(context: RemoteContext): string | undefined {
+  const run = git(['ls-remote', '--symref', context.remote, 'HEAD'], context.root);
+  const named = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(run.stdout)?.[1];
+  return named ?? (['main', 'master'].includes(context.branch) ? context.branch : undefined);
 }
 
 /** The commit id a name points at, or undefined. */

@@ -2,16 +2,15 @@
  * The runner's one claiming step: the URLs a new session gets, claimed under its agent before
  * it starts (so its own `relay claim` gives the same URLs back: claims are idempotent per
  * agent). Fresh work comes from the queue; a later pipeline stage's work (and a retry's) comes
- * from the queue agent it waits under, through `relay handoff`. With a remote (PROTOCOL §7) the
- * same steps go through it too: `claimRemote` for fresh work, `handoffRemote` when a claim
- * changes hands, `releaseRemote` before a claim goes back to the queue, so runners on several
- * machines share one queue.
+ * from the queue agent it waits under, through `relay handoff`. Each step goes through the
+ * claim refs too (src/claims/), the repository's own or a remote's (PROTOCOL §5, §7): runners
+ * in several worktrees, or on several machines, share one queue.
  */
 import { debug } from '../debug.js';
 import type { Config } from '../protocol/config.js';
 import { normalizeUrl } from '../protocol/url.js';
-import { claimRemote, handoffRemote, releaseRemote } from '../remote/claims.js';
-import { claimUrls, configuredTtlHours, handoffUrls, releaseUrls } from '../state/queue-operations.js';
+import { claim, openStore, recordInRefs, releaseRefs } from '../claims/claims.js';
+import { configuredTtlHours, handoffUrls, releaseUrls } from '../state/queue-operations.js';
 import { claimsOf } from './judge.js';
 
 /** What `claimWork` needs. */
@@ -24,7 +23,7 @@ export interface ClaimWorkOptions {
   /** Normalised URLs not to give out (given up after their retries). */
   exclude: ReadonlySet<string>;
   now: Date;
-  /** Claims through this git remote (PROTOCOL §7) as well as in the local queue. */
+  /** Claims through this git remote (PROTOCOL §7) instead of this repository's refs. */
   remote?: string | undefined;
   /** The run, written into a remote claim's record. */
   run?: string | undefined;
@@ -50,14 +49,7 @@ export function claimWork(root: string, config: Config, options: ClaimWorkOption
   }
   // URLs given up on are pending and unclaimed again; claim past them, then give them back.
   const count = options.count + options.exclude.size;
-  let claimed;
-  if (options.remote !== undefined) {
-    const remoteOptions: Parameters<typeof claimRemote>[2] = { remote: options.remote, count, agent: options.agent, now: options.now, ttlHours: configuredTtlHours(config), stealStale: false };
-    if (options.run !== undefined) remoteOptions.run = options.run;
-    claimed = claimRemote(root, config, remoteOptions);
-  } else {
-    claimed = claimUrls(root, config, { count, agent: options.agent, now: options.now, ttlHours: configuredTtlHours(config), stealStale: false });
-  }
+  const claimed = claim(root, config, { count, agent: options.agent, now: options.now, ttlHours: configuredTtlHours(config), stealStale: false, remote: options.remote, run: options.run });
   if (!claimed.ok) return claimed;
   const urls: string[] = [];
   const extra: string[] = [];
@@ -73,25 +65,21 @@ export function claimWork(root: string, config: Config, options: ClaimWorkOption
 }
 
 /**
- * Hands `urls` from one agent to another: here, then their claim refs on the remote (when
- * there is one), so the new holder's own `relay claim` finds them its own there too.
+ * Hands `urls` from one agent to another: here, then their claim refs, so the new holder's
+ * own `relay claim` finds them its own there too.
  */
 export function moveClaims(root: string, config: Config, options: { urls: string[]; from: string; to: string; now: Date; remote?: string | undefined; run?: string | undefined }): ClaimWorkResult {
   const moved = handoffUrls(root, config, { urls: options.urls, from: options.from, to: options.to, now: options.now, force: false });
   if (!moved.ok) return moved;
   const urls = moved.handed.map((item) => item.url);
-  if (options.remote !== undefined && urls.length > 0) {
-    const remoteOptions: Parameters<typeof handoffRemote>[2] = { remote: options.remote, urls, to: options.to, now: options.now };
-    if (options.run !== undefined) remoteOptions.run = options.run;
-    const written = handoffRemote(root, config, remoteOptions);
-    if (!written.ok) return { ok: false, error: `handed to \`${options.to}\` here, but not on remote \`${options.remote}\`: ${written.error}` };
-  }
+  const unrecorded = recordInRefs(root, { urls, state: 'claim', agent: options.to, now: options.now, remote: options.remote, run: options.run });
+  if (unrecorded !== undefined) return { ok: false, error: `handed to \`${options.to}\` here, but not in the claim refs${options.remote === undefined ? '' : ` of \`${options.remote}\``}: ${unrecorded}` };
   return { ok: true, urls };
 }
 
 /**
  * Gives `agent`'s claims back to the queue (`urls`, or every one it holds here): their claim
- * refs on the remote first (as `relay release --remote` does), then the local claims.
+ * refs first (as `relay release` does), then the local claims.
  * Returns the URLs released.
  */
 export function releaseClaims(root: string, config: Config, options: { agent: string; urls?: string[]; remote?: string | undefined }): ClaimWorkResult {
@@ -102,11 +90,12 @@ export function releaseClaims(root: string, config: Config, options: { agent: st
     urls = held;
   }
   if (urls.length === 0) return { ok: true, urls: [] };
-  if (options.remote !== undefined) {
-    const remote = releaseRemote(root, config, { remote: options.remote, urls, agent: options.agent, force: false, all: false });
-    if (!remote.ok) return { ok: false, error: `cannot release on remote \`${options.remote}\`: ${remote.error}` };
+  const store = openStore(root, options.remote);
+  if (store !== undefined) {
+    const refs = 'ok' in store ? store : releaseRefs(store, { urls, agent: options.agent, force: false, all: false });
+    if (!refs.ok) return { ok: false, error: `cannot release the claim refs${options.remote === undefined ? '' : ` on remote \`${options.remote}\``}: ${refs.error}` };
     // A ref another holder has (stolen, or completed meanwhile) is theirs: the local claim still goes.
-    for (const item of remote.rejected) debug('run', `release of ${item.url} on ${options.remote}: ${item.reason}`);
+    for (const item of refs.rejected) debug('run', `release of ${item.url}: ${item.reason}`);
   }
   const released = releaseUrls(root, config, { urls, all: false, agent: options.agent, force: false });
   if (!released.ok) return released;

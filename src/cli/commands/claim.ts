@@ -1,7 +1,7 @@
 /** `relay claim`: takes the next pending URLs for one agent. */
 import { currentTime } from '../../state/identity.js';
-import { claimUrls, releaseUndelivered, type Claim } from '../../state/queue-operations.js';
-import { claimRemote, releaseRemote } from '../../remote/claims.js';
+import { releaseUndelivered } from '../../state/queue-operations.js';
+import { claim as claimThrough, openStore, releaseRefs } from '../../claims/claims.js';
 import { AGENT_OPTION, agentOf, failure, JSON_OPTION, REMOTE_OPTION, remoteOf, TTL_OPTION, ttlOf, usage, type CommandDefinition } from './command.js';
 
 /** `relay claim`. */
@@ -77,28 +77,17 @@ kept). Prints one URL per line; with \`--json\` an array of
     const now = currentTime(context.io.env);
     const remote = remoteOf(context);
     const stealStale = context.values['steal-stale'] === true;
-    let claimed: Claim[];
+    const result = claimThrough(context.root, context.config, { count, agent, now, ttlHours, stealStale, remote, run: context.io.env.RELAY_RUN || undefined });
+    if (!result.ok) return failure(result, 'claim');
     let stderr = '';
-    let nothing: (() => string) | undefined;
-    if (remote !== undefined) {
-      const options: Parameters<typeof claimRemote>[2] = { remote, count, agent, now, ttlHours, stealStale };
-      if (context.io.env.RELAY_RUN) options.run = context.io.env.RELAY_RUN;
-      const result = claimRemote(context.root, context.config, options);
-      if (!result.ok) return failure(result, 'claim');
-      claimed = result.claimed;
-      for (const item of result.givenUp) stderr += `relay: \`${item.url}\` is claimed on remote \`${remote}\` by \`${item.holder}\`; released here\n`;
-      nothing = () =>
-        `relay: nothing to claim through \`${remote}\`; every pending URL in \`${context.config.layout.todo}\` is claimed (here or on the remote) or done${stealStale ? '' : ' (`relay status --remote` shows stale claims)'}; \`relay sync\` brings URLs others added\n`;
-    } else {
-      const result = claimUrls(context.root, context.config, { count, agent, now, ttlHours, stealStale });
-      if (!result.ok) return failure(result, 'claim');
-      claimed = result.claimed;
-      nothing = () =>
-        result.stale > 0
-          ? `relay: nothing to claim; ${result.stale === 1 ? '1 pending URL has a claim' : `${result.stale} pending URLs have claims`} older than ${ttlHours} h, \`relay claim --steal-stale\` takes ${result.stale === 1 ? 'it' : 'them'}\n`
-          : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed or the queue is empty\n`;
-    }
-    const result = { claimed };
+    for (const item of result.givenUp) stderr += `relay: \`${item.url}\` is claimed ${remote === undefined ? 'in another worktree' : `on remote \`${remote}\``} by \`${item.holder}\`; released here\n`;
+    const stale = result.stale ?? 0;
+    const nothing = (): string =>
+      remote !== undefined
+        ? `relay: nothing to claim through \`${remote}\`; every pending URL in \`${context.config.layout.todo}\` is claimed (here or on the remote) or done${stealStale ? '' : ' (`relay status --remote` shows stale claims)'}; \`relay sync\` brings URLs others added\n`
+        : stale > 0
+          ? `relay: nothing to claim; ${stale === 1 ? '1 pending URL has a claim' : `${stale} pending URLs have claims`} older than ${ttlHours} h, \`relay claim --steal-stale\` takes ${stale === 1 ? 'it' : 'them'}\n`
+          : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed (here or in another worktree) or the queue is empty\n`;
     for (const item of result.claimed) {
       if (item.stolenFrom !== undefined) stderr += `relay: took over \`${item.url}\` from \`${item.stolenFrom}\`, whose claim was older than ${ttlHours} h\n`;
     }
@@ -119,8 +108,9 @@ kept). Prints one URL per line; with \`--json\` an array of
         // A cut JSON array delivers nothing.
         const undelivered = context.values.json ? result.claimed : result.claimed.slice(index);
         const urls = undelivered.filter((item) => !item.held).map((item) => item.url);
-        if (remote !== undefined && urls.length > 0) {
-          const back = releaseRemote(context.root, context.config, { remote, urls, agent, force: false, all: false });
+        const store = urls.length > 0 ? openStore(context.root, remote) : undefined;
+        if (store !== undefined) {
+          const back = 'ok' in store ? store : releaseRefs(store, { urls, agent, force: false, all: false });
           if (!back.ok) return failure(back, 'claim');
         }
         const released = releaseUndelivered(context.root, context.config, { urls: undelivered.map((item) => item.url), agent, at: undelivered[0]!.at });

@@ -3,7 +3,7 @@ import { resolveInsideRoot } from '../../protocol/inside-root.js';
 import { currentTime } from '../../state/identity.js';
 import { finalApprovalProblem, isFinalOutput, type FinalProblem } from '../../state/final-approval.js';
 import { completeUrls } from '../../state/queue-operations.js';
-import { completeRemote } from '../../remote/claims.js';
+import { recordInRefs } from '../../claims/claims.js';
 import { AGENT_OPTION, agentOf, failure, JSON_OPTION, REMOTE_OPTION, rejections, remoteOf, urlArguments, usage, type CommandDefinition } from './command.js';
 
 /** `relay done`. */
@@ -97,14 +97,10 @@ such a URL as done (it is never claimed again), \`relay status\` counts it under
     stderr += rejections('done', result.rejected);
     let code: 0 | 1 = result.rejected.length > 0 ? 1 : 0;
     const remote = remoteOf(context);
-    if (remote !== undefined && result.completed.length > 0) {
-      const options: Parameters<typeof completeRemote>[2] = { remote, urls: result.completed.map((item) => item.url), agent, now: currentTime(context.io.env) };
-      if (context.io.env.RELAY_RUN) options.run = context.io.env.RELAY_RUN;
-      const marked = completeRemote(context.root, context.config, options);
-      if (!marked.ok) {
-        stderr += `relay done: completed here, but not on remote \`${remote}\`: ${marked.error}\n`;
-        code = 1;
-      }
+    const unrecorded = recordInRefs(context.root, { urls: result.completed.map((item) => item.url), state: 'done', agent, now: currentTime(context.io.env), remote, run: context.io.env.RELAY_RUN || undefined });
+    if (unrecorded !== undefined) {
+      stderr += `relay done: completed here, but not ${remote === undefined ? 'in the refs every worktree shares' : `on remote \`${remote}\``}: ${unrecorded}\n`;
+      code = 1;
     }
     if (context.values.json) {
       return { code, stdout: JSON.stringify({ completed: result.completed.map(({ key: _key, ...item }) => item), rejected: result.rejected }) + '\n', stderr };

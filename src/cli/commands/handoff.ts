@@ -1,7 +1,7 @@
 /** `relay handoff`: moves claims to another agent (writer → reviewer). */
 import { currentTime, isValidAgentId } from '../../state/identity.js';
 import { handoffUrls } from '../../state/queue-handoff.js';
-import { handoffRemote } from '../../remote/claims.js';
+import { recordInRefs } from '../../claims/claims.js';
 import { AGENT_OPTION, agentOf, failure, JSON_OPTION, REMOTE_OPTION, rejections, remoteOf, urlArguments, usage, type CommandDefinition } from './command.js';
 
 /** `relay handoff`. */
@@ -54,14 +54,10 @@ the local handoff stands.
     let code: 0 | 1 = result.rejected.length > 0 ? 1 : 0;
     let stderr = rejections('handoff', result.rejected);
     const remote = remoteOf(context);
-    if (remote !== undefined && result.handed.length > 0) {
-      const options: Parameters<typeof handoffRemote>[2] = { remote, urls: result.handed.map((item) => item.url), to, now: currentTime(context.io.env) };
-      if (context.io.env.RELAY_RUN) options.run = context.io.env.RELAY_RUN;
-      const moved = handoffRemote(context.root, context.config, options);
-      if (!moved.ok) {
-        stderr += `relay handoff: handed over here, but not on remote \`${remote}\`: ${moved.error}\n`;
-        code = 1;
-      }
+    const unrecorded = recordInRefs(context.root, { urls: result.handed.map((item) => item.url), state: 'claim', agent: to, now: currentTime(context.io.env), remote, run: context.io.env.RELAY_RUN || undefined });
+    if (unrecorded !== undefined) {
+      stderr += `relay handoff: handed over here, but not ${remote === undefined ? 'in the refs every worktree shares' : `on remote \`${remote}\``}: ${unrecorded}\n`;
+      code = 1;
     }
     if (context.values.json) {
       return { code, stdout: JSON.stringify({ handed: result.handed.map(({ key: _key, ...item }) => item), rejected: result.rejected }) + '\n', stderr };

@@ -1,7 +1,6 @@
 /** `relay new task|findings`: the next numbered file, created under the ids lock. */
 import { currentTime } from '../../state/identity.js';
-import { createNumberedFile, type NewFileOptions } from '../../state/new-file.js';
-import { newRemote } from '../../remote/ids.js';
+import { newNumbered, type NumberedOptions } from '../../claims/ids.js';
 import { AGENT_OPTION, agentOf, JSON_OPTION, REMOTE_OPTION, remoteOf, usage, type CommandDefinition } from './command.js';
 
 /** `relay new`. */
@@ -49,24 +48,15 @@ renumbers this side's new files that collide with the remote's before it merges.
     if (extra.length > 0) return usage('new', `Unexpected argument \`${extra[0]}\`; quote a title with spaces after \`--title\``);
     const agent = agentOf(context, 'new');
     if (typeof agent !== 'string') return agent;
-    const options: NewFileOptions = { agent, now: currentTime(context.io.env) };
+    const options: NumberedOptions = { agent, now: currentTime(context.io.env), remote: remoteOf(context), run: context.io.env.RELAY_RUN || undefined };
     const title = context.values.title;
     if (typeof title === 'string') {
       if (/[\r\n]/.test(title)) return usage('new', 'Unexpected line break in `--title`, expected one line');
       options.title = title;
     }
-    const remote = remoteOf(context);
-    if (remote !== undefined) {
-      const remoteOptions: Parameters<typeof newRemote>[3] = { ...options, remote, agent, now: options.now ?? currentTime(context.io.env) };
-      if (context.io.env.RELAY_RUN) remoteOptions.run = context.io.env.RELAY_RUN;
-      const made = newRemote(context.root, context.config, kind, remoteOptions);
-      if (!made.ok) return { code: 1, stderr: `relay new: ${made.error}\n` };
-      if (context.values.json) return { code: 0, stdout: JSON.stringify({ path: made.path, number: made.number, kind: made.kind }) + '\n' };
-      return { code: 0, stdout: `${made.path}\n` };
-    }
-    const result = createNumberedFile(context.root, context.config, kind, options);
-    if (!result.ok) return { code: 1, stderr: `relay new: ${result.error}\n` };
-    if (context.values.json) return { code: 0, stdout: JSON.stringify({ path: result.path, number: result.number, kind: result.kind }) + '\n' };
-    return { code: 0, stdout: `${result.path}\n` };
+    const made = newNumbered(context.root, context.config, kind, options);
+    if (!made.ok) return { code: 1, stderr: `relay new: ${made.error}\n` };
+    if (context.values.json) return { code: 0, stdout: JSON.stringify({ path: made.path, number: made.number, kind: made.kind }) + '\n' };
+    return { code: 0, stdout: `${made.path}\n` };
   },
 };

@@ -1,7 +1,5 @@
 /** `relay release`: gives claimed URLs back to the queue. */
-import { releaseUrls } from '../../state/queue-operations.js';
-import { releaseRemote } from '../../remote/claims.js';
-import type { Rejection } from '../../state/queue-operations.js';
+import { release as releaseClaims } from '../../claims/claims.js';
 import { AGENT_OPTION, agentOf, failure, JSON_OPTION, REMOTE_OPTION, rejections, remoteOf, urlArguments, usage, type CommandDefinition } from './command.js';
 
 /** `relay release`. */
@@ -38,32 +36,10 @@ pending here is not an error.
     if (typeof agent !== 'string') return agent;
     const all = context.values.all === true;
     if (context.positionals.length === 0 && !all) return usage('release', 'Missing URLs, expected `relay release URL...`, `relay release -` with URLs on stdin, or `relay release --all`');
-    let urls = urlArguments(context);
+    const urls = urlArguments(context);
     if (urls.length === 0 && !all) return { code: 0, stderr: 'relay release: no URLs on stdin; nothing to do\n' };
-    const force = context.values.force === true;
-    const remote = remoteOf(context);
-    const remoteRejected: Rejection[] = [];
-    const releasedRemotely = new Set<string>();
-    if (remote !== undefined) {
-      const remoteResult = releaseRemote(context.root, context.config, { remote, urls, agent, force, all });
-      if (!remoteResult.ok) return failure(remoteResult, 'release');
-      remoteRejected.push(...remoteResult.rejected);
-      for (const item of remoteResult.released) releasedRemotely.add(item.url);
-      // A URL refused on the remote keeps its local claim; refs of this agent found there are released here too.
-      const refused = new Set(remoteResult.rejected.map((item) => item.url));
-      urls = [...new Set([...urls, ...(all ? remoteResult.urls : [])])].filter((url) => !refused.has(url));
-    }
-    const local = urls.length === 0 && !all ? { ok: true as const, released: [], rejected: [] } : releaseUrls(context.root, context.config, { urls, all, agent, force });
-    if (!local.ok) return failure(local, 'release');
-    const result = {
-      // A URL released on the remote counts as released even where this clone had no claim line.
-      released: [
-        ...local.released.map((item) => (item.status === 'not-claimed' && releasedRemotely.has(item.url) ? { ...item, status: 'released' as const } : item)),
-        ...[...releasedRemotely].filter((url) => !local.released.some((item) => item.url === url)).map((url) => ({ url, key: url, status: 'released' as const })),
-      ],
-      // Released on the remote but not pending here: done, as asked.
-      rejected: [...remoteRejected, ...local.rejected.filter((item) => !releasedRemotely.has(item.url))],
-    };
+    const result = releaseClaims(context.root, context.config, { urls, agent, force: context.values.force === true, all, remote: remoteOf(context) });
+    if (!result.ok) return failure(result, 'release');
     let stderr = '';
     for (const item of result.released) {
       if (item.status === 'not-claimed') stderr += `relay release: \`${item.url}\` was not claimed; left as it is\n`;
@@ -72,7 +48,7 @@ pending here is not an error.
     stderr += rejections('release', result.rejected);
     const code = result.rejected.length > 0 ? 1 : 0;
     if (context.values.json) {
-      return { code, stdout: JSON.stringify({ released: result.released.map(({ key: _key, ...item }) => item), rejected: result.rejected }) + '\n', stderr };
+      return { code, stdout: JSON.stringify({ released: result.released, rejected: result.rejected }) + '\n', stderr };
     }
     const stdout = result.released.filter((item) => item.status === 'released').map((item) => `${item.url}\n`).join('');
     return { code, stdout, stderr };

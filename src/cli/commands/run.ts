@@ -13,7 +13,7 @@ import { nextWaveNumber, runFleet, type RunSettings } from '../../run/runner.js'
 import { claudeBinary, DEFAULT_ALLOWED_TOOLS, ROLES, sessionArguments, type Role } from '../../run/session.js';
 import { jsonSummary, summarize, textSummary, type RunState, type SummaryFile } from '../../run/summary.js';
 import { remoteContext } from '../../remote/context.js';
-import { git } from '../../remote/git.js';
+import { git } from '../../claims/git.js';
 import { givenRemote, JSON_OPTION, usage, type CommandContext, type CommandDefinition, type Outcome } from './command.js';
 
 /** A session takes about this much memory (fleet-runner.md). */

@@ -2,7 +2,7 @@
 import type { Config } from '../../protocol/config.js';
 import { currentTime } from '../../state/identity.js';
 import { queueStatus, type QueueStatus } from '../../state/queue-operations.js';
-import { remoteStatus, type RemoteStatus } from '../../remote/claims.js';
+import { remoteStatus, type RemoteStatus } from '../../remote/store.js';
 import { failure, JSON_OPTION, REMOTE_OPTION, remoteOf, TTL_OPTION, ttlOf, type CommandDefinition } from './command.js';
 
 /** `relay status`. */
@@ -27,8 +27,12 @@ With a remote (\`--remote NAME\`, or the config's \`"remote"\` unless \`--local\
 claim ref on the remote (\`refs/relay/claims/*\`, fetching the record commits it lacks): claims
 per agent, stale claims (older than the TTL, with agent, host and time; \`relay claim --remote NAME
 --steal-stale\` takes them), completions waiting for a \`relay sync\`, and refs of URLs already
-done on the remote's branch (left behind; the next claim or sync removes them). \`--json\` adds
-\`"remote": {"remote","branch","claims":[{url,agent,host,run,at,state,stale,landed,ref}],"claimsByAgent","unreadable"}\`.
+done on the remote's branch (left behind; \`relay sync\` removes them). What a remote's refs hold is
+data: fields are stripped of control characters and clipped, records over 4 KB are never loaded,
+and a ref whose record is not relay's or names a URL that does not hash to the ref is listed as
+foreign and counted nowhere. \`--json\` adds
+\`"remote": {"remote","branch","claims":[{url,key,agent,host,run,at,state,stale,landed,ref}],"claimsByAgent","accepted","foreign"}\`
+(\`accepted\`: how many refs hold a record of their own URL).
 `,
   run(context) {
     const ttlHours = ttlOf(context, 'status');
@@ -71,7 +75,7 @@ function formatRemote(status: RemoteStatus): string {
     if (stale.length > 20) lines.push(`    … and ${stale.length - 20} more (\`relay status --remote ${status.remote} --json\` lists all)`);
   }
   if (waiting.length > 0) lines.push(`  done   ${waiting.map((claim) => `${claim.agent}: ${claim.url}`).slice(0, 5).join(', ')}${waiting.length > 5 ? ', …' : ''} (its clone runs \`relay sync\`)`);
-  if (status.unreadable.length > 0) lines.push(`  ${count(status.unreadable.length, 'ref', 'refs')} under refs/relay/claims/ not written by relay: ${status.unreadable.slice(0, 3).join(', ')}`);
+  if (status.foreign.length > 0) lines.push(`  foreign ${count(status.foreign.length, 'ref', 'refs')} under refs/relay/claims/ skipped (not relay's records, or filed under another URL's hash): ${status.foreign.slice(0, 3).join(', ')}`);
   return lines.join('\n') + '\n';
 }
 
