@@ -11,7 +11,7 @@ const ALSO_CLAIMED = /^also claimed by\s+(\S+)(?:\s+at\s+(\S+))?$/i;
 /** A pending URL two clones claimed for different agents before they merged, or that the claim refs every worktree shares give to someone else. */
 export const queueClaimConflict: Rule = {
   id: 'queue-claim-conflict',
-  description: 'A pending URL claimed by two agents: two clones claimed it before they merged (the merge driver kept both), or its claim ref (shared by every worktree) names another agent or a completion',
+  description: 'A pending URL claimed by two agents: two clones claimed it before they merged (the merge driver kept both)',
   severity: 'error',
   docs: {
     rationale:
