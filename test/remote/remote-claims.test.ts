@@ -2,16 +2,24 @@
  * Claims through a git remote with real git: a local bare repository, clones made with
  * `git clone`, and relay processes racing from them (PROTOCOL §7).
  */
-import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimRef } from '../../src/claims/records.js';
+import { normalizeUrl } from '../../src/protocol/url.js';
 import { loadConfig } from '../../src/protocol/config.js';
 import { lint } from '../../src/lint/engine.js';
 import { buildRelayBundle, countBy, git, IDENTITY, makeUrls, readQueue, runPool, runRelay, sharedOrigin, tempDir, type RunResult } from '../helpers/state-relay.js';
 
 let bundle: string;
+const made: string[] = [];
 beforeAll(async () => {
   bundle = await buildRelayBundle();
+  made.push(join(bundle, '..'));
+});
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
 function relay(cwd: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
@@ -29,6 +37,7 @@ const lines = (text: string): string[] => text.split('\n').filter(Boolean);
 /** A bare origin whose `main` holds a state tree with `count` URLs, and `clones` clones of it with `relay init` run. */
 async function setup(count: number, clones: number): Promise<{ base: string; origin: string; clones: string[]; urls: string[] }> {
   const base = tempDir('relay-remote-');
+  made.push(base);
   const urls = makeUrls(count);
   return { base, urls, ...(await sharedOrigin(bundle, base, urls, clones)) };
 }
@@ -195,6 +204,64 @@ describe('relay claim --remote', () => {
     expect(paths.map((path) => Number(/findings-(\d+)\.md$/.exec(path)![1])).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
     expect(remoteRefs(origin, 'refs/relay/ids/findings/')).toHaveLength(20);
   }, 120_000);
+});
+
+describe('what a remote holds is data', () => {
+  it('relay new --remote: two clones with the same agent, host and second still get distinct numbers (records carry a nonce; "up to date" is no win)', async () => {
+    const { origin, clones } = await setup(0, 2);
+    const env = { RELAY_NOW: '2026-03-19T10:00:00Z' };
+    const tasks = clones.flatMap((clone) => Array.from({ length: 10 }, () => () => relay(clone, ['new', 'findings', '--remote', 'origin', '--agent', 'same'], env)));
+    const results = await runPool(tasks, 20);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const numbers = results.map((result) => Number(/findings-(\d+)\.md$/.exec(result.stdout.trim())![1]));
+    expect([...countBy(numbers.map(String)).entries()].filter(([, n]) => n > 1)).toEqual([]);
+    expect(remoteRefs(origin, 'refs/relay/ids/findings/')).toHaveLength(20);
+  }, 120_000);
+
+  it('hostile refs on the remote: an id that is not a plain number, a record under another URL\'s hash, escape sequences and a huge field', async () => {
+    const { origin, clones, urls } = await setup(3, 1);
+    const clone = clones[0]!;
+    const key = (url: string): string => (normalizeUrl(url) as { key: string }).key;
+    const record = (message: string): string => git(origin, ['commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', message]).trim();
+    git(origin, ['update-ref', 'refs/relay/ids/task/1e21', record('relay id task 1e21')]);
+    git(origin, ['update-ref', claimRef(key(urls[1]!)), record(`relay claim ${urls[0]}\n\nurl: ${urls[0]}\nagent: mallory\nat: 2026-03-19T10:00:00Z`)]);
+    git(origin, ['update-ref', claimRef(key(urls[0]!)), record(`relay claim ${urls[0]}\n\nurl: ${urls[0]}\nagent: eve\u001b]0;pwned\u0007\u001b[2J\nhost: h\u001b[31m\nat: 2026-03-19T10:00:00Z`)]);
+    // A 6 MB agent field, written from a stream: listed as foreign, never loaded, never printed.
+    const huge = spawnSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], {
+      cwd: origin,
+      input: `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n\nrelay claim ${urls[2]}\n\nurl: ${urls[2]}\nagent: ${'x'.repeat(6 * 1024 * 1024)}\nat: 2026-03-19T10:00:00Z\n`,
+      encoding: 'utf8',
+    });
+    git(origin, ['update-ref', claimRef(key(urls[2]!)), huge.stdout.trim()]);
+    expect(await ok(clone, ['new', 'task', '--remote', 'origin'])).toBe('plan/task-001.md\n');
+    const text = await relay(clone, ['status', '--remote', 'origin', '--ttl-hours', '1000000']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(text.stdout.length).toBeLessThan(4000);
+    expect(text.stdout).toMatch(/claims eve\]0;pwned\[2J 1/);
+    expect(text.stdout).toMatch(/foreign 2 refs under refs\/relay\/claims\/ skipped/);
+    const json = JSON.parse(await ok(clone, ['status', '--remote', 'origin', '--json'])) as { remote: { accepted: number; foreign: string[]; claimsByAgent: Record<string, number>; claims: { agent: string; host: string }[] } };
+    expect(json.remote.accepted).toBe(1);
+    expect(json.remote.foreign.sort()).toEqual([claimRef(key(urls[1]!)), claimRef(key(urls[2]!))].sort());
+    expect(json.remote.claimsByAgent).toEqual({ 'eve]0;pwned[2J': 1 });
+    expect(json.remote.claims).toEqual([expect.objectContaining({ agent: 'eve]0;pwned[2J', host: 'h[31m' })]);
+  }, 60_000);
+
+  it('relay sync prunes refs only from the remote\'s default branch: a completion synced on another branch stays until it lands on main', async () => {
+    const { origin, clones, urls } = await setup(2, 1);
+    const clone = clones[0]!;
+    git(clone, ['switch', '-q', '-c', 'feature']);
+    await ok(clone, ['claim', '--remote', 'origin', '--agent', 'f']);
+    await ok(clone, ['done', '--remote', 'origin', '--agent', 'f', urls[0]!]);
+    await ok(clone, ['sync', '--remote', 'origin']);
+    expect(remoteRefs(origin)).toHaveLength(1);
+    expect(lines(git(clone, ['for-each-ref', '--format=%(refname)', 'refs/relay/claims/']))).toHaveLength(1);
+    git(clone, ['switch', '-q', 'main']);
+    git(clone, ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'merge', '-q', '--no-edit', 'feature']);
+    await ok(clone, ['sync', '--remote', 'origin']);
+    expect(remoteRefs(origin)).toEqual([]);
+    expect(lines(git(clone, ['for-each-ref', '--format=%(refname)', 'refs/relay/claims/']))).toEqual([]);
+  }, 60_000);
 });
 
 describe('relay sync', () => {
