@@ -79,7 +79,7 @@ export async function remoteClaimsBench({ relayBin = join(repo, 'bin', 'relay'),
       if (init.code !== 0) throw new Error(`relay init: ${init.stderr}`);
       dirs.push(dir);
     }
-    log(`${clones} workers x ${claims} claims at once, in-process (claimRemote, as the fleet runner calls it)`);
+    log(`${clones} workers x ${claims} claims at once, in-process (`claim` of src/claims, as the fleet runner calls it)`);
     const inProcess = await functionRun(dirs, claims);
     // Back to nothing claimed: every ref removed, every clone's queue as cloned.
     removeClaimRefs(origin);
@@ -150,7 +150,7 @@ async function pushFloor(dirs, claims) {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-/** In-process mode: one worker process per clone (started before the clock), `claims` calls of claimRemote each. */
+/** In-process mode: one worker process per clone (started before the clock), `claims` calls of `claim` each. */
 async function functionRun(dirs, claims) {
   const workers = dirs.map((dir, index) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'bench', 'remote-claim-worker.mjs'), dir, String(claims), `fn-${index}`], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -187,20 +187,25 @@ async function functionRun(dirs, claims) {
   return { seconds, claimed: claimed.length, distinct, pushes, lost, failures, pushesPerClaim: pushes / Math.max(1, claimed.length), ok: failures === 0 && distinct === total && claimed.length === total };
 }
 
-/** The bench row: the in-process claims pass under 15 s with fewer than 2 pushes per claim, every URL claimed once; the CLI's numbers ride along. */
+/**
+ * The bench row, a ratio to the git floor timed beside it in the same run (absolute seconds
+ * depend on the machine: 7.3 s on one, 35 s on another for the same protocol): the in-process
+ * claims pass at most 2.5x the floor with fewer than 2 pushes per claim, every URL claimed once;
+ * the CLI's numbers ride along.
+ */
 export function remoteClaimsRow(result) {
   const cli = result.cli;
+  const ratio = result.seconds / result.pushFloorSeconds;
   return {
-    name: `relay claim --remote, ${result.clones} clones x ${result.claims}`,
-    ratio: result.seconds,
-    target: '< 15 s, < 2 pushes/claim',
-    pass: result.ok && result.seconds < 15 && result.pushesPerClaim < 2,
+    name: `relay claim --remote, ${result.clones} clones x ${result.claims} / git floor`,
+    ratio,
+    target: '≤ 2.5, < 2 pushes/claim',
+    pass: result.ok && ratio <= 2.5 && result.pushesPerClaim < 2,
     note:
-      `claimRemote: ${result.seconds.toFixed(2)} s, ${result.pushesPerClaim.toFixed(2)} pushes/claim (${result.lost} races lost), ${result.distinct} of ${result.total} URLs; ` +
-      `git alone, one push per claim, no race: ${result.pushFloorSeconds.toFixed(2)} s (claimRemote ${(result.seconds / result.pushFloorSeconds).toFixed(2)}x); ` +
+      `claim, in-process: ${result.seconds.toFixed(2)} s, ${result.pushesPerClaim.toFixed(2)} pushes/claim (${result.lost} races lost), ${result.distinct} of ${result.total} URLs; ` +
+      `git alone, one push per claim, no race: ${result.pushFloorSeconds.toFixed(2)} s; ` +
       `relay claim processes: ${cli.seconds.toFixed(2)} s, ${cli.pushesPerClaim.toFixed(2)} pushes/claim, ${cli.distinct} of ${result.total} URLs, ${cli.refs} refs${cli.failures ? `, ${cli.failures} failed` : ''} ` +
       `(${result.total} bare node -e 0, ${result.clones} at once: ${cli.nodeFloorSeconds.toFixed(2)} s)`,
-    isCount: true,
   };
 }
 

@@ -14,8 +14,9 @@
  * runs for real.
  * markdownlint-cli2 and remark-cli take a minute or more each, so they run once, after the
  * rounds; `--quick` skips them. `--claim-runs` rounds of 100 concurrent `relay claim` and
- * 100 concurrent `relay new findings` come last, then claims through a git remote (20 clones x 5
- * claims at one bare repository, bench/remote-claims.mjs); `--fleet` adds the runner's rows (bench/fleet.mjs). Results also go to bench/out/results.json.
+ * 100 concurrent `relay new findings` come last, then claims shared by worktrees (one at a time
+ * against a claim outside git, and 100 at once over 4 worktrees, bench/worktree-claims.mjs) and
+ * claims through a git remote (20 clones x 5 claims at one bare repository, bench/remote-claims.mjs); `--fleet` adds the runner's rows (bench/fleet.mjs). Results also go to bench/out/results.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { generate, defaultNow, GENERATOR_VERSION } from './generate.mjs';
 import { measureDashboard } from './dashboard.mjs';
 import { remoteClaimsBench, remoteClaimsRow } from './remote-claims.mjs';
+import { worktreeClaimsBench, worktreeClaimsRows } from './worktree-claims.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repo = dirname(benchDir);
@@ -262,9 +264,16 @@ function ruleCounts(json) {
   }
 }
 
+/** Deletes the claim and id refs a run left in a tree's repository (the worktrees' shared claims, the tip they were pruned at). */
+function resetRefs(dir) {
+  const refs = git(dir, ['for-each-ref', '--format=%(refname)', 'refs/relay/']).split('\n').filter(Boolean);
+  if (refs.length > 0) spawnSync('git', ['update-ref', '--stdin'], { cwd: dir, input: refs.map((ref) => `delete ${ref}\n`).join('') });
+}
+
 async function claimRun(sourceTree, claimTree) {
-  // Each run starts from the same pending queue and no locks.
+  // Each run starts from the same pending queue, no claim refs and no locks.
   cpSync(join(sourceTree, 'urls_todo.md'), join(claimTree, 'urls_todo.md'));
+  resetRefs(claimTree);
   const before = readFileSync(join(claimTree, 'urls_todo.md'), 'utf8').split('\n').filter((line) => line.startsWith('- ')).length;
   const started = process.hrtime.bigint();
   const results = await Promise.all(
@@ -316,6 +325,7 @@ const findingsNames = (tree) => readdirSync(join(tree, 'review')).filter((name) 
 async function newRun(newTree, committed) {
   // What an interrupted run left behind: anything the clone's commit does not hold.
   for (const name of findingsNames(newTree)) if (!committed.has(name)) rmSync(join(newTree, 'review', name), { force: true });
+  resetRefs(newTree);
   const highest = Math.max(0, ...[...committed].map((name) => Number(/\d+/.exec(name)[0])));
   const started = process.hrtime.bigint();
   const results = await Promise.all(
@@ -595,6 +605,13 @@ async function main() {
     };
   }
 
+  // Claims shared by worktrees: one at a time against today's local claim, and 100 at once over 4 worktrees (bench/worktree-claims.mjs).
+  let worktreeClaims;
+  if (have.relay) {
+    log(`claims shared by worktrees: single claims against outside git, then ${CLAIMERS} at once over 4 worktrees`);
+    worktreeClaims = await worktreeClaimsBench({ relayBin, tree: trees[1].dir, runs: Math.max(10, options.runs * 2), claimers: CLAIMERS, log });
+  }
+
   // Claims through a git remote: 20 clones x 5 claims at one bare repository (bench/remote-claims.mjs).
   let remoteClaims;
   if (have.relay) {
@@ -667,7 +684,8 @@ async function main() {
     fleet = await (await import('./fleet.mjs')).fleetRows();
     rows.push(...fleet.rows.map((row) => ({ best: undefined, ...row })));
   }
-  rows.push(remoteClaims ? remoteClaimsRow(remoteClaims) : { name: 'relay claim --remote, 20 clones x 5', ratio: undefined, target: '< 15 s, < 2 pushes/claim', pass: undefined, note: 'relay CLI not built' });
+  rows.push(...(worktreeClaims ? worktreeClaimsRows(worktreeClaims) : [{ name: 'relay claim, worktree sharing / outside git (one at a time)', ratio: undefined, target: '≤ 1.5', pass: undefined, note: 'relay CLI not built' }]));
+  rows.push(remoteClaims ? remoteClaimsRow(remoteClaims) : { name: 'relay claim --remote, 20 clones x 5 / git floor', ratio: undefined, target: '≤ 2.5, < 2 pushes/claim', pass: undefined, note: 'relay CLI not built' });
 
   // Exit codes that say the tree is not clean or a command failed make the numbers suspect.
   const warnings = [];
@@ -715,6 +733,7 @@ async function main() {
     claim,
     numbered,
     dashboard,
+    worktreeClaims,
     remoteClaims,
     ledger,
     fleet: fleet?.raw,

@@ -14,14 +14,11 @@
  *
  * Every function returns a result, prints nothing, and spawns git with argument vectors only.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from '../protocol/config.js';
 import { parseQueue, type QueueItem } from '../protocol/queue.js';
 import { normalizeUrl } from '../protocol/url.js';
 import { debug } from '../debug.js';
 import { isoSeconds } from '../state/identity.js';
-import { lockDirectory } from '../state/lock.js';
 import { claimListed, claimUrls, type Claim } from '../state/queue-claim.js';
 import { isStaleClaim, loadQueues, queuePaths, readQueueText, type OperationFailure, type Rejection } from '../state/queue-files.js';
 import { releaseUrls } from '../state/queue-release.js';
@@ -109,7 +106,7 @@ function claimRounds(store: RefStore, config: Config, options: ClaimOptions): Cl
   const isStale = (at: string | undefined): boolean => isStaleClaim({ claim: { agent: '', at } } as QueueItem, options.now, options.ttlHours);
   for (let round = 0; round < MAX_ROUNDS && result.claimed.length < options.count; round++) {
     const branch = store.context ? `refs/heads/${store.context.branch}` : undefined;
-    const refs = store.list([`${CLAIMS_PREFIX}*`, ...(branch ? [branch] : ['refs/heads/main', 'refs/heads/master'])]);
+    const refs = store.list([`${CLAIMS_PREFIX}*`, ...(branch ? [branch] : ['refs/heads/main', 'refs/heads/master', PRUNED_AT])]);
     if (!isMap(refs)) return refs;
     let done = new Set<string>();
     if (branch !== undefined) {
@@ -390,6 +387,8 @@ export function writeRecords(store: RefStore, options: { urls: string[]; state: 
 /** One claim ref with its record. */
 export interface ClaimEntry extends ClaimRecord {
   ref: string;
+  /** The commit the ref points at. */
+  id: string;
   key: string;
 }
 
@@ -404,7 +403,7 @@ export function readClaims(store: RefStore, refs?: Map<string, string>): { ok: t
   for (const ref of claimRefs) {
     const record = records.get(ref);
     if (record === undefined) foreign.push(ref);
-    else entries.push({ ...record, ref, key: (normalizeUrl(record.url) as { key: string }).key });
+    else entries.push({ ...record, ref, id: listed.get(ref)!, key: (normalizeUrl(record.url) as { key: string }).key });
   }
   if (foreign.length > 0) debug('claims', () => `${foreign.length} foreign refs${store.where} skipped: ${foreign.slice(0, 5).join(', ')}`);
   return { ok: true, entries, foreign };
@@ -413,18 +412,12 @@ export function readClaims(store: RefStore, refs?: Map<string, string>): { ok: t
 /**
  * Deletes the claim refs of URLs in `doneKeys` (done on the default branch: completions that
  * landed, and claims of URLs done there), each with a lease on the commit listed, so a ref
- * written meanwhile stays. Found by hashing the done URLs; no record is read.
+ * written meanwhile stays. Found by the URLs their records name (foreign refs stay).
  */
 export function pruneLanded(store: RefStore, doneKeys: Set<string>, listed?: Map<string, string>): { ok: true; removed: number } | OperationFailure {
-  const refs = listed ?? store.list([`${CLAIMS_PREFIX}*`]);
-  if (!isMap(refs)) return refs;
-  const updates: RefUpdate[] = [];
-  if (refs.size > 0) {
-    for (const key of doneKeys) {
-      const ref = claimRef(key);
-      if (refs.has(ref)) updates.push({ ref, expect: refs.get(ref)! });
-    }
-  }
+  const read = doneKeys.size === 0 ? { ok: true as const, entries: [] } : readClaims(store, listed);
+  if (!read.ok) return read;
+  const updates: RefUpdate[] = read.entries.filter((entry) => doneKeys.has(entry.key)).map((entry) => ({ ref: entry.ref, expect: entry.id }));
   const outcomes = store.apply(updates);
   if (!isMap(outcomes)) return outcomes;
   let removed = 0;
@@ -446,29 +439,21 @@ function defaultBranch(refs: Map<string, string>): { name: string; tip: string }
   return undefined;
 }
 
+/** Where the default branch's tip was when the refs were last pruned here (a ref: one listing reads it with the claims). */
+const PRUNED_AT = 'refs/relay/pruned-at';
+
 /**
  * Here, the next claim after the default branch moved prunes the refs of URLs done on it (a
- * merged worktree branch brought them). The tip last pruned at is kept in the git common dir,
- * so the done list is read once per move of the branch, not once per claim.
+ * merged worktree branch brought them): the done list is read once per move of the branch,
+ * not once per claim.
  */
 function pruneWhenMoved(store: RefStore, config: Config, refs: Map<string, string>): { ok: true } | OperationFailure {
   const branch = defaultBranch(refs);
-  if (branch === undefined || ![...refs.keys()].some((ref) => ref.startsWith(CLAIMS_PREFIX))) return { ok: true };
-  const marker = join(lockDirectory(store.root), 'pruned-at');
-  let last = '';
-  try {
-    last = readFileSync(marker, 'utf8').trim();
-  } catch {
-    // Never pruned here yet.
-  }
-  if (last === branch.tip) return { ok: true };
+  if (branch === undefined || refs.get(PRUNED_AT) === branch.tip || ![...refs.keys()].some((ref) => ref.startsWith(CLAIMS_PREFIX))) return { ok: true };
   const pruned = pruneLanded(store, doneOnBranch(store.root, config, branch.tip), refs);
   if (!pruned.ok) return pruned;
-  try {
-    writeFileSync(marker, `${branch.tip}\n`);
-  } catch (error) {
-    debug('claims', `cannot remember the pruned tip in ${marker}: ${String(error)}`);
-  }
+  const noted = store.apply([{ ref: PRUNED_AT, id: branch.tip }]);
+  if (!isMap(noted)) debug('claims', `cannot note the pruned tip: ${noted.error}`);
   return { ok: true };
 }
 
