@@ -79,7 +79,7 @@ export async function remoteClaimsBench({ relayBin = join(repo, 'bin', 'relay'),
       if (init.code !== 0) throw new Error(`relay init: ${init.stderr}`);
       dirs.push(dir);
     }
-    log(`${clones} workers x ${claims} claims at once, in-process (`claim` of src/claims, as the fleet runner calls it)`);
+    log(`${clones} workers x ${claims} claims at once, in-process (claim of src/claims, as the fleet runner calls it)`);
     const inProcess = await functionRun(dirs, claims);
     // Back to nothing claimed: every ref removed, every clone's queue as cloned.
     removeClaimRefs(origin);

@@ -44,7 +44,8 @@ export interface RefStore {
   /** `` here, or ` on remote \`origin\``: where, in messages. */
   where: string;
   host: string;
-  objectFormat: string;
+  /** The repository's object format when known (a remote's context asks it), else found on the first record written. */
+  objectFormat?: string | undefined;
   /** Pick at random among the first free URLs (claimers race), else in file order (claimers are serialized). */
   spread: boolean;
   /** The refs under `patterns`, with their commit ids. */
@@ -72,14 +73,15 @@ const EMPTY_TREE: Record<string, string> = {
 export const ownRecords = new Set<string>();
 
 /** Writes a record commit (empty tree, no parent) with `message` and returns its id. */
-export function recordCommit(root: string, message: string, objectFormat = 'sha1'): string | RefFailure {
-  let tree = EMPTY_TREE[objectFormat];
-  if (tree === undefined) {
+export function recordCommit(root: string, message: string, objectFormat?: string): string | RefFailure {
+  const write = (tree: string) => git(['commit-tree', tree, '-F', '-'], root, { input: message, env: RECORD_IDENTITY });
+  let commit = write(EMPTY_TREE[objectFormat ?? 'sha1'] ?? EMPTY_TREE.sha1!);
+  if (commit.code !== 0) {
+    // Another object format than the one named (or guessed: sha1): its empty tree, written.
     const asked = git(['hash-object', '-t', 'tree', '-w', '--stdin'], root);
     if (asked.code !== 0) return { ok: false, error: `Cannot write the empty tree: ${firstLine(asked.stderr)}` };
-    tree = asked.stdout.trim();
+    commit = write(asked.stdout.trim());
   }
-  const commit = git(['commit-tree', tree, '-F', '-'], root, { input: message, env: RECORD_IDENTITY });
   if (commit.code !== 0) return { ok: false, error: `Cannot write a record commit: ${firstLine(commit.stderr)}` };
   const id = commit.stdout.trim();
   ownRecords.add(id);
@@ -89,15 +91,11 @@ export function recordCommit(root: string, message: string, objectFormat = 'sha1
 /** The repository's own refs, shared by its worktrees; undefined outside git. */
 export function localStore(root: string): RefStore | undefined {
   if (gitCommonDir(root) === undefined) return undefined;
-  let objectFormat: string | undefined;
   const store: RefStore = {
     root,
     where: '',
     host: hostname(),
     spread: false,
-    get objectFormat(): string {
-      return (objectFormat ??= git(['rev-parse', '--show-object-format'], root).stdout.trim() || 'sha1');
-    },
     list: (patterns) => listRefs(root, patterns),
     read(refs, wanted) {
       const messages = readMessages(root, wanted.map((ref) => refs.get(ref)).filter((id): id is string => id !== undefined));
