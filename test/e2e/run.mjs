@@ -641,6 +641,77 @@ try {
     assert(mainTools.includes('Agent'), `the main thread has no Agent tool: ${mainTools}`);
   });
 
+  await check('worktrees: three `claude -p -w` sessions at once each claim, write findings with `relay new findings`, mark done and log; every URL was claimed once, the findings numbers are distinct, and the merged worktree branches lint clean', async () => {
+    const project = makeProject(clone, 'project-worktrees');
+    const relayBin = join(clone, 'bin', 'relay');
+    // The merge driver, registered in the repository's config (every worktree shares it).
+    execFileSync(process.execPath, [relayBin, 'init'], { cwd: project, stdio: 'ignore' });
+    git(project, 'add', '-A');
+    git(project, '-c', 'user.name=relay e2e', '-c', 'user.email=e2e@relay.invalid', 'commit', '--quiet', '-m', 'relay init');
+    const lastLine = (output) => output.trim().split('\n').at(-1).trim();
+    // One script for all three sessions: each request carries its own session's results, and names its worktree ("Primary working directory").
+    const worktreeOf = (body) => /Primary working directory: ([^\s"\\]+\/\.claude\/worktrees\/[\w-]+)/.exec(JSON.stringify(body))?.[1];
+    mock.reset((body) =>
+      scripted(
+        [
+          () => ['Bash', { command: 'relay claim', description: 'Claim the next URL' }],
+          () => ['Bash', { command: "relay new findings --title 'worktree e2e'", description: 'Create the findings log' }],
+          ([, created]) => ['Read', { file_path: join(worktreeOf(body), lastLine(created)) }],
+          ([claimed, created]) => ['Write', { file_path: join(worktreeOf(body), lastLine(created)), content: `# Findings: worktree e2e\n\n## Done\n- ${lastLine(claimed)}\n\n## Found\n- Nothing new.\n\n## Open\n- Nothing.\n` }],
+          ([claimed, created]) => ['Bash', { command: `relay done '${lastLine(claimed)}' --output ${lastLine(created)}`, description: 'Mark it done' }],
+          ([, created]) => ['Bash', { command: `relay session end --findings ${lastLine(created)}`, description: "Close this session's record" }],
+        ],
+        'Logged.',
+      )(body),
+    );
+    const names = ['wt-a', 'wt-b', 'wt-c'];
+    const runs = await Promise.all(
+      names.map((name) =>
+        headless('Take the next URL, log your findings, mark it done.', {
+          project,
+          config: makeConfig(name),
+          extraArgs: ['-w', name, '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash(relay claim)', 'Bash(relay new *)', 'Bash(relay done *)', 'Bash(relay session *)'],
+        }),
+      ),
+    );
+    // What each session's tools printed, from its own stream.
+    const output = (run, index) => {
+      for (const event of run.events) {
+        for (const block of event.type === 'user' && Array.isArray(event.message?.content) ? event.message.content : []) {
+          if (block.type === 'tool_result' && block.tool_use_id === `toolu_step_${index}`) return { text: resultText(block), error: block.is_error === true };
+        }
+      }
+      return { text: '', error: true };
+    };
+    const claimed = [];
+    const findings = [];
+    for (const [index, run] of runs.entries()) {
+      assert(resultEvent(run).is_error === false, `${names[index]}: the session ended in an error: ${resultEvent(run).result}`);
+      for (const step of [0, 1, 4, 5]) assert(!output(run, step).error, `${names[index]}: step ${step} failed: ${output(run, step).text.slice(0, 400)}`);
+      claimed.push(lastLine(output(run, 0).text));
+      findings.push(lastLine(output(run, 1).text));
+    }
+    assert(claimed.every((url) => /^https:\/\/example\.com\//.test(url)) && new Set(claimed).size === 3, `the sessions claimed ${claimed.join(', ')}`);
+    assert(findings.every((path) => /^review\/findings-\d{3}\.md$/.test(path)) && new Set(findings).size === 3, `the findings logs: ${findings.join(', ')}`);
+    // The claim refs every worktree shares hold the three completions.
+    const refs = git(project, 'for-each-ref', '--format=%(contents:subject)', 'refs/relay/claims/').trim().split('\n').sort();
+    assert(JSON.stringify(refs) === JSON.stringify(claimed.map((url) => `relay done ${url}`).sort()), `claim refs: ${refs.join('; ')}`);
+    // Each worktree's work committed on its branch, the branches merged one after another: no conflict.
+    const identity = ['-c', 'user.name=relay e2e', '-c', 'user.email=e2e@relay.invalid'];
+    for (const name of names) {
+      const worktree = join(project, '.claude', 'worktrees', name);
+      assert(existsSync(join(worktree, findings[names.indexOf(name)])), `${name}: no ${findings[names.indexOf(name)]} in ${worktree}`);
+      git(worktree, 'add', '-A');
+      git(worktree, ...identity, 'commit', '--quiet', '-m', `${name}: the session's work`);
+      git(project, ...identity, 'merge', '--quiet', '--no-edit', `worktree-${name}`);
+    }
+    const done = readFileSync(join(project, 'urls_done.md'), 'utf8');
+    for (const url of claimed) assert(done.split('\n').filter((line) => line.startsWith(`- ${url} (`)).length === 1, `${url} is not done exactly once:\n${done}`);
+    for (const path of findings) assert(existsSync(join(project, path)), `${path} was lost in the merge`);
+    const linted = execFileSync(process.execPath, [join(clone, 'bin', 'protocol-lint'), '--format', 'json'], { cwd: project, encoding: 'utf8' });
+    assert(JSON.parse(linted).every((result) => result.messages.length === 0), `the merged tree does not lint clean: ${linted}`);
+  });
+
   await check('relay run core: a writer session launched by src/run claims a URL, finishes, logs and is judged successful; one whose API call fails is judged failed with its claim released', async () => {
     const runner = await runnerBundle();
     const project = makeProject(clone, 'project-run');
