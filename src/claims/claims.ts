@@ -27,6 +27,7 @@ import { remoteStore } from '../remote/store.js';
 import { remoteDoneKeys, type RemoteDone } from '../remote/context.js';
 import { git } from './git.js';
 import { CLAIMS_PREFIX, claimRef, formatRecord, parseRecord, type ClaimRecord } from './records.js';
+import { readClaims } from './view.js';
 import { isMap, localStore, recordCommit, type RefFailure, type RefStore, type RefUpdate } from './store.js';
 
 /** The store a command works through: the remote named, else this repository's refs; undefined outside git. */
@@ -90,7 +91,7 @@ export function claim(root: string, config: Config, options: ClaimOptions): Clai
   }
   if ('ok' in store) return store;
   const result = store.serialize('claims', () => claimRounds(store, config, options));
-  if (!result.ok || result.claimed.length > 0) return result;
+  if (!result.ok || result.claimed.length > 0 || store.remote) return result;
   const status = queueStatus(root, config, { now: options.now, ttlHours: options.ttlHours });
   return { ...result, stale: status.ok ? status.staleClaims.length : 0 };
 }
@@ -382,31 +383,6 @@ export function writeRecords(store: RefStore, options: { urls: string[]; state: 
     if (outcome.status !== 'ok') return refusal(store, update.ref, `${options.state === 'done' ? 'completion' : 'handoff'} of ${refsOf(options.urls).get(update.ref)}`, outcome.reason);
   }
   return { ok: true, written: updates.length };
-}
-
-/** One claim ref with its record. */
-export interface ClaimEntry extends ClaimRecord {
-  ref: string;
-  /** The commit the ref points at. */
-  id: string;
-  key: string;
-}
-
-/** The claim refs of a store read whole: records of their own URL, and the rest (foreign: not relay's, too big, or filed under another URL's hash). */
-export function readClaims(store: RefStore, refs?: Map<string, string>): { ok: true; entries: ClaimEntry[]; foreign: string[] } | OperationFailure {
-  const listed = refs ?? store.list([`${CLAIMS_PREFIX}*`]);
-  if (!isMap(listed)) return listed;
-  const claimRefs = [...listed.keys()].filter((ref) => ref.startsWith(CLAIMS_PREFIX)).sort();
-  const records = recordsOf(store, listed, claimRefs);
-  const entries: ClaimEntry[] = [];
-  const foreign: string[] = [];
-  for (const ref of claimRefs) {
-    const record = records.get(ref);
-    if (record === undefined) foreign.push(ref);
-    else entries.push({ ...record, ref, id: listed.get(ref)!, key: (normalizeUrl(record.url) as { key: string }).key });
-  }
-  if (foreign.length > 0) debug('claims', () => `${foreign.length} foreign refs${store.where} skipped: ${foreign.slice(0, 5).join(', ')}`);
-  return { ok: true, entries, foreign };
 }
 
 /**

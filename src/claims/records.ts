@@ -111,20 +111,19 @@ export function listRefs(root: string, patterns: string[]): Map<string, string> 
 }
 
 /**
- * The messages of commits by id: their sizes first (`cat-file --batch-check`), then the
- * commits of at most `RECORD_BYTES` (`--batch`). Undefined for an object that is missing, not
- * a commit, or too big to be a record.
+ * The record messages of the `wanted` refs (listed with their commit ids): the commits' sizes
+ * first (`cat-file --batch-check`), then those of at most `RECORD_BYTES` (`--batch`).
+ * Undefined for a ref not listed, or whose object is missing, not a commit, or too big to be a record.
  */
-export function readMessages(root: string, ids: string[]): Map<string, string | undefined> {
-  const messages = new Map<string, string | undefined>();
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return messages;
-  const checked = git(['cat-file', '--batch-check'], root, { input: unique.join('\n') + '\n' });
-  const asked = new Set(unique);
-  const small = checked.stdout.split('\n').map((line) => line.split(' ')).filter(([id, type, size]) => type === 'commit' && Number(size) <= RECORD_BYTES && asked.has(id!));
-  for (const id of unique) messages.set(id, undefined);
-  if (small.length > 0 && small.length < unique.length) debug('claims', () => `${unique.length - small.length} refs hold no record (missing, not a commit, or over ${RECORD_BYTES} bytes); skipped`);
-  if (small.length === 0) return messages;
+export function readMessages(root: string, refs: Map<string, string>, wanted: string[]): Map<string, string | undefined> {
+  const byId = new Map<string, string | undefined>();
+  for (const ref of wanted) if (refs.has(ref)) byId.set(refs.get(ref)!, undefined);
+  const messages = (): Map<string, string | undefined> => new Map(wanted.map((ref) => [ref, refs.has(ref) ? byId.get(refs.get(ref)!) : undefined]));
+  if (byId.size === 0) return messages();
+  const checked = git(['cat-file', '--batch-check'], root, { input: [...byId.keys()].join('\n') + '\n' });
+  const small = checked.stdout.split('\n').map((line) => line.split(' ')).filter(([id, type, size]) => type === 'commit' && Number(size) <= RECORD_BYTES && byId.has(id!));
+  if (small.length < byId.size) debug('claims', () => `${byId.size - small.length} refs hold no record (missing, not a commit, or over ${RECORD_BYTES} bytes); skipped`);
+  if (small.length === 0) return messages();
   const run = spawnSync('git', ['cat-file', '--batch'], { cwd: root, input: small.map(([id]) => id).join('\n') + '\n', maxBuffer: (RECORD_BYTES + 128) * small.length + 65536 });
   const out = run.stdout ?? Buffer.alloc(0);
   let at = 0;
@@ -135,8 +134,7 @@ export function readMessages(root: string, ids: string[]): Map<string, string | 
     const body = out.subarray(end + 1, end + 1 + size).toString('utf8');
     at = end + 2 + size;
     const blank = body.indexOf('\n\n');
-    messages.set(id!, blank === -1 ? '' : body.slice(blank + 2));
+    byId.set(id!, blank === -1 ? '' : body.slice(blank + 2));
   }
-  return messages;
+  return messages();
 }
-

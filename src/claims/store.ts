@@ -97,10 +97,7 @@ export function localStore(root: string): RefStore | undefined {
     host: hostname(),
     spread: false,
     list: (patterns) => listRefs(root, patterns),
-    read(refs, wanted) {
-      const messages = readMessages(root, wanted.map((ref) => refs.get(ref)).filter((id): id is string => id !== undefined));
-      return new Map(wanted.map((ref) => [ref, refs.has(ref) ? messages.get(refs.get(ref)!) : undefined]));
-    },
+    read: (refs, wanted) => readMessages(root, refs, wanted),
     apply: (updates) => updateRefs(root, updates),
     serialize(name, fn) {
       const locked = withLock(root, name, fn);

@@ -1,12 +1,38 @@
 /**
  * The claims every worktree of a repository shares, as the readers of the queue see them (the
- * briefing, `relay status`, the dashboard, rule `queue-claim-conflict`): a light module, no
- * writer in it, so the hooks' lint bundle stays small.
+ * briefing, `relay status`, the dashboard, rule `queue-claim-conflict`), and the records of a
+ * store read whole: a light module, no writer in it, so the hooks' lint bundle stays small.
  */
 import { debug } from '../debug.js';
 import { normalizeUrl } from '../protocol/url.js';
 import { gitCommonDir } from '../state/git.js';
-import { CLAIMS_PREFIX, listRefs, parseRecord, readMessages } from './records.js';
+import { CLAIMS_PREFIX, listRefs, parseRecord, readMessages, type ClaimRecord } from './records.js';
+import type { RefFailure, RefStore } from './store.js';
+
+/** One claim ref with its record. */
+export interface ClaimEntry extends ClaimRecord {
+  ref: string;
+  /** The commit the ref points at. */
+  id: string;
+  key: string;
+}
+
+/** The claim refs of a store read whole: records of their own URL, and the rest (foreign: not relay's, too big, or filed under another URL's hash). */
+export function readClaims(store: Pick<RefStore, 'list' | 'read' | 'where'>, refs?: Map<string, string>): { ok: true; entries: ClaimEntry[]; foreign: string[] } | RefFailure {
+  const listed = refs ?? store.list([`${CLAIMS_PREFIX}*`]);
+  if (!(listed instanceof Map)) return listed;
+  const claimRefs = [...listed.keys()].filter((ref) => ref.startsWith(CLAIMS_PREFIX)).sort();
+  const messages = store.read(listed, claimRefs);
+  const entries: ClaimEntry[] = [];
+  const foreign: string[] = [];
+  for (const ref of claimRefs) {
+    const record = messages.get(ref) === undefined ? undefined : parseRecord(messages.get(ref)!, ref);
+    if (record === undefined) foreign.push(ref);
+    else entries.push({ ...record, ref, id: listed.get(ref)!, key: (normalizeUrl(record.url) as { key: string }).key });
+  }
+  if (foreign.length > 0) debug('claims', () => `${foreign.length} foreign refs${store.where} skipped: ${foreign.slice(0, 5).join(', ')}`);
+  return { ok: true, entries, foreign };
+}
 
 /** What every reader of the queue needs to know of the claims in this repository's refs. */
 export interface ClaimRefs {
@@ -25,21 +51,19 @@ export interface ClaimRefs {
  */
 export function readClaimRefs(root: string): ClaimRefs | undefined {
   if (gitCommonDir(root) === undefined) return undefined;
-  const refs = listRefs(root, [`${CLAIMS_PREFIX}*`]);
-  if (!(refs instanceof Map)) {
-    debug('claims', `reading the claims here: ${refs.error}`);
+  const read = readClaims({
+    where: '',
+    list: (patterns) => listRefs(root, patterns),
+    read: (refs, wanted) => readMessages(root, refs, wanted),
+  });
+  if (!read.ok) {
+    debug('claims', `reading the claims here: ${read.error}`);
     return undefined;
   }
-  const messages = readMessages(root, [...refs.values()]);
-  const view: ClaimRefs = { claimed: new Map(), completed: new Set(), foreign: 0 };
-  for (const [ref, id] of refs) {
-    const message = messages.get(id);
-    const record = message === undefined ? undefined : parseRecord(message, ref);
-    const normalized = record && normalizeUrl(record.url);
-    if (!normalized || !normalized.ok) view.foreign++;
-    else if (record.state === 'done') view.completed.add(normalized.key);
-    else view.claimed.set(normalized.key, record.at ? { agent: record.agent, at: record.at } : { agent: record.agent });
+  const view: ClaimRefs = { claimed: new Map(), completed: new Set(), foreign: read.foreign.length };
+  for (const entry of read.entries) {
+    if (entry.state === 'done') view.completed.add(entry.key);
+    else view.claimed.set(entry.key, entry.at ? { agent: entry.agent, at: entry.at } : { agent: entry.agent });
   }
-  if (view.foreign > 0) debug('claims', `${view.foreign} foreign refs under ${CLAIMS_PREFIX} skipped`);
   return view;
 }

@@ -11,7 +11,7 @@
  * repository's refs, so its other worktrees see the claim too.
  */
 import type { Config } from '../protocol/config.js';
-import { readClaims, type ClaimEntry } from '../claims/claims.js';
+import { readClaims, type ClaimEntry } from '../claims/view.js';
 import { firstLine, git } from '../claims/git.js';
 import { CLAIMS_PREFIX, cleanText, readMessages } from '../claims/records.js';
 import { isMap, ownRecords, updateRefs, type RefFailure, type RefOutcome, type RefStore, type RefUpdate } from '../claims/store.js';
@@ -32,16 +32,13 @@ export function remoteStore(root: string, remote: string): RefStore | RefFailure
     context,
     list: (patterns) => lsRemote(root, context.remote, patterns),
     read(refs, wanted) {
-      const ids = (): string[] => wanted.map((ref) => refs.get(ref)).filter((id): id is string => id !== undefined);
-      let messages = readMessages(root, ids());
-      const missing = wanted.filter((ref) => refs.has(ref) && messages.get(refs.get(ref)!) === undefined);
-      if (missing.length > 0) {
-        // The objects only: no local ref keeps a copy that could go stale. A ref deleted since the listing fails the fetch: what came is read.
-        const run = git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', context.remote, ...missing], root);
-        if (run.code !== 0) debug('remote', `fetching ${missing.length} records: ${remoteReason(run.stderr)}`);
-        messages = readMessages(root, ids());
-      }
-      return new Map(wanted.map((ref) => [ref, refs.has(ref) ? messages.get(refs.get(ref)!) : undefined]));
+      const messages = readMessages(root, refs, wanted);
+      const missing = wanted.filter((ref) => refs.has(ref) && messages.get(ref) === undefined);
+      if (missing.length === 0) return messages;
+      // The objects only: no local ref keeps a copy that could go stale. A ref deleted since the listing fails the fetch: what came is read.
+      const run = git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', context.remote, ...missing], root);
+      if (run.code !== 0) debug('remote', `fetching ${missing.length} records: ${remoteReason(run.stderr)}`);
+      return readMessages(root, refs, wanted);
     },
     apply(updates) {
       const outcomes = pushRefs(root, context.remote, updates);

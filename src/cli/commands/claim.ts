@@ -21,10 +21,10 @@ Nothing to claim is not an error: exit 0 with no output and a note on stderr.
   --agent ID        who claims (default: $RELAY_AGENT, the Claude session id, else $USER@HOST)
   --steal-stale     also take URLs whose claim is older than the TTL
   --ttl-hours H     claim TTL (default: queue-stale-claim's ttlHours in the config, else 24)
-  --remote NAME     claim through git remote NAME too (default: $RELAY_REMOTE, else the
-                    config's "remote"): exactly once across every clone of it
-                    (docs/sharing-through-git.md)
-  --local           claim in this clone only, even with a "remote" in the config
+  --remote NAME     claim through git remote NAME (default: $RELAY_REMOTE, else the
+                    config's "remote"): exactly once across every clone of it; without
+                    it, across every worktree of this repository (docs/sharing-through-git.md)
+  --local           claim in this repository only, even with a "remote" in the config
   --json            print [{"url","agent","at","line","stolenFrom"?,"held"?}]
 `,
   details: `Takes the next \`N\` (default 1, at most 10000) pending URLs in file order that are not claimed,
@@ -50,17 +50,22 @@ kept). Prints one URL per line; with \`--json\` an array of
   same for every command of a shell, so \`u=$(relay claim); relay release "$u"\` needs no
   \`--agent\`. An id is one word without spaces, commas, semicolons or parentheses (the
   annotation grammar's separators).
-- **Through a git remote** (\`--remote NAME\`, or \`"remote": "NAME"\` in the config): each URL is
-  claimed by creating the ref \`refs/relay/claims/<sha256 of the normalised URL>\` on the remote
-  with \`git push --force-with-lease=<ref>:\` ("must not exist"), so of all the clones racing for
-  a URL exactly one gets it, with no commit on any branch. The URL is then marked claimed in the
-  local \`urls_todo.md\` as usual. URLs are picked at random among the first free ones (so
-  claimers do not all fight for the first); a URL another clone won is replaced quietly; a URL
-  already done on the remote's branch is skipped and its leftover ref removed. A held claim comes
-  back only while its ref is still this agent's; one another machine holds is released here with
-  a note. The remote refusing the ref (a hook, a protected namespace, no access) is one line and
-  exit 1. Candidates come from the local \`urls_todo.md\`: \`relay sync\` brings the URLs others
-  added. See [sharing-through-git.md](sharing-through-git.md).
+- **Every worktree of the repository** (inside git, by default): each URL is claimed by creating
+  the ref \`refs/relay/claims/<sha256 of the normalised URL>\` in the repository's own refs, which
+  all its worktrees share (\`git update-ref\`, "must not exist"), so \`claude -w\` sessions, agent
+  view and worktree tools never get the same URL; claimers take turns on a lock in the git common
+  dir and keep file order. The URL is then marked claimed in this worktree's \`urls_todo.md\`. A
+  URL claimed or completed in another worktree is skipped; a held claim comes back only while its
+  ref is still this agent's, and one the refs give to another agent is released here with a note.
+  Outside git, the queue file alone decides.
+- **Through a git remote** (\`--remote NAME\`, or \`"remote": "NAME"\` in the config): the same
+  refs, created on the remote with \`git push --force-with-lease=<ref>:\`, so of all the clones
+  racing for a URL exactly one gets it, with no commit on any branch. URLs are picked at random
+  among the first free ones (so claimers do not all fight for the first); a URL another clone won
+  is replaced quietly; a URL already done on the remote's branch is skipped. The remote refusing
+  the ref (a hook, a protected namespace, no access) is one line and exit 1. Candidates come
+  from this \`urls_todo.md\`: \`relay sync\` brings the URLs others added. See
+  [sharing-through-git.md](sharing-through-git.md).
 - **A reader that goes away** (\`relay claim -n 100 | head -1\`): the URLs are written one line
   at a time, and the claims of those that could not be written are released; exit 0, quietly.
 `,
@@ -81,18 +86,17 @@ kept). Prints one URL per line; with \`--json\` an array of
     if (!result.ok) return failure(result, 'claim');
     let stderr = '';
     for (const item of result.givenUp) stderr += `relay: \`${item.url}\` is claimed ${remote === undefined ? 'in another worktree' : `on remote \`${remote}\``} by \`${item.holder}\`; released here\n`;
-    const stale = result.stale ?? 0;
-    const nothing = (): string =>
-      remote !== undefined
-        ? `relay: nothing to claim through \`${remote}\`; every pending URL in \`${context.config.layout.todo}\` is claimed (here or on the remote) or done${stealStale ? '' : ' (`relay status --remote` shows stale claims)'}; \`relay sync\` brings URLs others added\n`
-        : stale > 0
-          ? `relay: nothing to claim; ${stale === 1 ? '1 pending URL has a claim' : `${stale} pending URLs have claims`} older than ${ttlHours} h, \`relay claim --steal-stale\` takes ${stale === 1 ? 'it' : 'them'}\n`
-          : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed (here or in another worktree) or the queue is empty\n`;
     for (const item of result.claimed) {
       if (item.stolenFrom !== undefined) stderr += `relay: took over \`${item.url}\` from \`${item.stolenFrom}\`, whose claim was older than ${ttlHours} h\n`;
     }
+    const stale = result.stale ?? 0;
     if (result.claimed.length === 0) {
-      stderr += nothing();
+      stderr +=
+        remote !== undefined
+          ? `relay: nothing to claim through \`${remote}\`; every pending URL in \`${context.config.layout.todo}\` is claimed (here or on the remote) or done${stealStale ? '' : ' (`relay status --remote` shows stale claims)'}; \`relay sync\` brings URLs others added\n`
+          : stale > 0
+            ? `relay: nothing to claim; ${stale === 1 ? '1 pending URL has a claim' : `${stale} pending URLs have claims`} older than ${ttlHours} h, \`relay claim --steal-stale\` takes ${stale === 1 ? 'it' : 'them'}\n`
+            : `relay: nothing to claim in \`${context.config.layout.todo}\`; every pending URL is claimed (here or in another worktree), done, or the queue is empty\n`;
     }
     const lines = context.values.json
       ? [JSON.stringify(result.claimed.map(({ key: _key, ...item }) => item)) + '\n']

@@ -24,7 +24,7 @@ With "-", reads URLs from stdin: one per line, "- URL" list lines accepted, "#" 
   --agent ID        who completed them (default as for claim)
   --output PATH     the file the work produced, inside the root (no spaces, commas, semicolons
                     or parentheses); a final (review/final-NNN.mdx) must approve its draft as it is now
-  --remote NAME     also mark the claims on git remote NAME completed (default: $RELAY_REMOTE,
+  --remote NAME     mark the claims on git remote NAME completed (default: $RELAY_REMOTE,
                     else the config's "remote"); \`relay sync\` lands the completion and
                     removes them
   --local           this clone only, even with a "remote" in the config
@@ -53,11 +53,12 @@ are not finals (a draft, a findings log) are not gated.
 stdout lists the URLs moved; \`--json\` prints \`{"completed":[{url,status,claimedBy?}],"rejected":[{url,reason}]}\`
 with \`status\` one of \`completed\`, \`completed-not-pending\`, \`already-done\`.
 
-**Through a git remote** (\`--remote NAME\` or the config's \`"remote"\`): after the local move, each
-URL's claim ref on the remote is replaced by a completion record (a lease on the commit it
-read; a URL with no ref gets one), so no clone claims it again while the completion is only
-here. \`relay sync\` pushes the branch and then removes the refs of every URL done on it. A
-remote that refuses is one line and exit 1; the local completion stands either way.
+**In the claim refs** (inside git: the repository's own, which every worktree shares; with
+\`--remote NAME\` or the config's \`"remote"\`, the remote's): after the move, each URL's claim ref
+becomes a completion record (done wins; a URL with no ref gets one), so no other worktree or
+clone claims it again while the completion is only on this branch. The ref goes once the
+completion has landed on the default branch (the next claim after a merge, or \`relay sync\`).
+A ref that cannot be written is one line and exit 1; the completion here stands either way.
 
 **Crash order.** \`done\` writes \`urls_done.md\` first, then \`urls_todo.md\`. A writer killed
 between the two leaves the URL in both files — never in neither. Every \`relay\` command treats

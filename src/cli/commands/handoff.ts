@@ -20,7 +20,7 @@ unless --force. With "-", reads URLs from stdin as relay done does.
   --to AGENT     who takes the claims over
   --agent FROM   who must hold them now (default as for claim)
   --force        take them from whoever holds them
-  --remote NAME  also move the claims on git remote NAME (default: $RELAY_REMOTE, else the
+  --remote NAME  move the claims on git remote NAME (default: $RELAY_REMOTE, else the
                  config's "remote")
   --local        this clone only, even with a "remote" in the config
   --json         print {"handed":[{url,from,to,at}],"rejected":[{url,reason}]}
@@ -35,10 +35,10 @@ is claimed by someone else, not claimed, not pending, or already done is refused
 on stderr (exit 1), and the rest are handed over. \`--force\` takes a claim from whoever holds
 it. stdout lists the URLs handed over; \`relay handoff -\` reads them from stdin.
 
-With a remote (\`--remote NAME\` or the config's \`"remote"\`), the claim refs of the URLs handed over
-are rewritten to records naming \`AGENT\` (a lease on the commit read), so its
-\`relay claim --remote\` gets them back as its own. A remote that refuses is one line, exit 1;
-the local handoff stands.
+Inside git, the claim refs of the URLs handed over (the repository's own, which every worktree
+shares; with \`--remote NAME\` or the config's \`"remote"\`, the remote's) are rewritten to records
+naming \`AGENT\`, so every worktree sees the new holder and its \`relay claim\` gets them back as
+its own. A ref that cannot be written is one line, exit 1; the handoff here stands.
 `,
   run(context) {
     const from = agentOf(context, 'handoff');

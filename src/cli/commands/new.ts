@@ -19,7 +19,7 @@ own file: the number is chosen under a lock and the file created exclusively.
   --agent ID   named in a findings log's default title (default as for claim)
   --remote NAME  allocate the number on git remote NAME (default: $RELAY_REMOTE, else the
                config's "remote"), so no other clone creates the same number
-  --local      number in this clone only, even with a "remote" in the config
+  --local      number in this repository only, even with a "remote" in the config
   --json       print {"path","number","kind"}
 `,
   details: `Creates the next numbered file — \`task\` in the plan folder, \`findings\` in the review folder —
@@ -33,12 +33,13 @@ A task starts as front matter (\`id: task-NNN\`, \`status: todo\`) and \`# Task 
 findings log as \`# Findings NNN: TITLE\` with the sections /log-this fills in (\`## Done\`,
 \`## Found\`, \`## Open\`).
 
-**Through a git remote** (\`--remote NAME\` or the config's \`"remote"\`): the number is allocated by
-creating \`refs/relay/ids/<kind>/<number>\` on the remote with a "must not exist" lease, above the
-highest number here, in the remote's id refs and on the remote's branch as last fetched; a number
-another clone took first is skipped. Two clones never create the same \`findings-NNN.md\`. The id
-refs stay on the remote as the record of what was allocated. Without \`--remote\`, \`relay sync\`
-renumbers this side's new files that collide with the remote's before it merges.
+**Inside git**, the number is allocated by creating \`refs/relay/ids/<kind>/<number>\` ("must not
+exist") above the highest number in the folder and in the id refs: in the repository's own refs,
+so no two worktrees create the same \`findings-NNN.md\`; with \`--remote NAME\` (or the config's
+\`"remote"\`) on the remote, also above its branch as last fetched, so no two clones do. A number
+taken first is skipped; an id ref whose last part is not a plain number is ignored. Id refs stay as
+the record of what was allocated. Without a remote, \`relay sync\` renumbers this side's new files
+that collide with the remote's before it merges.
 `,
   run(context) {
     const [kind, ...extra] = context.positionals;

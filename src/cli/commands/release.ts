@@ -24,11 +24,12 @@ claimed is a no-op with a note; one that is not pending is rejected. \`--all\` r
 claim the agent holds (for the end of a session). \`relay release -\` reads the URLs from stdin,
 as \`relay done -\` does.
 
-**Through a git remote** (\`--remote NAME\` or the config's \`"remote"\`): each URL's claim ref on the
-remote is deleted first, with a lease on the commit read, then the local claim. Another agent's
+**In the claim refs** (inside git: the repository's own, which every worktree shares; with
+\`--remote NAME\` or the config's \`"remote"\`, the remote's): each URL's claim ref is deleted
+first, with a lease on the commit read, then the claim in \`urls_todo.md\`. Another agent's
 ref, or a completion still waiting for \`relay sync\`, is refused unless \`--force\`; a ref that
 changed meanwhile (stolen, completed) is refused and the local claim kept. \`--all\` also
-releases refs of this agent that have no line here. A URL released on the remote but not
+releases refs of this agent that have no line here. A URL released in the refs but not
 pending here is not an error.
 `,
   run(context) {
