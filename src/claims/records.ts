@@ -98,21 +98,26 @@ export function parseRecord(message: string, ref: string): ClaimRecord | undefin
   return { state: subject[1] as 'claim' | 'done', url, agent: field('agent'), host: field('host'), run: field('run'), at: field('at') };
 }
 
-/** The refs here under `patterns`, with their commit ids (`git for-each-ref`). */
+/** Object type and size by id, as `git for-each-ref` listed them: `readMessages` need not ask again. */
+const listedObjects = new Map<string, string>();
+
+/** The refs here under `patterns`, with their commit ids (`git for-each-ref`, which gives their objects' sizes too). */
 export function listRefs(root: string, patterns: string[]): Map<string, string> | { ok: false; error: string } {
-  const run = git(['for-each-ref', '--format=%(objectname) %(refname)', ...patterns], root);
+  const run = git(['for-each-ref', '--format=%(objectname) %(objecttype) %(objectsize) %(refname)', ...patterns], root);
   if (run.code !== 0) return { ok: false, error: `Cannot read the refs here: ${firstLine(run.stderr)}` };
   const refs = new Map<string, string>();
   for (const line of run.stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space > 0) refs.set(line.slice(space + 1), line.slice(0, space));
+    const [id, type, size, ref] = line.split(' ');
+    if (ref === undefined) continue;
+    refs.set(ref, id!);
+    listedObjects.set(id!, `${id} ${type} ${size}`);
   }
   return refs;
 }
 
 /**
  * The record messages of the `wanted` refs (listed with their commit ids): the commits' sizes
- * first (`cat-file --batch-check`), then those of at most `RECORD_BYTES` (`--batch`).
+ * first (as listed here, else `cat-file --batch-check`), then those of at most `RECORD_BYTES` (`--batch`).
  * Undefined for a ref not listed, or whose object is missing, not a commit, or too big to be a record.
  */
 export function readMessages(root: string, refs: Map<string, string>, wanted: string[]): Map<string, string | undefined> {
@@ -120,8 +125,10 @@ export function readMessages(root: string, refs: Map<string, string>, wanted: st
   for (const ref of wanted) if (refs.has(ref)) byId.set(refs.get(ref)!, undefined);
   const messages = (): Map<string, string | undefined> => new Map(wanted.map((ref) => [ref, refs.has(ref) ? byId.get(refs.get(ref)!) : undefined]));
   if (byId.size === 0) return messages();
-  const checked = git(['cat-file', '--batch-check'], root, { input: [...byId.keys()].join('\n') + '\n' });
-  const small = checked.stdout.split('\n').map((line) => line.split(' ')).filter(([id, type, size]) => type === 'commit' && Number(size) <= RECORD_BYTES && byId.has(id!));
+  const unlisted = [...byId.keys()].filter((id) => !listedObjects.has(id));
+  const checked = unlisted.length === 0 ? '' : git(['cat-file', '--batch-check'], root, { input: unlisted.join('\n') + '\n' }).stdout;
+  const small = [...[...byId.keys()].map((id) => listedObjects.get(id) ?? ''), ...checked.split('\n')]
+    .map((line) => line.split(' ')).filter(([id, type, size]) => type === 'commit' && Number(size) <= RECORD_BYTES && byId.has(id!));
   if (small.length < byId.size) debug('claims', () => `${byId.size - small.length} refs hold no record (missing, not a commit, or over ${RECORD_BYTES} bytes); skipped`);
   if (small.length === 0) return messages();
   const run = spawnSync('git', ['cat-file', '--batch'], { cwd: root, input: small.map(([id]) => id).join('\n') + '\n', maxBuffer: (RECORD_BYTES + 128) * small.length + 65536 });

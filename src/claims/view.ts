@@ -6,7 +6,7 @@
 import { debug } from '../debug.js';
 import { normalizeUrl } from '../protocol/url.js';
 import { gitCommonDir } from '../state/git.js';
-import { CLAIMS_PREFIX, listRefs, parseRecord, readMessages, type ClaimRecord } from './records.js';
+import { CLAIMS_PREFIX, claimRef, listRefs, parseRecord, readMessages, type ClaimRecord } from './records.js';
 import type { RefFailure, RefStore } from './store.js';
 
 /** One claim ref with its record. */
@@ -17,11 +17,17 @@ export interface ClaimEntry extends ClaimRecord {
   key: string;
 }
 
-/** The claim refs of a store read whole: records of their own URL, and the rest (foreign: not relay's, too big, or filed under another URL's hash). */
-export function readClaims(store: Pick<RefStore, 'list' | 'read' | 'where'>, refs?: Map<string, string>): { ok: true; entries: ClaimEntry[]; foreign: string[] } | RefFailure {
+/**
+ * The claim refs of a store read whole (or those of the URL keys in `only`): records of their
+ * own URL, and the rest (foreign: not relay's, too big, or filed under another URL's hash).
+ */
+export function readClaims(store: Pick<RefStore, 'list' | 'read' | 'where'>, refs?: Map<string, string>, only?: Iterable<string>): { ok: true; entries: ClaimEntry[]; foreign: string[] } | RefFailure {
   const listed = refs ?? store.list([`${CLAIMS_PREFIX}*`]);
   if (!(listed instanceof Map)) return listed;
-  const claimRefs = [...listed.keys()].filter((ref) => ref.startsWith(CLAIMS_PREFIX)).sort();
+  // Hashing the URLs asked for pays only when they are fewer than the refs (a hook's few lines).
+  const keys = only && [...only];
+  const wanted = keys && keys.length < listed.size ? new Set(keys.map(claimRef)) : undefined;
+  const claimRefs = [...listed.keys()].filter((ref) => ref.startsWith(CLAIMS_PREFIX) && (!wanted || wanted.has(ref))).sort();
   const messages = store.read(listed, claimRefs);
   const entries: ClaimEntry[] = [];
   const foreign: string[] = [];
@@ -45,17 +51,18 @@ export interface ClaimRefs {
 }
 
 /**
- * The claims every worktree of the repository holding `root` shares; undefined outside git,
- * or when the refs cannot be read (said under RELAY_DEBUG=claims). One `git for-each-ref`,
- * and two `git cat-file` when there are claims (sizes first: a huge object is never loaded).
+ * The claims every worktree of the repository holding `root` shares (or, with `only`, those of
+ * these URL keys); undefined outside git, or when the refs cannot be read (said under
+ * RELAY_DEBUG=claims). One `git for-each-ref` (which gives the records' sizes: a huge object is
+ * never loaded), and one `git cat-file --batch` when there are claims.
  */
-export function readClaimRefs(root: string): ClaimRefs | undefined {
+export function readClaimRefs(root: string, only?: Iterable<string>): ClaimRefs | undefined {
   if (gitCommonDir(root) === undefined) return undefined;
   const read = readClaims({
     where: '',
     list: (patterns) => listRefs(root, patterns),
     read: (refs, wanted) => readMessages(root, refs, wanted),
-  });
+  }, undefined, only);
   if (!read.ok) {
     debug('claims', `reading the claims here: ${read.error}`);
     return undefined;

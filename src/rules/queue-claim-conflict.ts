@@ -51,7 +51,8 @@ export const queueClaimConflict: Rule = {
             message: `Unexpected second claim of \`${item.url}\` by \`${match[1]}\` (two clones claimed it before merging; \`${item.claim?.agent ?? 'nobody'}\` holds it), expected one claimant; agree who does it, then remove the note or run \`relay release ${item.url}\``,
           });
         }
-        if (!claimRefs.has(context.project)) claimRefs.set(context.project, readClaimRefs(context.project.root));
+        // Only the records of the URLs being linted are read: a hook lints a few changed lines.
+        if (!claimRefs.has(context.project)) claimRefs.set(context.project, readClaimRefs(context.project.root, lintedQueues(context).flatMap((each) => (each.kind === 'todo' ? each.queue!.items.map((one) => one.key) : []))));
         const refs = claimRefs.get(context.project);
         const holder = refs?.claimed.get(item.key);
         const at = { file: file.path, line: item.line, column: item.column };

@@ -279,5 +279,7 @@ describe('hostile refs here', () => {
     const view = readClaimRefs(main)!;
     expect(view.foreign).toBe(2);
     expect([...view.claimed.values()]).toEqual([{ agent: 'eve]0;pwned[2J', at: '2026-03-19T10:00:00Z' }]);
+    // A hook's lint asks for the few URLs it lints: only their records are read.
+    expect(readClaimRefs(main, [key(urls[0]!)])).toEqual({ claimed: new Map([[key(urls[0]!), { agent: 'eve]0;pwned[2J', at: '2026-03-19T10:00:00Z' }]]), completed: new Set(), foreign: 0 });
   });
 });
