@@ -406,15 +406,6 @@ export function pruneLanded(store: RefStore, doneKeys: Set<string>, listed?: Map
   return { ok: true, removed };
 }
 
-/** The default branch here: `main`, else `master` (as listed), and the tip it is at. */
-function defaultBranch(refs: Map<string, string>): { name: string; tip: string } | undefined {
-  for (const name of ['main', 'master']) {
-    const tip = refs.get(`refs/heads/${name}`);
-    if (tip !== undefined) return { name, tip };
-  }
-  return undefined;
-}
-
 /** Where the default branch's tip was when the refs were last pruned here (a ref: one listing reads it with the claims). */
 const PRUNED_AT = 'refs/relay/pruned-at';
 
@@ -424,11 +415,12 @@ const PRUNED_AT = 'refs/relay/pruned-at';
  * not once per claim.
  */
 function pruneWhenMoved(store: RefStore, config: Config, refs: Map<string, string>): { ok: true } | OperationFailure {
-  const branch = defaultBranch(refs);
-  if (branch === undefined || refs.get(PRUNED_AT) === branch.tip || ![...refs.keys()].some((ref) => ref.startsWith(CLAIMS_PREFIX))) return { ok: true };
-  const pruned = pruneLanded(store, doneOnBranch(store.root, config, branch.tip), refs);
+  // The default branch here: `main`, else `master`.
+  const tip = refs.get('refs/heads/main') ?? refs.get('refs/heads/master');
+  if (tip === undefined || refs.get(PRUNED_AT) === tip || ![...refs.keys()].some((ref) => ref.startsWith(CLAIMS_PREFIX))) return { ok: true };
+  const pruned = pruneLanded(store, doneOnBranch(store.root, config, tip), refs);
   if (!pruned.ok) return pruned;
-  const noted = store.apply([{ ref: PRUNED_AT, id: branch.tip }]);
+  const noted = store.apply([{ ref: PRUNED_AT, id: tip }]);
   if (!isMap(noted)) debug('claims', `cannot note the pruned tip: ${noted.error}`);
   return { ok: true };
 }

@@ -91,7 +91,7 @@ export function recordCommit(root: string, message: string, objectFormat?: strin
 /** The repository's own refs, shared by its worktrees; undefined outside git. */
 export function localStore(root: string): RefStore | undefined {
   if (gitCommonDir(root) === undefined) return undefined;
-  const store: RefStore = {
+  return {
     root,
     where: '',
     host: hostname(),
@@ -104,7 +104,6 @@ export function localStore(root: string): RefStore | undefined {
       return locked.ok ? locked.value : { ok: false, error: `Cannot take the \`${name}\` lock: ${locked.error}` };
     },
   };
-  return store;
 }
 
 /**

@@ -22,13 +22,12 @@ import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Config } from '../protocol/config.js';
 import { numberedName, type NumberedKind } from '../protocol/layout.js';
-import { parseQueue } from '../protocol/queue.js';
 import { debug } from '../debug.js';
 import { withLock, type LockOptions } from '../state/lock.js';
 import type { OperationFailure } from '../state/queue-files.js';
 import { QUEUE_LOCK } from '../state/queue-files.js';
 import { renumberAbove, type Renumbered } from '../state/renumber.js';
-import { pruneLanded } from '../claims/claims.js';
+import { doneOnBranch, pruneLanded } from '../claims/claims.js';
 import { localStore } from '../claims/store.js';
 import { fetchBranch, remoteContext, trackingRef, type RemoteContext } from './context.js';
 import { firstLine, git } from '../claims/git.js';
@@ -115,8 +114,7 @@ function syncLocked(context: RemoteContext, config: Config, options: SyncOptions
   // Refs go only once their completion is on the default branch: a branch that holds it could still be abandoned.
   const branchIsDefault = defaultBranch(context) === context.branch;
   if (!branchIsDefault) debug('claims', `not pruning: \`${context.branch}\` is not the default branch of ${context.remote}`);
-  const done = git(['show', `HEAD:${context.prefix}${config.layout.done}`], root);
-  const keys = new Set(branchIsDefault && done.code === 0 ? parseQueue(done.stdout).items.map((item) => item.key) : []);
+  const keys = branchIsDefault ? doneOnBranch(root, config, 'HEAD') : new Set<string>();
   const store = remoteStore(root, context.remote);
   if ('ok' in store) return store;
   const released = pruneLanded(store, keys);
