@@ -14,8 +14,9 @@ import type { Config } from '../protocol/config.js';
 import { preventionLines } from '../protocol/postmortem.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
-import { openRegularFile, readHead } from '../protocol/regular-file.js';
-import { countQueueFile, queueSummary, type QueueCount, type QueueSummary } from './queue-summary.js';
+import { openRegularFile, readHead, readRegularFile } from '../protocol/regular-file.js';
+import { configuredTtlHours, decodeQueue, parseQueues, queuePaths } from '../state/queue-files.js';
+import { statusOfQueues, type QueueStatus } from '../state/queue-status.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
 export const DEFAULT_BRIEF_BUDGET = 6000;
@@ -55,6 +56,8 @@ function unloggedMinAgeFromEnv(): number | undefined {
 /** How many sessions that never logged the briefing names. */
 const UNLOGGED_SHOWN = 3;
 
+/** How many of the next free queue items the briefing lists. */
+const NEXT_ITEMS = 5;
 /** How many of the newest plans are opened to read their status and title. */
 const TASKS_READ = 40;
 /** How many of the newest findings logs are opened. */
@@ -100,12 +103,8 @@ type ReadFiles = Map<string, string> | undefined;
 function composeBrief(root: string, config: Config, options: BriefOptions, read: ReadFiles): string {
   const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
   const { layout } = config;
-  // The queues are counted and, for the ledger, hashed as they are read.
-  const todo = countQueue(root, join(root, layout.todo), { claims: true, hash: read !== undefined });
-  const done = countQueue(root, join(root, layout.done), { claims: false, hash: read !== undefined });
-  if (read && todo?.sha256 !== undefined) read.set(layout.todo, todo.sha256);
-  if (read && done?.sha256 !== undefined) read.set(layout.done, done.sha256);
-  const queue = queueSummary(todo, done);
+  // The queues are counted as `relay status` counts them, and hashed for the ledger as they are read.
+  const queue = queueCounts(root, config, options.now ?? new Date(), read);
   const planNames = listNames(root, join(root, layout.plan));
   const reviewNames = listNames(root, join(root, layout.review));
   const postmortemNames = listNames(root, join(root, layout.postmortems));
@@ -159,19 +158,16 @@ function taskSection(root: string, folder: string, names: string[], cap: number,
 }
 
 /** Queue counts and the next pending items. */
-function queueSection(todo: string, done: string, queue: QueueSummary, cap: number): string[] {
+function queueSection(todo: string, done: string, queue: QueueStatus, cap: number): string[] {
   const heading = '## Queue';
   if (!queue.todoExists && !queue.doneExists) return [heading, `No \`${todo}\` or \`${done}\`.`];
   const notes = [
-    `\`${todo}\`: ${queue.pending} pending (${queue.claimed} claimed, ${queue.pending - queue.claimed} free)${queue.todoExists ? '' : ' (file missing)'}. \`${done}\`: ${queue.done} done${queue.doneExists ? '' : ' (file missing)'}.`,
+    `\`${todo}\`: ${queue.pending} pending (${queue.claimed} claimed, ${queue.unclaimed} free)${queue.todoExists ? '' : ' (file missing)'}. \`${done}\`: ${queue.done} done${queue.doneExists ? '' : ' (file missing)'}.`,
   ];
+  if (queue.syntaxProblems > 0) notes.push(`${queue.syntaxProblems} list line${queue.syntaxProblems === 1 ? ' is' : 's are'} not queue items, so not counted (\`protocol-lint\` names them).`);
   const lines = queue.next.map((url) => `- ${url}`);
   if (lines.length > 0) notes.push('Next free items (take one with `relay claim`; never edit the queue files by hand):');
-  if (queue.invalidSkipped > 0) {
-    const count = queue.invalidSkipped;
-    notes.push(`Skipped ${count} free item${count === 1 ? '' : 's'} whose URL relay refuses (\`protocol-lint\` names ${count === 1 ? 'it' : 'them'}).`);
-  }
-  const more = queue.pending - queue.claimed - queue.next.length - queue.invalidSkipped;
+  const more = queue.unclaimed - queue.next.length;
   const tail = more > 0 ? [`… ${more} more free item${more === 1 ? '' : 's'} in \`${todo}\`.`] : [];
   return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} of the next items not listed.`);
 }
@@ -369,18 +365,28 @@ function newestFirst<T extends { name: string; number: number }>(files: T[], cou
 }
 
 /** A queue file's counts (and hash), or undefined when it cannot be read or is not a regular file (a FIFO would block). */
-function countQueue(root: string, path: string, options: { claims: boolean; hash: boolean }): QueueCount | undefined {
-  if (outsideRootReason(root, path) !== undefined) return undefined;
-  let fd: number | undefined;
-  try {
-    fd = openRegularFile(path);
-    return fd === undefined ? undefined : countQueueFile(fd, options);
-  } catch (error) {
-    debug('fs', `briefing: \`${path}\` not counted: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+/**
+ * The queue counts of `relay status` (one function for both), from the files read whole; a
+ * file that cannot be read counts as missing. Each file read is hashed into `read`, when given.
+ */
+function queueCounts(root: string, config: Config, now: Date, read: ReadFiles): QueueStatus {
+  const paths = queuePaths(root, config);
+  const text = (path: string, label: string): string | undefined => {
+    if (outsideRootReason(root, path) !== undefined) return undefined;
+    try {
+      const bytes = readRegularFile(path);
+      if (bytes === undefined) return undefined;
+      read?.set(label, createHash('sha256').update(bytes).digest('hex'));
+      const decoded = decodeQueue(bytes, label, false);
+      if (!decoded.ok) debug('fs', `briefing: \`${label}\` not counted: ${decoded.error}`);
+      return decoded.ok ? decoded.text : undefined;
+    } catch (error) {
+      debug('fs', `briefing: \`${label}\` not counted: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+  const queues = parseQueues({ paths, todoText: text(paths.todo, config.layout.todo), doneText: text(paths.done, config.layout.done) });
+  return statusOfQueues(queues, { now, ttlHours: configuredTtlHours(config), next: NEXT_ITEMS });
 }
 
 /**

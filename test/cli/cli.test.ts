@@ -119,7 +119,7 @@ describe('targeted runs', () => {
 });
 
 describe('the Markdown tree parser', () => {
-  it('reads reference links in the built CLI, where it is a file of its own (dist/cjs/remark.cjs)', () => {
+  it('reads reference links in the built CLI, where it is a chunk loaded only when needed', () => {
     const root = tree({
       ...OVERLAP,
       'urls_todo.md': '# Pending URLs\n',

@@ -80,7 +80,7 @@ describe('the npm package', () => {
     expect(packageJson.repository.url).toContain('github.com/relay-protocol/relay');
     expect(JSON.parse(readFileSync(join(REPO, 'plugin', '.claude-plugin', 'plugin.json'), 'utf8')).version).toBe(VERSION);
     expect(tarball).toMatch(/relay-protocol-.+\.tgz$/);
-    for (const needed of ['bin/relay', 'bin/protocol-lint', 'bin/package.json', 'dist/relay.mjs', 'dist/protocol-lint.cjs', 'action.yml', 'package.json']) {
+    for (const needed of ['bin/relay', 'bin/protocol-lint', 'dist/relay.mjs', 'dist/protocol-lint.mjs', 'action.yml', 'package.json']) {
       expect(files).toContain(needed);
     }
     // The plugin installs from the git marketplace (plugin/, whose bin/ and dist/ are links npm would drop), not from the package.

@@ -184,7 +184,7 @@ describe('--staged on queue files', () => {
     writeFileSync(index, bytes);
     const refused = runBin('protocol-lint', ['--staged'], { cwd: root });
     expect(refused.status).toBe(2);
-    expect(refused.stderr.trim().split('\n')).toEqual(['protocol-lint: git diff --cached failed: error: bad signature 0x58524944']);
+    expect(refused.stderr.trim().split('\n')).toEqual(['protocol-lint: git ls-files failed: error: bad signature 0x58524944']);
   });
 
   it('lints what a clean filter stages, not the working copy it was made from', () => {
