@@ -108,7 +108,7 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   const { ignored, nestedRoots } = selected;
   paths = selected.kept;
   // A symbolic link out of the root is kept wherever it is, so `file-unreadable` reports it.
-  const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none' || source.leavesRoot?.(file.path) !== undefined);
+  let targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none' || source.leavesRoot?.(file.path) !== undefined);
   // The two queue files go first, into one batch: the checks between them then parse each once.
   targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
   let previous = options.previous;
@@ -124,7 +124,13 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
       else debug('focus', `the queues are linted whole: HEAD has no readable \`${missing.join('`, `')}\``);
     }
   }
-  if (previous) applyFocus(project, previous);
+  // A run after a change (hook, commit) lints both queues: a change in one can change the answer
+  // for a line of the other. Focused, it reads them only where the change can matter.
+  if (previous) {
+    applyFocus(project, previous);
+    const missing = [config.layout.todo, config.layout.done].filter((path) => !targets.some((file) => file.path === path) && project.file(path).text !== undefined);
+    targets = [...missing.map((path) => project.file(path)), ...targets];
+  }
 
   // Documents may carry front matter; queue files never do, so a queue-only run skips loading its parser.
   if (targets.some((file) => file.isProtocol && !isQueue(file))) await loadFrontMatterSupport();
