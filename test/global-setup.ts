@@ -6,12 +6,14 @@
  * forgot.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
   const run = mkdtempSync(join(tmpdir(), 'relay-test-run-'));
+  // Open like /tmp itself: some tests run relay as an unprivileged user, in folders made here.
+  chmodSync(run, 0o1777);
   process.env.TMPDIR = run;
   const remove = (): void => rmSync(run, { recursive: true, force: true, maxRetries: 3 });
   try {
