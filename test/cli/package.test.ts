@@ -7,7 +7,7 @@
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { git, GIT_ENV, REPO } from '../helpers/run.js';
@@ -85,6 +85,11 @@ describe('the npm package', () => {
     }
     // The plugin installs from the git marketplace (plugin/, whose bin/ and dist/ are links npm would drop), not from the package.
     for (const file of files) expect(file).not.toMatch(/^(src|test|node_modules|bench|scripts|examples|plugin|\.claude-plugin)\//);
+  });
+
+  it('leaves git blind to the tarball `npm pack` writes into the checkout', () => {
+    const ignored = spawnSync('git', ['check-ignore', '--quiet', '--no-index', basename(tarball)], { cwd: REPO });
+    expect(ignored.status).toBe(0);
   });
 
   it('installs globally into a prefix, offline, with working CLIs', () => {
