@@ -4,29 +4,19 @@
  * hang. Each case runs the built CLIs on a real temporary tree with real links.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBin, type Run } from '../helpers/run.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** Long enough for a loaded machine; a CLI that blocks on a FIFO or reads /dev/zero never finishes within it. */
 const HANG = 30_000;
 
-const made: string[] = [];
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 /** A tree with both queue files, and a folder outside it holding one file. */
 function setup(): { root: string; outside: string; secret: string } {
-  const root = temp('relay-root-');
-  const outside = temp('relay-outside-');
+  const root = tempDir('relay-root-');
+  const outside = tempDir('relay-outside-');
   writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n\n');
   writeFileSync(join(root, 'urls_done.md'), '# Completed URLs\n\n');
   const secret = join(outside, 'bashrc');
