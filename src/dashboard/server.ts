@@ -52,12 +52,12 @@ export const MAX_UNSENT_BYTES = 1024 * 1024;
 const LINT_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /**
- * The protocol-lint the dashboard runs: the bundle beside relay's (dist/protocol-lint.cjs),
+ * The protocol-lint the dashboard runs: the bundle beside relay's (dist/protocol-lint.mjs),
  * or the checkout's built one when relay runs from its sources.
  */
 export function protocolLintEntry(): string {
   const self = fileURLToPath(import.meta.url);
-  return self.endsWith('.ts') ? resolve(dirname(self), '../../dist/protocol-lint.cjs') : join(dirname(self), 'protocol-lint.cjs');
+  return self.endsWith('.ts') ? resolve(dirname(self), '../../dist/protocol-lint.mjs') : join(dirname(self), 'protocol-lint.mjs');
 }
 
 /** What {@link startDashboard} needs. */

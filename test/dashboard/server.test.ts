@@ -226,7 +226,7 @@ function lintChildren(root: string): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (parent === process.pid && argv.some((arg) => arg.endsWith('protocol-lint.cjs')) && argv.includes(root)) found.push(Number(entry));
+      if (parent === process.pid && argv.some((arg) => arg.endsWith('protocol-lint.mjs')) && argv.includes(root)) found.push(Number(entry));
     } catch {
       // Ended meanwhile.
     }
