@@ -5,9 +5,10 @@
  * bench tree: 100,000 URLs, 5,000 drafts, 300 postmortems); each cap is counted in the data
  * (`total`), and the page says how many it left out.
  *
- * Everything read comes from the root through the layout (already checked to stay inside the
- * root), from regular files only; the run records come from relay's own folder in the git
- * common dir. Nothing here writes.
+ * Every document (final, draft, postmortem) is read by `readDocument`, as relay and the lint
+ * read one: inside the root (links resolved), a regular file, at most `maxDocumentBytes`; one
+ * that cannot be read says why in its panel. The run records come from relay's own folder in
+ * the git common dir. Nothing here writes.
  */
 import { closeSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -349,10 +349,11 @@ class DashboardServer {
       if (this.closed) return;
       const changed = this.setPanel('lint', () => {
         if (stdoutBytes > LINT_OUTPUT_BYTES) throw new Error(`protocol-lint said more than ${LINT_OUTPUT_BYTES / 1024 / 1024} MB; run it yourself`);
-        // Exit 2 is a failure to lint (a bad config, say), said in a `protocol-lint: …` line.
+        // Exit 2 is a failure to lint (a bad config, say), said from a `protocol-lint: …` line on.
         if (failure !== undefined || (code !== 0 && code !== 1) || stdoutBytes === 0) {
           debug('dashboard', `protocol-lint exited ${code}: ${stderr}`);
-          throw new Error(failure ?? /^protocol-lint: .*$/m.exec(stderr)?.[0] ?? `protocol-lint exited ${code} without a result`);
+          const said = /^protocol-lint: [^]*/m.exec(stderr)?.[0].trim().split('\n').join(' ').slice(0, 300);
+          throw new Error(failure ?? said ?? `protocol-lint exited ${code} without a result`);
         }
         return lintPanel(JSON.parse(Buffer.concat(stdout).toString('utf8')) as LintResult[], at, this.lastLintDuration);
       }, at);

@@ -308,6 +308,14 @@ describe('relay dashboard off its event loop', () => {
     expect(next.panels.lint.data.errorCount).toBe(first.errorCount);
   });
 
+  it('shows a lint that fails as stale, saying why', async () => {
+    // The dashboard was given a config; protocol-lint reads the root's, which it refuses.
+    const root = tree({ '.protocol-lint.json': '{"rules":{"no-such-rule":"error"}}' });
+    const dashboard = await open(root, { tickMs: 60_000 });
+    const snapshot = await waitForSnapshot(dashboard.url, (next) => next.panels.lint.stale !== undefined, 20_000);
+    expect(snapshot.panels.lint.stale.error).toMatch(/^protocol-lint: invalid configuration .*`rules\.no-such-rule` is not a known key/);
+  });
+
   it(`streams to at most ${MAX_STREAMS} pages, drops pages that do not read, and answers throughout: 300 such pages with 256 open files allowed`, async () => {
     const root = longListsTree();
     roots.push(root);
