@@ -47,7 +47,8 @@ moved unless the final approves its draft as the draft is now: front matter
 \`verdict: approved\`, \`reviewed\` (the draft's path from the root) and \`draft_sha256\` equal to
 the SHA-256 of the draft's bytes. Otherwise it is exit 1 with one line saying which — no
 verdict, \`changes-requested\`, a draft changed since the review (its path and both hashes), a
-missing draft or final. It is the check rule \`review-verdict\` makes in the tree. Outputs that
+draft or final missing, over \`maxDocumentBytes\` (not read) or linked out of the root. It is the
+check rule \`review-verdict\` makes in the tree. Outputs that
 are not finals (a draft, a findings log) are not gated.
 
 stdout lists the URLs moved; \`--json\` prints \`{"completed":[{url,status,claimedBy?}],"rejected":[{url,reason}]}\`
