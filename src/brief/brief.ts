@@ -7,14 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, readdirSync, readSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { debug } from '../debug.js';
 import { unloggedSessions, type BriefedFile, type KnownClosed, type ListedSession } from '../ledger/records.js';
 import type { Config } from '../protocol/config.js';
 import { preventionLines } from '../protocol/postmortem.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
-import { openRegularFile, readHead, readRegularFile } from '../protocol/regular-file.js';
+import { openRegularFile, readHead, readRegularFile, tooBigMessage } from '../protocol/regular-file.js';
 import { configuredTtlHours, decodeQueue, parseQueues, queuePaths } from '../state/queue-files.js';
 import { statusOfQueues, type QueueStatus } from '../state/queue-status.js';
 
@@ -122,10 +122,10 @@ function composeBrief(root: string, config: Config, options: BriefOptions, read:
   // keeps each section's size predictable for the agents that read it every session.
   const share = (fraction: number) => Math.floor(budget * fraction);
   const sections = [
-    taskSection(root, layout.plan, planNames ?? [], share(0.25), read),
+    taskSection(root, layout.plan, planNames ?? [], share(0.25), read, config.maxDocumentBytes),
     queueSection(layout.todo, layout.done, queue, share(0.17)),
-    reviewSection(root, layout.review, reviewNames ?? [], share(0.19), read),
-    postmortemSection(root, layout.postmortems, postmortemNames ?? [], share(0.2), read),
+    reviewSection(root, layout.review, reviewNames ?? [], share(0.19), read, config.maxDocumentBytes),
+    postmortemSection(root, layout.postmortems, postmortemNames ?? [], share(0.2), read, config.maxDocumentBytes),
     discoverySection(root, layout.discovery, discoveryNames, share(0.05)),
     unloggedSection(root, config, options, share(0.09)),
   ];
@@ -138,11 +138,11 @@ function composeBrief(root: string, config: Config, options: BriefOptions, read:
 }
 
 /** Current tasks: the newest plans' status and title, open ones first. */
-function taskSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
+function taskSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles, maxBytes: number): string[] {
   const tasks = numbered(names, 'task-', /^task-(\d{3,})\.md$/);
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
-  const opened = newestFirst(tasks, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name), read !== undefined) }));
+  const opened = newestFirst(tasks, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name), read !== undefined, maxBytes) }));
   for (const task of opened) if (task.sha256 !== undefined) read?.set(`${folder}/${task.name}`, task.sha256);
   const counts = new Map<string, number>();
   for (const task of opened) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
@@ -173,7 +173,7 @@ function queueSection(todo: string, done: string, queue: QueueStatus, cap: numbe
 }
 
 /** Latest findings logs (excerpts) and drafts still waiting for a final version. */
-function reviewSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
+function reviewSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles, maxBytes: number): string[] {
   const heading = `## Findings and reviews (\`${folder}/\`)`;
   const findings = numbered(names, 'findings-', /^findings-(\d{3,})\.md$/);
   const drafts = numbered(names, 'draft-', /^draft-(\d{3,})\.mdx$/);
@@ -186,10 +186,10 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   const lines: string[] = [];
   const shown = newestFirst(findings, FINDINGS_READ);
   for (const file of shown) {
-    const head = readUpTo(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES, read !== undefined);
+    const head = readUpTo(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES, read !== undefined, maxBytes);
     if (head === undefined) continue;
     if (head.sha256 !== undefined) read?.set(`${folder}/${file.name}`, head.sha256);
-    lines.push(`### ${file.name}`, ...excerpt(head.text, 8));
+    lines.push(`### ${file.name}`, ...(head.tooBig === undefined ? excerpt(head.text, 8) : [head.tooBig]));
   }
   const unread = findings.length - shown.length;
   const tail = unread > 0 ? [`Not read: ${unread} older findings log${unread === 1 ? '' : 's'} (\`${folder}/findings-NNN.md\`).`] : [];
@@ -197,18 +197,19 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
 }
 
 /** The Prevention lines of the newest postmortems: the lessons every session should keep. */
-function postmortemSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
+function postmortemSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles, maxBytes: number): string[] {
   const heading = `## Postmortem lessons (\`${folder}/\`, newest first)`;
   const files = names.filter((name) => /^\d{4}-\d{2}-\d{2}-.+\.md$/.test(name)).sort().reverse();
   if (files.length === 0) return [heading, 'No postmortems yet.'];
   const lines: string[] = [];
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
-    const content = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES, read !== undefined);
+    const content = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES, read !== undefined, maxBytes);
     if (content?.sha256 !== undefined) read?.set(`${folder}/${name}`, content.sha256);
     const prevention = content === undefined ? [] : preventionLines(content.text);
     const label = name.replace(/\.md$/, '');
-    if (prevention.length === 0 && content?.cut) {
+    if (content?.tooBig !== undefined) lines.push(`- ${label}: (${content.tooBig})`);
+    else if (prevention.length === 0 && content?.cut) {
       debug('fs', `briefing: ${name}: no Prevention section in the first ${POSTMORTEM_BYTES / 1024} KB, the most the briefing reads of a postmortem`);
       lines.push(`- ${label}: (no Prevention section in its first ${POSTMORTEM_BYTES / 1024} KB)`);
     } else if (prevention.length === 0) lines.push(`- ${label}: (no Prevention section)`);
@@ -391,10 +392,11 @@ function queueCounts(root: string, config: Config, now: Date, read: ReadFiles): 
 
 /**
  * A regular file's text up to `limit` bytes, and whether it holds more; undefined when it
- * cannot be read. With `hash` (the ledger is on), the SHA-256 of all its bytes too, from the
- * same open: the rest past `limit` is read through one shared buffer.
+ * cannot be read; only `tooBig` (no text, no hash) past `maxBytes` (`maxDocumentBytes`), as
+ * every reader of a document says it. With `hash` (the ledger is on), the SHA-256 of all its
+ * bytes too, from the same open: the rest past `limit` is read through one shared buffer.
  */
-function readUpTo(root: string, path: string, limit: number, hash = false): { text: string; cut: boolean; sha256?: string } | undefined {
+function readUpTo(root: string, path: string, limit: number, hash: boolean, maxBytes: number): { text: string; cut: boolean; sha256?: string; tooBig?: string } | undefined {
   // A link to a file elsewhere (`postmortems/x.md -> ~/.ssh/id_rsa`) must not be shown to the agent.
   if (outsideRootReason(root, path) !== undefined) return undefined;
   let fd: number | undefined;
@@ -402,6 +404,7 @@ function readUpTo(root: string, path: string, limit: number, hash = false): { te
     fd = openRegularFile(path);
     if (fd === undefined) return undefined;
     const { bytes, size } = readHead(fd, limit);
+    if (size > maxBytes) return { text: '', cut: true, tooBig: tooBigMessage(relative(root, path), size, maxBytes) };
     let sha256: string | undefined;
     if (hash) {
       const hasher = createHash('sha256').update(bytes);
@@ -421,9 +424,9 @@ function readUpTo(root: string, path: string, limit: number, hash = false): { te
  * A plan's status and title from its first bytes, by a line scan rather than a YAML parser:
  * the briefing only shows them, and protocol-lint is what judges the front matter.
  */
-function readPlanHead(root: string, path: string, hash: boolean): { status: string; title: string; sha256?: string } {
-  const head = readUpTo(root, path, PLAN_HEAD_BYTES, hash);
-  if (head === undefined) return { status: 'unreadable', title: '' };
+function readPlanHead(root: string, path: string, hash: boolean, maxBytes: number): { status: string; title: string; sha256?: string } {
+  const head = readUpTo(root, path, PLAN_HEAD_BYTES, hash, maxBytes);
+  if (head === undefined || head.tooBig !== undefined) return { status: 'unreadable', title: head?.tooBig ?? '' };
   const { text, sha256 } = head;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let status = 'no status';

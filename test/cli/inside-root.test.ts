@@ -81,6 +81,19 @@ describe('folders that are links out of the root', () => {
     expect(readdirSync(outside)).toEqual(['bashrc']);
   });
 
+  it('doctor, dashboard and status name every layout folder that leaves the root, one line each, in one run', () => {
+    const { root, outside } = setup();
+    const folders = ['plan', 'review', 'postmortems'];
+    for (const folder of folders) symlinkSync(outside, join(root, folder));
+    for (const args of [['doctor'], ['dashboard', '--port', '0'], ['status']]) {
+      const run = relay(root, args);
+      expect(run.status, args[0]).toBe(1);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines.map((line) => /`layout\.(\w+)`\)$/.exec(line)?.[1]), args[0]).toEqual(folders);
+      for (const line of lines) expect(line).toMatch(/^relay: Unexpected path `\w+` leaving the root through a symbolic link/);
+    }
+  });
+
   it('the lock folder .relay -> outside (no git) is refused', () => {
     const { root, outside } = setup();
     symlinkSync(outside, join(root, '.relay'));

@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{a}from"./chunk-CZ4RYUGB.mjs";import"./chunk-PA4SNHSK.mjs";import"./chunk-R5ZPZDR6.mjs";import"./chunk-ZZGUKZEW.mjs";import"./chunk-FSSNHD6B.mjs";import"./chunk-6INB7XJ6.mjs";import"./chunk-DQSLYHIT.mjs";import"./chunk-2QQCWTPL.mjs";import"./chunk-GWVY3I6W.mjs";export{a as ignoreMatcher};
