@@ -9,9 +9,8 @@ import { type Config } from '../protocol/config.js';
 import type { FrontMatter } from '../protocol/frontmatter.js';
 import { classifyPath, numberedName, waveNumber, type Classification, type NumberedKind } from '../protocol/layout.js';
 import { scanMarkdown, type MarkdownScan } from '../protocol/markdown.js';
-import { parseQueue, type QueueFile } from '../protocol/queue.js';
+import { countLines, parseQueue, type QueueFile } from '../protocol/queue.js';
 import { parseDirectives, type Directives } from './directives.js';
-import { countNewlines, type ByteSource } from '../protocol/byte-source.js';
 import type { FileSource, ReadResult } from './sources.js';
 
 type FrontMatterModule = typeof import('../protocol/frontmatter.js');
@@ -46,6 +45,9 @@ export class ProjectFile {
   private cachedFrontMatter?: FrontMatter;
   private cachedScan?: MarkdownScan;
   private cachedDirectives?: Directives;
+  private cachedLineCount?: number;
+  /** For a focused run (src/lint/focus.ts): the lines of this queue worth reading; the others hold no items. */
+  only?: (start: number, end: number) => boolean;
 
   constructor(
     readonly project: Project,
@@ -84,7 +86,7 @@ export class ProjectFile {
     if (this.cachedQueue) return this.cachedQueue;
     const text = this.text;
     if (text === undefined) return undefined;
-    this.cachedQueue = parseQueue(text);
+    this.cachedQueue = parseQueue(text, this.only);
     return this.cachedQueue;
   }
 
@@ -117,21 +119,6 @@ export class ProjectFile {
   }
 
   /**
-   * The file's bytes as a chunked source, without reading or decoding them all (focused runs
-   * search 100,000-line queues this way); undefined when it cannot be read or is already read.
-   */
-  byteSource(): ByteSource | undefined {
-    if (this.cachedContent) return undefined;
-    return this.project.byteSource(this.path);
-  }
-
-  /** Replaces the text with a focused view of it (see `src/lint/focus.ts`). */
-  focus(text: string): void {
-    this.release();
-    this.cachedContent = { ok: true, text, bom: false };
-  }
-
-  /**
    * Forgets the parsed content (it is read again if asked for). The engine lints in batches
    * and releases each batch, so a 12,000-file tree is never held in memory at once.
    */
@@ -141,13 +128,13 @@ export class ProjectFile {
     this.cachedFrontMatter = undefined;
     this.cachedScan = undefined;
     this.cachedDirectives = undefined;
+    this.cachedLineCount = undefined;
   }
 
-  /** The number of lines, for clamping positions. */
+  /** The number of lines, for clamping positions: counted once per file, not per message. */
   get lineCount(): number {
-    const text = this.text;
-    if (text === undefined) return 1;
-    return 1 + countNewlines(text);
+    this.cachedLineCount ??= this.cachedQueue?.lineCount ?? countLines(this.text ?? '');
+    return this.cachedLineCount;
   }
 }
 
@@ -225,12 +212,6 @@ export class Project {
     return file;
   }
 
-  /** A chunked source of a file's bytes (valid until the source closes); undefined when it cannot be read. */
-  byteSource(path: string): ByteSource | undefined {
-    const isQueue = path === this.config.layout.todo || path === this.config.layout.done;
-    return this.source.bytes?.(path, isQueue ? MAX_QUEUE_BYTES : this.config.maxDocumentBytes);
-  }
-
   /** Whether a root-relative path exists (file or folder). */
   exists(path: string): boolean {
     return this.source.exists(path);
@@ -241,22 +222,14 @@ export class Project {
     return this.source.listDir(folder) ?? [];
   }
 
-  /**
-   * The files of one numbered kind and number in its home folder (several when ids collide).
-   * A targeted run over the git index looks the number up; otherwise the folder is listed once.
-   */
+  /** The files of one numbered kind and number in its home folder (several when ids collide). */
   numberedPaths(kind: NumberedKind, number: number): string[] {
-    if (this.source.numbered && !this.numbered.has(kind)) {
-      const folder = kind === 'task' ? this.config.layout.plan : this.config.layout.review;
-      return this.source.numbered(folder, kind, number);
-    }
     return this.numberedFiles(kind).get(number) ?? [];
   }
 
-  /** Whether a root-relative file or folder exists: one lookup where the source has it, else from its folder's listing. */
+  /** Whether a root-relative file or folder exists, from its folder's listing. */
   pathExists(path: string): boolean {
     if (path === '' || path === '.') return true;
-    if (this.source.has) return this.source.has(path);
     const slash = path.lastIndexOf('/');
     const folder = slash === -1 ? '' : path.slice(0, slash);
     let names = this.listingSets.get(folder);
