@@ -4,22 +4,17 @@
  * worktrees, merges through the relay merge driver, and hostile refs written with git itself.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readClaimRefs } from '../../src/claims/view.js';
 import { lint } from '../../src/lint/engine.js';
 import { loadConfig } from '../../src/protocol/config.js';
 import { buildRelayBundle, countBy, git, IDENTITY, makeUrls, readQueue, runPool, runRelay, tempDir, type RunResult } from '../helpers/state-relay.js';
 
 let bundle: string;
-const made: string[] = [];
 beforeAll(async () => {
   bundle = await buildRelayBundle();
-  made.push(join(bundle, '..'));
-});
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
 function relay(cwd: string, args: string[], input?: string, env: Record<string, string> = {}): Promise<RunResult> {
@@ -37,7 +32,6 @@ const lines = (text: string): string[] => text.split('\n').filter(Boolean);
 /** A repository `main` with `urls` queued and committed on `main`, and `count` more worktrees of it on their own branches. */
 async function repository(urls: string[], count: number, options: { commit?: boolean } = {}): Promise<{ base: string; main: string; worktrees: string[] }> {
   const base = tempDir('relay-worktrees-');
-  made.push(base);
   const main = join(base, 'main');
   git(base, ['init', '-q', '-b', 'main', main]);
   await ok(main, ['init']);
@@ -155,7 +149,6 @@ describe('worktrees share claims', () => {
     expect(readClaimRefs(main)).toMatchObject({ claimed: new Map([[expect.any(String), expect.objectContaining({ agent: 'b' })]]), foreign: 0 });
 
     const plain = tempDir('relay-no-git-');
-    made.push(plain);
     await ok(plain, ['init']);
     await ok(plain, ['add', ...urls]);
     expect(await ok(plain, ['claim', '--agent', 'a'])).toBe(`${urls[0]}\n`);

@@ -2,10 +2,10 @@
  * Claims through a git remote with real git: a local bare repository, clones made with
  * `git clone`, and relay processes racing from them (PROTOCOL §7).
  */
-import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { claimRef } from '../../src/claims/records.js';
 import { normalizeUrl } from '../../src/protocol/url.js';
 import { loadConfig } from '../../src/protocol/config.js';
@@ -13,13 +13,8 @@ import { lint } from '../../src/lint/engine.js';
 import { buildRelayBundle, countBy, git, IDENTITY, makeUrls, readQueue, runPool, runRelay, sharedOrigin, tempDir, type RunResult } from '../helpers/state-relay.js';
 
 let bundle: string;
-const made: string[] = [];
 beforeAll(async () => {
   bundle = await buildRelayBundle();
-  made.push(join(bundle, '..'));
-});
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
 function relay(cwd: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
@@ -37,7 +32,6 @@ const lines = (text: string): string[] => text.split('\n').filter(Boolean);
 /** A bare origin whose `main` holds a state tree with `count` URLs, and `clones` clones of it with `relay init` run. */
 async function setup(count: number, clones: number): Promise<{ base: string; origin: string; clones: string[]; urls: string[] }> {
   const base = tempDir('relay-remote-');
-  made.push(base);
   const urls = makeUrls(count);
   return { base, urls, ...(await sharedOrigin(bundle, base, urls, clones)) };
 }
