@@ -15,12 +15,12 @@
  * Every function returns a result, prints nothing, and spawns git with argument vectors only.
  */
 import type { Config } from '../protocol/config.js';
-import { parseQueue, type QueueItem } from '../protocol/queue.js';
+import { isStaleClaim, parseQueue, type QueueItem } from '../protocol/queue.js';
 import { normalizeUrl } from '../protocol/url.js';
 import { debug } from '../debug.js';
 import { isoSeconds } from '../state/identity.js';
 import { claimListed, claimUrls, type Claim } from '../state/queue-claim.js';
-import { isStaleClaim, loadQueues, queuePaths, readQueueText, type OperationFailure, type Rejection } from '../state/queue-files.js';
+import { loadQueues, queuePaths, readQueueText, type OperationFailure, type Rejection } from '../state/queue-files.js';
 import { releaseUrls } from '../state/queue-release.js';
 import { queueStatus } from '../state/queue-status.js';
 import { remoteStore } from '../remote/store.js';

@@ -12,6 +12,7 @@ import { scanMarkdown, type MarkdownScan } from '../protocol/markdown.js';
 import { countLines, parseQueue, type QueueFile } from '../protocol/queue.js';
 import { parseDirectives, type Directives } from './directives.js';
 import type { FileSource, ReadResult } from './sources.js';
+import { formatSize, tooBigMessage } from '../protocol/regular-file.js';
 
 type FrontMatterModule = typeof import('../protocol/frontmatter.js');
 let frontMatterModule: FrontMatterModule | undefined;
@@ -71,7 +72,7 @@ export class ProjectFile {
     if (this.cachedContent) return this.cachedContent;
     const isQueue = this.kind === 'todo' || this.kind === 'done';
     const limit = isQueue ? MAX_QUEUE_BYTES : this.project.config.maxDocumentBytes;
-    this.cachedContent = decode(this.project.source.read(this.path, limit), limit, isQueue);
+    this.cachedContent = decode(this.path, this.project.source.read(this.path, limit), limit, isQueue);
     return this.cachedContent;
   }
 
@@ -138,14 +139,14 @@ export class ProjectFile {
   }
 }
 
-function decode(result: ReadResult, limit: number, isQueue: boolean): Content {
+function decode(path: string, result: ReadResult, limit: number, isQueue: boolean): Content {
   if (!result.ok) {
     return { ok: false, problem: { rule: 'file-unreadable', message: result.reason, line: 1, column: 1 } };
   }
   if (result.size !== undefined && result.size > limit) {
     const message = isQueue
-      ? `Skipped: the file is ${formatSize(result.size)}, over the queue file limit of ${formatSize(limit)}; split the queue`
-      : `Skipped: the file is ${formatSize(result.size)}, over the document limit of ${formatSize(limit)} (\`maxDocumentBytes\` in the config); split it or raise the limit`;
+      ? `Skipped: the queue is too big (${formatSize(result.size)}, limit ${formatSize(limit)}); split the queue`
+      : `Skipped: ${tooBigMessage(path, result.size, limit)}`;
     return { ok: false, problem: { rule: 'file-unreadable', message, line: 1, column: 1 } };
   }
   const buffer = result.buffer!;
@@ -163,12 +164,6 @@ function decode(result: ReadResult, limit: number, isQueue: boolean): Content {
   }
   const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
   return { ok: true, text: buffer.toString('utf8', bom ? 3 : 0), bom };
-}
-
-function formatSize(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${bytes} bytes`;
 }
 
 function positionOf(buffer: Buffer, offset: number): { line: number; column: number } {
