@@ -37,8 +37,8 @@ it. stdout lists the URLs handed over; \`relay handoff -\` reads them from stdin
 
 Inside git, the claim refs of the URLs handed over (the repository's own, which every worktree
 shares; with \`--remote NAME\` or the config's \`"remote"\`, the remote's) are rewritten to records
-naming \`AGENT\`, so every worktree sees the new holder and its \`relay claim\` gets them back as
-its own. A ref that cannot be written is one line, exit 1; the handoff here stands.
+naming \`AGENT\`, so every worktree sees the new holder, and \`AGENT\`'s \`relay claim\` here gets
+them back as its own. A ref that cannot be written is one line, exit 1; the handoff here stands.
 `,
   run(context) {
     const from = agentOf(context, 'handoff');
