@@ -103,6 +103,21 @@ export function readHead(fd: number, limit: number): { bytes: Buffer; size: numb
   return { bytes: buffer.subarray(0, length), size };
 }
 
+/** The first `limit` bytes of a regular file as text; undefined when it is missing, unreadable or not a regular file. */
+export function readRegularHead(path: string, limit: number, options: { noFollow?: boolean } = {}): string | undefined {
+  try {
+    const fd = openRegularFile(path, options);
+    if (fd === undefined) return undefined;
+    try {
+      return readHead(fd, limit).bytes.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why `path` cannot be read as a regular file (`` `p` is a FIFO… ``), or undefined when it is one or does not exist. */
 export function nonRegularReason(path: string): string | undefined {
   try {

@@ -4,7 +4,8 @@
  * claims left under its agent, its session record logged, and protocol-lint clean on what it
  * touched.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readRegularHead } from '../protocol/regular-file.js';
 import { join } from 'node:path';
 import { changedSince, readSession, sessionsEnabled, type SessionRecord } from '../ledger/index.js';
 import { lint } from '../lint/engine.js';
@@ -50,11 +51,7 @@ export interface Verdict {
   lintExit: number | null;
 }
 
-/**
- * What a session says when the setup cannot work, so retrying only burns the queue: Claude
- * Code not logged in or refused the key, the role's agent missing (the plugin not installed),
- * an option this Claude Code does not know.
- */
+/** What a session says when its setup cannot work (not logged in, a bad key, no such agent or option): a retry only burns the queue. */
 const FATAL = /not logged in|please run \/login|invalid api key|--agent '[^']*' not found|unknown option/i;
 
 /** One line of a session's own text for a terminal: control characters out, at most 300 characters. */
@@ -65,24 +62,12 @@ function clip(text: string): string {
 
 /** The first lines a session wrote to stderr (beside its stream), as one clipped line, or undefined. */
 function stderrHead(streamPath: string): string | undefined {
-  let head: string;
-  try {
-    const fd = openSync(`${streamPath}.stderr`, 'r');
-    try {
-      const buffer = Buffer.alloc(2048);
-      head = buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-  const lines = head.split('\n').map((line) => line.trim()).filter(Boolean).slice(0, 3);
+  const lines = (readRegularHead(`${streamPath}.stderr`, 2048) ?? '').split('\n').map((line) => line.trim()).filter(Boolean).slice(0, 3);
   return lines.length === 0 ? undefined : clip(lines.join(' / '));
 }
 
 /** The last `result` event in a stream file, or undefined (a session interrupted or killed writes none). */
-export function readResultEvent(streamPath: string): ResultEvent | undefined {
+function readResultEvent(streamPath: string): ResultEvent | undefined {
   let text: string;
   try {
     text = readFileSync(streamPath, 'utf8');

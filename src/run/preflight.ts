@@ -7,6 +7,7 @@
  * probe. Nothing leaves the machine and nothing is written to the tree.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { signalGroup } from './processes.js';
 
 /** What the probe found: the version, and every problem (empty when a session would start). */
@@ -33,44 +34,34 @@ export async function preflight(options: { binary: string; root: string; role: s
   if (options.pluginDir !== undefined) args.push('--plugin-dir', options.pluginDir);
   args.push('--agent', agent);
   const child = spawn(binary, args, { cwd: options.root, env: { ...env, ANTHROPIC_BASE_URL: 'http://127.0.0.1:1', RELAY_SESSIONS: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
   let err = '';
-  let init: { agents?: string[]; plugins?: { name: string }[]; plugin_errors?: { message?: string }[] } | undefined;
+  let init: { plugins?: { name: string }[]; plugin_errors?: { message?: string }[] } | undefined;
   let result: { is_error?: boolean; result?: string } | undefined;
+  child.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString('utf8')).slice(0, 4096)));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, PROBE_MS);
     const done = (): void => {
       clearTimeout(timer);
       resolve();
     };
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      err += error.code ?? error.message;
-      done();
-    });
-    child.on('close', done);
-    child.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString('utf8')).slice(0, 4096)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      const lines = (out + chunk.toString('utf8')).split('\n');
-      out = lines.pop()!.slice(0, 1 << 20);
-      for (const line of lines) {
-        let event: { type?: string; subtype?: string } & typeof init & typeof result;
-        try {
-          event = JSON.parse(line) as typeof event;
-        } catch {
-          continue;
-        }
-        if (event.subtype === 'init') init = event;
-        if (event.type === 'result') result = event;
-        // An API call was tried: everything before it works.
-        if (event.type === 'result' || event.subtype === 'api_retry') done();
+    child.on('error', done).on('close', done);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let event: { type?: string; subtype?: string } & typeof init & typeof result;
+      try {
+        event = JSON.parse(line) as typeof event;
+      } catch {
+        return;
       }
+      if (event.subtype === 'init') init = event;
+      if (event.type === 'result') result = event;
+      // An API call was tried: everything before it works.
+      if (event.type === 'result' || event.subtype === 'api_retry') done();
     });
   });
   if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-  const plugin = init?.plugins?.find((each) => each.name === 'relay');
+  // Claude Code itself refuses an agent it does not know, before its init event.
   if (init === undefined) found.problems.push(`a session of \`${agent}\` does not start: ${err.trim().split('\n').slice(0, 3).join(' / ') || 'no output'}`);
-  else if (plugin === undefined) found.problems.push(`the relay plugin does not load${init.plugin_errors?.length ? ` (${init.plugin_errors.map((each) => each.message).join('; ')})` : ''}; install it (\`/plugin install relay@…\`) or pass \`--plugin-dir\``);
-  else if (!init.agents?.includes(agent)) found.problems.push(`the plugin has no agent \`${agent}\``);
+  else if (!init.plugins?.some((each) => each.name === 'relay')) found.problems.push(`the relay plugin does not load${init.plugin_errors?.length ? ` (${init.plugin_errors.map((each) => each.message).join('; ')})` : ''}; install it (\`/plugin install relay@…\`) or pass \`--plugin-dir\``);
   if (result?.is_error) found.problems.push(`a session of \`${agent}\` fails at once: ${result.result ?? 'no text'}`);
   return found;
 }

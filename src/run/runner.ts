@@ -98,8 +98,6 @@ interface Live {
   offset: number;
   partial: string;
   initSeen: boolean;
-  /** The model answered it (an assistant event that is not an API error): Claude Code, its login and the agent work. */
-  answered: boolean;
 }
 
 /** What the next launch would be. */
@@ -459,7 +457,7 @@ class Fleet {
   /** Follows a session to its record. */
   private track(entry: RunningEntry, handle: SessionHandle, stageIndex: number): Live {
     const { root, config, runId, env } = this.options;
-    const live: Live = { entry, handle, stageIndex, stream: streamPath(root, runId, entry.session_id), offset: 0, partial: '', initSeen: false, answered: false };
+    const live: Live = { entry, handle, stageIndex, stream: streamPath(root, runId, entry.session_id), offset: 0, partial: '', initSeen: false };
     this.live.set(entry.session_id, live);
     void handle.exited
       .then(() => {
@@ -565,7 +563,8 @@ class Fleet {
     live.partial = (lines.pop() ?? '').slice(0, 65_536);
     for (const line of lines) {
       if (!live.initSeen && line.includes('"init"')) live.initSeen = true;
-      if (!live.answered && line.includes('"type":"assistant"') && !line.includes('"error":')) live.answered = this.proven = true;
+      // The model answered (an assistant event that is not an API error): claude, its login and the agent work.
+      if (!this.proven && line.includes('"type":"assistant"') && !line.includes('"error":')) this.proven = true;
       if (!line.includes('"api_retry"')) continue;
       let event: { subtype?: string; error_status?: number | null };
       try {

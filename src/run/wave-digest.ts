@@ -1,14 +1,14 @@
 /**
- * What a discovery wave reads (PROTOCOL §6): every note of the wave before it, and one digest
- * of all the earlier waves, `discovery/INDEX.md`, which the runner rewrites before each wave:
- * one line per note (wave, path, title, the first sentence of its summary), newest waves
- * first, at most 8,000 characters with a line saying what it left out. So a wave-109 session
- * is told to read as much as a wave-3 one.
+ * What a discovery wave reads (PROTOCOL §6): every note of the wave before it, and
+ * `discovery/INDEX.md`, the digest of the earlier waves the runner rewrites before each wave:
+ * one line per note (wave, path, title, the first sentence of its summary), at most 8,000
+ * characters, the newest kept and a line saying what was left out. So wave 109 reads as much as wave 3.
  */
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../protocol/config.js';
 import { WAVE_DIGEST } from '../protocol/layout.js';
+import { readRegularHead } from '../protocol/regular-file.js';
 import { writeFileAtomic } from '../state/atomic.js';
 
 /** The digest's size limit, in characters. */
@@ -26,18 +26,8 @@ export function waveNotes(root: string, config: Config, wave: number): string[] 
 
 /** A note's title and the first sentence of its summary (the first paragraph of prose), from its first 4 KB. */
 function describe(root: string, path: string): string {
-  let head = '';
-  try {
-    const fd = openSync(join(root, path), 'r');
-    try {
-      const buffer = Buffer.alloc(4096);
-      head = buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return '(unreadable)';
-  }
+  const head = readRegularHead(join(root, path), 4096, { noFollow: true });
+  if (head === undefined) return '(unreadable)';
   const lines = head.replace(/^---\r?\n[\s\S]*?\r?\n---\r?\n/, '').split(/\r?\n/).map((line) => line.trim());
   const title = lines.find((line) => line.startsWith('# '))?.slice(2) ?? '(no title)';
   const prose = lines.find((line) => /^[\p{L}\p{N}*_"'(]/u.test(line)) ?? '';
@@ -46,12 +36,8 @@ function describe(root: string, path: string): string {
   return `${title} — ${sentence}`.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 240);
 }
 
-/**
- * Rewrites `discovery/INDEX.md` as the digest of waves 1 … `upTo` and returns its root-relative
- * path. The newest waves are kept when it would pass {@link DIGEST_LIMIT}.
- */
-export function writeWaveDigest(root: string, config: Config, upTo: number): string {
-  const path = `${config.layout.discovery}/${WAVE_DIGEST}`;
+/** Rewrites `discovery/INDEX.md` as the digest of waves 1 … `upTo`, keeping the newest notes within {@link DIGEST_LIMIT}. */
+export function writeWaveDigest(root: string, config: Config, upTo: number): void {
   const header = `# Discovery digest: waves 1–${upTo}\n\nWritten by \`relay run\` before each wave: one line per note (wave, path, title — the first sentence of its summary). A wave reads the notes of the wave before it in full, and this for everything earlier.\n\n`;
   const kept: string[][] = [];
   let size = header.length;
@@ -73,6 +59,5 @@ export function writeWaveDigest(root: string, config: Config, upTo: number): str
     kept.unshift(lines);
   }
   const note = left === 0 ? '' : `\nLeft out: ${left} older note(s), of waves 1–${newestLeft}, to stay under ${DIGEST_LIMIT} characters; they are in \`${config.layout.discovery}/wave-N/\`.\n`;
-  writeFileAtomic(join(root, path), header + kept.flat().join('') + note);
-  return path;
+  writeFileAtomic(join(root, config.layout.discovery, WAVE_DIGEST), header + kept.flat().join('') + note);
 }
