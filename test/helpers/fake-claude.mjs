@@ -18,6 +18,7 @@
 //              URL it was not given. FAKE_LOG gets one line per action (the start line names RELAY_REMOTE),
 //              FAKE_PROMPTS one JSON line per session with its prompt.
 //   not-logged-in - Claude Code with no login: an API-error assistant message, then an error result
+//   old-cli  - a Claude Code that does not know one of the options: one stderr line, exit 1
 // Like the real CLI: `--version` prints a version; an `--agent` not in FAKE_AGENTS (default the
 // three relay agents) ends at once with `--agent '…' not found` on stderr; pointed at
 // http://127.0.0.1:1 (the dry run's probe) it prints its init event, one api_retry, and waits.
@@ -39,6 +40,11 @@ if (agentAsked !== undefined && !agents.includes(agentAsked)) {
   process.exit(1);
 }
 const sessionId = args.includes('--session-id') ? args[args.indexOf('--session-id') + 1] : 'probe';
+if (process.env.FAKE_MODE === 'old-cli') {
+  // An older Claude Code that does not know an option the runner passes.
+  process.stderr.write("error: unknown option '--permission-mode'\n");
+  process.exit(1);
+}
 const mode = process.env.FAKE_MODE ?? 'success';
 const root = process.cwd();
 const stat = readFileSync('/proc/self/stat', 'utf8');

@@ -126,6 +126,13 @@ describe('runAttempt with a stand-in claude', () => {
     expect(readSession(root, config, outcome.exit.sessionId)).toMatchObject({ status: 'failed', reason: expect.stringContaining('not found') });
   });
 
+  it('a Claude Code that does not know an option the runner passes: the stderr line is the reason, and no retry can fix it', async () => {
+    const { root, runId, report } = project();
+    const outcome = await attempt(root, runId, report, 'old-cli');
+    expect(outcome.verdict.reasons[0]).toBe('No `result` event in the stream (exit `1`), expected one; stderr: "error: unknown option \'--permission-mode\'"');
+    expect(outcome.verdict.fatal).toBe("error: unknown option '--permission-mode'");
+  });
+
   it('--env-clean passes on only PATH, HOME, LANG, TERM, TMPDIR, ANTHROPIC_*, CLAUDE_CONFIG_DIR, CLAUDE_CODE_* and RELAY_*', async () => {
     const { root, runId, report } = project();
     const env = { PATH: process.env.PATH!, HOME: '/home/x', LANG: 'C', SECRET_TOKEN: 'x', AWS_SECRET_ACCESS_KEY: 'x', ANTHROPIC_API_KEY: 'k', CLAUDE_CONFIG_DIR: '/c', CLAUDE_CODE_USE_BEDROCK: '1', CLAUDE_SESSION_ID: 'outer', RELAY_FAKE_REPORT: report, RELAY_REMOTE: 'origin' };

@@ -107,11 +107,13 @@ auth error, a wave that does not lint) or a run to resume/stop is not there, 2 u
 to a ten-wave discovery relay, what the records look like and what a run costs.
 
 - **A session** is \`claude -p PROMPT --output-format stream-json --verbose --session-id UUID
-  [--plugin-dir DIR] --agent relay:ROLE --permission-mode acceptEdits --allowedTools 'Bash(relay *)'
-  'Bash(protocol-lint)' 'Bash(protocol-lint *)' [--allow …] [--model M] [--max-turns T] [--max-budget-usd B]\`,
+  [--plugin-dir DIR] --agent relay:ROLE --permission-mode acceptEdits --allowedTools 'Bash(relay claim)'
+  'Bash(relay claim *)' … 'Bash(protocol-lint *)' [--allow …] [--model M] [--max-turns T] [--max-budget-usd B]\`
+  (the relay subcommands an agent needs, not \`relay *\`: see [running-a-fleet.md](running-a-fleet.md#what-a-session-may-do)),
   an argument vector (never a shell), stdin \`/dev/null\`, its own process group, its stream
-  written to a file by the process itself, and \`RELAY_RUN\`, \`RELAY_AGENT\`, \`RELAY_ROLE\` in its
-  environment. Each session has its own agent id \`ROLE-TAIL-N\` (\`TAIL\` is the end of the run id);
+  written to a file by the process itself, and the runner's environment (only \`PATH\`, \`HOME\`, \`LANG\`,
+  \`TERM\`, \`TMPDIR\`, \`ANTHROPIC_*\`, \`CLAUDE_CONFIG_DIR\`, \`CLAUDE_CODE_*\`, \`RELAY_*\` with \`--env-clean\`) with
+  \`RELAY_RUN\`, \`RELAY_AGENT\`, \`RELAY_ROLE\` set. Each session has its own agent id \`ROLE-TAIL-N\` (\`TAIL\` is the end of the run id);
   the runner claims its URLs under that id before it starts, so the session's own \`relay claim\`
   gives the same URLs back.
 - **Judging**: the \`result\` event's \`is_error\` (no result event is a failure), no claims left
@@ -128,15 +130,19 @@ to a ten-wave discovery relay, what the records look like and what a run costs.
 - **Waves**: the run writes waves \`M+1 … M+N\` where \`M\` is the highest \`discovery/wave-M/\`
   already there. A wave starts when every session of the one before has ended and its folder
   has notes and lints clean; otherwise the run stops (exit 1) and \`relay run resume RUN\` goes on
-  after the fix. \`--role\` picks the agent (default planner).
-- **Load**: launches are staggered (the next waits for the last one's init event, at most 10 s);
-  an \`api_retry\` event halves parallelism for 60 s; an authentication error (401, 403) stops new
-  launches. \`--run-budget-usd\` stops new launches once the sessions' summed \`total_cost_usd\`
+  after the fix. \`--role\` picks the agent (default planner). A wave-N session is told to read the
+  notes of wave N−1 and \`discovery/INDEX.md\`, a digest of the earlier waves (at most 8,000 characters).
+- **Failing fast**: a failed session's line gives its \`result\` text or first stderr lines and its
+  files; not logged in, no such agent or option, API 401/403 stop new launches at once, and so do
+  \`--fail-fast\` quick failures in a row with one reason (exit 1). Its record is closed \`failed\`.
+- **Load**: launches are staggered (the next waits for the last one's init event, at most 10 s;
+  for its first answer, until the model answered one); an \`api_retry\` event halves parallelism for
+  60 s. \`--run-budget-usd\` stops new launches once the sessions' summed \`total_cost_usd\`
   reaches it — Claude Code's own estimate, not a bill.
 - **Records** (untracked): \`settings.json\`, \`runner.json\`, \`attempts.jsonl\` (one line per session
   attempt), \`running/ID.json\` (sessions launched and not yet recorded), \`sessions/ID.jsonl\`
   (each stream), \`summary.json\`. \`--json\` prints \`{"run","sessions":[{"session_id","agent","role",
-  "status","urls","cost_usd","turns"}],"totals":{"sessions","succeeded","failed","retried",
+  "status","urls","unassigned","cost_usd","turns"}],"totals":{"sessions","succeeded","failed","retried",
   "urls_done","cost_usd"}}\`.
 - **\`status [RUN]\`** (default: the newest run) prints the summary from the records and whether it
   is running, finished, failed, stopped or interrupted (its runner is gone). **\`stop RUN\`** asks the
