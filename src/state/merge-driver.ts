@@ -183,19 +183,22 @@ export type MergeDriverResult = { ok: true; kind: QueueKind } | { ok: false; rea
 
 /**
  * Runs the driver as git calls it: merges into the `ours` file; run with the work tree's top as
- * `cwd`. git hands it temporary files in the work tree's top (or the git dir of a bare
- * repository), so a `%O`, `%A` or `%B` anywhere else is refused: the driver runs inside fleet
- * sessions too, and must not be a way to write any file the caller names.
+ * `cwd`. git hands it temporary files in the work tree (in the git dir of a bare repository), so
+ * a `%O`, `%A` or `%B` anywhere else is refused, and so is the git dir of a work tree, whose hooks
+ * and config run commands: the driver runs inside fleet sessions too, and must not be a way to
+ * write any file the caller names.
  */
 export function runMergeDriver(files: MergeDriverFiles, cwd: string): MergeDriverResult {
   const top = gitTopLevel(cwd);
   const dirs = runGit(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir'], cwd);
-  const allowed = [top, ...(dirs.ok ? dirs.stdout.split('\n').filter(Boolean) : [])].filter((dir): dir is string => dir !== undefined);
+  const gitDirs = dirs.ok ? dirs.stdout.split('\n').filter(Boolean) : [];
+  const within = (dir: string, path: string): boolean => outsideRootReason(dir, resolve(cwd, path)) === undefined;
   const named: [string, string][] = [['%O', files.base], ['%A', files.ours], ['%B', files.theirs]];
   if (top !== undefined) named.push(['%P', resolve(top, files.pathname)]);
   for (const [label, path] of named) {
-    if (!allowed.some((dir) => outsideRootReason(dir, resolve(cwd, path)) === undefined)) {
-      return { ok: false, reason: `Unexpected ${label} \`${path}\` outside the work tree and the git directory${allowed.length === 0 ? ' (there is no repository here)' : ''}, expected the files git passes a merge driver; refused` };
+    const inGitDir = gitDirs.some((dir) => within(dir, path));
+    if (top === undefined ? !inGitDir : !within(top, path) || inGitDir) {
+      return { ok: false, reason: `Unexpected ${label} \`${path}\` outside the work tree${top === undefined ? ' and the git directory' : ', or in its git directory'}, expected the files git passes a merge driver; refused` };
     }
   }
   const texts: string[] = [];

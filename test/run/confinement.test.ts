@@ -83,7 +83,7 @@ describe('a session of relay run (RELAY_RUN set)', () => {
 });
 
 describe('relay merge-driver', () => {
-  it('writes only the files git passes it, in the work tree or the git dir, session or not', async () => {
+  it('writes only the files git passes it, in the work tree and not its git dir, session or not', async () => {
     const { root, home } = project();
     const queue = '# Pending URLs\n\n- https://example.com/a\n';
     for (const name of ['.merge_file_O', '.merge_file_A', '.merge_file_B']) writeFileSync(join(root, name), queue);
@@ -92,8 +92,14 @@ describe('relay merge-driver', () => {
       for (const args of [['.merge_file_O', bashrc, '.merge_file_B'], [bashrc, '.merge_file_A', '.merge_file_B'], ['.merge_file_O', '.merge_file_A', '../home/.bashrc']]) {
         const result = await runRelay(bundle, ['merge-driver', ...args, 'urls_todo.md'], { cwd: root, env });
         expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(/^relay merge-driver: Unexpected %[OAB] `[^`]+` outside the work tree and the git directory, expected the files git passes a merge driver; refused\n$/);
+        expect(result.stderr).toMatch(/^relay merge-driver: Unexpected %[OAB] `[^`]+` outside the work tree, or in its git directory, expected the files git passes a merge driver; refused\n$/);
       }
+    }
+    // The git dir is in the work tree's folder, but its hooks and config run commands.
+    for (const inside of ['.git/hooks/post-checkout', '.git/config']) {
+      const before = existsSync(join(root, inside)) ? readFileSync(join(root, inside), 'utf8') : undefined;
+      expect((await runRelay(bundle, ['merge-driver', '.merge_file_O', inside, '.merge_file_B', 'urls_todo.md'], { cwd: root, env: SESSION })).code).toBe(1);
+      expect(existsSync(join(root, inside)) ? readFileSync(join(root, inside), 'utf8') : undefined).toBe(before);
     }
     // Through a link in the tree, too.
     symlinkSync(bashrc, join(root, 'ours-link'));
