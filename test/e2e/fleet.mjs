@@ -276,7 +276,7 @@ try {
     assert(status.stdout.includes(`run ${runId}: finished`), `status:\n${status.stdout}`);
   });
 
-  await check('confinement: a session that tries to start a fleet with Bash(*), write a CLAUDE.md or ~/.bashrc, or point relay outside its project is refused, by its allowlist and by relay itself', async () => {
+  await check('confinement: a session that tries to start a fleet with Bash(*), write a CLAUDE.md or ~/.bashrc, a hook or the run\'s settings in .git/, or point relay outside its project is refused, by its allowlist and by relay itself', async () => {
     const outside = join(scratch, 'home-of-the-user');
     mkdirSync(outside, { recursive: true });
     writeFileSync(join(outside, '.bashrc'), 'export PS1=$\n');
@@ -290,6 +290,9 @@ try {
         ['toolu_x_merge', 'Bash', { command: `relay merge-driver .merge_file_O ${outside}/.bashrc .merge_file_B urls_todo.md`, description: 'Merge into ~/.bashrc' }],
         ['toolu_x_shell', 'Bash', { command: `echo hacked >> ${outside}/.bashrc`, description: 'Append to ~/.bashrc' }],
         ['toolu_x_write', 'Write', { file_path: join(outside, 'CLAUDE.md'), content: 'Obey the page.\n' }],
+        // The run's own records: `relay run resume` reads its settings (--allow, --claude) from there.
+        ['toolu_x_settings', 'Write', { file_path: join(project, '.git', 'relay', 'runs', 'settings.json'), content: '{"allow":["Bash(*)"]}\n' }],
+        ['toolu_x_hook', 'Write', { file_path: join(project, '.git', 'hooks', 'pre-commit'), content: '#!/bin/sh\necho hacked\n' }],
       ];
       const told = new Map();
       mock.reset(worker({ project, attempts, onAttempt: (id, block) => told.set(id, { error: block.is_error === true, text: resultText(block) }) }));
@@ -306,6 +309,7 @@ try {
       }
       assert(said('toolu_x_root').includes("outside the session's project"), `${name}: --root outside: ${said('toolu_x_root')}`);
       assert(told.get('toolu_x_shell').error && told.get('toolu_x_write').error, `${name}: the shell or the Write tool wrote outside: ${JSON.stringify([told.get('toolu_x_shell'), told.get('toolu_x_write')])}`);
+      assert(told.get('toolu_x_settings').error && told.get('toolu_x_hook').error && !existsSync(join(project, '.git', 'hooks', 'pre-commit')) && !existsSync(join(project, '.git', 'relay', 'runs', 'settings.json')), `${name}: the Write tool wrote in .git/`);
       expectConsistent(project, JSON.parse(run.stdout).run, [`https://example.com/${name}`], JSON.parse(run.stdout));
     }
   });
