@@ -115,9 +115,10 @@ async function dispatch(argv: string[], io: RelayIo, named: (name: string) => vo
   const loaded = loadConfig(rootDir);
   if (!loaded.ok) return { code: 2, stderr: `relay: ${loaded.error}\n` };
   const remote = loaded.config.remote;
-  if (remote !== undefined && 'remote' in command.options && values.local !== true && givenRemote({ values, io }) === undefined && !listedRemote(rootDir, remote)) {
+  const listed = remote !== undefined && 'remote' in command.options && values.local !== true && givenRemote({ values, io }) === undefined ? runGit(['remote'], rootDir) : undefined;
+  if (listed !== undefined && !(listed.ok && listed.stdout.split('\n').includes(remote!))) {
     // A cloned config must not send claims and branches to a URL or path of its choosing.
-    return { code: 1, stderr: `relay: Unexpected \`"remote": "${remote}"\` in the config, expected the name of a remote \`git remote\` lists (a URL or path only from \`--remote\` or \`RELAY_REMOTE\`); run \`git remote add ${/^[\w.-]+$/.test(remote) ? remote : 'NAME'} URL\`\n` };
+    return { code: 1, stderr: `relay: Unexpected \`"remote": "${remote}"\` in the config, expected the name of a remote \`git remote\` lists (a URL or path only from \`--remote\` or \`RELAY_REMOTE\`); run \`git remote add ${/^[\w.-]+$/.test(remote!) ? remote : 'NAME'} URL\`\n` };
   }
   // Every command reads or writes under the layout: a path that leaves the root (a link to
   // another folder, `../x` in the config) is refused before anything is read through it.
@@ -129,12 +130,6 @@ async function dispatch(argv: string[], io: RelayIo, named: (name: string) => vo
 /** A session of `relay run` asked for a command it may not run: one line, exit 1. */
 function refusedInRun(what: string): Outcome {
   return { code: 1, stderr: `relay: Unexpected \`${what}\` in a session of \`relay run\` (RELAY_RUN is set), expected only the commands a session needs; run it outside the fleet\n` };
-}
-
-/** Whether `git remote` in `root` lists `name`. */
-function listedRemote(root: string, name: string): boolean {
-  const listed = runGit(['remote'], root);
-  return listed.ok && listed.stdout.split('\n').includes(name);
 }
 
 function isFolder(path: string): boolean {

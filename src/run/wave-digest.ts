@@ -5,6 +5,7 @@
  * characters, the newest kept and a line saying what was left out. So wave 109 reads as much as wave 3.
  */
 import { readdirSync } from 'node:fs';
+import { debug } from '../debug.js';
 import { join } from 'node:path';
 import type { Config } from '../protocol/config.js';
 import { WAVE_DIGEST } from '../protocol/layout.js';
@@ -27,7 +28,10 @@ export function waveNotes(root: string, config: Config, wave: number): string[] 
 /** A note's title and the first sentence of its summary (the first paragraph of prose), from its first 4 KB. */
 function describe(root: string, path: string): string {
   const head = readRegularHead(join(root, path), 4096, { noFollow: true });
-  if (head === undefined) return '(unreadable)';
+  if (head === undefined) {
+    debug('run', `digest: ${path} is not a regular file that can be read; listed as unreadable`);
+    return '(unreadable)';
+  }
   const lines = head.replace(/^---\r?\n[\s\S]*?\r?\n---\r?\n/, '').split(/\r?\n/).map((line) => line.trim());
   const title = lines.find((line) => line.startsWith('# '))?.slice(2) ?? '(no title)';
   const prose = lines.find((line) => /^[\p{L}\p{N}*_"'(]/u.test(line)) ?? '';
