@@ -1,9 +1,7 @@
-// Bundles the CLIs and the hook entry points into committed ESM files under dist/.
-// Shared code goes to dist/chunks/ (esbuild code splitting), so a hook loads only what it
-// imports; the Markdown tree parser is behind a dynamic import and loads only when needed.
-// protocol-lint is CommonJS: its CLI is one file, dist/cjs/lint-cli.cjs, which its small first
-// module (dist/protocol-lint.cjs) runs through V8's code cache (src/cli/cached-bundle.ts); the
-// first module knows the bundle by its content hash, so a cache never outlives its bundle.
+// Bundles the CLIs and the hook entry points into one set of committed ESM files under dist/
+// (the plugin's plugin/dist is a link to it). Shared code goes to dist/chunks/ (esbuild code
+// splitting), so each entry loads only what it imports; what only some runs need (the Markdown
+// tree parser, fast-glob, the engine for a hook) is behind a dynamic import and loads when needed.
 // The output is deterministic: CI rebuilds and checks that git sees no change.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +9,7 @@ import { dirname, join, relative } from 'node:path';
 
 const entryPoints = {
   relay: 'src/cli/relay.ts',
+  'protocol-lint': 'src/cli/protocol-lint.ts',
   'hooks/session-start': 'src/hooks/session-start.ts',
   'hooks/post-tool-use': 'src/hooks/post-tool-use.ts',
   'hooks/stop': 'src/hooks/stop.ts',
@@ -47,53 +46,6 @@ const shared = {
   plugins: [noEsprima],
 };
 
-// Code some runs never need is kept out of the CLI bundle that every run reads and V8 caches,
-// in CommonJS files of their own, required when first needed: the Markdown tree parser (a
-// third of the CLI; only documents the linear scan cannot read for certain need it;
-// src/protocol/remark-bundle.ts) and fast-glob (only runs that walk folders need it).
-const apart = {
-  unified: "{ unified: require('./remark.cjs').unified }",
-  'remark-parse': "require('./remark.cjs').remarkParse",
-  'fast-glob': "require('./fast-glob.cjs')",
-};
-const keepApart = {
-  name: 'keep-apart',
-  setup(builder) {
-    builder.onResolve({ filter: /^(unified|remark-parse|fast-glob)$/ }, (args) => ({ path: args.path, namespace: 'apart' }));
-    builder.onLoad({ filter: /.*/, namespace: 'apart' }, (args) => ({ contents: `module.exports = ${apart[args.path]};`, loader: 'js' }));
-    builder.onResolve({ filter: /^\.\/(remark|fast-glob)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
-  },
-};
-const cli = await build({
-  ...shared,
-  entryPoints: { 'cjs/lint-cli': 'src/cli/lint-cli.ts', 'cjs/hook-lint': 'src/hooks/hook-lint.ts', 'cjs/session-start': 'src/hooks/session-start-hook.ts' },
-  outdir: 'dist',
-  format: 'cjs',
-  outExtension: { '.js': '.cjs' },
-  plugins: [...shared.plugins, keepApart],
-});
-const remark = await build({
-  ...shared,
-  entryPoints: { 'cjs/remark': 'src/protocol/remark-bundle.ts', 'cjs/fast-glob': 'node_modules/fast-glob/out/index.js' },
-  outdir: 'dist',
-  format: 'cjs',
-  outExtension: { '.js': '.cjs' },
-});
-// The bundles are read as latin1 (src/cli/cached-bundle.ts), exact only for ASCII.
-for (const bundle of cli.outputFiles) {
-  const nonAscii = bundle.contents.findIndex((byte) => byte > 0x7f);
-  if (nonAscii !== -1) throw new Error(`${bundle.path} has a non-ASCII byte at ${nonAscii}: write it as an escape in the source`);
-}
-
-const launcher = await build({
-  ...shared,
-  entryPoints: { 'protocol-lint': 'src/cli/protocol-lint.ts' },
-  outdir: 'dist',
-  format: 'cjs',
-  outExtension: { '.js': '.cjs' },
-  define: { __LINT_CLI_BUNDLED__: 'true' },
-});
-
 const esm = await build({
   ...shared,
   entryPoints,
@@ -102,11 +54,10 @@ const esm = await build({
   format: 'esm',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
-  define: { __HOOK_LINT_BUNDLED__: 'true' },
   // CommonJS dependencies (gray-matter, js-yaml) call require(); give ESM bundles one.
   banner: { js: "import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);" },
 });
-const result = { outputFiles: [...cli.outputFiles, ...remark.outputFiles, ...launcher.outputFiles, ...esm.outputFiles] };
+const result = esm;
 
 // Write only what changed and remove stale files afterwards, so processes running the
 // bundles while a build happens never find dist/ missing.
@@ -120,3 +71,6 @@ for (const file of result.outputFiles) {
 }
 const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
 for (const path of walk('dist')) if (!written.has(path)) rmSync(path);
+for (const dir of readdirSync('dist', { withFileTypes: true })) {
+  if (dir.isDirectory() && readdirSync(join('dist', dir.name)).length === 0) rmSync(join('dist', dir.name), { recursive: true });
+}

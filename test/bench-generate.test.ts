@@ -3,17 +3,17 @@
  * same bytes for the same seed. Timing lives in `npm run bench`, never in tests.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lint } from '../src/lint/engine.js';
 import { loadConfig } from '../src/protocol/config.js';
 import { ruleById } from '../src/rules/index.js';
+import { tempDir } from './helpers/temp.js';
 
 const generator = join(__dirname, '..', 'bench', 'generate.mjs');
 const NOW = '2026-03-20T12:00:00Z';
-const temp = mkdtempSync(join(tmpdir(), 'relay-bench-'));
+const temp = tempDir('relay-bench-');
 
 interface Summary {
   files: number;
@@ -40,8 +40,6 @@ function snapshot(dir: string): Map<string, Buffer> {
 }
 
 const queueItems = (text: string) => text.split('\n').filter((line) => line.startsWith('- '));
-
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('bench/generate.mjs', () => {
   const first = generate('a', 'seed-1');

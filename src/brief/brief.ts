@@ -7,15 +7,16 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, readdirSync, readSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { debug } from '../debug.js';
 import { unloggedSessions, type BriefedFile, type KnownClosed, type ListedSession } from '../ledger/records.js';
 import type { Config } from '../protocol/config.js';
 import { preventionLines } from '../protocol/postmortem.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
-import { openRegularFile, readHead } from '../protocol/regular-file.js';
-import { countQueueFile, queueSummary, type QueueCount, type QueueSummary } from './queue-summary.js';
+import { openRegularFile, readHead, readRegularFile, tooBigMessage } from '../protocol/regular-file.js';
+import { configuredTtlHours, decodeQueue, parseQueues, queuePaths } from '../state/queue-files.js';
+import { statusOfQueues, type QueueStatus } from '../state/queue-status.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
 export const DEFAULT_BRIEF_BUDGET = 6000;
@@ -55,6 +56,8 @@ function unloggedMinAgeFromEnv(): number | undefined {
 /** How many sessions that never logged the briefing names. */
 const UNLOGGED_SHOWN = 3;
 
+/** How many of the next free queue items the briefing lists. */
+const NEXT_ITEMS = 5;
 /** How many of the newest plans are opened to read their status and title. */
 const TASKS_READ = 40;
 /** How many of the newest findings logs are opened. */
@@ -100,12 +103,8 @@ type ReadFiles = Map<string, string> | undefined;
 function composeBrief(root: string, config: Config, options: BriefOptions, read: ReadFiles): string {
   const budget = Math.max(200, Math.floor(options.budget ?? DEFAULT_BRIEF_BUDGET));
   const { layout } = config;
-  // The queues are counted and, for the ledger, hashed as they are read.
-  const todo = countQueue(root, join(root, layout.todo), { claims: true, hash: read !== undefined });
-  const done = countQueue(root, join(root, layout.done), { claims: false, hash: read !== undefined });
-  if (read && todo?.sha256 !== undefined) read.set(layout.todo, todo.sha256);
-  if (read && done?.sha256 !== undefined) read.set(layout.done, done.sha256);
-  const queue = queueSummary(todo, done);
+  // The queues are counted as `relay status` counts them, and hashed for the ledger as they are read.
+  const queue = queueCounts(root, config, options.now ?? new Date(), read);
   const planNames = listNames(root, join(root, layout.plan));
   const reviewNames = listNames(root, join(root, layout.review));
   const postmortemNames = listNames(root, join(root, layout.postmortems));
@@ -123,10 +122,10 @@ function composeBrief(root: string, config: Config, options: BriefOptions, read:
   // keeps each section's size predictable for the agents that read it every session.
   const share = (fraction: number) => Math.floor(budget * fraction);
   const sections = [
-    taskSection(root, layout.plan, planNames ?? [], share(0.25), read),
+    taskSection(root, layout.plan, planNames ?? [], share(0.25), read, config.maxDocumentBytes),
     queueSection(layout.todo, layout.done, queue, share(0.17)),
-    reviewSection(root, layout.review, reviewNames ?? [], share(0.19), read),
-    postmortemSection(root, layout.postmortems, postmortemNames ?? [], share(0.2), read),
+    reviewSection(root, layout.review, reviewNames ?? [], share(0.19), read, config.maxDocumentBytes),
+    postmortemSection(root, layout.postmortems, postmortemNames ?? [], share(0.2), read, config.maxDocumentBytes),
     discoverySection(root, layout.discovery, discoveryNames, share(0.05)),
     unloggedSection(root, config, options, share(0.09)),
   ];
@@ -139,11 +138,11 @@ function composeBrief(root: string, config: Config, options: BriefOptions, read:
 }
 
 /** Current tasks: the newest plans' status and title, open ones first. */
-function taskSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
+function taskSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles, maxBytes: number): string[] {
   const tasks = numbered(names, 'task-', /^task-(\d{3,})\.md$/);
   const heading = `## Tasks (\`${folder}/\`)`;
   if (tasks.length === 0) return [heading, 'No tasks yet.'];
-  const opened = newestFirst(tasks, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name), read !== undefined) }));
+  const opened = newestFirst(tasks, TASKS_READ).map((task) => ({ ...task, ...readPlanHead(root, join(root, folder, task.name), read !== undefined, maxBytes) }));
   for (const task of opened) if (task.sha256 !== undefined) read?.set(`${folder}/${task.name}`, task.sha256);
   const counts = new Map<string, number>();
   for (const task of opened) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
@@ -159,25 +158,22 @@ function taskSection(root: string, folder: string, names: string[], cap: number,
 }
 
 /** Queue counts and the next pending items. */
-function queueSection(todo: string, done: string, queue: QueueSummary, cap: number): string[] {
+function queueSection(todo: string, done: string, queue: QueueStatus, cap: number): string[] {
   const heading = '## Queue';
   if (!queue.todoExists && !queue.doneExists) return [heading, `No \`${todo}\` or \`${done}\`.`];
   const notes = [
-    `\`${todo}\`: ${queue.pending} pending (${queue.claimed} claimed, ${queue.pending - queue.claimed} free)${queue.todoExists ? '' : ' (file missing)'}. \`${done}\`: ${queue.done} done${queue.doneExists ? '' : ' (file missing)'}.`,
+    `\`${todo}\`: ${queue.pending} pending (${queue.claimed} claimed, ${queue.unclaimed} free)${queue.todoExists ? '' : ' (file missing)'}. \`${done}\`: ${queue.done} done${queue.doneExists ? '' : ' (file missing)'}.`,
   ];
+  if (queue.syntaxProblems > 0) notes.push(`${queue.syntaxProblems} list line${queue.syntaxProblems === 1 ? ' is' : 's are'} not queue items, so not counted (\`protocol-lint\` names them).`);
   const lines = queue.next.map((url) => `- ${url}`);
   if (lines.length > 0) notes.push('Next free items (take one with `relay claim`; never edit the queue files by hand):');
-  if (queue.invalidSkipped > 0) {
-    const count = queue.invalidSkipped;
-    notes.push(`Skipped ${count} free item${count === 1 ? '' : 's'} whose URL relay refuses (\`protocol-lint\` names ${count === 1 ? 'it' : 'them'}).`);
-  }
-  const more = queue.pending - queue.claimed - queue.next.length - queue.invalidSkipped;
+  const more = queue.unclaimed - queue.next.length;
   const tail = more > 0 ? [`… ${more} more free item${more === 1 ? '' : 's'} in \`${todo}\`.`] : [];
   return section(heading, notes, lines, tail, cap, (dropped) => `… ${dropped} of the next items not listed.`);
 }
 
 /** Latest findings logs (excerpts) and drafts still waiting for a final version. */
-function reviewSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
+function reviewSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles, maxBytes: number): string[] {
   const heading = `## Findings and reviews (\`${folder}/\`)`;
   const findings = numbered(names, 'findings-', /^findings-(\d{3,})\.md$/);
   const drafts = numbered(names, 'draft-', /^draft-(\d{3,})\.mdx$/);
@@ -190,10 +186,10 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
   const lines: string[] = [];
   const shown = newestFirst(findings, FINDINGS_READ);
   for (const file of shown) {
-    const head = readUpTo(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES, read !== undefined);
+    const head = readUpTo(root, join(root, folder, file.name), DOCUMENT_HEAD_BYTES, read !== undefined, maxBytes);
     if (head === undefined) continue;
     if (head.sha256 !== undefined) read?.set(`${folder}/${file.name}`, head.sha256);
-    lines.push(`### ${file.name}`, ...excerpt(head.text, 8));
+    lines.push(`### ${file.name}`, ...(head.tooBig === undefined ? excerpt(head.text, 8) : [head.tooBig]));
   }
   const unread = findings.length - shown.length;
   const tail = unread > 0 ? [`Not read: ${unread} older findings log${unread === 1 ? '' : 's'} (\`${folder}/findings-NNN.md\`).`] : [];
@@ -201,18 +197,19 @@ function reviewSection(root: string, folder: string, names: string[], cap: numbe
 }
 
 /** The Prevention lines of the newest postmortems: the lessons every session should keep. */
-function postmortemSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles): string[] {
+function postmortemSection(root: string, folder: string, names: string[], cap: number, read: ReadFiles, maxBytes: number): string[] {
   const heading = `## Postmortem lessons (\`${folder}/\`, newest first)`;
   const files = names.filter((name) => /^\d{4}-\d{2}-\d{2}-.+\.md$/.test(name)).sort().reverse();
   if (files.length === 0) return [heading, 'No postmortems yet.'];
   const lines: string[] = [];
   const opened = files.slice(0, POSTMORTEMS_READ);
   for (const name of opened) {
-    const content = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES, read !== undefined);
+    const content = readUpTo(root, join(root, folder, name), POSTMORTEM_BYTES, read !== undefined, maxBytes);
     if (content?.sha256 !== undefined) read?.set(`${folder}/${name}`, content.sha256);
     const prevention = content === undefined ? [] : preventionLines(content.text);
     const label = name.replace(/\.md$/, '');
-    if (prevention.length === 0 && content?.cut) {
+    if (content?.tooBig !== undefined) lines.push(`- ${label}: (${content.tooBig})`);
+    else if (prevention.length === 0 && content?.cut) {
       debug('fs', `briefing: ${name}: no Prevention section in the first ${POSTMORTEM_BYTES / 1024} KB, the most the briefing reads of a postmortem`);
       lines.push(`- ${label}: (no Prevention section in its first ${POSTMORTEM_BYTES / 1024} KB)`);
     } else if (prevention.length === 0) lines.push(`- ${label}: (no Prevention section)`);
@@ -369,26 +366,37 @@ function newestFirst<T extends { name: string; number: number }>(files: T[], cou
 }
 
 /** A queue file's counts (and hash), or undefined when it cannot be read or is not a regular file (a FIFO would block). */
-function countQueue(root: string, path: string, options: { claims: boolean; hash: boolean }): QueueCount | undefined {
-  if (outsideRootReason(root, path) !== undefined) return undefined;
-  let fd: number | undefined;
-  try {
-    fd = openRegularFile(path);
-    return fd === undefined ? undefined : countQueueFile(fd, options);
-  } catch (error) {
-    debug('fs', `briefing: \`${path}\` not counted: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+/**
+ * The queue counts of `relay status` (one function for both), from the files read whole; a
+ * file that cannot be read counts as missing. Each file read is hashed into `read`, when given.
+ */
+function queueCounts(root: string, config: Config, now: Date, read: ReadFiles): QueueStatus {
+  const paths = queuePaths(root, config);
+  const text = (path: string, label: string): string | undefined => {
+    if (outsideRootReason(root, path) !== undefined) return undefined;
+    try {
+      const bytes = readRegularFile(path);
+      if (bytes === undefined) return undefined;
+      read?.set(label, createHash('sha256').update(bytes).digest('hex'));
+      const decoded = decodeQueue(bytes, label, false);
+      if (!decoded.ok) debug('fs', `briefing: \`${label}\` not counted: ${decoded.error}`);
+      return decoded.ok ? decoded.text : undefined;
+    } catch (error) {
+      debug('fs', `briefing: \`${label}\` not counted: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+  const queues = parseQueues({ paths, todoText: text(paths.todo, config.layout.todo), doneText: text(paths.done, config.layout.done) });
+  return statusOfQueues(queues, { now, ttlHours: configuredTtlHours(config), next: NEXT_ITEMS });
 }
 
 /**
  * A regular file's text up to `limit` bytes, and whether it holds more; undefined when it
- * cannot be read. With `hash` (the ledger is on), the SHA-256 of all its bytes too, from the
- * same open: the rest past `limit` is read through one shared buffer.
+ * cannot be read; only `tooBig` (no text, no hash) past `maxBytes` (`maxDocumentBytes`), as
+ * every reader of a document says it. With `hash` (the ledger is on), the SHA-256 of all its
+ * bytes too, from the same open: the rest past `limit` is read through one shared buffer.
  */
-function readUpTo(root: string, path: string, limit: number, hash = false): { text: string; cut: boolean; sha256?: string } | undefined {
+function readUpTo(root: string, path: string, limit: number, hash: boolean, maxBytes: number): { text: string; cut: boolean; sha256?: string; tooBig?: string } | undefined {
   // A link to a file elsewhere (`postmortems/x.md -> ~/.ssh/id_rsa`) must not be shown to the agent.
   if (outsideRootReason(root, path) !== undefined) return undefined;
   let fd: number | undefined;
@@ -396,6 +404,7 @@ function readUpTo(root: string, path: string, limit: number, hash = false): { te
     fd = openRegularFile(path);
     if (fd === undefined) return undefined;
     const { bytes, size } = readHead(fd, limit);
+    if (size > maxBytes) return { text: '', cut: true, tooBig: tooBigMessage(relative(root, path), size, maxBytes) };
     let sha256: string | undefined;
     if (hash) {
       const hasher = createHash('sha256').update(bytes);
@@ -415,9 +424,9 @@ function readUpTo(root: string, path: string, limit: number, hash = false): { te
  * A plan's status and title from its first bytes, by a line scan rather than a YAML parser:
  * the briefing only shows them, and protocol-lint is what judges the front matter.
  */
-function readPlanHead(root: string, path: string, hash: boolean): { status: string; title: string; sha256?: string } {
-  const head = readUpTo(root, path, PLAN_HEAD_BYTES, hash);
-  if (head === undefined) return { status: 'unreadable', title: '' };
+function readPlanHead(root: string, path: string, hash: boolean, maxBytes: number): { status: string; title: string; sha256?: string } {
+  const head = readUpTo(root, path, PLAN_HEAD_BYTES, hash, maxBytes);
+  if (head === undefined || head.tooBig !== undefined) return { status: 'unreadable', title: head?.tooBig ?? '' };
   const { text, sha256 } = head;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let status = 'no status';

@@ -1,7 +1,4 @@
-/**
- * protocol-lint's options, read by the CLI (lint-cli.ts) and, for `--staged`, by its first
- * module (protocol-lint.ts), which starts git before the rest loads. Nothing heavy is imported.
- */
+/** protocol-lint's options, read by the CLI (lint-cli.ts). */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveRoot } from '../protocol/root.js';
@@ -28,9 +25,4 @@ export function parseLintArgs(argv: string[]) {
 /** The root a `--staged` run lints: `--root`, else the root found from the working directory. */
 export function stagedRoot(rootOption: string | undefined): string {
   return rootOption ? resolve(rootOption) : resolveRoot(process.cwd());
-}
-
-/** Whether a command line asks for a `--staged` lint (and nothing that ends the run before it). */
-export function wantsStagedLint(values: ReturnType<typeof parseLintArgs>['values']): boolean {
-  return values.staged && !values.fix && !values.help && !values.version && !values['list-rules'];
 }

@@ -1,7 +1,6 @@
 /**
  * `protocol-lint [paths…]`: argument parsing, output and exit codes (0 clean, 1 problems,
- * 2 usage/config/internal failure). The only place that decides the process's exit. Run by
- * protocol-lint.ts, from a CommonJS bundle of its own (dist/cjs/lint-cli.cjs).
+ * 2 usage/config/internal failure). The only place that decides the process's exit.
  */
 import { faultLine } from '../state/fault.js';
 import { existsSync, statSync } from 'node:fs';
@@ -10,7 +9,6 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { isOwnRoot, loadConfig, resolveRoot } from '../protocol/config.js';
 import { parseIsoTime } from '../protocol/dates.js';
 import { printable } from '../protocol/printable.js';
-import type { StagedGit } from '../lint/staged-git.js';
 import { parseLintArgs, stagedRoot } from './lint-args.js';
 import { GitError } from '../lint/sources.js';
 import type { FileResult } from '../lint/types.js';
@@ -101,7 +99,7 @@ function groupByRoot(paths: string[], rootOption: string | undefined): Group[] {
   return [...groups.values()];
 }
 
-async function main(argv: string[], early: StagedGit | undefined): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseLintArgs(argv);
@@ -160,9 +158,7 @@ async function main(argv: string[], early: StagedGit | undefined): Promise<numbe
       process.stderr.write(`protocol-lint: invalid configuration\n${loaded.error}\n`);
       return 2;
     }
-    // A pre-commit check must feel instant: git starts reading the commit before the engine
-    // and the rules load, and both proceed at once (for the first root; a nested one asks anew).
-    const source = values.staged ? new (await import('../lint/git-index-source.js')).GitIndexSource(group.root, loaded.config.layout, index === 0 ? early : undefined) : 'worktree';
+    const source = values.staged ? 'index' : 'worktree';
     const { lint } = await import('../lint/engine.js');
     const outcome = await lint({ root: group.root, config: loaded.config, targets: group.targets, source, fix: values.fix, now });
     const fromBase = toPosix(relative(group.base, group.root));
@@ -237,23 +233,18 @@ function repositoryTop(folder: string): string | undefined {
   }
 }
 
-/**
- * Runs protocol-lint and sets the exit code. `early` is git already started for a `--staged`
- * run by the first module (protocol-lint.ts); it is stopped if the run ends another way.
- */
-export function run(argv: string[], early?: StagedGit): Promise<void> {
+/** Runs protocol-lint and sets the exit code. */
+export function run(argv: string[]): Promise<void> {
   // A reader that stops early (`protocol-lint | head`) is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     process.exit(process.exitCode ?? 0);
   });
-  return main(argv, early).then(
+  return main(argv).then(
     (code) => {
-      early?.cancel();
       process.exitCode = code;
     },
     (error: unknown) => {
-      early?.cancel();
       if (error instanceof UsageError) {
         // One line, like relay's usage errors: every failure is one line on stderr (PROTOCOL §10).
         process.stderr.write(`protocol-lint: ${error.message}; see \`protocol-lint --help\`\n`);

@@ -123,7 +123,7 @@ async function dispatch(argv: string[], io: RelayIo, named: (name: string) => vo
   // Every command reads or writes under the layout: a path that leaves the root (a link to
   // another folder, `../x` in the config) is refused before anything is read through it.
   const outside = layoutOutsideRoot(rootDir, loaded.config.layout);
-  if (outside !== undefined) return { code: 1, stderr: `relay: ${outside}\n` };
+  if (outside.length > 0) return { code: 1, stderr: outside.map((error) => `relay: ${error}\n`).join('') };
   return command.run({ root: rootDir, config: loaded.config, values, positionals, io });
 }
 

@@ -240,7 +240,8 @@ function renderLint(state) {
   const box = body('lint');
   const data = state.data;
   if (!data) { if (!state.stale) box.append(el('p', { class: 'muted' }, 'Linting…')); return; }
-  box.append(el('p', { id: 'lint-summary' }, number(data.errorCount) + ' errors, ' + number(data.warningCount) + ' warnings in ' + number(data.filesWithProblems) + ' files', el('span', { class: 'muted' }, ' (lint took ' + number(data.durationMs) + ' ms)')));
+  box.append(el('p', { id: 'lint-summary' }, number(data.errorCount) + ' errors, ' + number(data.warningCount) + ' warnings in ' + number(data.filesWithProblems) + ' files',
+    el('span', { class: 'muted' }, ' (as of ', el('span', { id: 'lint-age', 'data-at': data.at }, age(data.at)), ', took ' + number(data.durationMs) + ' ms)')));
   if (data.problems.length) box.append(table(['file', 'severity', 'rule', 'message'], data.problems.map((problem) => el('tr', {},
     el('td', {}, problem.file + ':' + problem.line + ':' + problem.column), el('td', { class: 'sev-' + problem.severity }, problem.severity), el('td', {}, problem.ruleId), el('td', {}, problem.message)))));
   box.append(more(data.problems.length, data.errorCount + data.warningCount, 'problems'));
@@ -254,9 +255,23 @@ function render(snapshot) {
   renderVerdicts(panels.verdicts); renderLessons(panels.lessons); renderLint(panels.lint);
 }
 render(JSON.parse(document.getElementById('state').textContent));
+// The lint's result is shown while the next one runs: its age says how old it is.
+function age(iso) { const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)); return seconds < 60 ? seconds + ' s ago' : Math.round(seconds / 60) + ' min ago'; }
+setInterval(() => { const node = document.getElementById('lint-age'); if (node) node.textContent = age(node.dataset.at); }, 1000);
+// Follows the stream; when it fails (the dashboard stopped, or it is at its limit of pages and
+// answered 503, after which EventSource gives up) it connects again, waiting twice as long each time.
 const live = document.getElementById('live');
-const events = new EventSource('/events');
-events.addEventListener('snapshot', (event) => render(JSON.parse(event.data)));
-events.onopen = () => { live.textContent = 'live'; live.classList.remove('off'); };
-events.onerror = () => { live.textContent = 'reconnecting'; live.classList.add('off'); };
+let wait = 1;
+function follow() {
+  const events = new EventSource('/events');
+  events.addEventListener('snapshot', (event) => render(JSON.parse(event.data)));
+  events.onopen = () => { wait = 1; live.textContent = 'live'; live.classList.remove('off'); };
+  events.onerror = () => {
+    events.close();
+    live.textContent = 'reconnecting in ' + wait + ' s'; live.classList.add('off');
+    setTimeout(follow, wait * 1000);
+    wait = Math.min(wait * 2, 60);
+  };
+}
+follow();
 `;

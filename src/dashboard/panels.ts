@@ -5,9 +5,10 @@
  * bench tree: 100,000 URLs, 5,000 drafts, 300 postmortems); each cap is counted in the data
  * (`total`), and the page says how many it left out.
  *
- * Everything read comes from the root through the layout (already checked to stay inside the
- * root), from regular files only; the run records come from relay's own folder in the git
- * common dir. Nothing here writes.
+ * Every document (final, draft, postmortem) is read by `readDocument`, as relay and the lint
+ * read one: inside the root (links resolved), a regular file, at most `maxDocumentBytes`; one
+ * that cannot be read says why in its panel. The run records come from relay's own folder in
+ * the git common dir. Nothing here writes.
  */
 import { closeSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import type { Config } from '../protocol/config.js';
 import { readFrontMatter } from '../protocol/frontmatter.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
 import { preventionLines } from '../protocol/postmortem.js';
-import { openRegularFile, readHead, readRegularFile } from '../protocol/regular-file.js';
+import { openRegularFile, readDocument, readHead, readRegularFile } from '../protocol/regular-file.js';
 import { sha256Hex, judgeVerdict, type VerdictProblem } from '../protocol/verdict.js';
 import { RUN_ID_PATTERN } from '../run/records.js';
 import { loadQueues, type Queues } from '../state/queue-files.js';
@@ -48,8 +49,6 @@ export const PROBLEMS_SHOWN = 200;
 export const TEXT_LIMIT = 300;
 /** The most bytes read of a run's attempts.jsonl (a run of 10,000 attempts is ~10 MB). */
 const ATTEMPTS_BYTES = 32 * 1024 * 1024;
-/** The most bytes read of a postmortem or a final's head. */
-const DOCUMENT_BYTES = 1024 * 1024;
 
 /** One point of the burn-down. */
 export interface BurndownPoint {
@@ -140,13 +139,15 @@ export interface LessonsPanel {
   read: number;
 }
 
-/** protocol-lint's current problems. */
+/** protocol-lint's problems as of its last run. */
 export interface LintPanel {
   errorCount: number;
   warningCount: number;
   filesWithProblems: number;
   problems: { file: string; line: number; column: number; severity: 'error' | 'warning'; ruleId: string; message: string }[];
-  /** How long the lint took, in milliseconds (it runs at most every few seconds, and never more than a third of the time). */
+  /** When the lint shown started (the page shows its age: a lint of a big tree takes seconds, and the last result is shown meanwhile). */
+  at: string;
+  /** How long it took, in milliseconds. */
   durationMs: number;
 }
 
@@ -162,27 +163,33 @@ export interface PanelInput {
   cache: PanelCache;
 }
 
-/** Parsed files kept between refreshes while their size, time and inode stay the same. */
-export class PanelCache {
-  private readonly entries = new Map<string, { key: string; value: unknown }>();
+/** What {@link PanelCache.get} gives: the value computed from a document, or why it cannot be read. */
+export type Computed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-  /** The value computed from the file at `path`, recomputed only when its stat changed; undefined when it is not a readable regular file. */
-  get<T>(path: string, compute: (bytes: Buffer) => T): T | undefined {
+/** Parsed documents kept between refreshes while their device, inode, size and time stay the same. */
+export class PanelCache {
+  private readonly entries = new Map<string, { key: string; computed: Computed<unknown> }>();
+
+  /**
+   * `compute` of the document at root-relative `path`, read by `readDocument` as every reader
+   * reads one (inside the root, a regular file, at most `maxDocumentBytes`), again only when
+   * its stat changed; undefined when it does not exist.
+   */
+  get<T>(input: PanelInput, path: string, compute: (bytes: Buffer) => T): Computed<T> | undefined {
     let key: string;
     try {
-      const stats = statSync(path);
-      if (!stats.isFile()) return undefined;
-      key = `${stats.size}:${stats.mtimeMs}:${stats.ino}`;
+      const stats = statSync(join(input.root, path));
+      key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
     } catch {
       return undefined;
     }
     const cached = this.entries.get(path);
-    if (cached && cached.key === key) return cached.value as T;
-    const bytes = readRegularFile(path);
-    if (bytes === undefined) return undefined;
-    const value = compute(bytes);
-    this.entries.set(path, { key, value });
-    return value;
+    if (cached?.key === key) return cached.computed as Computed<T>;
+    const read = readDocument(input.root, path, input.config.maxDocumentBytes);
+    if (read === undefined) return undefined;
+    const computed: Computed<T> = read.ok ? { ok: true, value: compute(read.bytes) } : read;
+    this.entries.set(path, { key, computed });
+    return computed;
   }
 }
 
@@ -588,10 +595,9 @@ export function verdictsPanel(input: PanelInput): VerdictsPanel {
   }
   const waiting: VerdictsPanel['waiting'] = [];
   let approved = 0;
-  const hashDraft = (path: string): string | undefined => {
-    const full = join(input.root, path);
-    if (outsideRootReason(input.root, full) !== undefined) return undefined;
-    return input.cache.get(full, (bytes) => sha256Hex(bytes));
+  const hashDraft = (path: string): string | { error: string } | undefined => {
+    const hashed = input.cache.get(input, path, sha256Hex);
+    return hashed === undefined ? undefined : hashed.ok ? hashed.value : hashed;
   };
   for (const [number, draft] of [...drafts].sort((a, b) => a[0] - b[0])) {
     const final = finals.get(number);
@@ -599,14 +605,13 @@ export function verdictsPanel(input: PanelInput): VerdictsPanel {
       waiting.push({ draft: `${folder}/${draft}`, why: 'no final yet' });
       continue;
     }
-    const path = join(input.root, folder, final);
-    const data = input.cache.get(path, (bytes) => {
-      const matter = readFrontMatter(bytes.subarray(0, DOCUMENT_BYTES).toString('utf8').replace(/^\uFEFF/, ''));
+    const read = input.cache.get(input, `${folder}/${final}`, (bytes) => {
+      const matter = readFrontMatter(bytes.toString('utf8').replace(/^\uFEFF/, ''));
       return matter.present && matter.ok ? matter.data : undefined;
     });
-    const problem = judgeVerdict(data, hashDraft);
+    const problem = read?.ok === false ? read.error : judgeVerdict(read?.value, hashDraft);
     if (problem === undefined) approved++;
-    else waiting.push({ draft: `${folder}/${draft}`, final: `${folder}/${final}`, why: clipText(verdictWords(problem)) });
+    else waiting.push({ draft: `${folder}/${draft}`, final: `${folder}/${final}`, why: clipText(typeof problem === 'string' ? problem : verdictWords(problem)) });
   }
   return { waiting: waiting.slice(0, VERDICTS_SHOWN), waitingTotal: waiting.length, drafts: drafts.size, finals: finals.size, approved };
 }
@@ -625,6 +630,8 @@ function verdictWords(problem: VerdictProblem): string {
       return `reviewed path \`${problem.reviewed}\` leaves the root`;
     case 'draft-missing':
       return `reviewed draft \`${problem.reviewed}\` is missing`;
+    case 'draft-unreadable':
+      return problem.error;
     case 'stale':
       return 'the draft changed after the verdict';
   }
@@ -637,25 +644,29 @@ export function lessonsPanel(input: PanelInput): LessonsPanel {
   const lessons: LessonsPanel['lessons'] = [];
   const read = names.slice(0, POSTMORTEMS_READ);
   for (const name of read) {
-    const path = join(input.root, folder, name);
-    if (outsideRootReason(input.root, path) !== undefined) continue;
-    const lines = input.cache.get(path, (bytes) => preventionLines(bytes.subarray(0, DOCUMENT_BYTES).toString('utf8'))) ?? [];
+    const computed = input.cache.get(input, `${folder}/${name}`, (bytes) => preventionLines(bytes.toString('utf8')));
+    // One that cannot be read says why in its place (a link out of the root, a 1.5 GB file).
+    const lines = computed === undefined ? [] : computed.ok ? computed.value : [computed.error];
     for (const line of lines) lessons.push({ postmortem: name.replace(/\.md$/, ''), lesson: clipText(line.replace(/^[-*+]\s+/, '')) });
   }
   return { lessons: lessons.slice(0, LESSONS_SHOWN), postmortems: names.length, read: read.length };
 }
 
-/** protocol-lint on the whole root, in this process (the engine, not a child process). */
-export async function lintPanel(input: PanelInput): Promise<LintPanel> {
-  const started = performance.now();
-  // The engine loads only when the dashboard first lints.
-  const { lint } = await import('../lint/engine.js');
-  const outcome = await lint({ root: input.root, config: input.config, now: input.now });
+/** One file's result in `protocol-lint --format json`. */
+export interface LintResult {
+  filePath: string;
+  messages: { ruleId: string | null; severity: number; message: string; line: number; column: number }[];
+  errorCount: number;
+  warningCount: number;
+}
+
+/** The lint panel from `protocol-lint --format json`'s results. */
+export function lintPanel(results: LintResult[], at: Date, durationMs: number): LintPanel {
   const problems: LintPanel['problems'] = [];
   let errorCount = 0;
   let warningCount = 0;
   let filesWithProblems = 0;
-  for (const result of outcome.results) {
+  for (const result of results) {
     errorCount += result.errorCount;
     warningCount += result.warningCount;
     if (result.messages.length > 0) filesWithProblems++;
@@ -671,5 +682,5 @@ export async function lintPanel(input: PanelInput): Promise<LintPanel> {
       });
     }
   }
-  return { errorCount, warningCount, filesWithProblems, problems, durationMs: Math.round(performance.now() - started) };
+  return { errorCount, warningCount, filesWithProblems, problems, at: at.toISOString(), durationMs };
 }

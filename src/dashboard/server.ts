@@ -5,14 +5,18 @@
  *
  * The state is kept between requests, so a page load costs no file reads: the files are read
  * when the watched folders change (fs.watch, debounced), on a slow tick (claims age, sessions
- * end), and at start. protocol-lint runs in this process through the engine, on its own
- * slower cadence (it is the costly panel at fleet scale). A panel that fails keeps its last
- * good data and says since when it is stale.
+ * end), and at start. protocol-lint runs as a child process, one at a time, on its own slower
+ * cadence: a lint of a fleet-sized tree takes seconds, and this process keeps answering with
+ * the last result (and its age) meanwhile. A panel that fails keeps its last good data and
+ * says since when it is stale. The event streams are capped in number and in unsent bytes per
+ * page, so pages that never read cannot grow this process or starve the others.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { debug, reason } from '../debug.js';
 import type { Config } from '../protocol/config.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
@@ -25,6 +29,7 @@ import {
   PANEL_BUDGETS,
   lintPanel,
   PanelCache,
+  type LintResult,
   queuePanel,
   readQueues,
   runningSessionIds,
@@ -39,6 +44,21 @@ import {
 export const DASHBOARD_HOST = '127.0.0.1';
 /** The default port. */
 export const DEFAULT_PORT = 6420;
+/** The most pages following the live stream at once; the next is answered 503 (its page retries later). */
+export const MAX_STREAMS = 32;
+/** The most bytes a page may leave unread on its stream; past it the page is dropped (it reconnects and gets the latest state). */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** The most bytes of protocol-lint's JSON read; a bigger answer leaves the lint panel stale. */
+const LINT_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The protocol-lint the dashboard runs: the bundle beside relay's (dist/protocol-lint.mjs),
+ * or the checkout's built one when relay runs from its sources.
+ */
+export function protocolLintEntry(): string {
+  const self = fileURLToPath(import.meta.url);
+  return self.endsWith('.ts') ? resolve(dirname(self), '../../dist/protocol-lint.mjs') : join(dirname(self), 'protocol-lint.mjs');
+}
 
 /** What {@link startDashboard} needs. */
 export interface DashboardOptions {
@@ -90,6 +110,8 @@ class DashboardServer {
   private readonly panels = new Map<PanelId, PanelState>();
   private readonly panelJson = new Map<PanelId, string>();
   private readonly clients = new Set<ServerResponse>();
+  /** The Host headers this address is reached by: with the port, and without it on port 80 (browsers leave the default port out). */
+  private readonly hosts = new Set<string>();
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly runsFolder: string | undefined;
   private server: Server | undefined;
@@ -101,6 +123,7 @@ class DashboardServer {
   private tickTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lintTimer: NodeJS.Timeout | undefined;
+  private lintChild: ChildProcess | undefined;
   private linting = false;
   private lintAgain = false;
   private lastLintEnd = 0;
@@ -137,6 +160,10 @@ class DashboardServer {
     this.server = server;
     const address = server.address();
     this.port = typeof address === 'object' && address !== null ? address.port : this.options.port;
+    for (const name of [DASHBOARD_HOST, 'localhost']) {
+      this.hosts.add(`${name}:${this.port}`);
+      if (this.port === 80) this.hosts.add(name);
+    }
     this.tickTimer = setInterval(() => this.scheduleRefresh(), this.options.tickMs ?? 10_000);
     // A comment line now and then keeps proxies and idle browsers from dropping the stream.
     this.heartbeatTimer = setInterval(() => this.send(': keep-alive\n\n'), 25_000);
@@ -145,8 +172,7 @@ class DashboardServer {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
-    const host = request.headers.host ?? '';
-    if (host !== `${DASHBOARD_HOST}:${this.port}` && host !== `localhost:${this.port}`) {
+    if (!this.hosts.has(request.headers.host ?? '')) {
       respond(response, 403, 'text/plain; charset=utf-8', `relay dashboard answers only at http://${DASHBOARD_HOST}:${this.port}/\n`);
       return;
     }
@@ -165,13 +191,17 @@ class DashboardServer {
       respond(response, 200, 'text/html; charset=utf-8', renderPage(this.snapshotJson, nonce));
     } else if (path === '/state.json') {
       respond(response, 200, 'application/json; charset=utf-8', this.snapshotJson);
+    } else if (path === '/events' && this.clients.size >= MAX_STREAMS) {
+      // Closed at once: a thousand such requests must not hold a thousand file descriptors.
+      response.setHeader('Connection', 'close');
+      respond(response, 503, 'text/plain; charset=utf-8', `relay dashboard streams to at most ${MAX_STREAMS} pages at once; close one, or reload later\n`);
     } else if (path === '/events') {
       response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
-      response.write(`retry: 2000\nevent: snapshot\ndata: ${this.snapshotJson}\n\n`);
       this.clients.add(response);
       request.on('close', () => this.clients.delete(response));
       // A page closed mid-write: forget it rather than let the error end the dashboard.
       response.on('error', () => this.clients.delete(response));
+      this.send(`event: snapshot\ndata: ${this.snapshotJson}\n\n`, response);
     } else {
       respond(response, 404, 'text/plain; charset=utf-8', 'not found\n');
     }
@@ -257,8 +287,19 @@ class DashboardServer {
     this.send(`event: snapshot\ndata: ${this.snapshotJson}\n\n`);
   }
 
-  private send(text: string): void {
-    for (const client of this.clients) client.write(text);
+  /**
+   * Writes `text` to every page (or to `only`). A page that has not read what it was sent
+   * before, past {@link MAX_UNSENT_BYTES}, is dropped instead: every snapshot it misses would
+   * stay in this process's memory. Its page reconnects and starts from the latest state.
+   */
+  private send(text: string, only?: ServerResponse): void {
+    for (const client of only === undefined ? this.clients : [only]) {
+      if (client.writableLength > MAX_UNSENT_BYTES) {
+        debug('dashboard', `dropped a page that left ${client.writableLength} bytes unread`);
+        this.clients.delete(client);
+        client.destroy();
+      } else client.write(text);
+    }
   }
 
   /**
@@ -276,36 +317,55 @@ class DashboardServer {
     const wait = this.lastLintEnd === 0 ? 0 : Math.max(0, this.lastLintEnd + interval - Date.now());
     this.lintTimer = setTimeout(() => {
       this.lintTimer = undefined;
-      void this.runLint();
+      this.runLint();
     }, wait);
   }
 
-  private async runLint(): Promise<void> {
+  /** Runs `protocol-lint --format json` on the root as a child process (an argument vector, no shell) and shows what it says. */
+  private runLint(): void {
     this.linting = true;
     const started = Date.now();
-    const now = this.now();
-    const input: PanelInput = { root: this.options.root, config: this.options.config, now, ttlHours: this.options.ttlHours, runsFolder: this.runsFolder, cache: this.cache };
-    let data: unknown;
-    let failure: unknown;
-    try {
-      data = await lintPanel(input);
-    } catch (error) {
-      failure = error;
-    }
-    this.linting = false;
-    this.lastLintEnd = Date.now();
-    this.lastLintDuration = this.lastLintEnd - started;
-    if (this.closed) return;
-    const changed = this.setPanel('lint', () => {
-      if (failure !== undefined) throw failure;
-      return data;
-    }, now);
-    if (changed) this.publish(this.now());
-    debug('dashboard', `linted in ${this.lastLintDuration} ms`);
-    if (this.lintAgain) {
-      this.lintAgain = false;
-      this.scheduleLint();
-    }
+    const at = this.now();
+    const { root } = this.options;
+    const child = spawn(process.execPath, [protocolLintEntry(), '--format', 'json', '--root', root, '--now', at.toISOString()], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.lintChild = child;
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes <= LINT_OUTPUT_BYTES) stdout.push(chunk);
+      else child.kill();
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4096)));
+    let finished = false;
+    const finish = (code: number | null, failure?: string): void => {
+      if (finished) return;
+      finished = true;
+      this.linting = false;
+      this.lintChild = undefined;
+      this.lastLintEnd = Date.now();
+      this.lastLintDuration = this.lastLintEnd - started;
+      if (this.closed) return;
+      const changed = this.setPanel('lint', () => {
+        if (stdoutBytes > LINT_OUTPUT_BYTES) throw new Error(`protocol-lint said more than ${LINT_OUTPUT_BYTES / 1024 / 1024} MB; run it yourself`);
+        // Exit 2 is a failure to lint (a bad config, say), said from a `protocol-lint: …` line on.
+        if (failure !== undefined || (code !== 0 && code !== 1) || stdoutBytes === 0) {
+          debug('dashboard', `protocol-lint exited ${code}: ${stderr}`);
+          const said = /^protocol-lint: [^]*/m.exec(stderr)?.[0].trim().split('\n').join(' ').slice(0, 300);
+          throw new Error(failure ?? said ?? `protocol-lint exited ${code} without a result`);
+        }
+        return lintPanel(JSON.parse(Buffer.concat(stdout).toString('utf8')) as LintResult[], at, this.lastLintDuration);
+      }, at);
+      if (changed) this.publish(this.now());
+      debug('dashboard', `linted in ${this.lastLintDuration} ms in a child process`);
+      if (this.lintAgain) {
+        this.lintAgain = false;
+        this.scheduleLint();
+      }
+    };
+    child.once('error', (error) => finish(null, `cannot run protocol-lint: ${reason(error)}`));
+    child.once('close', (code) => finish(code));
   }
 
   /**
@@ -366,6 +426,7 @@ class DashboardServer {
   private async close(): Promise<void> {
     this.closed = true;
     this.stopTimers();
+    this.lintChild?.kill();
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
     for (const client of this.clients) client.end();

@@ -5,9 +5,10 @@
  * that exits non-zero, and such a command may well have changed files (a script that appended
  * a line and then failed), so both events run this; the output names the event it answers.
  *
- * - Write, Edit, MultiEdit: the file in `tool_input.file_path`. After an Edit of a queue
- *   file only the edited lines (and the lines of either queue that could be the same URL)
- *   are checked, so a 50,000-item queue costs a few substring searches.
+ * - Write, Edit, MultiEdit: the file in `tool_input.file_path`. After a change of a queue file
+ *   only the changed lines (and the lines of either queue holding their URLs) are checked
+ *   (src/lint/focus.ts), against the text before the edit: rebuilt from an Edit's own
+ *   strings, else the last linted snapshot (queue-snapshot.ts), else the file is linted whole.
  * - Bash: the protocol files whose mtime moved while the command ran (see bash-changes.ts).
  *
  * Errors block (`decision: "block"`: the reason reaches Claude at once); warnings alone come
@@ -15,15 +16,14 @@
  */
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { debug } from '../debug.js';
-import { loadHookLint } from './load-hook-lint.js';
 import type { FileResult } from '../lint/types.js';
-import { countNewlines, FileSource, linesAt } from '../protocol/byte-source.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
-import { nonRegularReason } from '../protocol/regular-file.js';
+import { nonRegularReason, readRegularFile } from '../protocol/regular-file.js';
+import { outsideRootReason } from '../protocol/inside-root.js';
 import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { ownershipProblem } from './ownership.js';
-import { copyQueue } from './queue-snapshot.js';
+import { readSnapshot, saveSnapshot } from './queue-snapshot.js';
 import { SessionMemory } from './session-memory.js';
 import { openPendingRecord } from './session-record.js';
 import { findStateTree, ownFiles, type StateTree } from './state-tree.js';
@@ -97,37 +97,28 @@ async function postToolUse(input: HookInput): Promise<HookOutcome> {
     return problem ? [problem] : [];
   });
 
-  // Queue files are checked only on the lines the change added (and their twins): from the
-  // Edit's own text, else from the last linted copy; without either, the whole file. Each is
-  // copied first, and the copy is what gets compared, linted and kept as the next snapshot.
+  // Queue files are checked only where they changed, against their text before the change.
   const queues = changed.filter((path) => isQueue(path, tree!.config.layout));
-  const copies = new Map(queues.map((path) => [path, copyQueue(tree!.root, path)]));
+  const texts = new Map(queues.map((path) => [path, readText(tree!.root, path)]));
+  const previous = new Map<string, string>();
+  for (const path of queues) {
+    const text = texts.get(path);
+    const before = text === undefined ? undefined : ((editInput && queues.length === 1 ? beforeEdit(text, editInput) : undefined) ?? readSnapshot(tree.root, path));
+    if (before !== undefined) previous.set(path, before);
+  }
   let results: FileResult[] = [];
   let report = '';
-  try {
-    const editLines = editInput && queues.length === 1 ? editedLines(copies.get(queues[0]!)?.path, editInput) : undefined;
-    let focus: Record<string, number[]> | undefined = {};
-    for (const path of queues) {
-      const lines = editLines ?? copies.get(path)?.lines;
-      if (lines === undefined) {
-        focus = undefined;
-        break;
-      }
-      focus[path] = lines;
-    }
-    const targets = changed.filter((path) => !(focus && focus[path]?.length === 0));
-    if (targets.length > 0) {
-      // The engine and reporter load only when there is something to lint.
-      const { lint, formatClaude } = await loadHookLint();
-      const queueFocus = focus && Object.keys(focus).length > 0 ? Object.fromEntries(Object.entries(focus).filter(([path]) => targets.includes(path))) : undefined;
-      const copyPaths = new Map(queues.flatMap((path) => (copies.get(path) ? [[path, copies.get(path)!.path] as [string, string]] : [])));
-      ({ results } = await lint({ root: tree.root, config: tree.config, targets, copies: copyPaths, ...(queueFocus && Object.keys(queueFocus).length > 0 ? { focus: queueFocus } : {}) }));
-      report = formatClaude(results);
-    }
-    for (const copy of copies.values()) copy?.keep();
-  } finally {
-    for (const copy of copies.values()) copy?.discard();
+  // A change that left a queue as it was checks nothing there.
+  const targets = changed.filter((path) => !(previous.has(path) && previous.get(path) === texts.get(path)));
+  if (targets.length > 0) {
+    // The engine and reporter load only when there is something to lint.
+    const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
+    const focused = queues.length > 0 && previous.size === queues.length;
+    if (queues.length > 0 && !focused) debug('focus', 'the queues are linted whole: no text from before the change (a first change in this session)');
+    ({ results } = await lint({ root: tree.root, config: tree.config, targets, ...(focused ? { previous } : {}) }));
+    report = formatClaude(results);
   }
+  for (const [path, text] of texts) if (text !== undefined) saveSnapshot(tree.root, path, text);
   const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
   const text = [report, ...ownership.map((problem) => `relay: ${problem}`), ...skippedText].filter(Boolean).join('\n');
   if (text === '') return quiet(`${event} ${tool}: ${changed.join(', ')} clean`);
@@ -147,62 +138,30 @@ function isQueue(path: string, layout: Layout): boolean {
   return path === layout.todo || path === layout.done;
 }
 
-/**
- * The 1-based lines an Edit or MultiEdit left its new text on, found by searching the file's
- * bytes for each `new_string` (in chunks: a queue is never read whole); undefined when the
- * event has no text or any cannot be found (the snapshot, or else the whole file, decides then).
- */
-function editedLines(path: string | undefined, toolInput: Record<string, unknown>): number[] | undefined {
-  if (path === undefined) return undefined;
-  const edits = Array.isArray(toolInput.edits) ? (toolInput.edits as Array<Record<string, unknown>>) : [toolInput];
-  if (edits.some((edit) => typeof edit?.new_string !== 'string')) return undefined;
-  let source: FileSource | undefined;
+/** A queue's text; undefined when it cannot be read or leaves the root (the lint then says why). */
+function readText(root: string, path: string): string | undefined {
   try {
-    source = FileSource.open(path);
+    return outsideRootReason(root, join(root, path)) === undefined ? readRegularFile(join(root, path))?.toString('utf8') : undefined;
   } catch {
     return undefined;
   }
-  if (!source) return undefined;
-  try {
-    const lines = new Set<number>();
-    for (const edit of edits) {
-      const added = edit.new_string as string;
-      if (added === '') continue;
-      const found = added.includes('\n') ? searchWhole(source, added, lines) : searchChunks(source, Buffer.from(added, 'utf8'), lines);
-      if (!found) return undefined;
-    }
-    return lines.size === 0 ? undefined : [...lines].sort((a, b) => a - b);
-  } finally {
-    source.close();
-  }
 }
 
-/** Adds the line of every match of a one-line text; chunks end at line ends, so no match is cut. */
-function searchChunks(source: FileSource, needle: Buffer, lines: Set<number>): boolean {
-  const offsets: number[] = [];
-  source.forEachChunk((chunk, base) => {
-    for (let offset = chunk.indexOf(needle); offset !== -1; offset = chunk.indexOf(needle, offset + 1)) offsets.push(base + offset);
-    return true;
-  });
-  for (const line of linesAt(source, offsets)) lines.add(line);
-  return offsets.length > 0;
-}
-
-/** Adds the lines every match of a text spanning lines covers (rare for a queue: read it whole). */
-function searchWhole(source: FileSource, added: string, lines: Set<number>): boolean {
-  const bytes = source.readAll();
-  let found = false;
-  // Matches come in order, so line numbers are counted on from the previous one.
-  let line = 1;
-  let counted = 0;
-  for (let offset = bytes.indexOf(added); offset !== -1; offset = bytes.indexOf(added, offset + 1)) {
-    found = true;
-    line += countNewlines(bytes, counted, offset);
-    counted = offset;
-    const last = line + countNewlines(added);
-    for (let at = line; at <= last; at++) lines.add(at);
+/**
+ * The text before an Edit or MultiEdit, rebuilt from the event's own strings: each edit undone
+ * from the last, where its `new_string` occurs exactly once; undefined when that is not sure.
+ */
+function beforeEdit(text: string, toolInput: Record<string, unknown>): string | undefined {
+  const edits = Array.isArray(toolInput.edits) ? (toolInput.edits as Array<Record<string, unknown>>) : [toolInput];
+  let current = text;
+  for (const edit of [...edits].reverse()) {
+    const { old_string: before, new_string: after } = edit ?? {};
+    if (typeof before !== 'string' || typeof after !== 'string' || after === '' || edit?.replace_all === true) return undefined;
+    const at = current.indexOf(after);
+    if (at === -1 || current.indexOf(after, at + 1) !== -1) return undefined;
+    current = current.slice(0, at) + before + current.slice(at + after.length);
   }
-  return found;
+  return current;
 }
 
 await runHook('PostToolUse', postToolUse);

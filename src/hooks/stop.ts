@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
-import { loadHookLint } from './load-hook-lint.js';
 import { CONFIG_FILE, loadConfig } from '../protocol/config.js';
 import { classifyPath } from '../protocol/layout.js';
 import { sessionPath } from '../ledger/session-names.js';
@@ -73,7 +72,8 @@ async function stop(input: HookInput): Promise<HookOutcome> {
     let errorText = '';
     let errors = 0;
     if (existing.length > 0) {
-      const { lint, formatClaude } = await loadHookLint();
+      // The engine and reporter load only when there is something to lint.
+      const [{ lint }, { formatClaude }] = await Promise.all([import('../lint/engine.js'), import('../report/claude.js')]);
       const { results } = await lint({ root, config, targets: existing });
       // Only errors hold a session back; warnings were already shown after each write.
       const errorResults = results

@@ -4,7 +4,7 @@
 import { debug } from '../debug.js';
 import { normalizeLevel, type Config, type RuleLevel } from '../protocol/config.js';
 import { rules as registry } from '../rules/index.js';
-import { applyFocus, searchCheck, type FocusLines } from './focus.js';
+import { applyFocus } from './focus.js';
 import { ignoreMatcher } from './ignore-matcher.js';
 import { PathFilter } from './path-filter.js';
 import { loadFrontMatterSupport, Project, type ProjectFile } from './project.js';
@@ -21,23 +21,16 @@ export interface LintOptions {
   config: Config;
   /** Root-relative POSIX paths of files or folders; undefined lints the whole root (or, with `source: 'index'`, the staged changes). */
   targets?: string[];
-  /**
-   * Read the working tree (default) or the git index (`--staged`); a GitIndexSource made
-   * before the engine loaded has its git processes already running.
-   */
+  /** Read the working tree (default) or the git index (`--staged`). */
   source?: 'worktree' | 'index' | GitIndexSource;
   fix?: boolean;
   now?: Date;
   /**
-   * Lint only these 1-based lines of the queue files (with the lines of either queue that
-   * could be the same URL): the fast path for a hook after an edit. Ignored for other files.
+   * The previous text of each changed queue file, by path: the queues are then read only on
+   * the changed lines and the lines of their URLs (focus.ts), the hook's fast path after an
+   * edit. `--staged` finds HEAD's copies itself.
    */
-  focus?: Record<string, number[]>;
-  /**
-   * Copies the caller made of files (a hook's consistent copy of a queue it just compared),
-   * by path: the absolute path of the copy, read instead of the file.
-   */
-  copies?: Map<string, string>;
+  previous?: Map<string, string>;
   /** Rules to run instead of the registry (examples and tests). */
   rules?: Rule<any>[];
 }
@@ -80,15 +73,10 @@ export async function lint(options: LintOptions): Promise<LintOutcome> {
 async function runOnce(options: LintOptions): Promise<RunResult> {
   const { root, config } = options;
   let gitIndex: GitIndexSource | undefined;
-  if (options.source === 'index') gitIndex = new (await import('./git-index-source.js')).GitIndexSource(root, config.layout);
+  if (options.source === 'index') gitIndex = new (await import('./git-index-source.js')).GitIndexSource(root);
   else if (typeof options.source === 'object') gitIndex = options.source;
-  const source: FileSource = gitIndex ?? new WorkingTreeSource(root, config.ignores, options.copies);
-  try {
-    return await lintProject(options, new Project(root, config, source), source, gitIndex);
-  } finally {
-    // The files opened for chunked reading and any git still running; parsed texts stay for --fix.
-    source.close?.();
-  }
+  const source: FileSource = gitIndex ?? new WorkingTreeSource(root, config.ignores);
+  return lintProject(options, new Project(root, config, source), source, gitIndex);
 }
 
 type RunResult = {
@@ -103,9 +91,9 @@ type RunResult = {
 async function lintProject(options: LintOptions, project: Project, source: FileSource, gitIndex: GitIndexSource | undefined): Promise<RunResult> {
   const { config } = options;
   const full = options.targets === undefined && gitIndex === undefined;
+  if (gitIndex) await gitIndex.stagedChanges();
   let paths: string[];
   if (options.targets === undefined) {
-    // The staged changes and the index listing come from git, started in the CLI's first module.
     paths = gitIndex ? await gitIndex.stagedChanges() : await source.walk();
   } else {
     paths = [];
@@ -120,33 +108,32 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   const { ignored, nestedRoots } = selected;
   paths = selected.kept;
   // A symbolic link out of the root is kept wherever it is, so `file-unreadable` reports it.
-  const targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none' || source.leavesRoot?.(file.path) !== undefined);
+  let targets = paths.map((path) => project.file(path)).filter((file) => file.classification.type !== 'none' || source.leavesRoot?.(file.path) !== undefined);
   // The two queue files go first, into one batch: the checks between them then parse each once.
   targets.sort((a, b) => Number(isQueue(b)) - Number(isQueue(a)));
-  let focus: Record<string, FocusLines> | undefined = options.focus;
-  let frontMatterLoading: Promise<void> | undefined;
+  let previous = options.previous;
   if (gitIndex) {
     const { todo, done } = config.layout;
+    await gitIndex.prepare(targets.filter((file) => file.isProtocol).map((file) => file.path), [todo, done]);
+    // A commit's queue changes are checked like an edit: against HEAD's copies.
     const stagedQueues = targets.filter(isQueue).map((file) => file.path);
-    // While git inflates HEAD's queues, the YAML reader loads.
-    const documents = targets.some((file) => file.isProtocol && !isQueue(file));
-    if (documents) frontMatterLoading = loadFrontMatterSupport();
-    // While git inflates HEAD's queues, the staged ones are checked for the focused search.
-    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues, searchCheck);
-    // A commit's queue changes are checked like an edit: the lines it adds, and their twins.
-    if (focus === undefined && stagedQueues.length > 0) {
-      const added = gitIndex.stagedLines(stagedQueues);
-      const whole = [...added].filter(([, lines]) => lines === undefined).map(([path]) => path);
-      if (whole.length === 0) focus = Object.fromEntries(added) as Record<string, FocusLines>;
-      else debug('focus', `the queues are linted whole: HEAD has no \`${whole.join('`, `')}\`, or the commit changes too much of it`);
+    if (previous === undefined && stagedQueues.length > 0) {
+      const heads = stagedQueues.map((path) => [path, gitIndex.headText(path)] as const);
+      const missing = heads.filter(([, text]) => text === undefined).map(([path]) => path);
+      if (missing.length === 0) previous = new Map(heads as [string, string][]);
+      else debug('focus', `the queues are linted whole: HEAD has no readable \`${missing.join('`, `')}\``);
     }
   }
-
-  if (focus) applyFocus(project, focus);
+  // A run after a change (hook, commit) lints both queues: a change in one can change the answer
+  // for a line of the other. Focused, it reads them only where the change can matter.
+  if (previous) {
+    applyFocus(project, previous);
+    const missing = [config.layout.todo, config.layout.done].filter((path) => !targets.some((file) => file.path === path) && project.file(path).text !== undefined);
+    targets = [...missing.map((path) => project.file(path)), ...targets];
+  }
 
   // Documents may carry front matter; queue files never do, so a queue-only run skips loading its parser.
-  if (frontMatterLoading) await frontMatterLoading;
-  else if (targets.some((file) => file.isProtocol && !isQueue(file))) await loadFrontMatterSupport();
+  if (targets.some((file) => file.isProtocol && !isQueue(file))) await loadFrontMatterSupport();
 
   const collected: Collected[] = [];
   const now = options.now ?? new Date();

@@ -8,7 +8,7 @@
 import { outsideRootReason } from '../protocol/inside-root.js';
 import { readRegularFile } from '../protocol/regular-file.js';
 import { join } from 'node:path';
-import { rewriteQueue, splitSegments } from '../protocol/queue.js';
+import { splitSegments } from '../protocol/queue.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { FaultError } from '../state/fault.js';
 import { withLock } from '../state/lock.js';
@@ -47,7 +47,7 @@ function applyUnlocked(project: Project, fixes: Map<string, Set<number>>): strin
       continue;
     }
     if (current !== linted) continue;
-    writeFileAtomic(absolute, bom + rewriteQueue(splitSegments(content.text), { remove: lines }));
+    writeFileAtomic(absolute, bom + splitSegments(content.text).filter((_, index) => !lines.has(index + 1)).join(''));
     fixed.push(path);
   }
   return fixed;

@@ -9,10 +9,10 @@ import { type Config } from '../protocol/config.js';
 import type { FrontMatter } from '../protocol/frontmatter.js';
 import { classifyPath, numberedName, waveNumber, type Classification, type NumberedKind } from '../protocol/layout.js';
 import { scanMarkdown, type MarkdownScan } from '../protocol/markdown.js';
-import { parseQueue, type QueueFile } from '../protocol/queue.js';
+import { countLines, parseQueue, type QueueFile } from '../protocol/queue.js';
 import { parseDirectives, type Directives } from './directives.js';
-import { countNewlines, type ByteSource } from '../protocol/byte-source.js';
 import type { FileSource, ReadResult } from './sources.js';
+import { formatSize, tooBigMessage } from '../protocol/regular-file.js';
 
 type FrontMatterModule = typeof import('../protocol/frontmatter.js');
 let frontMatterModule: FrontMatterModule | undefined;
@@ -46,6 +46,9 @@ export class ProjectFile {
   private cachedFrontMatter?: FrontMatter;
   private cachedScan?: MarkdownScan;
   private cachedDirectives?: Directives;
+  private cachedLineCount?: number;
+  /** For a focused run (src/lint/focus.ts): the lines of this queue worth reading; the others hold no items. */
+  only?: (start: number, end: number) => boolean;
 
   constructor(
     readonly project: Project,
@@ -69,7 +72,7 @@ export class ProjectFile {
     if (this.cachedContent) return this.cachedContent;
     const isQueue = this.kind === 'todo' || this.kind === 'done';
     const limit = isQueue ? MAX_QUEUE_BYTES : this.project.config.maxDocumentBytes;
-    this.cachedContent = decode(this.project.source.read(this.path, limit), limit, isQueue);
+    this.cachedContent = decode(this.path, this.project.source.read(this.path, limit), limit, isQueue);
     return this.cachedContent;
   }
 
@@ -84,7 +87,7 @@ export class ProjectFile {
     if (this.cachedQueue) return this.cachedQueue;
     const text = this.text;
     if (text === undefined) return undefined;
-    this.cachedQueue = parseQueue(text);
+    this.cachedQueue = parseQueue(text, this.only);
     return this.cachedQueue;
   }
 
@@ -117,21 +120,6 @@ export class ProjectFile {
   }
 
   /**
-   * The file's bytes as a chunked source, without reading or decoding them all (focused runs
-   * search 100,000-line queues this way); undefined when it cannot be read or is already read.
-   */
-  byteSource(): ByteSource | undefined {
-    if (this.cachedContent) return undefined;
-    return this.project.byteSource(this.path);
-  }
-
-  /** Replaces the text with a focused view of it (see `src/lint/focus.ts`). */
-  focus(text: string): void {
-    this.release();
-    this.cachedContent = { ok: true, text, bom: false };
-  }
-
-  /**
    * Forgets the parsed content (it is read again if asked for). The engine lints in batches
    * and releases each batch, so a 12,000-file tree is never held in memory at once.
    */
@@ -141,24 +129,24 @@ export class ProjectFile {
     this.cachedFrontMatter = undefined;
     this.cachedScan = undefined;
     this.cachedDirectives = undefined;
+    this.cachedLineCount = undefined;
   }
 
-  /** The number of lines, for clamping positions. */
+  /** The number of lines, for clamping positions: counted once per file, not per message. */
   get lineCount(): number {
-    const text = this.text;
-    if (text === undefined) return 1;
-    return 1 + countNewlines(text);
+    this.cachedLineCount ??= this.cachedQueue?.lineCount ?? countLines(this.text ?? '');
+    return this.cachedLineCount;
   }
 }
 
-function decode(result: ReadResult, limit: number, isQueue: boolean): Content {
+function decode(path: string, result: ReadResult, limit: number, isQueue: boolean): Content {
   if (!result.ok) {
     return { ok: false, problem: { rule: 'file-unreadable', message: result.reason, line: 1, column: 1 } };
   }
   if (result.size !== undefined && result.size > limit) {
     const message = isQueue
-      ? `Skipped: the file is ${formatSize(result.size)}, over the queue file limit of ${formatSize(limit)}; split the queue`
-      : `Skipped: the file is ${formatSize(result.size)}, over the document limit of ${formatSize(limit)} (\`maxDocumentBytes\` in the config); split it or raise the limit`;
+      ? `Skipped: the queue is too big (${formatSize(result.size)}, limit ${formatSize(limit)}); split the queue`
+      : `Skipped: ${tooBigMessage(path, result.size, limit)}`;
     return { ok: false, problem: { rule: 'file-unreadable', message, line: 1, column: 1 } };
   }
   const buffer = result.buffer!;
@@ -176,12 +164,6 @@ function decode(result: ReadResult, limit: number, isQueue: boolean): Content {
   }
   const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
   return { ok: true, text: buffer.toString('utf8', bom ? 3 : 0), bom };
-}
-
-function formatSize(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${bytes} bytes`;
 }
 
 function positionOf(buffer: Buffer, offset: number): { line: number; column: number } {
@@ -225,12 +207,6 @@ export class Project {
     return file;
   }
 
-  /** A chunked source of a file's bytes (valid until the source closes); undefined when it cannot be read. */
-  byteSource(path: string): ByteSource | undefined {
-    const isQueue = path === this.config.layout.todo || path === this.config.layout.done;
-    return this.source.bytes?.(path, isQueue ? MAX_QUEUE_BYTES : this.config.maxDocumentBytes);
-  }
-
   /** Whether a root-relative path exists (file or folder). */
   exists(path: string): boolean {
     return this.source.exists(path);
@@ -241,22 +217,14 @@ export class Project {
     return this.source.listDir(folder) ?? [];
   }
 
-  /**
-   * The files of one numbered kind and number in its home folder (several when ids collide).
-   * A targeted run over the git index looks the number up; otherwise the folder is listed once.
-   */
+  /** The files of one numbered kind and number in its home folder (several when ids collide). */
   numberedPaths(kind: NumberedKind, number: number): string[] {
-    if (this.source.numbered && !this.numbered.has(kind)) {
-      const folder = kind === 'task' ? this.config.layout.plan : this.config.layout.review;
-      return this.source.numbered(folder, kind, number);
-    }
     return this.numberedFiles(kind).get(number) ?? [];
   }
 
-  /** Whether a root-relative file or folder exists: one lookup where the source has it, else from its folder's listing. */
+  /** Whether a root-relative file or folder exists, from its folder's listing. */
   pathExists(path: string): boolean {
     if (path === '' || path === '.') return true;
-    if (this.source.has) return this.source.has(path);
     const slash = path.lastIndexOf('/');
     const folder = slash === -1 ? '' : path.slice(0, slash);
     let names = this.listingSets.get(folder);

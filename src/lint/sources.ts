@@ -3,16 +3,14 @@
  * for `--staged`, so a pre-commit check lints what will be committed, not what happens to be
  * on disk).
  */
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileSource as FileBytes, readFully, type ByteSource } from '../protocol/byte-source.js';
 import { ALWAYS_IGNORED, CONFIG_FILE } from '../protocol/config.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
 import { debug } from '../debug.js';
-import type { NumberedKind } from '../protocol/layout.js';
 
 /** The bytes of a file, or why they could not be had. */
-export type ReadResult = { ok: true; buffer?: Buffer; size?: number; shared?: boolean } | { ok: false; reason: string };
+export type ReadResult = { ok: true; buffer?: Buffer; size?: number } | { ok: false; reason: string };
 
 /** A tree of files. Paths are root-relative and POSIX. */
 export interface FileSource {
@@ -24,19 +22,8 @@ export interface FileSource {
   exists(path: string): boolean;
   /** Reads a file; files over `limit` bytes are not read (their size is returned). */
   read(path: string, limit: number): ReadResult;
-  /**
-   * The bytes of a file (up to `limit`) as a chunked source, without reading them all;
-   * undefined when it cannot be read that way (the caller then uses `read`).
-   */
-  bytes?(path: string, limit: number): ByteSource | undefined;
   /** Why a walked path is a symbolic link leaving the root, when the source knows (reported by `file-unreadable`). */
   leavesRoot?(path: string): string | undefined;
-  /** Releases what the source holds open (the files `bytes` opened). */
-  close?(): void;
-  /** Whether a file or folder exists, when the source answers that cheaply (an index lookup). */
-  has?(path: string): boolean;
-  /** The files of one numbered kind and number in a folder, when the source finds them without listing it. */
-  numbered?(folder: string, kind: NumberedKind, number: number): string[];
 }
 
 /** Files on disk under the root. Symbolic links are never followed out of the root. */
@@ -48,16 +35,12 @@ export class WorkingTreeSource implements FileSource {
   private scratch = Buffer.allocUnsafe(1024 * 1024);
   /** Walked symbolic links that leave the root, with why. */
   private outsideLinks = new Map<string, string>();
-  /** Files opened by `bytes`, closed by `close`. */
-  private opened: FileBytes[] = [];
   /** Folders holding their own config that the walks skipped (root-relative, no trailing slash). */
   readonly nestedRoots = new Set<string>();
 
   constructor(
     readonly root: string,
     private readonly ignores: string[],
-    /** Copies the caller made of files, by path: the absolute path of the copy, read instead. */
-    private readonly copies: Map<string, string> = new Map(),
   ) {}
 
   async walk(folder = ''): Promise<string[]> {
@@ -166,34 +149,9 @@ export class WorkingTreeSource implements FileSource {
   }
 
   read(path: string, limit: number): ReadResult {
-    const absolute = join(this.root, path);
-    const copy = this.copies.get(path);
-    if (copy !== undefined && isRegularFile(absolute)) return this.readRegular(copy, limit);
-    const target = this.regularFiles.has(path) ? absolute : this.readableTarget(absolute);
+    const target = this.regularFiles.has(path) ? join(this.root, path) : this.readableTarget(join(this.root, path));
     if (typeof target !== 'string') return target;
     return this.readRegular(target, limit);
-  }
-
-  bytes(path: string, limit: number): ByteSource | undefined {
-    const absolute = join(this.root, path);
-    const copy = this.copies.get(path);
-    const target = copy !== undefined && isRegularFile(absolute) ? copy : this.regularFiles.has(path) ? absolute : this.readableTarget(absolute);
-    if (typeof target !== 'string') return undefined;
-    try {
-      const source = FileBytes.open(target);
-      if (source && source.size > limit) {
-        source.close();
-        return undefined;
-      }
-      if (source) this.opened.push(source);
-      return source;
-    } catch {
-      return undefined;
-    }
-  }
-
-  close(): void {
-    for (const source of this.opened.splice(0)) source.close();
   }
 
   /**
@@ -230,8 +188,8 @@ export class WorkingTreeSource implements FileSource {
   }
 
   /**
-   * Reads a regular file into the shared scratch buffer. The returned buffer (marked `shared`)
-   * is valid until the next read: callers decode it at once and keep the text, not the bytes.
+   * Reads a regular file into the shared scratch buffer. The returned buffer is valid until the
+   * next read: callers decode it at once and keep the text, not the bytes.
    */
   private readRegular(target: string, limit: number): ReadResult {
     let fd: number;
@@ -246,24 +204,16 @@ export class WorkingTreeSource implements FileSource {
       const stats = fstatSync(fd);
       if (!stats.isFile()) return { ok: false, reason: 'Skipped: not a regular file' };
       if (stats.size > limit) return { ok: true, size: stats.size };
-      // A file larger than the scratch buffer (a queue) gets its own, which the caller may keep.
-      const shared = stats.size <= this.scratch.length;
-      const buffer = shared ? this.scratch : Buffer.allocUnsafe(stats.size);
-      const offset = readFully(fd, buffer, stats.size, 0);
-      return { ok: true, buffer: buffer.subarray(0, offset), size: offset, shared };
+      // A file larger than the scratch buffer (a queue) gets its own.
+      const buffer = stats.size <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(stats.size);
+      let offset = 0;
+      for (let count = 1; offset < stats.size && count > 0; offset += count) count = readSync(fd, buffer, offset, stats.size - offset, offset);
+      return { ok: true, buffer: buffer.subarray(0, offset), size: offset };
     } catch (error) {
       return { ok: false, reason: `Skipped: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
     } finally {
       closeSync(fd);
     }
-  }
-}
-
-function isRegularFile(path: string): boolean {
-  try {
-    return lstatSync(path).isFile();
-  } catch {
-    return false;
   }
 }
 

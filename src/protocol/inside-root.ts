@@ -101,16 +101,16 @@ export function resolveInsideRoot(root: string, path: string, label = path): Pat
 }
 
 /**
- * The first layout path of a config (`layout.todo`, …) whose real location leaves the root, as
- * an error naming its key, or undefined when every one stays inside.
+ * Every layout path of a config (`layout.todo`, …) whose real location leaves the root, each as
+ * an error naming its key (all of them, so one run reports them all); empty when all stay inside.
  */
-export function layoutOutsideRoot(root: string, layout: object): string | undefined {
+export function layoutOutsideRoot(root: string, layout: object): string[] {
+  const errors: string[] = [];
   for (const [key, value] of Object.entries(layout)) {
-    if (typeof value !== 'string') continue;
-    const why = outsideRootReason(root, resolve(root, value), value);
-    if (why !== undefined) return `${why} (\`layout.${key}\`)`;
+    const why = typeof value === 'string' ? outsideRootReason(root, resolve(root, value), value) : undefined;
+    if (why !== undefined) errors.push(`${why} (\`layout.${key}\`)`);
   }
-  return undefined;
+  return errors;
 }
 
 /**

@@ -1,8 +1,13 @@
 /**
- * The queue files (urls_todo.md, urls_done.md) as data. A linear, line-based parser: the
- * fleet's queues hold 50,000+ items, and a Markdown tree parser needs tens of seconds for
- * one such list. Every line is kept as written (with its own line ending), so a rewrite
- * changes only the lines it means to change and keeps the rest byte for byte.
+ * The queue files (urls_todo.md, urls_done.md) as data: the ONE reader of the queue format.
+ * The lint, relay's writers, the focused lint, the briefing, `relay status` and the dashboard
+ * all read queues through `walkQueue` (which lines can hold items: fences and HTML comments
+ * are followed on every line) and `parseQueueLineAt` (what a line holds), so they cannot
+ * disagree about what is an item or a claim.
+ *
+ * A linear, line-based reader: the fleet's queues hold 50,000+ items, and a Markdown tree
+ * parser needs tens of seconds for one such list. Items keep their offsets in the text, so a
+ * rewrite changes only the lines it means to change and keeps every other byte.
  */
 import { printable } from './printable.js';
 import { normalizeUrl } from './url.js';
@@ -13,6 +18,10 @@ export interface QueueItem {
   line: number;
   /** 1-based column of the URL. */
   column: number;
+  /** Offset in the text of the line's first character. */
+  start: number;
+  /** Offset just past the line's content (before its `\n` or `\r\n`). */
+  end: number;
   /** The URL as written. */
   url: string;
   /** The normalised URL: the item's identity. */
@@ -43,8 +52,12 @@ export interface QueueSyntaxProblem {
 
 /** A parsed queue file. */
 export interface QueueFile {
-  /** Every line with its own line ending; joining them gives the file back byte for byte. */
+  /** The text it was parsed from. */
+  readonly text: string;
+  /** Every line with its own line ending; joining them gives the text back. Cut when first asked for. */
   readonly segments: string[];
+  /** The number of lines (1 + the line feeds), counted once. */
+  readonly lineCount: number;
   items: QueueItem[];
   problems: QueueSyntaxProblem[];
 }
@@ -55,6 +68,16 @@ const NO_NOTES: string[] = Object.freeze([]) as unknown as string[];
 const ITEM = /^- (\S+)(?:[ \t]+\((.*)\))?[ \t]*$/;
 const LOOSE_ITEM = /^(\s*)([-*+]|\d+[.)])(?:[ \t]|$)/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+/** The annotation field of a claim, which claim and release replace. */
+export const CLAIM_FIELD = /^claimed by\b/i;
+
+/**
+ * The note the merge driver adds when two clones claimed one URL for different agents
+ * (`also claimed by AGENT at TIME`): the claim it could not keep, visible until someone
+ * decides (rule `queue-claim-conflict`). `relay release` and `relay done` remove it.
+ */
+export const ALSO_CLAIMED_FIELD = /^also claimed by\s+(\S+)(?:\s+at\s+(\S+))?$/i;
 
 /** Splits text into lines that keep their line endings. */
 export function splitSegments(text: string): string[] {
@@ -79,25 +102,71 @@ export function lineContent(segment: string): string {
   return end === segment.length ? segment : segment.slice(0, end);
 }
 
-/** Parses one queue line (without its ending) into an item, a problem, or nothing (not a list item). */
-export function parseQueueLine(content: string, lineNumber: number): QueueItem | QueueSyntaxProblem | undefined {
-  const first = content.charCodeAt(0);
-  // Fast exit for headings, blank lines and prose: only list-looking lines matter.
-  if (first !== 45 /* - */ && first !== 42 /* * */ && first !== 43 /* + */ && first !== 32 && first !== 9 && !(first >= 48 && first <= 57)) {
-    return undefined;
+/**
+ * Walks a queue's lines in order and calls `visit` with each line that can hold a list item:
+ * outside fenced code and HTML comments, starting like a list item would. `start` and `end`
+ * bound the line's content (without its line ending); `line` is its 1-based number. Stops
+ * when `visit` returns false. Returns the number of lines walked.
+ */
+export function walkQueue(text: string, visit: (start: number, end: number, line: number) => boolean | void): number {
+  let fence: string | undefined;
+  let inComment = false;
+  let lineNumber = 0;
+  const length = text.length;
+  for (let start = 0; start < length; ) {
+    const newline = text.indexOf('\n', start);
+    const next = newline === -1 ? length : newline + 1;
+    let end = newline === -1 ? length : newline;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    lineNumber++;
+    const first = text.charCodeAt(start);
+    if (fence === undefined && !inComment && (first === 45 /* - */ || first === 42 /* * */ || first === 43 /* + */ || first === 9 || (first >= 48 && first <= 57))) {
+      if (visit(start, end, lineNumber) === false) return lineNumber;
+    } else if (first === 96 || first === 126 || first === 32 || first === 60 || inComment || fence !== undefined) {
+      // Only lines that can open or close a fence or comment are sliced.
+      const content = text.slice(start, end);
+      if (inComment) {
+        if (content.includes('-->')) inComment = false;
+      } else {
+        const fenceMatch = FENCE.exec(content);
+        if (fence !== undefined) {
+          if (fenceMatch && fenceMatch[1]![0] === fence[0] && fenceMatch[1]!.length >= fence.length) fence = undefined;
+        } else if (fenceMatch) {
+          fence = fenceMatch[1]!;
+        } else if (content.startsWith('<!--')) {
+          if (!content.includes('-->')) inComment = true;
+        } else if (first === 32 && visit(start, end, lineNumber) === false) {
+          return lineNumber;
+        }
+      }
+    }
+    start = next;
   }
+  return lineNumber;
+}
+
+/**
+ * What the line of `text` between `start` and `end` (its content) holds: an item, a syntax
+ * problem, or nothing (not a list item). Judges the line alone; `walkQueue` decides which
+ * lines are judged.
+ */
+export function parseQueueLineAt(text: string, start: number, end: number, line: number): QueueItem | QueueSyntaxProblem | undefined {
+  // The common case first: `- http…`, read without slicing the line.
+  if (text.charCodeAt(start) === 45 && text.charCodeAt(start + 1) === 32) {
+    const item = fastItem(text, start, end, line);
+    if (item) return item;
+  }
+  const content = text.slice(start, end);
   const match = ITEM.exec(content);
   if (match) {
     const url = match[1]!;
     const normalized = normalizeUrl(url);
-    if (!normalized.ok) {
-      return { line: lineNumber, column: 3, text: content, reason: `\`${printable(url)}\` is not a queue URL: ${normalized.reason}` };
-    }
-    const item: QueueItem = { line: lineNumber, column: 3, url, key: normalized.key, slashKey: normalized.slashKey, notes: NO_NOTES };
+    if (!normalized.ok) return { line, column: 3, text: content, reason: `\`${printable(url)}\` is not a queue URL: ${normalized.reason}` };
+    const item = newItem(line, start, end, url, normalized.key, normalized.slashKey);
     if (match[2] !== undefined) {
       item.annotation = match[2];
       const problem = parseAnnotation(item, match[2]);
-      if (problem) return { line: lineNumber, column: content.indexOf('(') + 1, text: content, reason: problem };
+      if (problem) return { line, column: content.indexOf('(') + 1, text: content, reason: problem };
     }
     return item;
   }
@@ -105,22 +174,56 @@ export function parseQueueLine(content: string, lineNumber: number): QueueItem |
   if (!loose) return undefined;
   const [, indent, marker] = loose;
   if (indent!.length > 0) {
-    return { line: lineNumber, column: 1, text: content, reason: 'a nested or indented list item is not a queue item; write `- <url>` at the start of the line' };
+    return { line, column: 1, text: content, reason: 'a nested or indented list item is not a queue item; write `- <url>` at the start of the line' };
   }
-  if (marker !== '-') {
-    return { line: lineNumber, column: 1, text: content, reason: `the list marker \`${marker}\` is not \`-\`; write \`- <url>\`` };
-  }
+  if (marker !== '-') return { line, column: 1, text: content, reason: `the list marker \`${marker}\` is not \`-\`; write \`- <url>\`` };
   const rest = content.slice(2).trim();
-  if (rest === '') return { line: lineNumber, column: 1, text: content, reason: 'the item is empty; write `- <url>`' };
+  if (rest === '') return { line, column: 1, text: content, reason: 'the item is empty; write `- <url>`' };
   const firstWord = rest.split(/\s+/)[0]!;
-  if (/^<.*>$/.test(firstWord)) {
-    return { line: lineNumber, column: 3, text: content, reason: `\`${printable(firstWord)}\` is wrapped in angle brackets; write the bare URL` };
-  }
+  if (/^<.*>$/.test(firstWord)) return { line, column: 3, text: content, reason: `\`${printable(firstWord)}\` is wrapped in angle brackets; write the bare URL` };
   const normalized = normalizeUrl(firstWord);
-  if (normalized.ok) {
-    return { line: lineNumber, column: 3, text: content, reason: 'text after the URL must be one parenthesised annotation, like `(completed 2026-03-19)`' };
+  if (normalized.ok) return { line, column: 3, text: content, reason: 'text after the URL must be one parenthesised annotation, like `(completed 2026-03-19)`' };
+  return { line, column: 3, text: content, reason: `\`${printable(firstWord)}\` is not a queue URL: ${normalized.reason}` };
+}
+
+/** Every item's fields in one shape, so 100,000 items share one hidden class. */
+function newItem(line: number, start: number, end: number, url: string, key: string, slashKey: string): QueueItem {
+  return { line, column: 3, start, end, url, key, slashKey, annotation: undefined, completed: undefined, claim: undefined, by: undefined, output: undefined, notes: NO_NOTES };
+}
+
+/**
+ * Reads `- <url>` or `- <url> (<annotation>)` without regular expressions; undefined for
+ * anything unusual, which the full line reader then judges.
+ */
+function fastItem(text: string, start: number, end: number, line: number): QueueItem | undefined {
+  const from = start + 2;
+  if (!text.startsWith('http', from)) return undefined;
+  let urlEnd = from;
+  while (urlEnd < end) {
+    const code = text.charCodeAt(urlEnd);
+    if (code === 32 || code === 9) break;
+    urlEnd++;
   }
-  return { line: lineNumber, column: 3, text: content, reason: `\`${printable(firstWord)}\` is not a queue URL: ${normalized.reason}` };
+  let annotation: string | undefined;
+  if (urlEnd < end) {
+    let last = end;
+    while (last > urlEnd && (text.charCodeAt(last - 1) === 32 || text.charCodeAt(last - 1) === 9)) last--;
+    let open = urlEnd;
+    while (open < last && (text.charCodeAt(open) === 32 || text.charCodeAt(open) === 9)) open++;
+    if (open < last) {
+      if (text.charCodeAt(open) !== 40 /* ( */ || text.charCodeAt(last - 1) !== 41 /* ) */ || last - open < 2) return undefined;
+      annotation = text.slice(open + 1, last - 1);
+    }
+  }
+  const url = text.slice(from, urlEnd);
+  const normalized = normalizeUrl(url);
+  if (!normalized.ok) return undefined;
+  const item = newItem(line, start, end, url, normalized.key, normalized.slashKey);
+  if (annotation !== undefined) {
+    item.annotation = annotation;
+    parseAnnotation(item, annotation);
+  }
+  return item;
 }
 
 /**
@@ -128,7 +231,7 @@ export function parseQueueLine(content: string, lineNumber: number): QueueItem |
  * `completed YYYY-MM-DD`, `claimed by AGENT at TIMESTAMP`, `by AGENT`, `output PATH`, or free text.
  */
 function parseAnnotation(item: QueueItem, annotation: string): string | undefined {
-  // The forms relay itself writes, read without splitting or regular expressions.
+  // The form relay itself writes for done items, read without splitting.
   if (annotation.length === 20 && annotation.startsWith('completed ')) {
     item.completed = annotation.slice(10);
     return undefined;
@@ -153,85 +256,37 @@ function parseAnnotation(item: QueueItem, annotation: string): string | undefine
   return undefined;
 }
 
-/** Parses a queue file's text. Lines inside fenced code blocks and HTML comments are not items. */
-export function parseQueue(text: string): QueueFile {
-  const items: QueueItem[] = [];
-  const problems: QueueSyntaxProblem[] = [];
-  let fence: string | undefined;
-  let inComment = false;
-  let lineNumber = 0;
-  const length = text.length;
-  for (let start = 0; start < length; ) {
-    // A run of empty lines changes nothing (not even inside a fence or comment): step over it
-    // in one tight loop. A focused view (src/lint/focus.ts) is 100,000 such lines and a few others.
-    if (text.charCodeAt(start) === 10) {
-      let after = start + 1;
-      while (after < length && text.charCodeAt(after) === 10) after++;
-      lineNumber += after - start;
-      start = after;
-      continue;
-    }
-    const newline = text.indexOf('\n', start);
-    const next = newline === -1 ? length : newline + 1;
-    let end = newline === -1 ? length : newline;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    lineNumber++;
-    const first = text.charCodeAt(start);
-    // The common case first: `- http…` outside any fence or comment, read without slicing the line.
-    if (first === 45 && fence === undefined && !inComment && text.charCodeAt(start + 1) === 32) {
-      const item = fastItem(text, start + 2, end, lineNumber);
-      if (item) {
-        items.push(item);
-        start = next;
-        continue;
-      }
-    }
-    // Only lines that can open or close a fence or comment, or look like list items, are sliced.
-    if (first === 96 || first === 126 || first === 32 || first === 60 || inComment || fence !== undefined || first === 45 || first === 42 || first === 43 || first === 9 || (first >= 48 && first <= 57)) {
-      const content = text.slice(start, end);
-      if (inComment) {
-        if (content.includes('-->')) inComment = false;
-      } else {
-        const fenceMatch = FENCE.exec(content);
-        if (fence !== undefined) {
-          if (fenceMatch && fenceMatch[1]![0] === fence[0] && fenceMatch[1]!.length >= fence.length) fence = undefined;
-        } else if (fenceMatch) {
-          fence = fenceMatch[1]!;
-        } else if (content.startsWith('<!--')) {
-          if (!content.includes('-->')) inComment = true;
-        } else {
-          const parsed = parseQueueLine(content, lineNumber);
-          if (parsed !== undefined) {
-            if ('key' in parsed) items.push(parsed);
-            else problems.push(parsed);
-          }
-        }
-      }
-    }
-    start = next;
-  }
-  return new ParsedQueue(text, items, problems);
+/** Splits an annotation into its trimmed, non-empty fields. */
+export function annotationFields(item: QueueItem): string[] {
+  if (item.annotation === undefined) return [];
+  return item.annotation.split(/[;,]/).map((field) => field.trim()).filter((field) => field !== '');
 }
 
 /**
- * Parses the line of `text` between `start` and `end` (its content, without the line ending)
- * exactly as `parseQueue` does for a line outside any fence or HTML comment, without slicing
- * the common `- http…` line. For callers that look at a few lines of a large queue.
+ * Parses a queue file's text. `only`, when given, picks the lines worth reading (see
+ * `candidateLines`): the others are walked (fences and comments stay exact) but not read, and
+ * hold no items or problems in the result.
  */
-export function parseQueueLineAt(text: string, start: number, end: number, lineNumber: number): QueueItem | QueueSyntaxProblem | undefined {
-  if (text.charCodeAt(start) === 45 && text.charCodeAt(start + 1) === 32) {
-    const item = fastItem(text, start + 2, end, lineNumber);
-    if (item) return item;
-  }
-  return parseQueueLine(text.slice(start, end), lineNumber);
+export function parseQueue(text: string, only?: (start: number, end: number) => boolean): QueueFile {
+  const items: QueueItem[] = [];
+  const problems: QueueSyntaxProblem[] = [];
+  walkQueue(text, (start, end, line) => {
+    if (only !== undefined && !only(start, end)) return;
+    const parsed = parseQueueLineAt(text, start, end, line);
+    if (parsed === undefined) return;
+    if ('key' in parsed) items.push(parsed);
+    else problems.push(parsed);
+  });
+  return new ParsedQueue(text, items, problems);
 }
 
-/** A parsed queue whose line segments are cut only when a writer asks for them. */
+/** A parsed queue whose line segments and line count are computed only when asked for, once. */
 class ParsedQueue implements QueueFile {
   private cachedSegments?: string[];
+  private cachedLineCount?: number;
 
   constructor(
-    private readonly text: string,
+    readonly text: string,
     readonly items: QueueItem[],
     readonly problems: QueueSyntaxProblem[],
   ) {}
@@ -240,40 +295,68 @@ class ParsedQueue implements QueueFile {
     this.cachedSegments ??= splitSegments(this.text);
     return this.cachedSegments;
   }
+
+  get lineCount(): number {
+    this.cachedLineCount ??= countLines(this.text);
+    return this.cachedLineCount;
+  }
+}
+
+/** 1 + the number of line feeds in `text`. */
+export function countLines(text: string): number {
+  let count = 1;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
 }
 
 /**
- * Reads `<url>` or `<url> (<annotation>)` between `start` and `end` without regular
- * expressions; returns undefined for anything unusual, which the full parser then judges.
+ * Strings whose presence in an item's URL can make the URL parser rewrite its path into one the
+ * text does not hold: dot segments and backslashes (characters it percent-encodes need no
+ * check: a wanted URL whose path holds a `%` reads every line, see `candidateLines`).
  */
-function fastItem(text: string, start: number, end: number, lineNumber: number): QueueItem | undefined {
-  if (!text.startsWith('http', start)) return undefined;
-  let urlEnd = start;
-  while (urlEnd < end) {
-    const code = text.charCodeAt(urlEnd);
-    if (code === 32 || code === 9) break;
-    urlEnd++;
-  }
-  let annotation: string | undefined;
-  if (urlEnd < end) {
-    let last = end;
-    while (last > urlEnd && (text.charCodeAt(last - 1) === 32 || text.charCodeAt(last - 1) === 9)) last--;
-    let open = urlEnd;
-    while (open < last && (text.charCodeAt(open) === 32 || text.charCodeAt(open) === 9)) open++;
-    if (open < last) {
-      if (text.charCodeAt(open) !== 40 /* ( */ || text.charCodeAt(last - 1) !== 41 /* ) */ || last - open < 2) return undefined;
-      annotation = text.slice(open + 1, last - 1);
-    }
-  }
-  const url = text.slice(start, urlEnd);
-  const normalized = normalizeUrl(url);
-  if (!normalized.ok) return undefined;
-  const item: QueueItem = { line: lineNumber, column: 3, url, key: normalized.key, slashKey: normalized.slashKey, notes: NO_NOTES };
-  if (annotation !== undefined) {
-    item.annotation = annotation;
-    parseAnnotation(item, annotation);
-  }
-  return item;
+const REWRITTEN_IN_URL = ['/.', '%2e', '%2E', '\\'];
+
+/**
+ * The lines worth reading to find every item whose URL is one of `slashKeys` (normalised,
+ * without a trailing slash; twins by trailing slash included): a superset found by native text
+ * search, each line then read and compared by `parseQueueLineAt`. Every spelling of a URL with
+ * the same key holds the key's path, unless the parser rewrote it (dot segments, backslashes:
+ * lines holding those are always read). Undefined when every line must be read (a URL without
+ * a path, or with a `%` in it). The predicate must be asked in line order, as `parseQueue` does.
+ */
+export function candidateLines(text: string, slashKeys: Iterable<string>): ((start: number, end: number) => boolean) | undefined {
+  const tokens = [...new Set(slashKeys)].map(pathToken);
+  if (tokens.some((token) => token === undefined)) return undefined;
+  return linesHolding(text, [...(tokens as string[]), ...REWRITTEN_IN_URL]);
+}
+
+/** A predicate for `parseQueue`: whether a line holds one of `needles` (asked in line order). */
+export function linesHolding(text: string, needles: string[]): (start: number, end: number) => boolean {
+  const hits: number[] = [];
+  for (const needle of new Set(needles)) for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) hits.push(at);
+  hits.sort((a, b) => a - b);
+  let next = 0;
+  return (start, end) => {
+    while (next < hits.length && hits[next]! < start) next++;
+    return next < hits.length && hits[next]! < end;
+  };
+}
+
+/** A URL's path without a trailing slash; undefined for a bare host or a path holding a `%`. */
+function pathToken(slashKey: string): string | undefined {
+  const pathStart = slashKey.indexOf('/', slashKey.indexOf('//') + 2);
+  if (pathStart === -1) return undefined;
+  const query = slashKey.indexOf('?', pathStart);
+  const path = slashKey.slice(pathStart, query === -1 ? slashKey.length : query);
+  // A `%` may stand for a character another spelling writes raw (`{`, `"`, non-ASCII).
+  return path === '/' || path.includes('%') ? undefined : path;
+}
+
+/** The items of `text` whose URL is one of `urls` (by key, or by trailing-slash twin with `slashTwins`), in file order. */
+export function itemsOf(text: string, urls: { key: string; slashKey: string }[], slashTwins = false): QueueItem[] {
+  if (urls.length === 0) return [];
+  const keys = new Set(urls.map((url) => (slashTwins ? url.slashKey : url.key)));
+  return parseQueue(text, candidateLines(text, urls.map((url) => url.slashKey))).items.filter((item) => keys.has(slashTwins ? item.slashKey : item.key));
 }
 
 /** Formats a queue item line (without line ending) from its parts. */
@@ -281,44 +364,53 @@ export function formatQueueItem(url: string, fields: string[]): string {
   return fields.length === 0 ? `- ${url}` : `- ${url} (${fields.join(', ')})`;
 }
 
-/** The line ending a file mostly uses, so new lines match the old ones. */
-export function detectLineEnding(segments: string[]): string {
-  for (const segment of segments) {
-    if (segment.endsWith('\r\n')) return '\r\n';
-    if (segment.endsWith('\n')) return '\n';
-  }
-  return '\n';
+/** The line ending a text mostly uses (that of its first line), so new lines match the old ones. */
+export function lineEndingOf(text: string): string {
+  const newline = text.indexOf('\n');
+  return newline > 0 && text.charCodeAt(newline - 1) === 13 ? '\r\n' : '\n';
+}
+
+/** One change to a queue's text: replace a line's content (its ending kept), or remove the whole line (`content` undefined). */
+export interface LineEdit {
+  start: number;
+  end: number;
+  content?: string;
 }
 
 /**
- * Rewrites a queue file: drops the lines in `remove` (1-based), replaces those in `replace`
- * (content without line ending; the old ending is kept), and appends `append` items at the end
- * with the file's own line ending. Every other byte is kept.
+ * Rewrites a queue's text: applies line edits (offsets from its items; two edits of one line:
+ * the first wins) and appends lines with the file's own line ending. Every other byte is kept.
  */
-export function rewriteQueue(
-  segments: string[],
-  edits: { remove?: Iterable<number>; replace?: Map<number, string>; append?: string[] },
-): string {
-  const removed = new Set(edits.remove ?? []);
-  const eol = detectLineEnding(segments);
-  const out: string[] = [];
-  for (let index = 0; index < segments.length; index++) {
-    const lineNumber = index + 1;
-    if (removed.has(lineNumber)) continue;
-    const replacement = edits.replace?.get(lineNumber);
-    if (replacement !== undefined) {
-      const segment = segments[index]!;
-      out.push(replacement + segment.slice(lineContent(segment).length));
+export function rewriteQueue(text: string, edits: LineEdit[], append: string[] = []): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
+    if (edit.start < at) continue;
+    parts.push(text.slice(at, edit.start));
+    if (edit.content === undefined) {
+      const newline = text.indexOf('\n', edit.end);
+      at = newline === -1 ? text.length : newline + 1;
     } else {
-      out.push(segments[index]!);
+      parts.push(edit.content);
+      at = edit.end;
     }
   }
-  if (edits.append && edits.append.length > 0) {
-    const last = out[out.length - 1];
-    if (last !== undefined && !last.endsWith('\n')) out[out.length - 1] = last + eol;
-    for (const line of edits.append) out.push(line + eol);
+  parts.push(text.slice(at));
+  let out = parts.join('');
+  if (append.length > 0) {
+    const eol = lineEndingOf(text);
+    if (out !== '' && !out.endsWith('\n')) out += eol;
+    out += append.map((line) => line + eol).join('');
   }
-  return out.join('');
+  return out;
+}
+
+/** Whether a claim is older than the TTL; a claim with no readable time cannot be aged, so it counts as stale. */
+export function isStaleClaim(item: QueueItem, now: Date, ttlHours: number): boolean {
+  if (!item.claim) return false;
+  const at = item.claim.at === undefined ? Number.NaN : Date.parse(item.claim.at);
+  if (Number.isNaN(at)) return true;
+  return now.getTime() - at > ttlHours * 3_600_000;
 }
 
 /** Lookups over a queue's items, built once and shared by every check. */

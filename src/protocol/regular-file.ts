@@ -6,6 +6,8 @@
  * opened, so a file swapped between a check and the open is judged as what is read.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import { outsideRootReason } from './inside-root.js';
 
 /** Thrown for a path that exists but is not a regular file; `kind` says what it is. */
 export class NotRegularFileError extends Error {
@@ -115,6 +117,46 @@ export function readRegularHead(path: string, limit: number, options: { noFollow
     }
   } catch {
     return undefined;
+  }
+}
+
+/** A size in words: `512 bytes`, `2 KB`, `1536 MB`. */
+export function formatSize(bytes: number): string {
+  const [value, unit] = bytes >= 1024 * 1024 ? [bytes / 1024 / 1024, 'MB'] : bytes >= 1024 ? [bytes / 1024, 'KB'] : [bytes, 'bytes'];
+  return `${Number(value.toFixed(1))} ${unit}`;
+}
+
+/** How every reader says a document is over `maxDocumentBytes`: `` `p` is too big (1536 MB, limit 10 MB)… ``. */
+export function tooBigMessage(path: string, size: number, limit: number): string {
+  return `\`${path}\` is too big (${formatSize(size)}, limit ${formatSize(limit)}), expected at most \`maxDocumentBytes\`; split it or raise the limit`;
+}
+
+/** A document's bytes, or why it cannot be read (one line). */
+export type DocumentRead = { ok: true; bytes: Buffer } | { ok: false; error: string };
+
+/**
+ * Reads the document at `path` (root-relative or absolute) as every reader of the tree must
+ * (PROTOCOL §10): refused when its real location leaves the root or it is not a regular file,
+ * and never loaded past `limit` (`maxDocumentBytes`): a bigger one is reported too big without
+ * being read. Undefined when it does not exist.
+ */
+export function readDocument(root: string, path: string, limit: number): DocumentRead | undefined {
+  const absolute = resolve(root, path);
+  const label = relative(resolve(root), absolute).split(sep).join('/');
+  const outside = outsideRootReason(root, absolute, label);
+  if (outside !== undefined) return { ok: false, error: outside };
+  let fd: number | undefined;
+  try {
+    fd = openRegularFile(absolute);
+    if (fd === undefined) return undefined;
+    const size = fstatSync(fd).size;
+    if (size > limit) return { ok: false, error: tooBigMessage(label, size, limit) };
+    return { ok: true, bytes: readHead(fd, limit).bytes };
+  } catch (error) {
+    if (error instanceof NotRegularFileError) return { ok: false, error: `\`${label}\` is a ${error.kind}, not a regular file` };
+    throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

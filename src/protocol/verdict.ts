@@ -15,6 +15,7 @@ export type VerdictProblem =
   | { kind: 'incomplete'; missing: string[] }
   | { kind: 'outside-root'; reviewed: string }
   | { kind: 'draft-missing'; reviewed: string }
+  | { kind: 'draft-unreadable'; reviewed: string; error: string }
   | { kind: 'stale'; reviewed: string; recorded: string; actual: string };
 
 /** The SHA-256 of bytes, in lower-case hex. */
@@ -32,9 +33,10 @@ export function rootRelativePath(value: string): string | undefined {
 
 /**
  * Judges a final's front matter data. `draftHash` returns the SHA-256 hex of the file at a
- * root-relative path, or undefined when there is no such readable file.
+ * root-relative path, `{ error }` when it exists but may not be read (too big, say), or
+ * undefined when there is no such file.
  */
-export function judgeVerdict(data: Record<string, unknown> | undefined, draftHash: (path: string) => string | undefined): VerdictProblem | undefined {
+export function judgeVerdict(data: Record<string, unknown> | undefined, draftHash: (path: string) => string | { error: string } | undefined): VerdictProblem | undefined {
   const verdict = data?.verdict;
   if (verdict === undefined || verdict === null) return { kind: 'no-verdict' };
   if (verdict === 'changes-requested') return { kind: 'changes-requested' };
@@ -47,6 +49,7 @@ export function judgeVerdict(data: Record<string, unknown> | undefined, draftHas
   if (path === undefined) return { kind: 'outside-root', reviewed };
   const actual = draftHash(path);
   if (actual === undefined) return { kind: 'draft-missing', reviewed };
+  if (typeof actual !== 'string') return { kind: 'draft-unreadable', reviewed, error: actual.error };
   if (actual !== recorded) return { kind: 'stale', reviewed, recorded, actual };
   return undefined;
 }

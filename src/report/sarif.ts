@@ -2,6 +2,11 @@ import type { FileResult } from '../lint/types.js';
 import { rules } from '../rules/index.js';
 import { DOCS_BASE } from '../lint/engine.js';
 
+/** A POSIX path as a relative URI (RFC 3986, as SARIF requires): a space, `%`, `#` or line break in a name is percent-encoded. */
+function pathUri(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
 /** SARIF 2.1.0, for code scanning dashboards; paths are relative to the repository top (`%SRCROOT%`). */
 export function formatSarif(results: FileResult[], version: string): string {
   const sarif = {
@@ -31,7 +36,7 @@ export function formatSarif(results: FileResult[], version: string): string {
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: result.filePath, uriBaseId: '%SRCROOT%' },
+                  artifactLocation: { uri: pathUri(result.filePath), uriBaseId: '%SRCROOT%' },
                   region: { startLine: message.line, startColumn: message.column },
                 },
               },

@@ -13,7 +13,7 @@ export const fileUnreadable: Rule = {
         title: 'A document over the size limit',
         files: { 'plan/task-001.md': '# A task\n' + 'x'.repeat(2048) + '\n' },
         config: { maxDocumentBytes: 1024 },
-        messages: ['plan/task-001.md:1:1 Skipped: the file is 2.0 KB, over the document limit of 1.0 KB (`maxDocumentBytes` in the config); split it or raise the limit'],
+        messages: ['plan/task-001.md:1:1 Skipped: `plan/task-001.md` is too big (2 KB, limit 1 KB), expected at most `maxDocumentBytes`; split it or raise the limit'],
       },
       {
         title: 'A document under the limit',

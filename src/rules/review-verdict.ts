@@ -1,5 +1,6 @@
 import { loadFrontMatterSupport, type Project } from '../lint/project.js';
 import type { Rule } from '../lint/types.js';
+import { tooBigMessage } from '../protocol/regular-file.js';
 import { validateFinalFrontMatter } from '../protocol/schemas.js';
 import { judgeVerdict, rootRelativePath, sha256Hex, type VerdictProblem } from '../protocol/verdict.js';
 import { frontMatterData, lintedQueues, reportSchemaProblems, targetsOfKind } from './util.js';
@@ -8,16 +9,17 @@ const SCHEMA_FILE = 'schemas/final.schema.json';
 const HOW_TO_APPROVE = 'have a reviewer approve the draft (front matter `verdict: approved`, `reviewer`, `reviewed`, `draft_sha256`) or take the URL out of the done queue until then';
 
 /** Draft hashes by path, per project: several done items may share one final. */
-const draftHashes = new WeakMap<Project, Map<string, string | undefined>>();
+const draftHashes = new WeakMap<Project, Map<string, string | { error: string } | undefined>>();
 
-/** The SHA-256 of a file's bytes as the lint reads it (working tree or index), or undefined when it cannot be read. */
-function hashOf(project: Project, path: string): string | undefined {
+/** The SHA-256 of a file's bytes as the lint reads it (working tree or index), `{ error }` when it is too big, or undefined when it cannot be read. */
+function hashOf(project: Project, path: string): string | { error: string } | undefined {
   let known = draftHashes.get(project);
   if (!known) draftHashes.set(project, (known = new Map()));
   if (known.has(path)) return known.get(path);
-  const result = project.source.read(path, project.config.maxDocumentBytes);
-  // A file over the limit comes back with its size and no bytes: it cannot be hashed here.
-  const hash = result.ok && result.buffer ? sha256Hex(result.buffer) : undefined;
+  const limit = project.config.maxDocumentBytes;
+  const result = project.source.read(path, limit);
+  // A file over the limit comes back with its size and no bytes: it is not read, and said so.
+  const hash = !result.ok ? undefined : result.buffer ? sha256Hex(result.buffer) : { error: tooBigMessage(path, result.size ?? limit + 1, limit) };
   known.set(path, hash);
   return hash;
 }
@@ -37,6 +39,8 @@ function describe(final: string, problem: VerdictProblem): string {
       return `whose final \`${final}\` approves \`${problem.reviewed}\`, expected the draft's path from the root (like \`review/draft-001.mdx\`); fix \`reviewed\``;
     case 'draft-missing':
       return `whose final \`${final}\` approves \`${problem.reviewed}\`, which does not exist, expected the reviewed draft; fix \`reviewed\` or restore the draft`;
+    case 'draft-unreadable':
+      return `whose final \`${final}\` approves \`${problem.reviewed}\`, which cannot be hashed: ${problem.error}`;
     case 'stale':
       return `whose final \`${final}\` approves \`${problem.reviewed}\` at \`${problem.recorded.slice(0, 12)}…\`, but the draft is now \`${problem.actual.slice(0, 12)}…\`, expected an approval of the draft as it is now; have it reviewed again and update \`draft_sha256\``;
   }

@@ -162,14 +162,7 @@ function lockInfo(token: string): LockInfo {
 function acquire(path: string, timeoutMs: number, staleMs: number): LockResult<string> {
   const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
   const content = JSON.stringify(lockInfo(token)) + '\n';
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, content, { flag: 'wx' });
-  } catch (error) {
-    // The fault is the lock folder's (not writable, full); name it rather than a temp file.
-    const { code, message } = error as NodeJS.ErrnoException;
-    throw Object.assign(new Error(message), { code, path: dirname(path) });
-  }
+  const temp = writeLockTemp(path, content);
   const started = Date.now();
   const deadline = started + timeoutMs;
   const seen = new Sightings();
@@ -212,6 +205,20 @@ function acquire(path: string, timeoutMs: number, staleMs: number): LockResult<s
   } finally {
     rmSync(temp, { force: true });
   }
+}
+
+/** Writes a lock's content to a fresh temp file beside `path`; a write that fails (a full disk) removes the file it created. */
+function writeLockTemp(path: string, content: string): string {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, content, { flag: 'wx' });
+  } catch (error) {
+    rmSync(temp, { force: true });
+    // The fault is the lock folder's (not writable, full); name it rather than a temp file.
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw Object.assign(new Error(message), { code, path: dirname(path) });
+  }
+  return temp;
 }
 
 function describeHolder(info: LockInfo): string {
@@ -368,8 +375,7 @@ function breakStale(path: string, stale: Holder, seen: Sightings): void {
   const breaker = `${path}.break`;
   const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
   const content = JSON.stringify(lockInfo(token)) + '\n';
-  const temp = `${breaker}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, content, { flag: 'wx' });
+  const temp = writeLockTemp(breaker, content);
   try {
     if (!tryCreate(temp, breaker, content)) {
       const other = readHolder(breaker);

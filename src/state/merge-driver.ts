@@ -21,7 +21,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { loadConfig, resolveRoot } from '../protocol/config.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
 import { DEFAULT_LAYOUT, type Layout } from '../protocol/layout.js';
-import { detectLineEnding, formatQueueItem, lineContent, parseQueue, type QueueItem } from '../protocol/queue.js';
+import { lineEndingOf, formatQueueItem, lineContent, parseQueue, type QueueItem } from '../protocol/queue.js';
 import { annotationFields } from './queue-files.js';
 import { writeFileAtomic } from './atomic.js';
 import { runGit, showAtRevision } from './git.js';
@@ -69,7 +69,7 @@ export function mergeQueueTexts(input: QueueMergeInput): string {
     return survivor !== undefined && survivor !== baseLine ? survivor : undefined;
   };
 
-  const eol = detectLineEnding(ours.segments.length > 0 ? ours.segments : theirs.segments);
+  const eol = lineEndingOf(ours.segments.length > 0 ? ours.text : theirs.text);
   const itemAtLine = new Map<number, QueueItem>();
   for (const item of ours.items) itemAtLine.set(item.line, item);
   const out: string[] = [];

@@ -23,8 +23,8 @@ export function addUrls(root: string, config: Config, options: AddOptions): AddR
   return urlTransaction(root, config, options, ({ files, wanted, rejected, lookup }): AddResult | OperationFailure => {
     const added: { url: string; key: string; slashKey: string }[] = [];
     for (const { url, key, slashKey } of wanted) {
-      if (lookup.isDone(key, slashKey)) rejected.push({ url, reason: `already done in \`${config.layout.done}\`` });
-      else if (lookup.pending(key, slashKey).length > 0) rejected.push({ url, reason: `already pending in \`${config.layout.todo}\`` });
+      if (lookup.isDone(key)) rejected.push({ url, reason: `already done in \`${config.layout.done}\`` });
+      else if (lookup.pending(key).length > 0) rejected.push({ url, reason: `already pending in \`${config.layout.todo}\`` });
       else {
         // Lint reports such a pair (queue-duplicate, queue-overlap) and no command could undo it.
         const twin = lookup.slashTwin(key, slashKey) ?? added.find((other) => other.slashKey === slashKey && other.key !== key);

@@ -3,11 +3,10 @@
  * queue lock, so 200 agents claiming at once never get the same URL.
  */
 import type { Config } from '../protocol/config.js';
-import { formatQueueItem, parseQueueLineAt, type QueueItem } from '../protocol/queue.js';
+import { annotationFields, CLAIM_FIELD, formatQueueItem, isStaleClaim, linesHolding, parseQueue, parseQueueLineAt, walkQueue, type LineEdit, type QueueItem } from '../protocol/queue.js';
 import { isoSeconds } from './identity.js';
 import type { LockOptions } from './lock.js';
-import { annotationFields, CLAIM_FIELD, isStaleClaim, locate, parseQueues, readQueueText, type LockedQueues, type OperationFailure, type Queues } from './queue-files.js';
-import { forEachListLine, type LineEdit, type QueueScan } from './queue-scan.js';
+import type { LockedQueues, OperationFailure } from './queue-files.js';
 import { queueTransaction, urlTransaction } from './queue-transaction.js';
 
 /** One claimed URL. */
@@ -45,9 +44,9 @@ export interface ClaimResult {
   stale: number;
 }
 
-/** Above this many URLs a claim parses the queue once instead of searching it per URL. */
+/** Above this many URLs a claim parses the queue whole instead of reading only the lines it needs. */
 const FAST_CLAIM_MAX = 256;
-/** URLs a fast claim may look up (done or held ones are skipped) before it parses the queue instead. */
+/** Candidates a claim reads beyond those it needs (done or held ones are skipped) before it parses the queue whole. */
 const FAST_CLAIM_SLACK = 64;
 
 /**
@@ -56,127 +55,91 @@ const FAST_CLAIM_SLACK = 64;
  * file order up to `count` in all and marks them claimed by `agent`. A retried or resumed
  * session asking again gets the same work.
  *
- * Under the lock it does as little as it can: it walks urls_todo.md's `- ` lines in order,
- * parsing each one, and looks each candidate up by token search (is it done, is another line
- * of it claimed?) instead of parsing both files; the claims are spliced into the text. Text the
- * search cannot vouch for, a large `count`, or many skipped candidates fall back to the full
- * parse, which decides the same. The counts of what is left are computed only when read
- * (`relay claim` reads them when it took nothing), from the texts read under the lock.
+ * Under the lock it reads as little as it can, through the one queue reader: the lines that
+ * name the agent, the first pending lines in order until enough candidates, and then only the
+ * lines of those candidates' URLs in both files (is it done, is another line of it claimed?).
+ * When that does not find enough, it parses both files whole, which decides the same.
  */
 export function claimUrls(root: string, config: Config, options: ClaimOptions): ClaimResult | OperationFailure {
-  return queueTransaction(root, config, { requireTodo: true, lock: options.lock }, (files): ClaimResult | OperationFailure => {
-    const found = heldClaims(files, options);
-    if (!found.ok) return found;
-    const { held } = found;
-    if (held.length >= options.count) {
-      return withLeftCounts(held, () => readQueues(files.paths, config), new Set(), options);
-    }
-    const fresh = claimNew(files, config, { ...options, count: options.count - held.length }, new Set(held.map((claim) => claim.key)));
-    if (!fresh.ok || held.length === 0) return fresh;
-    const result = { ...fresh, claimed: [...held, ...fresh.claimed] } as ClaimResult;
-    // The counts stay lazy: copy their getters, not their values.
-    for (const key of ['unclaimed', 'stale'] as const) Object.defineProperty(result, key, { enumerable: true, get: () => fresh[key] });
-    return result;
+  return queueTransaction(root, config, { requireTodo: true, lock: options.lock }, (files): ClaimResult => {
+    const held = heldClaims(files, options);
+    const skip = new Set(held.map((claim) => claim.key));
+    if (held.length >= options.count) return withLeftCounts(files, held, new Set(), options);
+    const want = { ...options, count: options.count - held.length };
+    const fresh = (want.count <= FAST_CLAIM_MAX && claimByLines(files, want, skip)) || claimByParse(files, want, skip);
+    if (fresh.edits.length > 0) files.writeTodo(fresh.edits);
+    return withLeftCounts(files, [...held, ...fresh.claimed], fresh.chosen, options);
   });
 }
 
-/** Both queue files as they are now, for counts asked for after the claim. */
-function readQueues(paths: LockedQueues['paths'], config: Config): Queues {
-  const done = readQueueText(paths.done, config.layout.done);
-  const todo = readQueueText(paths.todo, config.layout.todo);
-  return parseQueues({ paths, todoText: todo.ok ? todo.text : undefined, doneText: done.ok ? done.text : undefined });
+/** The URLs `agent` already claims in urls_todo.md and that are not done, in file order, at most `count`, each once. */
+function heldClaims(files: LockedQueues, options: ClaimOptions): Claim[] {
+  const text = files.todoText ?? '';
+  const mine = parseQueue(text, linesHolding(text, [options.agent])).items.filter((item) => item.claim?.agent === options.agent);
+  const done = new Set(files.itemsOf('done', mine).map((item) => item.key));
+  const held: Claim[] = [];
+  for (const item of mine) {
+    if (held.length >= options.count) break;
+    if (done.has(item.key) || held.some((claim) => claim.key === item.key)) continue;
+    held.push({ url: item.url, key: item.key, agent: options.agent, at: item.claim?.at ?? '', line: item.line, held: true });
+  }
+  return held;
+}
+
+/** A claim's choice: the URLs taken, the lines to rewrite. */
+interface Choice {
+  claimed: Claim[];
+  edits: LineEdit[];
+  chosen: Set<string>;
 }
 
 /**
- * The URLs `agent` already claims in urls_todo.md and that are not done, in file order, at
- * most `count`, each once. Found by scanning the lines that carry a claim when the files
- * allow a token search, else from the full parse.
+ * The first pending URLs in file order that are not done, not held by a claim on any of their
+ * lines and not in `skip`, found from the first candidates only; undefined when those were not
+ * enough and more lines remain (the whole parse decides then).
  */
-function heldClaims(files: LockedQueues, options: ClaimOptions): { ok: true; held: Claim[] } | OperationFailure {
-  const held: Claim[] = [];
-  const seen = new Set<string>();
-  const scans = files.scans();
-  if (scans) {
-    // Most claims come from agents holding nothing: one search for their claim text settles it
-    // (chunks end at line ends, so the text is never split between two).
-    const needle = Buffer.from(`claimed by ${options.agent}`, 'utf8');
-    let mentioned = false;
-    scans.todo.source.forEachChunk((chunk) => !(mentioned = chunk.includes(needle)));
-    if (!mentioned) return { ok: true, held };
-    // The scan decodes lines as latin1; the agent id is compared in the same decoding.
-    const agent = needle.toString('latin1').slice('claimed by '.length);
-    let searchable = true;
-    forEachListLine(scans.todo.source, (text, _start, _end, line) => {
-      if (!text.includes('claimed by')) return true;
-      const item = parseQueueLineAt(text, 0, text.length, line);
-      if (item === undefined || !('key' in item) || item.claim?.agent !== agent || seen.has(item.key)) return true;
-      seen.add(item.key);
-      const doneLines = scans.done.linesOf(item.key, item.slashKey);
-      if (doneLines === undefined) return (searchable = false);
-      if (doneLines.length === 0) held.push(heldClaim(item, options.agent, line));
-      return held.length < options.count;
-    });
-    if (searchable) return { ok: true, held };
-    held.length = 0;
-    seen.clear();
-  }
-  const parsed = files.parsed();
-  if (!parsed.ok) return parsed;
-  const { todo, doneKeys } = parsed.queues;
-  for (const item of todo.items) {
-    if (held.length >= options.count) break;
-    if (item.claim?.agent !== options.agent || doneKeys.has(item.key) || seen.has(item.key)) continue;
-    seen.add(item.key);
-    held.push(heldClaim(item, options.agent, item.line));
-  }
-  return { ok: true, held };
+function claimByLines(files: LockedQueues, options: ClaimOptions, skip: Set<string>): Choice | undefined {
+  const text = files.todoText ?? '';
+  const candidates: QueueItem[] = [];
+  const judged = new Set(skip);
+  let stopped = false;
+  walkQueue(text, (start, end, line) => {
+    const item = parseQueueLineAt(text, start, end, line);
+    if (item === undefined || !('key' in item) || judged.has(item.key)) return true;
+    judged.add(item.key);
+    if (item.claim && !mayTake(item, options)) return true;
+    candidates.push(item);
+    return !(stopped = candidates.length >= options.count + FAST_CLAIM_SLACK);
+  });
+  const held = new Set(files.itemsOf('todo', candidates).filter((item) => item.claim && !mayTake(item, options)).map((item) => item.key));
+  const done = new Set(files.itemsOf('done', candidates).map((item) => item.key));
+  const choice = choose(candidates.filter((item) => !held.has(item.key) && !done.has(item.key)), options);
+  return choice.claimed.length < options.count && stopped ? undefined : choice;
 }
 
-function heldClaim(item: QueueItem, agent: string, line: number): Claim {
-  return { url: item.url, key: item.key, agent, at: item.claim?.at ?? '', line, held: true };
-}
-
-/** Takes the next `count` pending, unclaimed URLs in file order, leaving the URLs in `skip` (held already) alone. */
-function claimNew(files: LockedQueues, config: Config, options: ClaimOptions, skip: Set<string>): ClaimResult | OperationFailure {
-  const { paths } = files;
-  const at = isoSeconds(options.now);
-  const scans = options.count <= FAST_CLAIM_MAX ? files.scans() : undefined;
-  const fast = scans && claimByScan(scans.todo, options, scans.done, at, skip);
-  if (fast) {
-    if (fast.claimed.length > 0) files.writeTodo(fast.edits);
-    if (fast.claimed.length < options.count) {
-      // The queue ran dry: say why from the files read under the lock.
-      const parsed = files.parsed();
-      if (!parsed.ok) return parsed;
-      return withLeftCounts(fast.claimed, () => parsed.queues, fast.chosen, options);
-    }
-    // Nobody reads these after a full claim; if asked, they come from this urls_todo.md and the urls_done.md of then.
-    return withLeftCounts(fast.claimed, () => readQueues(paths, config), fast.chosen, options);
-  }
-  const parsed = files.parsed();
-  if (!parsed.ok) return parsed;
-  const { queues } = parsed;
-  const { todo, doneKeys } = queues;
+/** The same choice from both files parsed whole. */
+function claimByParse(files: LockedQueues, options: ClaimOptions, skip: Set<string>): Choice {
+  const { todo, doneKeys } = files.parsed().queues;
   // A URL is held while any of its lines carries a claim that may not be taken.
-  const held = new Set<string>();
-  for (const item of todo.items) {
-    if (item.claim && !mayTake(item, options)) held.add(item.key);
-  }
-  const chosen = new Set<string>();
-  const claimed: Claim[] = [];
-  const chosenItems: QueueItem[] = [];
-  for (const item of todo.items) {
-    if (claimed.length >= options.count) break;
-    if (doneKeys.has(item.key) || held.has(item.key) || chosen.has(item.key) || skip.has(item.key)) continue;
-    chosen.add(item.key);
-    chosenItems.push(item);
-    claimed.push(claimOf(item, options.agent, at, item.line));
-  }
-  if (claimed.length > 0) {
-    const edits = locate(files.todoBytes, chosenItems).map(({ item, start, end }) => ({ start, end, content: claimedLine(item, options.agent, at) }));
-    files.writeTodo(edits);
-  }
-  return withLeftCounts(claimed, () => queues, chosen, options);
+  const held = new Set(todo.items.filter((item) => item.claim && !mayTake(item, options)).map((item) => item.key));
+  const seen = new Set<string>();
+  const free = todo.items.filter((item) => {
+    if (seen.has(item.key)) return false;
+    seen.add(item.key);
+    return !doneKeys.has(item.key) && !held.has(item.key) && !skip.has(item.key);
+  });
+  return choose(free, options);
+}
+
+/** Claims the first `count` of `free` (one line per URL, in file order) for the agent. */
+function choose(free: QueueItem[], options: ClaimOptions): Choice {
+  const at = isoSeconds(options.now);
+  const picked = free.slice(0, options.count);
+  return {
+    claimed: picked.map((item) => claimOf(item, options.agent, at, item.line)),
+    edits: picked.map((item) => ({ start: item.start, end: item.end, content: claimedLine(item, options.agent, at) })),
+    chosen: new Set(picked.map((item) => item.key)),
+  };
 }
 
 /** Whether a claimed line may be taken over (`stealStale` and older than the TTL). */
@@ -197,61 +160,31 @@ function claimOf(item: QueueItem, agent: string, at: string, line: number): Clai
 }
 
 /**
- * The fast claim: the same choice as the full parse (file order; not done, not held by a
- * claim on any of its lines, one line per URL), found by token search. Undefined when the
- * search cannot answer (a URL without a path) or too many candidates were skipped.
+ * A claim result whose counts of what is left (distinct pending URLs, not done and not just
+ * taken, unclaimed or with a stale claim) are computed from the files read under the lock when
+ * first read: `relay claim` reads them only when it took nothing.
  */
-function claimByScan(todo: QueueScan, options: ClaimOptions, done: QueueScan, at: string, skip: Set<string>): { claimed: Claim[]; edits: LineEdit[]; chosen: Set<string> } | undefined {
-  const claimed: Claim[] = [];
-  const edits: LineEdit[] = [];
-  const chosen = new Set<string>();
-  // URLs already judged: taken here, done, or held. Later lines of them get the same verdict.
-  const judged = new Set<string>(skip);
-  let lookups = 0;
-  let failed = false;
-  forEachListLine(todo.source, (text, start, end, line) => {
-    const item = parseQueueLineAt(text, 0, text.length, line);
-    if (item === undefined || !('key' in item) || judged.has(item.key)) return true;
-    judged.add(item.key);
-    if (item.claim && !mayTake(item, options)) return true;
-    if (++lookups > options.count + FAST_CLAIM_SLACK) return !(failed = true);
-    const twins = todo.linesOf(item.key, item.slashKey);
-    const doneLines = twins && done.linesOf(item.key, item.slashKey);
-    if (twins === undefined || doneLines === undefined) return !(failed = true);
-    if (doneLines.length > 0 || twins.some((twin) => twin.item.claim && !mayTake(twin.item, options))) return true;
-    chosen.add(item.key);
-    edits.push({ start, end, content: claimedLine(item, options.agent, at) });
-    claimed.push(claimOf(item, options.agent, at, line));
-    return claimed.length < options.count;
-  });
-  return failed ? undefined : { claimed, edits, chosen };
-}
-
-/** A claim result whose counts of what is left are computed from the queues read under the lock, when first read. */
-function withLeftCounts(claimed: Claim[], queues: () => Queues, chosen: Set<string>, options: ClaimOptions): ClaimResult {
+function withLeftCounts(files: LockedQueues, claimed: Claim[], chosen: Set<string>, options: ClaimOptions): ClaimResult {
   let counts: { unclaimed: number; stale: number } | undefined;
-  const left = (): { unclaimed: number; stale: number } => (counts ??= countLeft(queues(), chosen, options));
+  const left = (): { unclaimed: number; stale: number } => {
+    if (counts) return counts;
+    const { todo, doneKeys } = files.parsed().queues;
+    const claimedKeys = new Set(todo.items.filter((item) => item.claim).map((item) => item.key));
+    const staleKeys = new Set(todo.items.filter((item) => isStaleClaim(item, options.now, options.ttlHours)).map((item) => item.key));
+    const counted = new Set<string>();
+    counts = { unclaimed: 0, stale: 0 };
+    for (const item of todo.items) {
+      if (doneKeys.has(item.key) || chosen.has(item.key) || counted.has(item.key)) continue;
+      counted.add(item.key);
+      if (!claimedKeys.has(item.key)) counts.unclaimed++;
+      else if (staleKeys.has(item.key)) counts.stale++;
+    }
+    return counts;
+  };
   const result = { ok: true, claimed } as ClaimResult;
   Object.defineProperty(result, 'unclaimed', { enumerable: true, get: () => left().unclaimed });
   Object.defineProperty(result, 'stale', { enumerable: true, get: () => left().stale });
   return result;
-}
-
-/** Distinct pending URLs, not done and not just taken, that are unclaimed or whose claim is stale. */
-function countLeft(queues: Queues, chosen: Set<string>, options: ClaimOptions): { unclaimed: number; stale: number } {
-  const { todo, doneKeys } = queues;
-  const claimedKeys = new Set(todo.items.filter((item) => item.claim).map((item) => item.key));
-  const staleKeys = new Set(todo.items.filter((item) => isStaleClaim(item, options.now, options.ttlHours)).map((item) => item.key));
-  const counted = new Set<string>();
-  let unclaimed = 0;
-  let stale = 0;
-  for (const item of todo.items) {
-    if (doneKeys.has(item.key) || chosen.has(item.key) || counted.has(item.key)) continue;
-    counted.add(item.key);
-    if (!claimedKeys.has(item.key)) unclaimed++;
-    else if (staleKeys.has(item.key)) stale++;
-  }
-  return { unclaimed, stale };
 }
 
 /** Options of `claimListed`. */
@@ -284,25 +217,25 @@ export function claimListed(root: string, config: Config, options: ListedClaimOp
     const claimed: Claim[] = [];
     const refused: ListedClaimResult['refused'] = [];
     const edits: LineEdit[] = [];
-    for (const { url, key, slashKey } of wanted) {
-      if (lookup.isDone(key, slashKey)) {
+    for (const { url, key } of wanted) {
+      if (lookup.isDone(key)) {
         refused.push({ url, key, reason: 'done' });
         continue;
       }
-      const lines = lookup.pending(key, slashKey);
+      const lines = lookup.pending(key);
       if (lines.length === 0) {
         refused.push({ url, key, reason: 'not-pending' });
         continue;
       }
-      const other = lines.find(({ item }) => item.claim && item.claim.agent !== options.agent && !mayTake(item, options));
+      const other = lines.find((item) => item.claim && item.claim.agent !== options.agent && !mayTake(item, options));
       if (other) {
-        refused.push({ url, key, reason: 'claimed', by: other.item.claim!.agent });
+        refused.push({ url, key, reason: 'claimed', by: other.claim!.agent });
         continue;
       }
       const first = lines[0]!;
-      const stolen = lines.find(({ item }) => item.claim && item.claim.agent !== options.agent)?.item.claim?.agent;
-      for (const { item, start, end } of lines) edits.push({ start, end, content: claimedLine(item, options.agent, at) });
-      const claim: Claim = { url: first.item.url, key, agent: options.agent, at, line: first.item.line };
+      const stolen = lines.find((item) => item.claim && item.claim.agent !== options.agent)?.claim?.agent;
+      for (const item of lines) edits.push({ start: item.start, end: item.end, content: claimedLine(item, options.agent, at) });
+      const claim: Claim = { url: first.url, key, agent: options.agent, at, line: first.line };
       if (stolen !== undefined) claim.stolenFrom = stolen;
       claimed.push(claim);
     }

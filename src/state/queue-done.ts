@@ -8,11 +8,10 @@
  */
 import type { Config } from '../protocol/config.js';
 import { commitAll, type PreparedFile } from './atomic.js';
-import { formatQueueItem } from '../protocol/queue.js';
+import { formatQueueItem, type LineEdit } from '../protocol/queue.js';
 import { utcDate } from './identity.js';
 import type { LockOptions } from './lock.js';
 import { ALSO_CLAIMED_FIELD, type OperationFailure, type Rejection } from './queue-files.js';
-import type { LineEdit } from './queue-scan.js';
 import { urlTransaction } from './queue-transaction.js';
 
 /** What happened to one URL given to `completeUrls`. */
@@ -51,22 +50,22 @@ export function completeUrls(root: string, config: Config, options: DoneOptions)
     const append: string[] = [];
     const completed: Completion[] = [];
     const date = utcDate(options.now);
-    for (const { url, key, slashKey } of wanted) {
-      const pending = lookup.pending(key, slashKey);
+    for (const { url, key } of wanted) {
+      const pending = lookup.pending(key);
       for (const { start, end } of pending) remove.push({ start, end });
       // URLs given are distinct, so one completed here is not seen again.
-      if (lookup.isDone(key, slashKey)) {
+      if (lookup.isDone(key)) {
         completed.push({ url, key, status: 'already-done' });
         continue;
       }
-      const first = pending[0]?.item;
+      const first = pending[0];
       const fields = [`completed ${date}`, `by ${options.agent}`];
       if (options.output !== undefined) fields.push(`output ${options.output}`);
       // Free-text notes travel with the item; the claim and old completion fields do not.
       if (first) fields.push(...first.notes.filter((note) => !ALSO_CLAIMED_FIELD.test(note)));
       append.push(formatQueueItem(first ? first.url : url, fields));
       const completion: Completion = { url: first ? first.url : url, key, status: first ? 'completed' : 'completed-not-pending' };
-      const claimant = pending.find(({ item }) => item.claim)?.item.claim?.agent;
+      const claimant = pending.find((item) => item.claim)?.claim?.agent;
       if (claimant !== undefined && claimant !== options.agent) completion.claimedBy = claimant;
       completed.push(completion);
     }

@@ -4,11 +4,10 @@
  * unclaimed in between, where a third agent could take it.
  */
 import type { Config } from '../protocol/config.js';
-import { formatQueueItem } from '../protocol/queue.js';
+import { formatQueueItem, type LineEdit } from '../protocol/queue.js';
 import { isoSeconds } from './identity.js';
 import type { LockOptions } from './lock.js';
 import { annotationFields, CLAIM_FIELD, type OperationFailure, type Rejection } from './queue-files.js';
-import type { LineEdit } from './queue-scan.js';
 import { urlTransaction } from './queue-transaction.js';
 
 /** One URL handed over. */
@@ -46,9 +45,9 @@ export function handoffUrls(root: string, config: Config, options: HandoffOption
     const at = isoSeconds(options.now);
     const edits: LineEdit[] = [];
     const handed: Handoff[] = [];
-    for (const { url, key, slashKey } of wanted) {
-      const lines = lookup.pending(key, slashKey);
-      if (lookup.isDone(key, slashKey)) {
+    for (const { url, key } of wanted) {
+      const lines = lookup.pending(key);
+      if (lookup.isDone(key)) {
         rejected.push({ url, reason: `already done in \`${config.layout.done}\`; nothing to hand over` });
         continue;
       }
@@ -56,23 +55,23 @@ export function handoffUrls(root: string, config: Config, options: HandoffOption
         rejected.push({ url, reason: `not pending in \`${config.layout.todo}\`` });
         continue;
       }
-      const claimedLines = lines.filter(({ item }) => item.claim);
+      const claimedLines = lines.filter((item) => item.claim);
       if (claimedLines.length === 0) {
         rejected.push({ url, reason: `not claimed, expected a claim by \`${options.from}\`; \`relay claim\` it first` });
         continue;
       }
-      const holder = claimedLines.find(({ item }) => item.claim!.agent !== options.from)?.item.claim!.agent;
+      const holder = claimedLines.find((item) => item.claim!.agent !== options.from)?.claim!.agent;
       if (holder !== undefined && !options.force) {
         rejected.push({ url, reason: `claimed by \`${holder}\`, not \`${options.from}\`; pass \`--agent ${holder}\` if you act for it, or \`--force\`` });
         continue;
       }
       // Every line of the URL carries the new claim: a twin line left with the old one would still hold it for `from`.
-      for (const { item, start, end } of claimedLines) {
+      for (const item of claimedLines) {
         const fields = annotationFields(item).filter((field) => !CLAIM_FIELD.test(field));
         fields.push(`claimed by ${options.to} at ${at}`);
-        edits.push({ start, end, content: formatQueueItem(item.url, fields) });
+        edits.push({ start: item.start, end: item.end, content: formatQueueItem(item.url, fields) });
       }
-      handed.push({ url: lines[0]!.item.url, key, from: holder ?? options.from, to: options.to, at });
+      handed.push({ url: lines[0]!.url, key, from: holder ?? options.from, to: options.to, at });
     }
     if (edits.length > 0) files.writeTodo(edits);
     return { ok: true, handed, rejected };

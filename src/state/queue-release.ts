@@ -1,9 +1,8 @@
 /** `relay release`: removes claims so the URLs can be claimed again, under the queue lock. */
 import type { Config } from '../protocol/config.js';
-import { formatQueueItem } from '../protocol/queue.js';
+import { formatQueueItem, parseQueue, type LineEdit, type QueueItem } from '../protocol/queue.js';
 import type { LockOptions } from './lock.js';
 import { ALSO_CLAIMED_FIELD, annotationFields, CLAIM_FIELD, type OperationFailure, type Rejection } from './queue-files.js';
-import type { ItemLine, LineEdit } from './queue-scan.js';
 import { urlTransaction } from './queue-transaction.js';
 
 /** What happened to one URL given to `releaseUrls`. */
@@ -35,41 +34,40 @@ export interface ReleaseResult {
 
 /** Removes claims so the URLs can be claimed again; another agent's claim only with `force`. */
 export function releaseUrls(root: string, config: Config, options: ReleaseOptions): ReleaseResult | OperationFailure {
-  // `--all` looks at every claim, which only the full parse lists.
-  return urlTransaction(root, config, { ...options, fullLookup: options.all }, ({ files, wanted, rejected, lookup }): ReleaseResult | OperationFailure => {
+  return urlTransaction(root, config, options, ({ files, wanted, rejected, lookup }): ReleaseResult | OperationFailure => {
     const replace: LineEdit[] = [];
     const released: Release[] = [];
-    const unclaim = ({ item, start, end }: ItemLine): void => {
+    const unclaim = (item: QueueItem): void => {
       // A second claim the merge kept as a note goes too: the URL is free again.
       const fields = annotationFields(item).filter((field) => !CLAIM_FIELD.test(field) && !ALSO_CLAIMED_FIELD.test(field));
-      replace.push({ start, end, content: formatQueueItem(item.url, fields) });
+      replace.push({ start: item.start, end: item.end, content: formatQueueItem(item.url, fields) });
     };
     if (options.all) {
-      for (const line of lookup.all()) {
-        const { item } = line;
+      // Every claim of the agent: the lines that name it, read whole.
+      for (const item of parseQueue(files.todoText ?? '').items) {
         if (item.claim?.agent !== options.agent) continue;
-        unclaim(line);
+        unclaim(item);
         released.push({ url: item.url, key: item.key, status: 'released', from: item.claim.agent });
       }
     }
-    for (const { url, key, slashKey } of wanted) {
-      const lines = lookup.pending(key, slashKey);
+    for (const { url, key } of wanted) {
+      const lines = lookup.pending(key);
       if (lines.length === 0) {
         rejected.push({ url, reason: `not pending in \`${config.layout.todo}\`` });
         continue;
       }
-      const claimedLines = lines.filter(({ item }) => item.claim);
+      const claimedLines = lines.filter((item) => item.claim);
       if (claimedLines.length === 0) {
-        released.push({ url: lines[0]!.item.url, key, status: 'not-claimed' });
+        released.push({ url: lines[0]!.url, key, status: 'not-claimed' });
         continue;
       }
-      const others = claimedLines.filter(({ item }) => item.claim!.agent !== options.agent);
+      const others = claimedLines.filter((item) => item.claim!.agent !== options.agent);
       if (others.length > 0 && !options.force) {
-        rejected.push({ url, reason: `claimed by \`${others[0]!.item.claim!.agent}\`, not \`${options.agent}\`; pass \`--force\` to release it anyway` });
+        rejected.push({ url, reason: `claimed by \`${others[0]!.claim!.agent}\`, not \`${options.agent}\`; pass \`--force\` to release it anyway` });
         continue;
       }
       for (const line of claimedLines) unclaim(line);
-      released.push({ url: lines[0]!.item.url, key, status: 'released', from: claimedLines[0]!.item.claim!.agent });
+      released.push({ url: lines[0]!.url, key, status: 'released', from: claimedLines[0]!.claim!.agent });
     }
     if (replace.length > 0) files.writeTodo(replace);
     return { ok: true, released, rejected };
@@ -94,11 +92,11 @@ export interface UndeliveredOptions {
 export function releaseUndelivered(root: string, config: Config, options: UndeliveredOptions): { ok: true; released: number } | OperationFailure {
   return urlTransaction(root, config, { urls: options.urls, lock: options.lock }, ({ files, wanted, lookup }) => {
     const replace: LineEdit[] = [];
-    for (const { key, slashKey } of wanted) {
-      for (const { item, start, end } of lookup.pending(key, slashKey)) {
+    for (const { key } of wanted) {
+      for (const item of lookup.pending(key)) {
         if (item.claim?.agent !== options.agent || item.claim.at !== options.at) continue;
         const fields = annotationFields(item).filter((field) => !CLAIM_FIELD.test(field));
-        replace.push({ start, end, content: formatQueueItem(item.url, fields) });
+        replace.push({ start: item.start, end: item.end, content: formatQueueItem(item.url, fields) });
       }
     }
     if (replace.length > 0) files.writeTodo(replace);

@@ -5,12 +5,11 @@
  * decides and writes; everything before it is here, once.
  */
 import type { Config } from '../protocol/config.js';
-import { searchToken } from '../protocol/queue-search.js';
+import type { QueueItem } from '../protocol/queue.js';
 import { normalizeUrl } from '../protocol/url.js';
 import { removeOrphanTempFiles } from './atomic.js';
 import { withLock, type LockOptions } from './lock.js';
-import { locate, LockedQueues, QUEUE_LOCK, type OperationFailure, type Rejection } from './queue-files.js';
-import type { ItemLine, QueueScan } from './queue-scan.js';
+import { LockedQueues, QUEUE_LOCK, type OperationFailure, type Rejection } from './queue-files.js';
 
 /** Options of a queue transaction. */
 export interface TransactionOptions {
@@ -28,16 +27,12 @@ export function queueTransaction<T>(root: string, config: Config, options: Trans
       const opened = LockedQueues.open(root, config);
       if (!opened.ok) return opened;
       const files = opened.files;
-      try {
-        if (options.requireTodo && !files.todoExists) {
-          return { ok: false, error: `Unexpected missing \`${config.layout.todo}\`, expected the pending queue; run \`relay init\`` };
-        }
-        removeOrphanTempFiles(files.paths.todo);
-        removeOrphanTempFiles(files.paths.done);
-        return body(files);
-      } finally {
-        files.close();
+      if (options.requireTodo && !files.todoExists) {
+        return { ok: false, error: `Unexpected missing \`${config.layout.todo}\`, expected the pending queue; run \`relay init\`` };
       }
+      removeOrphanTempFiles(files.paths.todo);
+      removeOrphanTempFiles(files.paths.done);
+      return body(files);
     },
     options.lock,
   );
@@ -64,8 +59,6 @@ export interface UrlTransaction {
 /** Options of a URL transaction. */
 export interface UrlTransactionOptions {
   urls: string[];
-  /** Look up by the full parse even when a search could answer (`release --all` lists every claim). */
-  fullLookup?: boolean;
   lock?: LockOptions;
 }
 
@@ -73,83 +66,39 @@ export interface UrlTransactionOptions {
 export function urlTransaction<T>(root: string, config: Config, options: UrlTransactionOptions, body: (transaction: UrlTransaction) => T | OperationFailure): T | OperationFailure {
   const { wanted, rejected } = parseArguments(options.urls);
   return queueTransaction(root, config, { lock: options.lock }, (files) => {
-    const lookup = lookupOf(files, wanted, options.fullLookup === true);
-    if (!lookup.ok) return lookup;
-    return body({ files, wanted, rejected, lookup });
+    return body({ files, wanted, rejected, lookup: lookupOf(files, wanted) });
   });
 }
 
-/** Above this many URLs an operation parses the queues once instead of searching them per URL. */
-const FAST_LOOKUP_MAX = 256;
-
-/** Finds the lines of given URLs in the queues read under the lock. */
+/** The lines of the given URLs in the queues read under the lock. */
 export interface Lookup {
   ok: true;
-  /** The item lines of urls_todo.md with this key, in file order. */
-  pending(key: string, slashKey: string): ItemLine[];
+  /** The items of urls_todo.md with this key, in file order. */
+  pending(key: string): QueueItem[];
   /** Whether urls_done.md lists this key. */
-  isDone(key: string, slashKey: string): boolean;
-  /** Every item line of urls_todo.md (full parse only). */
-  all(): ItemLine[];
+  isDone(key: string): boolean;
   /** A pending or done URL that differs from this one only by a trailing slash (likely the same page). */
   slashTwin(key: string, slashKey: string): { file: 'todo' | 'done'; url: string } | undefined;
 }
 
-/**
- * Token search when the files allow it and every URL has a path to search for; else one full
- * parse with maps. Both find the same lines.
- */
-function lookupOf(files: LockedQueues, wanted: { slashKey: string }[], full = false): Lookup | OperationFailure {
-  const scans = !full && wanted.length <= FAST_LOOKUP_MAX && wanted.every(({ slashKey }) => searchToken(slashKey) !== undefined) ? files.scans() : undefined;
-  if (scans) {
-    const notAll = (): never => {
-      throw new Error('a token lookup cannot list every item');
-    };
-    const twinIn = (scan: QueueScan, key: string, slashKey: string): string | undefined => scan.linesOf(key, slashKey, true)?.find(({ item }) => item.key !== key)?.item.url;
-    return {
-      ok: true,
-      pending: (key, slashKey) => scans.todo.linesOf(key, slashKey) ?? [],
-      isDone: (key, slashKey) => (scans.done.linesOf(key, slashKey) ?? []).length > 0,
-      all: notAll,
-      slashTwin: (key, slashKey) => {
-        const todo = twinIn(scans.todo, key, slashKey);
-        if (todo !== undefined) return { file: 'todo', url: todo };
-        const done = twinIn(scans.done, key, slashKey);
-        return done === undefined ? undefined : { file: 'done', url: done };
-      },
-    };
-  }
-  const parsed = files.parsed();
-  if (!parsed.ok) return parsed;
-  const { todo, done, doneKeys } = parsed.queues;
-  const located = locate(files.todoBytes, todo.items);
-  // The first item of each URL with its trailing slash dropped, pending before done.
-  const bySlash = new Map<string, { file: 'todo' | 'done'; url: string; key: string }[]>();
-  for (const [file, items] of [['todo', todo.items], ['done', done.items]] as const) {
-    for (const item of items) {
-      const list = bySlash.get(item.slashKey);
-      if (list) list.push({ file, url: item.url, key: item.key });
-      else bySlash.set(item.slashKey, [{ file, url: item.url, key: item.key }]);
-    }
-  }
-  const byKey = new Map<string, ItemLine[]>();
-  for (const line of located) {
-    const list = byKey.get(line.item.key);
-    if (list) list.push(line);
-    else byKey.set(line.item.key, [line]);
-  }
+/** Reads the lines of every wanted URL (and their trailing-slash twins) in both files: one walk of each. */
+function lookupOf(files: LockedQueues, wanted: WantedUrl[]): Lookup {
+  const todo = files.itemsOf('todo', wanted, true);
+  const done = files.itemsOf('done', wanted, true);
+  const doneKeys = new Set(done.map((item) => item.key));
   return {
     ok: true,
-    pending: (key) => byKey.get(key) ?? [],
+    pending: (key) => todo.filter((item) => item.key === key),
     isDone: (key) => doneKeys.has(key),
-    all: () => located,
     slashTwin: (key, slashKey) => {
-      const twin = bySlash.get(slashKey)?.find((each) => each.key !== key);
-      return twin && { file: twin.file, url: twin.url };
+      for (const [file, items] of [['todo', todo], ['done', done]] as const) {
+        const twin = items.find((item) => item.slashKey === slashKey && item.key !== key);
+        if (twin) return { file, url: twin.url };
+      }
+      return undefined;
     },
   };
 }
-
 
 /** Normalises command-line URLs: invalid ones and repeats are rejected before the lock is taken. */
 function parseArguments(urls: string[]): { wanted: WantedUrl[]; rejected: Rejection[] } {

@@ -4,7 +4,7 @@
  * than the part the briefing shows (a plan past its 2 KB head, a findings log past 16 KB).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildBriefing } from '../../src/brief/brief.js';
@@ -32,5 +32,16 @@ describe('briefing hashes', () => {
     const paths = read.map((file) => file.path).sort();
     expect(paths).toEqual(['plan/task-001.md', 'plan/task-002.md', 'postmortems/2026-03-19-outage.md', 'review/findings-001.md', 'urls_done.md', 'urls_todo.md']);
     for (const file of read) expect(file).toEqual({ path: file.path, sha256: createHash('sha256').update(readFileSync(join(root, file.path))).digest('hex') });
+  });
+
+  it('says a document over `maxDocumentBytes` is too big, and neither reads nor hashes it', () => {
+    const huge = ['plan/task-001.md', 'review/findings-001.md', 'postmortems/2026-03-19-huge.md'];
+    const root = writeTree({ 'urls_todo.md': '# Pending URLs\n', 'urls_done.md': '# Completed URLs\n', ...Object.fromEntries(huge.map((path) => [path, ''])) });
+    roots.push(root);
+    // 64 MB each, sparse: git stores such a file in a few KB, so a clone can carry it.
+    for (const path of huge) truncateSync(join(root, path), 64 * 1024 * 1024);
+    const { text, read } = buildBriefing(root, defaultConfig());
+    expect(read.map((file) => file.path).sort()).toEqual(['urls_done.md', 'urls_todo.md']);
+    for (const path of huge) expect(text).toContain(`\`${path}\` is too big (64 MB, limit 10 MB)`);
   });
 });

@@ -22,6 +22,7 @@ const action = yaml.safeLoad(readFileSync(join(REPO, 'action.yml'), 'utf8')) as 
 interface ActionRun {
   status: number | null;
   stdout: string;
+  stderr: string;
   outputs: string;
 }
 
@@ -32,6 +33,7 @@ function runAction(workspace: string, inputs: Record<string, string> = {}): Acti
   const outputFile = join(tempDir('relay-action-out-'), 'output');
   writeFileSync(outputFile, '');
   let stdout = '';
+  let stderr = '';
   for (const step of action.runs.steps) {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(step.env ?? {})) {
@@ -47,9 +49,10 @@ function runAction(workspace: string, inputs: Record<string, string> = {}): Acti
       env: { ...process.env, GITHUB_ACTION_PATH: REPO, GITHUB_OUTPUT: outputFile, GITHUB_WORKSPACE: workspace, ...env },
     });
     stdout += result.stdout;
-    if (result.status !== 0) return { status: result.status, stdout, outputs: readFileSync(outputFile, 'utf8') };
+    stderr += result.stderr;
+    if (result.status !== 0) return { status: result.status, stdout, stderr, outputs: readFileSync(outputFile, 'utf8') };
   }
-  return { status: 0, stdout, outputs: readFileSync(outputFile, 'utf8') };
+  return { status: 0, stdout, stderr, outputs: readFileSync(outputFile, 'utf8') };
 }
 
 /** A git repository with a state tree in `state/` whose queue holds one URL in both files (an error) unless `clean`. */
@@ -116,5 +119,43 @@ describe('action.yml', () => {
     expect(hostile.status).toBe(2);
     expect(existsSync(join(root, 'pwned'))).toBe(false);
     expect(existsSync(join(root, 'pwned2'))).toBe(false);
+  });
+
+  it('has a README workflow that pins every action by commit and gives forks annotations', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const block = /```yaml\n(name: protocol-lint\n[\s\S]*?)```/.exec(readme)![1]!;
+    const uses = [...block.matchAll(/uses: (\S+)(.*)/g)].map(([, action, rest]) => ({ action: action!, comment: rest!.trim() }));
+    expect(uses.map(({ action }) => action.split('@')[0])).toEqual(['actions/checkout', 'relay-protocol/relay', 'github/codeql-action/upload-sarif']);
+    for (const { action, comment } of uses.filter(({ action }) => !action.startsWith('relay-protocol/'))) {
+      expect(action).toMatch(/@[0-9a-f]{40}$/);
+      expect(comment).toMatch(/^# v\d+\.\d+\.\d+$/);
+    }
+    // relay's own line names no commit: a made-up one would be copied as it is.
+    expect(uses[1]!.action).toBe('relay-protocol/relay@RELAY_COMMIT_SHA');
+    const workflow = yaml.safeLoad(block) as { jobs: { lint: { steps: { if?: string; with?: Record<string, string> }[] } } };
+    const [, lint, upload] = workflow.jobs.lint.steps;
+    expect(lint!.with!.format).toBe("${{ github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name != github.repository && 'github' || 'sarif' }}");
+    expect(upload!.if).toBe("always() && steps.lint.outputs.sarif-file != ''");
+    expect(readme).toContain('**Pull requests from forks.**');
+  });
+
+  it.each([
+    ['format', 'x\n::add-mask::secret'],
+    ['format', 'x\r\n::set-output name=sarif-file::/etc/passwd'],
+    ['format', 'x\r::stop-commands::token'],
+    ['format', '%0A::error::already escaped, 100%'],
+    ['fail-on-error', 'no\n::error file=a,line=1::injected'],
+    ['path', 'state\n::add-mask::secret'],
+    ['sarif-file', 'out.sarif\r::warning::injected'],
+  ])('cannot be made to print a workflow command of its input’s: %s %j', (name, value) => {
+    const run = runAction(workspace(), { [name]: value });
+    expect(run.status).toBe(2);
+    // The runner takes every line of stdout and stderr that starts with `::` as a command, and CR alone ends a line.
+    const commands = `${run.stdout}\n${run.stderr}`.split(/\r\n|\r|\n/).filter((line) => line.trimStart().startsWith('::'));
+    expect(commands).toHaveLength(1);
+    expect(commands[0]).toMatch(/^::error title=protocol-lint::Unexpected /);
+    // Decoded as the runner decodes a message, the input is back, whole, as text.
+    const message = commands[0]!.slice('::error title=protocol-lint::'.length);
+    expect(message.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')).toContain(`\`${value}\``);
   });
 });

@@ -4,19 +4,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO, runBin } from '../helpers/run.js';
-import { removeTree, writeTree } from '../helpers/tree.js';
-
-const roots: string[] = [];
-afterEach(() => {
-  for (const root of roots.splice(0)) removeTree(root);
-});
+import { writeTree } from '../helpers/tree.js';
 
 function tree(files: Record<string, string | Buffer>): string {
-  const root = writeTree({ '.protocol-lint.json': '{}\n', 'CLAUDE.md': '# P\n\n## Session Protocol\n\nRead the state.\n', ...files });
-  roots.push(root);
-  return root;
+  return writeTree({ '.protocol-lint.json': '{}\n', 'CLAUDE.md': '# P\n\n## Session Protocol\n\nRead the state.\n', ...files });
 }
 
 interface JsonResult {

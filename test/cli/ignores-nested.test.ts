@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GIT_ENV, REPO, git, runBin } from '../helpers/run.js';
-import { removeTree, writeTree } from '../helpers/tree.js';
+import { writeTree } from '../helpers/tree.js';
 
 const CLAUDE_MD = '# Project\n\n## Session Protocol\n\nGet up to speed, then log this.\n';
 const TODO = '# Pending URLs\n- https://example.com/article-1\n';
@@ -19,15 +19,8 @@ const OVERLAP_TODO = '# Pending URLs\n- https://example.com/article-1\n- https:/
 /** A task file outside plan/: a `layout-misplaced-file` error unless the config ignores it. */
 const STRAY_TASK = { 'archive/task-001.md': '# An old task kept for reference\n' };
 
-const roots: string[] = [];
-afterEach(() => {
-  for (const root of roots.splice(0)) removeTree(root);
-});
-
 function tree(files: Record<string, string>, config: object = {}): string {
-  const root = writeTree({ '.protocol-lint.json': JSON.stringify(config) + '\n', 'CLAUDE.md': CLAUDE_MD, 'urls_todo.md': TODO, 'urls_done.md': DONE, ...files });
-  roots.push(root);
-  return root;
+  return writeTree({ '.protocol-lint.json': JSON.stringify(config) + '\n', 'CLAUDE.md': CLAUDE_MD, 'urls_todo.md': TODO, 'urls_done.md': DONE, ...files });
 }
 
 /** A git repository whose top is a relay tree, committed without any hook. */

@@ -5,26 +5,19 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { normalizeUrl } from '../../src/protocol/url.js';
 import { REPO, runBin } from '../helpers/run.js';
-import { removeTree, writeTree } from '../helpers/tree.js';
-
-const roots: string[] = [];
-afterEach(() => {
-  for (const root of roots.splice(0)) removeTree(root);
-});
+import { writeTree } from '../helpers/tree.js';
 
 function tree(files: Record<string, string | Buffer> = {}): string {
-  const root = writeTree({
+  return writeTree({
     '.protocol-lint.json': '{}\n',
     'CLAUDE.md': '# P\n\n## Session Protocol\n\nRead the state.\n',
     'urls_todo.md': '# Pending URLs\n',
     'urls_done.md': '# Completed URLs\n',
     ...files,
   });
-  roots.push(root);
-  return root;
 }
 
 /** URLs a shell would run or split, with the percent-encoding each refusal must name. */

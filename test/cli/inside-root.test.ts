@@ -4,29 +4,19 @@
  * hang. Each case runs the built CLIs on a real temporary tree with real links.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBin, type Run } from '../helpers/run.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** Long enough for a loaded machine; a CLI that blocks on a FIFO or reads /dev/zero never finishes within it. */
 const HANG = 30_000;
 
-const made: string[] = [];
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 /** A tree with both queue files, and a folder outside it holding one file. */
 function setup(): { root: string; outside: string; secret: string } {
-  const root = temp('relay-root-');
-  const outside = temp('relay-outside-');
+  const root = tempDir('relay-root-');
+  const outside = tempDir('relay-outside-');
   writeFileSync(join(root, 'urls_todo.md'), '# Pending URLs\n\n');
   writeFileSync(join(root, 'urls_done.md'), '# Completed URLs\n\n');
   const secret = join(outside, 'bashrc');
@@ -89,6 +79,19 @@ describe('folders that are links out of the root', () => {
     oneLine(run);
     expect(run.stderr).toContain(`\`layout.${folder}\``);
     expect(readdirSync(outside)).toEqual(['bashrc']);
+  });
+
+  it('doctor, dashboard and status name every layout folder that leaves the root, one line each, in one run', () => {
+    const { root, outside } = setup();
+    const folders = ['plan', 'review', 'postmortems'];
+    for (const folder of folders) symlinkSync(outside, join(root, folder));
+    for (const args of [['doctor'], ['dashboard', '--port', '0'], ['status']]) {
+      const run = relay(root, args);
+      expect(run.status, args[0]).toBe(1);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines.map((line) => /`layout\.(\w+)`\)$/.exec(line)?.[1]), args[0]).toEqual(folders);
+      for (const line of lines) expect(line).toMatch(/^relay: Unexpected path `\w+` leaving the root through a symbolic link/);
+    }
   });
 
   it('the lock folder .relay -> outside (no git) is refused', () => {

@@ -7,7 +7,7 @@
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { git, GIT_ENV, REPO } from '../helpers/run.js';
@@ -80,11 +80,16 @@ describe('the npm package', () => {
     expect(packageJson.repository.url).toContain('github.com/relay-protocol/relay');
     expect(JSON.parse(readFileSync(join(REPO, 'plugin', '.claude-plugin', 'plugin.json'), 'utf8')).version).toBe(VERSION);
     expect(tarball).toMatch(/relay-protocol-.+\.tgz$/);
-    for (const needed of ['bin/relay', 'bin/protocol-lint', 'bin/package.json', 'dist/relay.mjs', 'dist/protocol-lint.cjs', 'action.yml', 'package.json']) {
+    for (const needed of ['bin/relay', 'bin/protocol-lint', 'dist/relay.mjs', 'dist/protocol-lint.mjs', 'action.yml', 'package.json']) {
       expect(files).toContain(needed);
     }
     // The plugin installs from the git marketplace (plugin/, whose bin/ and dist/ are links npm would drop), not from the package.
     for (const file of files) expect(file).not.toMatch(/^(src|test|node_modules|bench|scripts|examples|plugin|\.claude-plugin)\//);
+  });
+
+  it('leaves git blind to the tarball `npm pack` writes into the checkout', () => {
+    const ignored = spawnSync('git', ['check-ignore', '--quiet', '--no-index', basename(tarball)], { cwd: REPO });
+    expect(ignored.status).toBe(0);
   });
 
   it('installs globally into a prefix, offline, with working CLIs', () => {

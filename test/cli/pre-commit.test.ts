@@ -5,9 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GIT_ENV, REPO, git, runBin } from '../helpers/run.js';
-import { removeTree, writeTree } from '../helpers/tree.js';
+import { tempDir } from '../helpers/temp.js';
+import { writeTree } from '../helpers/tree.js';
 
 const GOOD = {
   '.protocol-lint.json': '{}\n',
@@ -16,14 +17,8 @@ const GOOD = {
   'urls_done.md': '# Completed URLs\n- https://example.com/article-0 (completed 2026-03-19)\n',
 };
 
-const roots: string[] = [];
-afterEach(() => {
-  for (const root of roots.splice(0)) removeTree(root);
-});
-
 function repo(): string {
   const root = writeTree(GOOD);
-  roots.push(root);
   git(root, ['init', '-q', '-b', 'main']);
   git(root, ['add', '-A']);
   git(root, ['commit', '-q', '-m', 'initial state', '--no-verify']);
@@ -134,7 +129,6 @@ describe('--staged on queue files', () => {
 
   it('checks the queues of a first commit, which has no HEAD to compare with', () => {
     const root = writeTree({ ...GOOD, 'urls_todo.md': '# Pending URLs\n- https://example.com/article-0\n' });
-    roots.push(root);
     git(root, ['init', '-q', '-b', 'main']);
     git(root, ['add', '-A']);
     const result = runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd: root });
@@ -160,7 +154,6 @@ describe('--staged on queue files', () => {
 
   it('says plainly that --staged needs a git repository, in one line', () => {
     const root = writeTree(GOOD);
-    roots.push(root);
     // A ceiling keeps git from finding a repository above the temporary folder.
     const result = runBin('protocol-lint', ['--staged'], { cwd: root, env: { ...process.env, GIT_CEILING_DIRECTORIES: join(root, '..') } });
     expect(result.status).toBe(2);
@@ -184,7 +177,7 @@ describe('--staged on queue files', () => {
     writeFileSync(index, bytes);
     const refused = runBin('protocol-lint', ['--staged'], { cwd: root });
     expect(refused.status).toBe(2);
-    expect(refused.stderr.trim().split('\n')).toEqual(['protocol-lint: git diff --cached failed: error: bad signature 0x58524944']);
+    expect(refused.stderr.trim().split('\n')).toEqual(['protocol-lint: git ls-files failed: error: bad signature 0x58524944']);
   });
 
   it('lints what a clean filter stages, not the working copy it was made from', () => {
@@ -260,8 +253,7 @@ describe('pre-commit framework', () => {
     expect(preCommit.status, 'pre-commit must be installed in CI').toBe(0);
     const root = repo();
     // The hook repository: a clone of this repository at its current commit (with dist/).
-    const hookRepo = join(root, '..', `${root.split('/').pop()}-hooks`);
-    roots.push(hookRepo);
+    const hookRepo = join(tempDir('relay-hooks-'), 'relay');
     git(REPO, ['worktree', 'prune']);
     spawnSync('git', ['clone', '-q', '--no-hardlinks', REPO, hookRepo]);
     // Bring the working tree's hook manifest and bundle in, committed, so the test covers uncommitted work too.

@@ -5,7 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands/index.js';
@@ -222,6 +223,32 @@ describe('relay done --output a final', () => {
     writeFileSync(join(root, 'review/draft-001.mdx'), draft);
     expect(await done('review/final-001.mdx')).toMatchObject({ code: 0, stdout: 'https://example.com/a\n' });
     expect(readQueue(join(root, 'urls_done.md')).items[0]).toMatchObject({ url: 'https://example.com/a', output: 'review/final-001.mdx' });
+  });
+
+  it('refuses a final or draft over `maxDocumentBytes`, or a draft linked out of the root, without reading it', async () => {
+    const root = await initialized();
+    todo(root, ['https://example.com/a']);
+    const done = (): Promise<RunResult> => relay(root, ['done', 'https://example.com/a', '--output', 'review/final-001.mdx'], { RELAY_AGENT: 'reviewer-1' });
+    const approves = (draft: string) => final(`verdict: approved\nreviewer: reviewer-1\nreviewed: ${draft}\ndraft_sha256: ${'a'.repeat(64)}\n`);
+    const queueBefore = readFileSync(join(root, 'urls_done.md'), 'utf8');
+    // 64 MB, sparse: git stores such a file in a few KB, so a clone can carry it.
+    writeFileSync(join(root, 'review/draft-001.mdx'), '');
+    truncateSync(join(root, 'review/draft-001.mdx'), 64 * 1024 * 1024);
+    writeFileSync(join(root, 'review/final-001.mdx'), approves('review/draft-001.mdx'));
+    const tooBig = '(64 MB, limit 10 MB), expected at most `maxDocumentBytes`; split it or raise the limit';
+    expect(await done()).toMatchObject({ code: 1, stderr: `relay done: \`review/draft-001.mdx\` is too big ${tooBig} (the draft \`review/final-001.mdx\` approves)\n` });
+    const outside = mkdtempSync(join(tmpdir(), 'relay-outside-'));
+    try {
+      writeFileSync(join(outside, 'draft.mdx'), draft);
+      symlinkSync(join(outside, 'draft.mdx'), join(root, 'review/draft-002.mdx'));
+      writeFileSync(join(root, 'review/final-001.mdx'), approves('review/draft-002.mdx'));
+      expect((await done()).stderr).toMatch(/^relay done: Unexpected path `review\/draft-002\.mdx` leaving the root through a symbolic link .* \(the draft `review\/final-001\.mdx` approves\)\n$/);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+    truncateSync(join(root, 'review/final-001.mdx'), 64 * 1024 * 1024);
+    expect(await done()).toMatchObject({ code: 1, stderr: `relay done: \`review/final-001.mdx\` is too big ${tooBig}\n` });
+    expect(readFileSync(join(root, 'urls_done.md'), 'utf8')).toBe(queueBefore);
   });
 
   it('does not gate outputs that are not finals', async () => {

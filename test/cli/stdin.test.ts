@@ -7,13 +7,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeTree, writeTree } from '../helpers/tree.js';
-
-const roots: string[] = [];
-afterEach(() => {
-  for (const root of roots.splice(0)) removeTree(root);
-});
+import { describe, expect, it } from 'vitest';
+import { writeTree } from '../helpers/tree.js';
 
 const RELAY = resolve(__dirname, '../../bin/relay');
 const NONBLOCKING = 'import fcntl, os, sys; fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_NONBLOCK); os.execvp(sys.argv[1], sys.argv[1:])';
@@ -26,7 +21,6 @@ describe('stdin', () => {
       'urls_todo.md': `# Pending URLs\n- https://example.com/a (claimed by writer-1 at ${at})\n`,
       'urls_done.md': '# Completed URLs\n',
     });
-    roots.push(root);
     const child = spawn('python3', ['-c', NONBLOCKING, process.execPath, RELAY, 'done', '--agent', 'writer-1', '-'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));

@@ -2,17 +2,19 @@
  * The dashboard in a real browser: Debian's chromium, headless, driven by playwright-core,
  * against `relay dashboard` run as a real process on a real tree. It must show the counts
  * `relay status --json` gives, follow a real `relay claim` within a few seconds, show a failed
- * panel as stale, and never run script from the tree. Skipped, saying why, only where no
- * chromium can be found; .ci/run installs it, and under CI a missing chromium fails.
+ * panel as stale, never run script from the tree, and reconnect by itself, waiting longer each
+ * time, while the dashboard streams to as many pages as it will. Skipped, saying why, only where
+ * no chromium can be found; .ci/run installs it, and under CI a missing chromium fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildRelayBundle, runRelay } from '../helpers/state-relay.js';
+import { MAX_STREAMS } from '../../src/dashboard/server.js';
+import { runRelay } from '../helpers/state-relay.js';
 import { removeTree } from '../helpers/tree.js';
-import { attemptLine, HOSTILE, stateTree, writeRun } from './helpers.js';
+import { attemptLine, HOSTILE, RELAY_BUNDLE as bundle, serveDashboard, stalledStreams, stateTree, writeRun } from './helpers.js';
 
 const CANDIDATES = [process.env.RELAY_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((path): path is string => !!path);
 const executable = CANDIDATES.find((path) => existsSync(path));
@@ -22,20 +24,17 @@ if (executable === undefined) {
   console.warn(message);
 }
 
-let bundle: string;
 let browser: Browser;
 const roots: string[] = [];
 const children: ChildProcess[] = [];
 
 describe.skipIf(executable === undefined)('relay dashboard in chromium', () => {
   beforeAll(async () => {
-    bundle = await buildRelayBundle();
     browser = await chromium.launch({ executablePath: executable! });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (bundle) rmSync(join(bundle, '..'), { recursive: true, force: true });
   });
 
   afterEach(() => {
@@ -45,20 +44,12 @@ describe.skipIf(executable === undefined)('relay dashboard in chromium', () => {
 
   /** Starts `relay dashboard --port 0` in `root` and returns its address. */
   async function serve(root: string): Promise<string> {
-    const child = spawn(process.execPath, [bundle, 'dashboard', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, url } = await serveDashboard(root);
     children.push(child);
-    let stdout = '';
-    return new Promise((resolve, reject) => {
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        const match = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`relay dashboard exited ${code}: ${stdout}`)));
-    });
+    return url;
   }
 
-  async function openPage(url: string): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
+  async function openPage(url: string, live = true): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
     const page = await browser.newPage();
     const dialogs: string[] = [];
     const errors: string[] = [];
@@ -68,7 +59,7 @@ describe.skipIf(executable === undefined)('relay dashboard in chromium', () => {
     });
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(url);
-    await page.waitForSelector('#live:not(.off)');
+    if (live) await page.waitForSelector('#live:not(.off)');
     return { page, dialogs, errors };
   }
 
@@ -92,8 +83,9 @@ describe.skipIf(executable === undefined)('relay dashboard in chromium', () => {
     const after = JSON.parse((await runRelay(bundle, ['status', '--json'], { cwd: root })).stdout);
     expect(await shown('unclaimed')).toBe(String(after.unclaimed));
     expect(await page.locator('[data-panel="claims"] td', { hasText: 'writer-9' }).count()).toBe(1);
-    // The lint panel fills in once the in-process lint has run.
+    // The lint panel fills in once protocol-lint has run, and says how old its result is.
     await page.waitForSelector('#lint-summary', { timeout: 20_000 });
+    expect(await page.textContent('#lint-age')).toMatch(/^\d+ s ago$/);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -128,6 +120,24 @@ describe.skipIf(executable === undefined)('relay dashboard in chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(await page.locator('img, main script, main svg:not(#burndown svg)').count()).toBe(0);
     expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it(`reconnects by itself, waiting longer each time, while the dashboard streams to ${MAX_STREAMS} other pages`, async () => {
+    const root = stateTree(new Date());
+    roots.push(root);
+    const { child, url, port } = await serveDashboard(root);
+    children.push(child);
+    const stalled = await stalledStreams(port, MAX_STREAMS);
+    const { page, errors } = await openPage(url, false);
+    const live = page.locator('#live');
+    for (const wait of [1, 2, 4]) await page.waitForFunction((text) => document.getElementById('live')?.textContent === text, `reconnecting in ${wait} s`, { timeout: 20_000 });
+    // The page still shows the state it was served with.
+    expect((await page.textContent('#count-pending'))?.trim()).toBe('4');
+    for (const socket of stalled) socket.destroy();
+    await page.waitForSelector('#live:not(.off)', { timeout: 20_000 });
+    expect(await live.textContent()).toBe('live');
     expect(errors).toEqual([]);
     await page.close();
   });

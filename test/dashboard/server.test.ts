@@ -2,36 +2,36 @@
  * `relay dashboard`'s server against real trees in real git repositories: what it serves and
  * refuses, the counts against `relay status --json` (the built CLI), live updates after a real
  * `relay claim`, stale panels, run records as `relay run` writes them (whole, partial, and with
- * a session process alive), hostile text, and the size of the page when every list is long.
+ * a session process alive), hostile text, the size of the page when every list is long, the
+ * lint in a child process, event streams to pages that never read (real sockets, the
+ * dashboard's memory and open files measured in /proc), and hostile files: links out of the
+ * root and documents over `maxDocumentBytes` (sparse files).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/protocol/config.js';
-import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
-import { buildRelayBundle, runRelay } from '../helpers/state-relay.js';
+import { MAX_STREAMS, startDashboard, type Dashboard } from '../../src/dashboard/server.js';
+import { runRelay } from '../helpers/state-relay.js';
 import { removeTree } from '../helpers/tree.js';
-import { attemptLine, fetchRaw, HOSTILE, stateTree, waitForSnapshot, writeRun } from './helpers.js';
+import { attemptLine, bigSnapshotTree, fetchRaw, HOSTILE, longListsTree, openFiles, RELAY_BUNDLE as bundle, residentBytes, serveDashboard, stalledStreams, stateTree, waitForSnapshot, writeRun } from './helpers.js';
 
-let bundle: string;
 const roots: string[] = [];
 const dashboards: Dashboard[] = [];
 const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  bundle = await buildRelayBundle();
-});
+const sockets: Socket[] = [];
 
 afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
   for (const dashboard of dashboards.splice(0)) await dashboard.close();
   for (const child of children.splice(0)) child.kill('SIGKILL');
   for (const root of roots.splice(0)) removeTree(root);
 });
-
-afterAll(() => rmSync(join(bundle, '..'), { recursive: true, force: true }));
 
 async function open(root: string, options: { tickMs?: number } = {}): Promise<Dashboard> {
   const started = await startDashboard({ root, config: defaultConfig(), port: 0, ttlHours: 24, version: 'test', debounceMs: 50, lintIntervalMs: 200, ...options });
@@ -181,15 +181,6 @@ describe('relay dashboard server', () => {
     expect(burndown.some((point: any) => point.claimed === 2)).toBe(true);
   });
 
-  it('lints in process and shows the problems', async () => {
-    const root = tree({ 'urls_done.md': '# Completed URLs\n\n- https://example.com/d1\n' });
-    const dashboard = await open(root);
-    const snapshot = await waitForSnapshot(dashboard.url, (next) => next.panels.lint.data !== undefined, 20_000);
-    const lint = snapshot.panels.lint.data;
-    expect(lint.errorCount).toBeGreaterThan(0);
-    expect(lint.problems).toContainEqual(expect.objectContaining({ file: 'urls_done.md', line: 3, ruleId: 'queue-done-date', severity: 'error' }));
-  });
-
   it('puts hostile text from the tree into the page only as escaped JSON', async () => {
     const root = tree({
       'urls_todo.md': `# Pending URLs\n\n- ${HOSTILE.url} (claimed by ${HOSTILE.agent} at 2020-01-01T00:00:00Z)\n`,
@@ -213,21 +204,8 @@ describe('relay dashboard server', () => {
   });
 
   it('stays under 1 MB when every list is long', async () => {
-    const long = 'x'.repeat(1000);
-    const pending = Array.from({ length: 2000 }, (_, index) => `- https://example.com/${long}/${index} (claimed by agent-${index}-${'y'.repeat(100)} at 2020-01-01T00:00:00Z)`);
-    const done = Array.from({ length: 1000 }, (_, index) => `- https://example.com/done/${index} (completed 2026-0${1 + (index % 9)}-1${index % 10})`);
-    const extra: Record<string, string> = {
-      'urls_todo.md': `# Pending URLs\n\n${pending.join('\n')}\n`,
-      'urls_done.md': `# Completed URLs\n\n${done.join('\n')}\nnot an item\n- broken\n`.repeat(3),
-    };
-    for (let wave = 1; wave <= 400; wave++) extra[`discovery/wave-${wave}/note.md`] = '# N\n';
-    for (let number = 1; number <= 300; number++) extra[`review/draft-${String(number).padStart(3, '0')}.mdx`] = '# D\n';
-    for (let number = 1; number <= 40; number++) {
-      extra[`postmortems/2026-01-${String(number).padStart(2, '0')}-p.md`] = `# Postmortem: P\n\n**Date**: 2026-01-01\n\n## What Went Wrong\n\nx\n\n## How It Was Fixed\n\nx\n\n## Prevention\n\n${`- ${long}\n`.repeat(20)}`;
-    }
-    const root = tree(extra);
-    const attempts = Array.from({ length: 250 }, (_, index) => attemptLine({ session_id: `s-${index}-${long}`, urls: Array.from({ length: 12 }, (_, url) => `https://example.com/${long}/${url}`), start: '2026-03-02T10:00:00Z', end: '2026-03-02T10:01:00Z' })).join('');
-    for (let run = 0; run < 12; run++) writeRun(root, `20260302-1000${String(run).padStart(2, '0')}-dddddd`, { attempts });
+    const root = longListsTree();
+    roots.push(root);
     const dashboard = await open(root);
     await waitForSnapshot(dashboard.url, (next) => next.panels.lint.data !== undefined, 30_000);
     const html = (await fetchRaw(dashboard.url)).body;
@@ -236,6 +214,188 @@ describe('relay dashboard server', () => {
     expect(state.panels.claims.data.agentsTotal).toBe(2000);
     expect(state.panels.runs.data.runsTotal).toBe(12);
     expect(Buffer.byteLength(html)).toBeLessThan(1024 * 1024);
+  });
+});
+
+/** Children of this process running protocol-lint on `root`, found in /proc. */
+function lintChildren(root: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (parent === process.pid && argv.some((arg) => arg.endsWith('protocol-lint.mjs')) && argv.includes(root)) found.push(Number(entry));
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return found;
+}
+
+/** A process's state letter (`T`: stopped), or undefined once it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The state's revision, once it is past `after` (polled: the event streams may all be taken). */
+async function revisionAfter(url: string, after: number): Promise<number> {
+  for (;;) {
+    const revision = JSON.parse((await fetchRaw(new URL('state.json', url).href)).body).revision as number;
+    if (revision > after) return revision;
+    await pause(25);
+  }
+}
+
+/** The status the event stream answers with (the stream itself is closed at once). */
+function streamStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('events', url), (res) => {
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on('error', (error) => {
+      if (!req.destroyed) reject(error);
+    });
+    req.end();
+  });
+}
+
+/** Adds a URL claimed by a new agent to the queue: every panel of the queue changes. */
+function claimOneMore(root: string, index: number): void {
+  appendFileSync(join(root, 'urls_todo.md'), `- https://example.com/more-${index} (claimed by more-${index} at 2020-01-01T00:00:00Z)\n`);
+}
+
+describe('relay dashboard off its event loop', () => {
+  it('lints in a child process and answers meanwhile, with the last result and its age', async () => {
+    const root = tree({ 'urls_done.md': '# Completed URLs\n\n- https://example.com/d1\n' });
+    const dashboard = await open(root, { tickMs: 60_000 });
+    const first = (await waitForSnapshot(dashboard.url, (next) => next.panels.lint.data !== undefined, 20_000)).panels.lint.data;
+    expect(first.problems).toContainEqual(expect.objectContaining({ file: 'urls_done.md', ruleId: 'queue-done-date' }));
+    // Catch the next lint under way and stop it (SIGSTOP): a lint that does not end, as a huge tree's seems to.
+    let stopped: number | undefined;
+    let made = 0;
+    for (; stopped === undefined; made++) {
+      expect(made, 'no protocol-lint child process seen').toBeLessThan(100);
+      claimOneMore(root, made);
+      for (let poll = 0; poll < 100 && stopped === undefined; poll++) {
+        const [pid] = lintChildren(root);
+        if (pid !== undefined) {
+          process.kill(pid, 'SIGSTOP');
+          if (processState(pid) === 'T') stopped = pid;
+        } else await pause(5);
+      }
+    }
+    try {
+      // The server still reads the files and answers, and shows the last lint (with when it ran).
+      const changed = waitForSnapshot(dashboard.url, (next) => next.panels.queue.data.status.pending === 4 + made + 1, 10_000);
+      writeFileSync(join(root, 'urls_todo.md'), `${readFileSync(join(root, 'urls_todo.md'), 'utf8')}- https://example.com/while-linting\n`);
+      const snapshot = await changed;
+      expect(snapshot.panels.lint.data).toEqual(first);
+      expect(Date.parse(first.at)).toBeLessThanOrEqual(Date.parse(snapshot.generated));
+    } finally {
+      process.kill(stopped, 'SIGCONT');
+    }
+    const next = await waitForSnapshot(dashboard.url, (snapshot) => snapshot.panels.lint.data.at !== first.at, 20_000);
+    expect(next.panels.lint.data.errorCount).toBe(first.errorCount);
+  });
+
+  it('shows a lint that fails as stale, saying why', async () => {
+    // The dashboard was given a config; protocol-lint reads the root's, which it refuses.
+    const root = tree({ '.protocol-lint.json': '{"rules":{"no-such-rule":"error"}}' });
+    const dashboard = await open(root, { tickMs: 60_000 });
+    const snapshot = await waitForSnapshot(dashboard.url, (next) => next.panels.lint.stale !== undefined, 20_000);
+    expect(snapshot.panels.lint.stale.error).toMatch(/^protocol-lint: invalid configuration .*`rules\.no-such-rule` is not a known key/);
+  });
+
+  it(`streams to at most ${MAX_STREAMS} pages, drops pages that do not read, and answers throughout: 300 such pages with 256 open files allowed`, async () => {
+    const root = longListsTree();
+    roots.push(root);
+    const { child, url, port } = await serveDashboard(root, { openFiles: 256 });
+    children.push(child);
+    sockets.push(...(await stalledStreams(port, 300)));
+    const state = await fetchRaw(new URL('state.json', url).href);
+    expect(state.status).toBe(200);
+    const refused = await fetchRaw(new URL('events', url).href);
+    expect(refused).toMatchObject({ status: 503, body: `relay dashboard streams to at most ${MAX_STREAMS} pages at once; close one, or reload later\n` });
+    // The refused connections were closed, not held.
+    expect(openFiles(child.pid!)).toBeLessThan(MAX_STREAMS + 50);
+    // Each change sends a snapshot of ~1 MB that the stalled pages never read: they are dropped, and a page that reads gets in.
+    let revision = JSON.parse(state.body).revision as number;
+    for (let change = 0; (await streamStatus(url)) === 503; change++) {
+      expect(change, 'the stalled pages were never dropped').toBeLessThan(40);
+      claimOneMore(root, change);
+      revision = await revisionAfter(url, revision);
+    }
+    const fresh = await waitForSnapshot(url, (snapshot) => snapshot.revision >= revision);
+    expect(fresh.panels.claims.data.agentsTotal).toBeGreaterThan(2000);
+  });
+
+  it('keeps its memory flat while pages that never read follow the stream', async () => {
+    const root = bigSnapshotTree();
+    roots.push(root);
+    const { child, url, port } = await serveDashboard(root);
+    children.push(child);
+    sockets.push(...(await stalledStreams(port, 20)));
+    let revision = 0;
+    const changes = async (from: number, to: number) => {
+      for (let index = from; index < to; index++) {
+        claimOneMore(root, index);
+        revision = await revisionAfter(url, revision);
+      }
+    };
+    // The first changes fill the kernel's buffers and bring the heap to its working size.
+    await changes(0, 10);
+    const before = residentBytes(child.pid!);
+    await changes(10, 160);
+    const after = residentBytes(child.pid!);
+    const snapshot = Buffer.byteLength((await fetchRaw(new URL('state.json', url).href)).body);
+    console.log(`relay dashboard RSS ${(before / 2 ** 20).toFixed(0)} MB -> ${(after / 2 ** 20).toFixed(0)} MB over 150 snapshots of ${(snapshot / 1024).toFixed(0)} KB to 20 pages that never read`);
+    // Kept for the stalled pages, the 150 snapshots would add 150 × the snapshot at the very least
+    // (once, shared by all 20: ~57 MB); the heap's own ups and downs stay well under half of that.
+    expect(after - before).toBeLessThan(0.5 * 150 * snapshot);
+  });
+});
+
+describe('relay dashboard reads as every reader does', () => {
+  it('answers a browser on port 80, which sends its Host without the port', async (context) => {
+    const started = await startDashboard({ root: tree(), config: defaultConfig(), port: 80, ttlHours: 24, version: 'test' });
+    if ('error' in started) return context.skip(`port 80: ${started.error}`);
+    dashboards.push(started);
+    for (const host of ['127.0.0.1', 'localhost', '127.0.0.1:80', 'localhost:80']) expect((await fetchRaw(started.url, { host })).status, host).toBe(200);
+    expect((await fetchRaw(started.url, { host: 'attacker.example' })).status).toBe(403);
+  });
+
+  it('reads no final, draft or postmortem through a link out of the root, and none over `maxDocumentBytes`', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'relay-outside-'));
+    roots.push(outside);
+    writeFileSync(join(outside, 'final.mdx'), '---\nverdict: SECRET-FROM-OUTSIDE\n---\n# Final\n');
+    writeFileSync(join(outside, 'lesson.md'), '# Postmortem: O\n\n**Date**: 2026-03-07\n\n## What Went Wrong\n\nx\n\n## How It Was Fixed\n\nx\n\n## Prevention\n\n- SECRET-LESSON\n');
+    const approves = (draft: string) => `---\nverdict: approved\nreviewer: r\nreviewed: ${draft}\ndraft_sha256: ${'a'.repeat(64)}\n---\n# Final\n`;
+    const root = tree({ 'review/draft-002.mdx': '', 'review/final-002.mdx': approves('review/draft-002.mdx'), 'review/draft-003.mdx': '# D\n', 'review/final-003.mdx': '', 'postmortems/2026-03-08-huge.md': '' });
+    symlinkSync(join(outside, 'final.mdx'), join(root, 'review/final-001.mdx'));
+    symlinkSync(join(outside, 'lesson.md'), join(root, 'postmortems/2026-03-07-outside.md'));
+    // 64 MB each, sparse: git stores such a file in a few KB, so a clone can carry it.
+    for (const path of ['review/draft-002.mdx', 'review/final-003.mdx', 'postmortems/2026-03-08-huge.md']) truncateSync(join(root, path), 64 * 1024 * 1024);
+    const dashboard = await open(root);
+    const html = (await fetchRaw(dashboard.url)).body;
+    expect(html).not.toContain('SECRET');
+    const { verdicts, lessons } = embedded(html).panels;
+    const why = Object.fromEntries(verdicts.data.waiting.map((item: any) => [item.draft, item.why]));
+    expect(why['review/draft-001.mdx']).toMatch(/^Unexpected path `review\/final-001\.mdx` leaving the root through a symbolic link/);
+    expect(why['review/draft-002.mdx']).toMatch(/^`review\/draft-002\.mdx` is too big \(64 MB, limit 10 MB\)/);
+    expect(why['review/draft-003.mdx']).toMatch(/^`review\/final-003\.mdx` is too big \(64 MB, limit 10 MB\)/);
+    const lessonOf = Object.fromEntries(lessons.data.lessons.map((item: any) => [item.postmortem, item.lesson]));
+    expect(lessonOf['2026-03-08-huge']).toMatch(/^`postmortems\/2026-03-08-huge\.md` is too big \(64 MB, limit 10 MB\)/);
+    expect(lessonOf['2026-03-07-outside']).toMatch(/^Unexpected path `postmortems\/2026-03-07-outside\.md` leaving the root/);
   });
 });
 
@@ -258,18 +418,8 @@ describe('relay dashboard command', () => {
   });
 
   it('prints its address, serves, and exits 0 on SIGTERM', async () => {
-    const root = tree();
-    const child = spawn(process.execPath, [bundle, 'dashboard', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, url } = await serveDashboard(tree());
     children.push(child);
-    let stdout = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        const match = /^relay dashboard: (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)\n/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', () => reject(new Error(`exited early: ${stdout}`)));
-    });
     expect((await fetchRaw(url)).status).toBe(200);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

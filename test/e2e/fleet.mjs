@@ -20,6 +20,9 @@ const CLAUDE = join(REPO, '.cache', 'claude-code', 'node_modules', '.bin', 'clau
 const only = process.argv.slice(2);
 const results = [];
 const scratch = mkdtempSync(join(tmpdir(), 'relay-fleet-e2e-'));
+// What the CLI, the hooks and relay put in the temporary folder goes with the scratch folder.
+process.env.TMPDIR = join(scratch, 'tmp');
+mkdirSync(process.env.TMPDIR);
 let mock;
 
 async function check(name, fn) {

@@ -85,6 +85,9 @@ function quietEnv(extra) {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'relay-e2e-'));
+// What the CLI, the hooks and relay put in the temporary folder goes with the scratch folder.
+process.env.TMPDIR = join(scratch, 'tmp');
+mkdirSync(process.env.TMPDIR);
 
 /** A fresh clone of the repository with the working tree's uncommitted files laid over it. */
 function makeClone() {

@@ -1,20 +1,23 @@
 /**
  * Helpers for the state tests: a private bundle of the relay CLI built from the current
  * sources (so the tests never race `npm run build` over dist/ and never test a stale bundle),
- * real child processes run in bounded parallel batches, and temp trees.
+ * real child processes run in bounded parallel batches, and temp trees (removed when the test,
+ * or the file for a bundle built in `beforeAll`, is done).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { parseQueue } from '../../src/protocol/queue.js';
+import { tempDir } from './temp.js';
+
+export { tempDir };
 
 const REPO = resolve(import.meta.dirname, '../..');
 
 /** Builds `src/cli/relay.ts` into one file in a temp dir and returns its path. */
 export async function buildRelayBundle(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'relay-bundle-'));
+  const dir = tempDir('relay-bundle-');
   const outfile = join(dir, 'relay.mjs');
   await build({
     entryPoints: [join(REPO, 'src/cli/relay.ts')],
@@ -87,11 +90,6 @@ export async function runPool<T>(tasks: (() => Promise<T>)[], limit: number): Pr
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   return results;
-}
-
-/** A fresh temp dir. */
-export function tempDir(prefix = 'relay-state-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /** `count` distinct URLs. */

@@ -1,13 +1,13 @@
 /**
  * Temporary state trees on disk for tests.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { removeFolder, tempDir } from './temp.js';
 
-/** Writes a tree of files into a fresh temporary directory and returns its path. */
+/** Writes a tree of files into a fresh temporary directory (removed as `tempDir` says) and returns its path. */
 export function writeTree(files: Record<string, string | Buffer>, latin1: Record<string, string> = {}): string {
-  const root = mkdtempSync(join(tmpdir(), 'relay-test-'));
+  const root = tempDir('relay-test-');
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
@@ -19,7 +19,5 @@ export function writeTree(files: Record<string, string | Buffer>, latin1: Record
   return root;
 }
 
-/** Removes a temporary tree. */
-export function removeTree(root: string): void {
-  rmSync(root, { recursive: true, force: true });
-}
+/** Removes a temporary tree now (`writeTree`'s are removed anyway once their test is done). */
+export const removeTree = removeFolder;

@@ -118,7 +118,8 @@ describe('buildBrief on a hostile tree', () => {
     // Queue URLs relay refuses are not shown for an agent to copy; the others are shown bare.
     expect(brief).not.toContain('touch');
     expect(brief).toContain('- https://example.com/ok\n');
-    expect(brief).toContain('Skipped 2 free items whose URL relay refuses (`protocol-lint` names them).');
+    expect(brief).toContain('`urls_todo.md`: 1 pending (0 claimed, 1 free)');
+    expect(brief).toContain('2 list lines are not queue items, so not counted (`protocol-lint` names them).');
     expect(brief).not.toContain('more free items');
     // `relay brief`, which /get-up-to-speed runs, prints the same text.
     const run = runBin('relay', ['--root', root, 'brief']);

@@ -2,9 +2,7 @@
  * `--staged` against real git in every index arrangement it must read through git: filters from
  * the repository's attributes and from a system-wide config, a split index, a sparse index, a
  * linked worktree and GIT_INDEX_FILE. Each case stages a change whose staged bytes are bad, and
- * expects the commit refused; and a good one accepted. Every case runs with the code cache and
- * the kept queue copies, and without them (RELAY_CODE_CACHE=0, RELAY_QUEUE_COPIES=0), and
- * checks through RELAY_DEBUG which path was taken.
+ * expects the commit refused; and a good one accepted.
  */
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +10,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, runBin } from '../helpers/run.js';
 import { removeTree, writeTree } from '../helpers/tree.js';
-import { GitIndexSource } from '../../src/lint/git-index-source.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -49,36 +46,20 @@ function stage(root: string, text: string, env: NodeJS.ProcessEnv = {}): void {
   git(root, ['add', 'urls_todo.md'], env);
 }
 
-const SWITCHES = [
-  { name: 'with the code cache and queue copies', copies: true, env: (): NodeJS.ProcessEnv => ({ RELAY_CACHE_DIR: cacheDir() }) },
-  { name: 'without the code cache and queue copies', copies: false, env: (): NodeJS.ProcessEnv => ({ RELAY_CODE_CACHE: '0', RELAY_QUEUE_COPIES: '0' }) },
-];
-
-function cacheDir(): string {
+function scratchDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'relay-cache-'));
   dirs.push(dir);
   return dir;
 }
 
-describe.each(SWITCHES)('--staged $name', ({ copies, env: switches }) => {
+describe('--staged', () => {
   function check(cwd: string, env: NodeJS.ProcessEnv = {}) {
-    const result = runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd, env: { ...process.env, ...switches(), RELAY_DEBUG: 'cache,copies,git', ...env } });
+    const result = runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd, env: { ...process.env, ...env } });
     const rules: string[] = result.stdout.trim() === '' ? [] : JSON.parse(result.stdout).flatMap((file: { messages: { ruleId: string }[] }) => file.messages.map((message) => message.ruleId));
     return { ...result, rules };
   }
 
-  /** The switches' own paths, seen in a run's debug lines. */
-  function expectSwitchPaths(stderr: string): void {
-    if (copies) {
-      expect(stderr).not.toContain('RELAY_QUEUE_COPIES=0');
-      expect(stderr).not.toContain('RELAY_CODE_CACHE=0');
-    } else {
-      expect(stderr).toContain('relay:copies RELAY_QUEUE_COPIES=0');
-      expect(stderr).toContain('relay:cache RELAY_CODE_CACHE=0');
-    }
-  }
-
-  /** Commits a good change through the check, then checks a bad one: HEAD's queue is the one the first run kept. */
+  /** Commits a good change through the check, then checks a bad one. */
   function goodThenBad(root: string, bad: (root: string) => void, env: NodeJS.ProcessEnv = {}) {
     stage(root, GOOD, env);
     const good = check(root, env);
@@ -89,9 +70,6 @@ describe.each(SWITCHES)('--staged $name', ({ copies, env: switches }) => {
     const refused = check(root, env);
     expect(refused.rules).toContain('queue-overlap');
     expect(refused.status).toBe(1);
-    expectSwitchPaths(refused.stderr);
-    // With copies, HEAD's queue came from the copy the good run kept, not from git.
-    if (copies) expect(refused.stderr).not.toMatch(/relay:copies HEAD's `urls_todo\.md` .* is not kept/);
     return refused;
   }
 
@@ -103,17 +81,16 @@ describe.each(SWITCHES)('--staged $name', ({ copies, env: switches }) => {
     git(root, ['add', '.gitattributes']);
     const refused = goodThenBad(root, (at) => stage(at, SWAPPED));
     expect(git(root, ['show', ':urls_todo.md'])).toContain('article-0');
-    expect(refused.stderr).toContain('relay:git the working copy of `urls_todo.md` is not what is staged');
+    expect(refused.rules).toEqual(['queue-overlap']);
   });
 
   it('lints what a system-wide filter stages (GIT_CONFIG_SYSTEM naming core.attributesFile)', () => {
     const root = repo();
-    const system = cacheDir();
+    const system = scratchDir();
     writeFileSync(join(system, 'attributes'), 'urls_todo.md filter=swap\n');
     writeFileSync(join(system, 'gitconfig'), `[filter "swap"]\n\tclean = ${SWAP_CLEAN}\n\tsmudge = cat\n[core]\n\tattributesFile = ${join(system, 'attributes')}\n`);
     const env = { GIT_CONFIG_SYSTEM: join(system, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '' };
-    const refused = goodThenBad(root, (at) => stage(at, SWAPPED, env), env);
-    expect(refused.stderr).toContain('relay:git the working copy of `urls_todo.md` is not what is staged');
+    goodThenBad(root, (at) => stage(at, SWAPPED, env), env);
     // Without the system config git stages the working copy as it is, and the check agrees.
     const plain = { GIT_CONFIG_SYSTEM: join(system, 'absent'), GIT_CONFIG_NOSYSTEM: '' };
     stage(root, SWAPPED, plain);
@@ -141,12 +118,11 @@ describe.each(SWITCHES)('--staged $name', ({ copies, env: switches }) => {
     expect(duplicate.status).toBe(1);
   });
 
-  it('reads a linked worktree’s own index, and keeps copies in the shared git directory', () => {
+  it('reads a linked worktree’s own index', () => {
     const root = repo();
-    const worktree = join(cacheDir(), 'linked');
+    const worktree = join(scratchDir(), 'linked');
     git(root, ['worktree', 'add', '-q', worktree]);
     goodThenBad(worktree, (at) => stage(at, OVERLAP));
-    expect(existsSync(join(root, '.git', 'relay', 'queue-copies'))).toBe(copies);
     // The main worktree's index is untouched: nothing staged there.
     expect(check(root).status).toBe(0);
   });
@@ -160,7 +136,6 @@ describe.each(SWITCHES)('--staged $name', ({ copies, env: switches }) => {
       const refused = check(root, env);
       expect(refused.rules).toContain('queue-overlap');
       expect(refused.status).toBe(1);
-      expectSwitchPaths(refused.stderr);
       // The repository's own index stages nothing.
       expect(check(root).status).toBe(0);
     }
@@ -168,14 +143,6 @@ describe.each(SWITCHES)('--staged $name', ({ copies, env: switches }) => {
 });
 
 describe('--staged fallbacks', () => {
-  it('says when a queue copy is missing and git is asked', () => {
-    const root = repo();
-    stage(root, OVERLAP);
-    const result = runBin('protocol-lint', ['--staged'], { cwd: root, env: { ...process.env, RELAY_CACHE_DIR: cacheDir(), RELAY_DEBUG: 'copies' } });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/relay:copies HEAD's `urls_todo\.md` \([0-9a-f]{40}\) is not kept: asked of git/);
-  });
-
   it('says when a focused check falls back to linting the queues whole', () => {
     const root = repo();
     stage(root, GOOD);
@@ -185,28 +152,23 @@ describe('--staged fallbacks', () => {
     stage(root, TODO + '- https://example.com/a%20b\n');
     const whole = runBin('protocol-lint', ['--staged'], { cwd: root, env: { ...process.env, RELAY_DEBUG: 'focus' } });
     expect(whole.status).toBe(0);
-    expect(whole.stderr).toContain('relay:focus the queues are linted whole: line 3 of `urls_todo.md` holds a URL a byte search cannot find');
+    expect(whole.stderr).toContain('relay:focus the queues are linted whole: a changed line holds a URL a text search cannot find in every spelling');
   });
 });
 
-describe('--staged numbered lookups', () => {
-  it('finds every staged spelling of a number, gaps in the padding included, and no other', async () => {
+describe('--staged numbered ids', () => {
+  it('reports every staged spelling of a number, gaps in the padding included, and no file that is not staged', () => {
     const root = repo();
     for (const name of ['task-012.md', 'task-00012.md', 'task-0120.md', 'task-0002.md']) writeFileSync(join(root, 'plan', name), '# Task\n');
-    // In the working tree but not staged: not part of the commit.
     git(root, ['add', 'plan']);
+    // In the working tree but not staged: not part of the commit.
     writeFileSync(join(root, 'plan', 'task-000012.md'), '# Not staged\n');
-    const source = new GitIndexSource(root, { todo: 'urls_todo.md', done: 'urls_done.md' });
-    try {
-      await source.stagedChanges();
-      expect(source.numbered('plan', 'task', 12)).toEqual(['plan/task-012.md', 'plan/task-00012.md']);
-      expect(source.numbered('plan', 'task', 120)).toEqual(['plan/task-0120.md']);
-      expect(source.numbered('plan', 'task', 1)).toEqual(['plan/task-001.md']);
-      expect(source.numbered('plan', 'task', 2)).toEqual(['plan/task-0002.md']);
-      expect(source.numbered('plan', 'task', 3)).toEqual([]);
-      expect(source.numbered('review', 'draft', 12)).toEqual([]);
-    } finally {
-      source.close();
-    }
+    writeFileSync(join(root, 'plan', 'task-0003.md'), '# Not staged\n');
+    const result = runBin('protocol-lint', ['--staged', '--format', 'json'], { cwd: root });
+    const duplicates = (JSON.parse(result.stdout) as { filePath: string; messages: { ruleId: string }[] }[])
+      .filter((file) => file.messages.some((message) => message.ruleId === 'layout-duplicate-id'))
+      .map((file) => file.filePath);
+    expect(duplicates).toEqual(['plan/task-00012.md', 'plan/task-012.md']);
+    expect(result.status).toBe(1);
   });
 });

@@ -5,23 +5,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lint } from '../../src/lint/engine.js';
 import { defaultConfig } from '../../src/protocol/config.js';
-import { removeTree, writeTree } from '../helpers/tree.js';
+import { writeTree } from '../helpers/tree.js';
 
 const NOW = new Date('2026-03-20T12:00:00Z');
-const roots: string[] = [];
-
-afterEach(() => {
-  for (const root of roots.splice(0)) removeTree(root);
-});
 
 /** Lints a tree written from `files` with every rule; returns `path:line:column ruleId message` lines. */
 async function lintTree(files: Record<string, string | Buffer>, targets?: string[]): Promise<string[]> {
-  const root = writeTree(files);
-  roots.push(root);
-  return lintRoot(root, targets);
+  return lintRoot(writeTree(files), targets);
 }
 
 async function lintRoot(root: string, targets?: string[]): Promise<string[]> {
@@ -35,12 +28,10 @@ const SEED_POSTMORTEM = readFileSync(join(__dirname, '../../examples/blog-pipeli
 describe('executable front matter', () => {
   it.each(['---js', '---javascript', '--- js', '---JS', '---coffee'])('is reported and never run: %s', async (opener) => {
     const root = writeTree({});
-    roots.push(root);
     const marker = join(root, 'ran.txt');
     const code = `{ id: (require("fs").writeFileSync(${JSON.stringify(marker)}, "ran"), process.exit(3)) }`;
     const files = { 'CLAUDE.md': CLAUDE_MD, 'plan/task-001.md': `${opener}\n${code}\n---\n# A task\n` };
     const tree = writeTree(files);
-    roots.push(tree);
     const messages = await lintRoot(tree);
     // Had the engine run it, the process would have exited with 3 and the marker would exist.
     expect(existsSync(marker)).toBe(false);
@@ -50,10 +41,8 @@ describe('executable front matter', () => {
 
   it('stays unrun when only the plan file is linted (a hook after an edit)', async () => {
     const root = writeTree({});
-    roots.push(root);
     const marker = join(root, 'ran.txt');
     const tree = writeTree({ 'plan/task-001.md': `---js\n{ id: require("fs").writeFileSync(${JSON.stringify(marker)}, "ran") }\n---\n# A task\n` });
-    roots.push(tree);
     const messages = await lintRoot(tree, ['plan/task-001.md']);
     expect(existsSync(marker)).toBe(false);
     expect(messages.map((line) => line.split(' ')[1])).toEqual(['frontmatter-syntax']);

@@ -4,25 +4,18 @@
  * in the layout, and the rules' options through the config.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { lint } from '../../src/lint/engine.js';
 import { defaultConfig, type Config } from '../../src/protocol/config.js';
-import { removeTree, writeTree } from '../helpers/tree.js';
+import { writeTree } from '../helpers/tree.js';
 
 const NOW = new Date('2026-03-20T12:00:00Z');
 const CLAUDE_MD = '# Project\n\n## Session Protocol\n\n1. Get up to speed.\n';
-const roots: string[] = [];
-
-afterEach(() => {
-  for (const root of roots.splice(0)) removeTree(root);
-});
 
 function tree(files: Record<string, string | Buffer>): string {
-  const root = writeTree({ 'CLAUDE.md': CLAUDE_MD, ...files });
-  roots.push(root);
-  return root;
+  return writeTree({ 'CLAUDE.md': CLAUDE_MD, ...files });
 }
 
 /** `path:line ruleId severity` lines of a run. */
@@ -72,8 +65,21 @@ describe('review-verdict', () => {
   it('refuses a reviewed path that leaves the root', async () => {
     const root = tree({ 'plan/task-001.md': '# One\n', 'review/final-001.mdx': final(sha256(draft)).replace('review/draft-001.mdx', '../draft-001.mdx'), 'urls_done.md': done });
     writeFileSync(join(root, '..', 'draft-001.mdx'), draft);
-    roots.push(join(root, '..', 'draft-001.mdx'));
+    onTestFinished(() => rmSync(join(root, '..', 'draft-001.mdx')));
     expect(await lintRoot(root, { targets: ['urls_done.md'] })).toEqual(['urls_done.md:2 review-verdict 2']);
+  });
+});
+
+describe('review-verdict and a draft over `maxDocumentBytes`', () => {
+  it('says the draft is too big, not that it does not exist', async () => {
+    const final = '---\nverdict: approved\nreviewer: reviewer-1\nreviewed: review/draft-001.mdx\ndraft_sha256: ' + 'a'.repeat(64) + '\n---\n# Final\n';
+    const root = tree({ 'plan/task-001.md': '# One\n', 'review/draft-001.mdx': '', 'review/final-001.mdx': final, 'urls_done.md': '# Completed URLs\n- https://example.com/a (completed 2026-03-19, output review/final-001.mdx)\n' });
+    // 64 MB, sparse: git stores such a file in a few KB, so a clone can carry it.
+    truncateSync(join(root, 'review/draft-001.mdx'), 64 * 1024 * 1024);
+    const { results } = await lint({ root, config: defaultConfig(), now: NOW, targets: ['urls_done.md'] });
+    expect(results.flatMap((result) => result.messages.map((message) => message.message))).toEqual([
+      'Unexpected done item whose final `review/final-001.mdx` approves `review/draft-001.mdx`, which cannot be hashed: `review/draft-001.mdx` is too big (64 MB, limit 10 MB), expected at most `maxDocumentBytes`; split it or raise the limit',
+    ]);
   });
 });
 

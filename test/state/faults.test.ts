@@ -5,10 +5,10 @@
  * a read-only remount, and an unprivileged user (uid 65534) where root would write anyway.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { paletteFor } from '../../src/report/stylish.js';
 import { runBin } from '../helpers/run.js';
 import { buildRelayBundle, makeUrls, runRelay, tempDir } from '../helpers/state-relay.js';
@@ -19,20 +19,19 @@ beforeAll(async () => {
 });
 
 const isRoot = process.getuid?.() === 0;
-const mounts: string[] = [];
-afterAll(() => {
-  for (const dir of mounts) spawnSync('umount', [dir]);
-});
 
-/** A fresh 256 KiB tmpfs, or undefined (with the reason on stderr) where mounting is not permitted. */
+/** A fresh 256 KiB tmpfs, unmounted and removed when the test is done, or undefined (with the reason on stderr) where mounting is not permitted. */
 function smallDisk(): string | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'relay-disk-'));
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { encoding: 'utf8' });
+  onTestFinished(() => {
+    if (mounted.status === 0) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
   if (mounted.status !== 0) {
     process.stderr.write(`skipped: cannot mount a tmpfs here (${mounted.stderr.trim()})\n`);
     return undefined;
   }
-  mounts.push(dir);
   chmodSync(dir, 0o777);
   return dir;
 }
@@ -102,6 +101,21 @@ describe('a full disk', () => {
     expect(lint.status).toBe(1);
     expect(lint.stderr).toMatch(/^protocol-lint: no space left on device(: `[^`\n]+`)?\n$/);
     expect({ todo: read(disk, 'urls_todo.md'), done: read(disk, 'urls_done.md') }).toEqual(before);
+  });
+});
+
+describe('a full disk under the lock', () => {
+  it('relay new and relay claim leave no temporary lock file behind: one line, exit 1', async () => {
+    const disk = smallDisk();
+    if (!disk) return;
+    await seeded(disk, 10);
+    fill(disk);
+    // The lock's content goes to a temporary file first: creating it works, writing to it does not.
+    for (const args of [['new', 'task'], ['claim']]) {
+      const result = await runRelay(bundle, args, { cwd: disk });
+      expect(result, args.join(' ')).toMatchObject({ code: 1, stdout: '', stderr: `relay ${args[0]}: no space left on device: \`${join(disk, '.relay')}\`\n` });
+    }
+    expect(readdirSync(join(disk, '.relay'))).toEqual(['.gitignore']);
   });
 });
 

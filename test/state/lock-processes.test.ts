@@ -4,8 +4,8 @@
  * long wait's notice, and what `RELAY_DEBUG=lock` says about the liveness path taken.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ let relay: string;
 let holderScript: string;
 beforeAll(async () => {
   relay = await buildRelayBundle();
-  holderScript = join(mkdtempSync(join(tmpdir(), 'relay-lock-holder-')), 'lock-holder.mjs');
+  holderScript = join(tempDir('relay-lock-holder-'), 'lock-holder.mjs');
   await build({
     entryPoints: [resolve(import.meta.dirname, '../helpers/lock-holder.ts')],
     outfile: holderScript,

@@ -170,7 +170,7 @@ describe('two clones merged through git with the driver', () => {
     expect(done.items.filter((item) => item.url === urls[15])).toHaveLength(1);
 
     // The real linter agrees: the merged tree has no errors (the queue rules included).
-    const lint = spawnSync(process.execPath, [join(REPO, 'dist/protocol-lint.cjs'), '--format', 'json'], { cwd: bob, encoding: 'utf8' });
+    const lint = spawnSync(process.execPath, [join(REPO, 'dist/protocol-lint.mjs'), '--format', 'json'], { cwd: bob, encoding: 'utf8' });
     expect(lint.status, lint.stdout + lint.stderr).toBe(0);
 
     // Alice pulls Bob's merge: a fast-forward, and the same files.

@@ -2,8 +2,7 @@
  * `createNumberedFile`: the next number under any spelling, the skeletons, the root check,
  * and 200 real processes asking at once getting 200 different files with no gap.
  */
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { lint } from '../../src/lint/engine.js';
 
 let child: string;
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'relay-new-file-'));
+  const dir = tempDir('relay-new-file-');
   child = join(dir, 'new-file-child.mjs');
   await build({
     entryPoints: [resolve(import.meta.dirname, '../helpers/new-file-child.ts')],

@@ -84,6 +84,28 @@ describe('relay CLI', () => {
     );
   });
 
+  it('status lists claims one agent per line, the 20 with most, and says how many more', async () => {
+    const root = tempDir();
+    await runRelay(bundle, ['init'], { cwd: root });
+    // 100 agents: agent-N holds N % 7 + 1 claims, so the order is by count, then by name.
+    const claims = Array.from({ length: 100 }, (_, agent) => Array.from({ length: (agent % 7) + 1 }, (_, index) => `- https://example.com/${agent}/${index} (claimed by agent-${agent} at 2026-03-20T11:00:00Z)`)).flat();
+    writeFileSync(join(root, 'urls_todo.md'), `# Pending URLs\n\n${claims.join('\n')}\n`);
+    const lines = (await runRelay(bundle, ['status'], { cwd: root, env })).stdout.split('\n');
+    const first = lines.findIndex((line) => line.startsWith('claims '));
+    const sevens = ['agent-13', 'agent-20', 'agent-27', 'agent-34', 'agent-41', 'agent-48', 'agent-55', 'agent-6', 'agent-62', 'agent-69', 'agent-76', 'agent-83', 'agent-90', 'agent-97'];
+    const sixes = ['agent-12', 'agent-19', 'agent-26', 'agent-33', 'agent-40', 'agent-47'];
+    expect(lines.slice(first, first + 21)).toEqual([
+      'claims   agent-13 7',
+      ...sevens.slice(1).map((agent) => `         ${agent} 7`),
+      ...sixes.map((agent) => `         ${agent} 6`),
+      '         … 80 more agents (`relay status --json` lists all)',
+    ]);
+    expect(lines.slice(first + 21)).toEqual(['']);
+    const json = JSON.parse((await runRelay(bundle, ['status', '--json'], { cwd: root, env })).stdout) as { claimsByAgent: Record<string, number> };
+    expect(Object.keys(json.claimsByAgent)).toHaveLength(100);
+    expect(json.claimsByAgent['agent-99']).toBe(2);
+  });
+
   it('brief prints the same briefing as the SessionStart builder', async () => {
     const root = tempDir();
     await runRelay(bundle, ['init'], { cwd: root });

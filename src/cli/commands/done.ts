@@ -47,7 +47,8 @@ moved unless the final approves its draft as the draft is now: front matter
 \`verdict: approved\`, \`reviewed\` (the draft's path from the root) and \`draft_sha256\` equal to
 the SHA-256 of the draft's bytes. Otherwise it is exit 1 with one line saying which — no
 verdict, \`changes-requested\`, a draft changed since the review (its path and both hashes), a
-missing draft or final. It is the check rule \`review-verdict\` makes in the tree. Outputs that
+draft or final missing, over \`maxDocumentBytes\` (not read) or linked out of the root. It is the
+check rule \`review-verdict\` makes in the tree. Outputs that
 are not finals (a draft, a findings log) are not gated.
 
 stdout lists the URLs moved; \`--json\` prints \`{"completed":[{url,status,claimedBy?}],"rejected":[{url,reason}]}\`
@@ -77,7 +78,7 @@ such a URL as done (it is never claimed again), \`relay status\` counts it under
       if (!inside.ok) return failure({ ok: false, error: `Unexpected \`--output ${output}\` outside the root (symbolic links resolved), expected a path inside it; give the file's path relative to the root` }, 'done');
     }
     if (typeof output === 'string' && isFinalOutput(output, context.config)) {
-      const problem = finalApprovalProblem(context.root, output);
+      const problem = finalApprovalProblem(context.root, context.config, output);
       if (problem) return { code: 1, stderr: `relay done: ${refusal(output, problem)}\n` };
     }
     if (context.positionals.length === 0) return usage('done', 'Missing URLs, expected `relay done URL...` or `relay done -` with URLs on stdin');
@@ -120,6 +121,8 @@ function refusal(final: string, problem: FinalProblem): string {
   switch (problem.kind) {
     case 'final-missing':
       return `Unexpected missing final \`${final}\`, expected the reviewed final inside the root; write it, or fix \`--output\``;
+    case 'final-unreadable':
+      return problem.error;
     case 'front-matter':
       return `Unexpected front matter in \`${final}\`: ${problem.reason}; fix it, ${again}`;
     case 'no-verdict':
@@ -134,6 +137,8 @@ function refusal(final: string, problem: FinalProblem): string {
       return `Unexpected \`reviewed: ${problem.reviewed}\` in \`${final}\`, expected the draft's path from the root (like \`review/draft-001.mdx\`); fix it, ${again}`;
     case 'draft-missing':
       return `Unexpected \`reviewed: ${problem.reviewed}\` in \`${final}\`, which does not exist, expected the reviewed draft; fix \`reviewed\` or restore the draft`;
+    case 'draft-unreadable':
+      return `${problem.error} (the draft \`${final}\` approves)`;
     case 'stale':
       return `Unexpected draft \`${problem.reviewed}\` changed since \`${final}\` approved it (\`${problem.recorded.slice(0, 12)}…\`, now \`${problem.actual.slice(0, 12)}…\`), expected an approval of the draft as it is now; have it reviewed again and update \`draft_sha256\``;
   }

@@ -17,9 +17,10 @@ Counts pending (claimed, unclaimed) and done URLs, claims per agent, and stale c
 Reads without the lock. With a remote (--remote NAME, $RELAY_REMOTE or the config's "remote"),
 also the claims on it: per agent, stale ones, completions waiting for relay sync, refs left behind.
 `,
-  details: `Counts distinct pending URLs (claimed / unclaimed), done URLs, claims per agent, stale claims
-(with file and line), the next URLs \`claim\` would take, and problems (URLs in both files,
-duplicate lines, lines that are not items). Reads without the lock: it reads \`urls_todo.md\`
+  details: `Counts distinct pending URLs (claimed / unclaimed), done URLs, claims per agent (one agent
+per line, most claims first; past 20 agents one line says how many more, and \`--json\` lists them
+all), stale claims (with file and line), the next URLs \`claim\` would take, and problems (URLs in
+both files, duplicate lines, lines that are not items). Reads without the lock: it reads \`urls_todo.md\`
 before \`urls_done.md\`, and writers write done before todo, so a URL being completed is never
 missed (it may be counted in both, as overlap).
 
@@ -62,9 +63,8 @@ function formatRemote(status: RemoteStatus): string {
   const waiting = status.claims.filter((claim) => claim.state === 'done' && !claim.landed);
   const landed = status.claims.filter((claim) => claim.landed);
   const stale = held.filter((claim) => claim.stale);
-  const agents = Object.entries(status.claimsByAgent).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   lines.push(`remote   ${status.remote} (${status.branch}): ${count(held.length, 'claim', 'claims')}, ${count(waiting.length, 'completion', 'completions')} waiting for \`relay sync\`, ${count(landed.length, 'ref', 'refs')} left behind`);
-  if (agents.length > 0) lines.push(`  claims ${agents.map(([agent, n]) => `${agent} ${n}`).join(', ')}`);
+  lines.push(...claimLines(status.claimsByAgent, '  claims ', `relay status --remote ${status.remote} --json`));
   if (stale.length > 0) {
     lines.push(`  stale  ${count(stale.length, 'claim', 'claims')} (\`relay claim --remote ${status.remote} --steal-stale\` takes them):`);
     for (const claim of stale.slice(0, 20)) lines.push(`    ${claim.url}  ${claim.agent}${claim.host ? `@${claim.host}` : ''} at ${claim.at || '(no time)'}`);
@@ -80,8 +80,7 @@ function formatStatus(result: QueueStatus, config: Config): string {
   if (!result.todoExists) lines.push(`no \`${config.layout.todo}\` yet; run \`relay init\``);
   lines.push(`pending  ${result.pending} (${result.claimed} claimed, ${result.unclaimed} unclaimed)`);
   lines.push(`done     ${result.done}`);
-  const agents = Object.entries(result.claimsByAgent).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  if (agents.length > 0) lines.push(`claims   ${agents.map(([agent, count]) => `${agent} ${count}`).join(', ')}`);
+  lines.push(...claimLines(result.claimsByAgent, 'claims   ', 'relay status --json'));
   if (result.staleClaims.length > 0) {
     lines.push(`stale    ${count(result.staleClaims.length, 'claim', 'claims')} older than ${result.ttlHours} h (\`relay claim --steal-stale\` or \`relay release --force URL\`):`);
     for (const claim of result.staleClaims.slice(0, 20)) {
@@ -100,6 +99,15 @@ function formatStatus(result: QueueStatus, config: Config): string {
     lines.push(`${fixable.length > 0 ? '        ' : 'problems'} ${what}; \`protocol-lint\` shows where, fix by hand`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Claims per agent, most first, one agent per line (a fleet has hundreds), the first after `label`; past 20, how many more. */
+function claimLines(claimsByAgent: Record<string, number>, label: string, listsAll: string): string[] {
+  const agents = Object.entries(claimsByAgent).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const indent = ' '.repeat(label.length);
+  const lines = agents.slice(0, 20).map(([agent, n], index) => `${index === 0 ? label : indent}${agent} ${n}`);
+  if (agents.length > 20) lines.push(`${indent}… ${agents.length - 20} more agents (\`${listsAll}\` lists all)`);
+  return lines;
 }
 
 /** `1 line`, `2 lines`. */

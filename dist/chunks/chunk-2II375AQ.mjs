@@ -1,0 +1,2 @@
+import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
+var r=/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,n=/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;function e(t){return n.test(t)?t.replace(r,u=>`\\u${u.charCodeAt(0).toString(16).toUpperCase().padStart(4,"0")}`):t}function o(t){return`U+${t.codePointAt(0).toString(16).toUpperCase().padStart(4,"0")}`}export{e as a,o as b};

@@ -1,3 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{writeSync as i}from"node:fs";var t;function r(){if(t!==void 0)return t;let n=(process.env.RELAY_DEBUG??"").trim();return n===""||n==="0"?t=null:n==="1"||n==="all"||n==="*"?t="all":t=new Set(n.split(/[\s,]+/).filter(Boolean)),t}function l(n){let e=r();return e==="all"||e!==null&&e.has(n)}function c(n,e){if(!l(n))return;let o=typeof e=="function"?e():e;try{i(2,`relay:${n} ${o}
-`)}catch{}}function s(n){return n instanceof Error?n.message:String(n)}export{c as a,s as b};
