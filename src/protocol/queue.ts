@@ -9,6 +9,7 @@
  * parser needs tens of seconds for one such list. Items keep their offsets in the text, so a
  * rewrite changes only the lines it means to change and keeps every other byte.
  */
+import { debug } from '../debug.js';
 import { printable } from './printable.js';
 import { normalizeUrl } from './url.js';
 
@@ -356,7 +357,9 @@ function pathToken(slashKey: string): string | undefined {
 export function itemsOf(text: string, urls: { key: string; slashKey: string }[], slashTwins = false): QueueItem[] {
   if (urls.length === 0) return [];
   const keys = new Set(urls.map((url) => (slashTwins ? url.slashKey : url.key)));
-  return parseQueue(text, candidateLines(text, urls.map((url) => url.slashKey))).items.filter((item) => keys.has(slashTwins ? item.slashKey : item.key));
+  const only = candidateLines(text, urls.map((url) => url.slashKey));
+  if (only === undefined) debug('queue', 'every line is read: a URL looked up has no path, or a `%` in it, which a text search cannot find in every spelling');
+  return parseQueue(text, only).items.filter((item) => keys.has(slashTwins ? item.slashKey : item.key));
 }
 
 /** Formats a queue item line (without line ending) from its parts. */
