@@ -57,6 +57,41 @@ export async function measureDashboard(tree, runs) {
   }
 }
 
+/**
+ * The dashboard's first state on each tree, `runs` times, interleaved: from the start of
+ * `relay dashboard` to the first `/state.json` whose queue panel holds data (the lint runs in a
+ * child process and is not waited for).
+ */
+export async function measureFirstState(trees, runs) {
+  const times = Object.fromEntries(Object.keys(trees).map((name) => [name, []]));
+  for (let round = 0; round < runs; round++) {
+    for (const [name, tree] of Object.entries(trees)) {
+      const started = process.hrtime.bigint();
+      const child = spawn(process.execPath, [relayBin, 'dashboard', '--port', '0'], { cwd: tree, stdio: ['ignore', 'pipe', 'ignore'] });
+      try {
+        const url = await new Promise((resolveUrl, reject) => {
+          let stdout = '';
+          child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout += chunk;
+            const match = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+            if (match) resolveUrl(match[1]);
+          });
+          child.once('exit', (code) => reject(new Error(`relay dashboard exited ${code}`)));
+        });
+        for (;;) {
+          const state = JSON.parse((await get(new URL('state.json', url).href)).body);
+          if (state.panels.queue.data !== undefined) break;
+          await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+        }
+        times[name].push(Number(process.hrtime.bigint() - started) / 1e6);
+      } finally {
+        child.kill('SIGTERM');
+      }
+    }
+  }
+  return times;
+}
+
 function timeStatus(tree) {
   return new Promise((resolveTime, reject) => {
     const started = process.hrtime.bigint();

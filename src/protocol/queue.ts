@@ -9,6 +9,7 @@
  * parser needs tens of seconds for one such list. Items keep their offsets in the text, so a
  * rewrite changes only the lines it means to change and keeps every other byte.
  */
+import { debug } from '../debug.js';
 import { printable } from './printable.js';
 import { normalizeUrl } from './url.js';
 
@@ -188,7 +189,7 @@ export function parseQueueLineAt(text: string, start: number, end: number, line:
 
 /** Every item's fields in one shape, so 100,000 items share one hidden class. */
 function newItem(line: number, start: number, end: number, url: string, key: string, slashKey: string): QueueItem {
-  return { line, column: 3, start, end, url, key, slashKey, annotation: undefined, completed: undefined, claim: undefined, by: undefined, output: undefined, notes: NO_NOTES };
+  return { line, column: 3, start, end, url, key, slashKey, notes: NO_NOTES };
 }
 
 /**
@@ -356,7 +357,9 @@ function pathToken(slashKey: string): string | undefined {
 export function itemsOf(text: string, urls: { key: string; slashKey: string }[], slashTwins = false): QueueItem[] {
   if (urls.length === 0) return [];
   const keys = new Set(urls.map((url) => (slashTwins ? url.slashKey : url.key)));
-  return parseQueue(text, candidateLines(text, urls.map((url) => url.slashKey))).items.filter((item) => keys.has(slashTwins ? item.slashKey : item.key));
+  const only = candidateLines(text, urls.map((url) => url.slashKey));
+  if (only === undefined) debug('queue', 'every line is read: a URL looked up has no path, or a `%` in it, which a text search cannot find in every spelling');
+  return parseQueue(text, only).items.filter((item) => keys.has(slashTwins ? item.slashKey : item.key));
 }
 
 /** Formats a queue item line (without line ending) from its parts. */
