@@ -45,7 +45,9 @@ function project(claimedBy?: string): { root: string; runId: string; report: str
   git(root, ['commit', '--quiet', '-m', 'seed']);
   const runId = newRunId(new Date());
   createRun(root, runId, { role: 'writer', sessions: 1 });
-  return { root, runId, report: join(root, '..', `${root.split('/').pop()}-report.json`) };
+  const report = join(root, '..', `${root.split('/').pop()}-report.json`);
+  roots.push(report);
+  return { root, runId, report };
 }
 
 function attempt(root: string, runId: string, report: string, mode: string, extra: Record<string, unknown> = {}) {
