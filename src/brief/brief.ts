@@ -233,7 +233,7 @@ function discoverySection(root: string, folder: string, names: string[] | undefi
   if (waves.length === 0) return [heading, 'No waves yet.'];
   const latest = waves[waves.length - 1]!;
   const latestFiles = (listNames(root, join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
-  const text = `Waves ${ranges(waves)}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads every wave before it.`;
+  const text = `Waves ${ranges(waves)}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads the notes of wave N-1 and \`${folder}/INDEX.md\`, the digest of the waves before.`;
   return section(heading, [text], [], [], cap, () => '');
 }
 
