@@ -11,7 +11,7 @@
  */
 import { debug } from '../debug.js';
 import { printable } from './printable.js';
-import { normalizeUrl } from './url.js';
+import { normalForm, normalizeUrl, normalUrlEnd } from './url.js';
 
 /** One `- <url> (annotation)` line. */
 export interface QueueItem {
@@ -199,12 +199,10 @@ function newItem(line: number, start: number, end: number, url: string, key: str
 function fastItem(text: string, start: number, end: number, line: number): QueueItem | undefined {
   const from = start + 2;
   if (!text.startsWith('http', from)) return undefined;
-  let urlEnd = from;
-  while (urlEnd < end) {
-    const code = text.charCodeAt(urlEnd);
-    if (code === 32 || code === 9) break;
-    urlEnd++;
-  }
+  // A URL in normal form is read and checked where it stands, in one pass.
+  let urlEnd = normalUrlEnd(text, from, end);
+  const normal = urlEnd !== -1;
+  if (!normal) for (urlEnd = from; urlEnd < end && text.charCodeAt(urlEnd) !== 32 && text.charCodeAt(urlEnd) !== 9; urlEnd++);
   let annotation: string | undefined;
   if (urlEnd < end) {
     let last = end;
@@ -217,7 +215,7 @@ function fastItem(text: string, start: number, end: number, line: number): Queue
     }
   }
   const url = text.slice(from, urlEnd);
-  const normalized = normalizeUrl(url);
+  const normalized = normal ? normalForm(url) : normalizeUrl(url);
   if (!normalized.ok) return undefined;
   const item = newItem(line, start, end, url, normalized.key, normalized.slashKey);
   if (annotation !== undefined) {
