@@ -1,31 +1,33 @@
 #!/usr/bin/env node
 /**
- * The fleet runner's bench rows: `relay run --role writer -j 4` over 20 URLs, each session the
- * real Claude Code CLI (the pinned one test/e2e/run.mjs installs) against the scripted model on
- * 127.0.0.1 playing a worker (test/e2e/fleet-worker.mjs).
+ * The fleet runner at the seed's scale: each session the real Claude Code CLI (the pinned one
+ * test/e2e/run.mjs installs) against the scripted model on 127.0.0.1 playing a worker
+ * (test/e2e/fleet-worker.mjs), in the blog-pipeline example with 27 postmortems, as the seed has.
  *
- *   node bench/fleet.mjs            (or: npm run bench -- --fleet, which adds these rows)
+ *   node bench/fleet.mjs [--waves 109] [--urls 200] [-j 4]   (npm run bench -- --fleet: the defaults)
  *
- * - runner CPU / session CPU: the runner process's own user+system time (/proc/<pid>/stat,
- *   sampled every 100 ms until it exits) per session, against a session's: every process the
- *   runner waited for (this process's cutime+cstime grown over the run, less the runner's own).
- *   Target ≤ 5 %.
- * - launch: from the first session's launch (its stream file appears) to the last session's
- *   init event (in its stream), 20 sessions at -j 4. Reported, no target.
+ * Two runs: `relay run --waves W --per-wave 2` (2·W sessions) from an empty discovery/, and
+ * `relay run --pipeline planner,writer,reviewer` over U URLs (3·U sessions). For each: wall
+ * time, sessions per minute, every session succeeded, and the files: every wave lints clean
+ * (protocol-lint on discovery/), every URL done exactly once. Across both:
+ * - runner CPU / session CPU: the runner's own user+system time (/proc/<pid>/stat, sampled
+ *   every 200 ms) per session, against a session's (everything the runner waited for). ≤ 5 %.
+ * - what a session starts with: its first request to the model (the prompt, the SessionStart
+ *   briefing, CLAUDE.md), the largest of any session, and the last wave's against wave 2's. ≤ 1.25.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { worker } from '../test/e2e/fleet-worker.mjs';
 import { startMockApi } from '../test/e2e/mock-api.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLAUDE = join(repo, '.cache', 'claude-code', 'node_modules', '.bin', 'claude');
-const SESSIONS = 20;
-const PARALLEL = 4;
 const TICKS = 100; // USER_HZ on Linux
+const POSTMORTEMS = 27;
 
 /** User + system time of `pid` in ms, from /proc (own, or with `children` its waited-for descendants'). */
 function cpuMs(pid, children = false) {
@@ -53,24 +55,72 @@ async function relayBundle(scratch) {
   return outfile;
 }
 
-/** Runs the 20 sessions once and returns the two rows (the bench table's shape) and the raw numbers. */
-export async function fleetRows() {
+/** The blog-pipeline example with `urls` pending, no discovery waves, and 27 postmortems, in its own git repository. */
+function makeProject(scratch, name, urls) {
+  const project = join(scratch, name);
+  cpSync(join(repo, 'examples', 'blog-pipeline'), project, { recursive: true });
+  rmSync(join(project, 'discovery'), { recursive: true, force: true });
+  writeFileSync(join(project, 'urls_todo.md'), `# Pending URLs\n${urls.map((url) => `- ${url}\n`).join('')}`);
+  for (let number = 2; number <= POSTMORTEMS; number++) {
+    const date = `2026-02-${String(number).padStart(2, '0')}`;
+    writeFileSync(
+      join(project, 'postmortems', `${date}-lesson-${number}.md`),
+      `# Postmortem: Lesson ${number}\n\n**Date**: ${date}\n\n## What Went Wrong\nSession ${number} of the seed's fleet repeated work another session had done.\n\n## How It Was Fixed\nThe work went through \`relay claim\` again.\n\n## Prevention\n- Claim before you work: \`relay claim\` takes the next URL under the lock.\n`,
+    );
+  }
+  const git = (...args) => execFileSync('git', args, { cwd: project, stdio: 'ignore' });
+  git('init', '--quiet');
+  git('add', '-A');
+  git('-c', 'user.name=bench', '-c', 'user.email=bench@relay.invalid', 'commit', '--quiet', '-m', 'seed');
+  return project;
+}
+
+/** Runs `relay run args…` in `project` with the mock playing `worker`; returns what was measured. */
+async function measuredRun({ bundle, project, args, env, mock }) {
+  const first = new Map();
+  const play = worker({ project, onFirst: (agent, text) => first.set(agent, text.length) });
+  // The mock keeps every request; a run of hundreds of sessions must not.
+  mock.reset((body, state) => {
+    state.requests.length = 0;
+    return play(body);
+  });
+  const before = cpuMs('self', true);
+  const started = performance.now();
+  const runner = spawn(process.execPath, [bundle, 'run', ...args, '--plugin-dir', join(repo, 'plugin'), '--max-turns', '30', '--json'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  runner.stdout.on('data', (chunk) => (stdout += chunk));
+  runner.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-20_000)));
+  const ended = new Promise((resolvePromise) => runner.on('close', (code) => resolvePromise(code)));
+  let runnerCpu = 0;
+  let done = false;
+  void ended.then(() => (done = true));
+  while (!done) {
+    try {
+      runnerCpu = cpuMs(runner.pid);
+    } catch {
+      // it has just exited: the last sample stands
+    }
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
+  }
+  const code = await ended;
+  const wallMs = performance.now() - started;
+  const summary = JSON.parse(stdout || '{}');
+  const attempts = readFileSync(join(project, '.git', 'relay', 'runs', summary.run ?? 'none', 'attempts.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  return { code, wallMs, summary, attempts, first, runnerCpu, allCpu: cpuMs('self', true) - before, stderr };
+}
+
+/** Runs both scale runs once and returns the bench table's rows and the raw numbers. */
+export async function fleetRows({ waves = 109, urls: urlCount = 200, parallel = 4 } = {}) {
+  const names = [`relay run: runner CPU / session CPU`, `relay run --waves ${waves} --per-wave 2`, `relay run: first request, wave ${waves} / wave 2`, `relay run --pipeline, ${urlCount} URLs`];
   if (!existsSync(CLAUDE)) {
     const note = `no Claude Code CLI at ${CLAUDE} (node test/e2e/run.mjs installs it)`;
-    return { rows: [{ name: 'relay run: runner CPU / session CPU', target: '≤ 0.05', note }, { name: `relay run: first launch → last init, ${SESSIONS} at -j ${PARALLEL}`, target: 'reported', note }] };
+    return { rows: names.map((name) => ({ name, target: 'reported', note })) };
   }
   const scratch = mkdtempSync(join(tmpdir(), 'relay-bench-fleet-'));
   const mock = await startMockApi();
   try {
     const bundle = await relayBundle(scratch);
-    const project = join(scratch, 'project');
-    cpSync(join(repo, 'examples', 'blog-pipeline'), project, { recursive: true });
-    const urls = Array.from({ length: SESSIONS }, (_, index) => `https://example.com/bench-${index + 1}`);
-    writeFileSync(join(project, 'urls_todo.md'), `# Pending URLs\n${urls.map((url) => `- ${url}\n`).join('')}`);
-    const git = (...args) => execFileSync('git', args, { cwd: project, stdio: 'ignore' });
-    git('init', '--quiet');
-    git('add', '-A');
-    git('-c', 'user.name=bench', '-c', 'user.email=bench@relay.invalid', 'commit', '--quiet', '-m', 'seed');
     const home = join(scratch, 'home');
     mkdirSync(join(home, '.claude'), { recursive: true });
     const env = {
@@ -87,51 +137,39 @@ export async function fleetRows() {
       ANTHROPIC_API_KEY: 'test',
       RELAY_CLAUDE: CLAUDE,
     };
-    mock.reset(worker({ project }));
-    const before = cpuMs('self', true);
-    const runner = spawn(process.execPath, [bundle, 'run', '--role', 'writer', '-j', String(PARALLEL), '--plugin-dir', join(repo, 'plugin'), '--max-turns', '20', '--json'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    runner.stdout.on('data', (chunk) => (stdout += chunk));
-    runner.stderr.on('data', (chunk) => (stderr += chunk));
-    const ended = new Promise((resolvePromise) => runner.on('close', (code) => resolvePromise(code)));
-    let runnerCpu = 0;
-    const launched = new Map();
-    const inited = new Map();
-    let done = false;
-    void ended.then(() => (done = true));
-    while (!done) {
-      try {
-        runnerCpu = cpuMs(runner.pid);
-      } catch {
-        // it has just exited: the last sample stands
-      }
-      const runs = join(project, '.git', 'relay', 'runs');
-      const runId = existsSync(runs) ? readdirSync(runs)[0] : undefined;
-      const streams = runId === undefined ? [] : readdirSync(join(runs, runId, 'sessions')).filter((name) => name.endsWith('.jsonl'));
-      const now = performance.now();
-      for (const name of streams) {
-        if (!launched.has(name)) launched.set(name, now);
-        if (!inited.has(name) && readFileSync(join(runs, runId, 'sessions', name), 'utf8').includes('"subtype":"init"')) inited.set(name, now);
-      }
-      await new Promise((resolvePromise) => setTimeout(resolvePromise, 100));
-    }
-    const code = await ended;
-    const total = cpuMs('self', true) - before;
-    const summary = JSON.parse(stdout || '{}');
-    const sessions = summary.totals?.sessions ?? 0;
-    const sessionCpu = (total - runnerCpu) / Math.max(1, sessions);
-    const perSession = runnerCpu / Math.max(1, sessions);
-    const ratio = sessionCpu > 0 ? perSession / sessionCpu : undefined;
-    const launchMs = Math.max(...inited.values()) - Math.min(...launched.values());
-    const ok = code === 0 && summary.totals?.urls_done === SESSIONS && inited.size === sessions;
-    const problem = ok ? '' : ` (run exit ${code}, ${summary.totals?.urls_done ?? 0} URLs done, ${inited.size} inits of ${sessions}: ${stderr.trim().split('\n').at(-1) ?? ''})`;
+    const wavesProject = makeProject(scratch, 'waves', []);
+    const waveRun = await measuredRun({ bundle, project: wavesProject, args: ['--waves', String(waves), '--per-wave', '2', '-j', '2'], env, mock });
+    const lint = JSON.parse(execFileSync(process.execPath, [join(repo, 'bin', 'protocol-lint'), 'discovery', '--format', 'json'], { cwd: wavesProject, encoding: 'utf8' }));
+    const lintErrors = lint.reduce((sum, file) => sum + file.errorCount, 0);
+    const waveFolders = readdirSync(join(wavesProject, 'discovery')).filter((name) => name.startsWith('wave-')).length;
+    const digest = waves > 2 ? readFileSync(join(wavesProject, 'discovery', 'INDEX.md'), 'utf8').length : 0;
+    const urls = Array.from({ length: urlCount }, (_, index) => `https://example.com/bench-${index + 1}`);
+    const pipelineProject = makeProject(scratch, 'pipeline', urls);
+    const pipeRun = await measuredRun({ bundle, project: pipelineProject, args: ['--pipeline', 'planner,writer,reviewer', '-j', String(parallel)], env, mock });
+    // The example's own completed URLs aside.
+    const doneLines = readFileSync(join(pipelineProject, 'urls_done.md'), 'utf8').split('\n').filter((line) => line.startsWith('- https://example.com/bench-'));
+    const doneOnce = doneLines.length === urlCount && new Set(doneLines.map((line) => line.split(' ')[1])).size === urlCount;
+
+    const runs = [waveRun, pipeRun];
+    const sessions = runs.reduce((sum, run) => sum + run.attempts.length, 0);
+    const runnerCpu = runs.reduce((sum, run) => sum + run.runnerCpu, 0);
+    const sessionCpu = (runs.reduce((sum, run) => sum + run.allCpu, 0) - runnerCpu) / Math.max(1, sessions);
+    const cpuRatio = runnerCpu / Math.max(1, sessions) / sessionCpu;
+    const firstOf = (run, filter) => Math.max(0, ...run.attempts.filter(filter).map((attempt) => run.first.get(attempt.agent) ?? 0));
+    const largest = Math.max(firstOf(waveRun, () => true), firstOf(pipeRun, () => true));
+    const growth = firstOf(waveRun, (attempt) => attempt.wave === waves) / firstOf(waveRun, (attempt) => attempt.wave === 2);
+    const perMinute = (run) => (run.attempts.length / run.wallMs) * 60_000;
+    const allSucceeded = (run) => run.code === 0 && run.attempts.every((attempt) => attempt.status === 'succeeded');
+    const problem = (run) => (allSucceeded(run) ? '' : `; run exit ${run.code}: ${run.stderr.trim().split('\n').at(-1) ?? ''}`);
+    const wavesOk = allSucceeded(waveRun) && waveRun.attempts.length === 2 * waves && lintErrors === 0 && waveFolders === waves;
     return {
       rows: [
-        { name: 'relay run: runner CPU / session CPU', ratio, target: '≤ 0.05', pass: ok && ratio !== undefined && ratio <= 0.05, note: `${perSession.toFixed(0)} ms / ${sessionCpu.toFixed(0)} ms a session, ${sessions} sessions${problem}` },
-        { name: `relay run: first launch → last init, ${SESSIONS} at -j ${PARALLEL}`, ratio: launchMs / 1000, isCount: true, target: 'reported, seconds', note: `${(launchMs / 1000).toFixed(1)} s; ${sessions} sessions${problem}` },
+        { name: names[0], ratio: cpuRatio, target: '≤ 0.05', pass: cpuRatio <= 0.05, note: `${(runnerCpu / sessions).toFixed(0)} ms / ${sessionCpu.toFixed(0)} ms a session, ${sessions} sessions` },
+        { name: names[1], ratio: waveRun.wallMs / 1000, isCount: true, target: 'all clean, seconds', pass: wavesOk, note: `${waveRun.attempts.length} sessions in ${(waveRun.wallMs / 60_000).toFixed(1)} min, ${perMinute(waveRun).toFixed(1)}/min; ${waveFolders} waves, protocol-lint errors in discovery/: ${lintErrors}; the last digest ${digest} characters${problem(waveRun)}` },
+        { name: names[2], ratio: growth, target: '≤ 1.25', pass: growth <= 1.25, note: `largest first request of any session: ${largest} characters (prompt, briefing, CLAUDE.md)` },
+        { name: names[3], ratio: pipeRun.wallMs / 1000, isCount: true, target: 'all done once, seconds', pass: allSucceeded(pipeRun) && doneOnce, note: `${pipeRun.attempts.length} sessions in ${(pipeRun.wallMs / 60_000).toFixed(1)} min, ${perMinute(pipeRun).toFixed(1)}/min; ${doneLines.length} done lines, every URL once: ${doneOnce}${problem(pipeRun)}` },
       ],
-      raw: { code, sessions, runnerCpuMs: runnerCpu, descendantsCpuMs: total, launchMs, totals: summary.totals },
+      raw: { waves, urls: urlCount, sessions, runnerCpuMs: runnerCpu, sessionCpuMs: sessionCpu, largestFirstRequest: largest, waveGrowth: growth, digestCharacters: digest, waveWallMs: waveRun.wallMs, pipelineWallMs: pipeRun.wallMs, lintErrors, doneOnce },
     };
   } finally {
     await mock.close();
@@ -140,7 +178,8 @@ export async function fleetRows() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { rows, raw } = await fleetRows();
-  for (const row of rows) console.log(`${row.name.padEnd(48)}  ${row.ratio === undefined ? 'n/a' : row.ratio.toFixed(3).padStart(8)}  ${row.target.padEnd(18)}  ${row.pass === undefined ? 'n/a ' : row.pass ? 'PASS' : 'FAIL'}  ${row.note}`);
+  const { values } = parseArgs({ options: { waves: { type: 'string', default: '109' }, urls: { type: 'string', default: '200' }, jobs: { type: 'string', short: 'j', default: '4' } } });
+  const { rows, raw } = await fleetRows({ waves: Number(values.waves), urls: Number(values.urls), parallel: Number(values.jobs) });
+  for (const row of rows) console.log(`${row.name.padEnd(48)}  ${row.ratio === undefined ? 'n/a' : row.ratio.toFixed(3).padStart(8)}  ${row.target.padEnd(22)}  ${row.pass === undefined ? 'n/a ' : row.pass ? 'PASS' : 'FAIL'}  ${row.note}`);
   if (raw) console.log(JSON.stringify(raw));
 }

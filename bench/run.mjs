@@ -727,10 +727,10 @@ async function main() {
       : 'relay CLI not built',
   });
 
-  // The fleet runner's rows (bench/fleet.mjs): 20 real Claude Code sessions against a scripted model, a few minutes.
+  // The fleet runner's rows (bench/fleet.mjs): the seed's scale, 818 real Claude Code sessions against a scripted model, tens of minutes.
   let fleet;
   if (options.fleet) {
-    log('relay run: 20 sessions of the real Claude Code CLI at -j 4');
+    log('relay run: --waves 109 --per-wave 2 and a 200-URL pipeline, the real Claude Code CLI');
     fleet = await (await import('./fleet.mjs')).fleetRows();
     rows.push(...fleet.rows.map((row) => ({ best: undefined, ...row })));
   }

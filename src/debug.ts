@@ -1,13 +1,13 @@
 /**
  * `RELAY_DEBUG`: says on stderr why a slower or fallback path was taken, so no fallback is
- * silent. The variable names topics, separated by commas or spaces (`cache,copies,git,focus,
- * lock,fs,hook,path,claims`), or `1`/`all`/`*` for every topic. Each line reads
+ * silent. The variable names topics, separated by commas or spaces (`git,focus,queue,lock,fs,
+ * hook,path,claims`), or `1`/`all`/`*` for every topic. Each line reads
  * `relay:<topic> <message>`. Off (and free: one environment read per process) by default.
  */
 import { writeSync } from 'node:fs';
 
 /** The topics a fallback can be reported under; tests match on them. */
-export type DebugTopic = 'cache' | 'copies' | 'git' | 'focus' | 'lock' | 'fs' | 'hook' | 'path' | 'config' | 'run' | 'remote' | 'claims' | 'dashboard';
+export type DebugTopic = 'git' | 'focus' | 'queue' | 'lock' | 'fs' | 'hook' | 'path' | 'config' | 'run' | 'remote' | 'claims' | 'dashboard';
 
 let topics: Set<string> | 'all' | null | undefined;
 

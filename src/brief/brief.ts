@@ -15,8 +15,8 @@ import { preventionLines } from '../protocol/postmortem.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
 import { openRegularFile, readHead, readRegularFile, tooBigMessage } from '../protocol/regular-file.js';
-import { configuredTtlHours, decodeQueue, parseQueues, queuePaths } from '../state/queue-files.js';
-import { statusOfQueues, type QueueStatus } from '../state/queue-status.js';
+import { configuredTtlHours, decodeQueue, queuePaths } from '../state/queue-files.js';
+import { countQueues, type QueueStatus } from '../state/queue-status.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
 export const DEFAULT_BRIEF_BUDGET = 6000;
@@ -233,7 +233,7 @@ function discoverySection(root: string, folder: string, names: string[] | undefi
   if (waves.length === 0) return [heading, 'No waves yet.'];
   const latest = waves[waves.length - 1]!;
   const latestFiles = (listNames(root, join(root, folder, `wave-${latest}`)) ?? []).filter((name) => name.endsWith('.md')).length;
-  const text = `Waves ${ranges(waves)}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads every wave before it.`;
+  const text = `Waves ${ranges(waves)}; wave-${latest} holds ${latestFiles} file${latestFiles === 1 ? '' : 's'}. Wave N reads the notes of wave N-1 and \`${folder}/INDEX.md\`, the digest of the waves before.`;
   return section(heading, [text], [], [], cap, () => '');
 }
 
@@ -386,8 +386,7 @@ function queueCounts(root: string, config: Config, now: Date, read: ReadFiles): 
       return undefined;
     }
   };
-  const queues = parseQueues({ paths, todoText: text(paths.todo, config.layout.todo), doneText: text(paths.done, config.layout.done) });
-  return statusOfQueues(queues, { now, ttlHours: configuredTtlHours(config), next: NEXT_ITEMS });
+  return countQueues(text(paths.todo, config.layout.todo), text(paths.done, config.layout.done), { now, ttlHours: configuredTtlHours(config), next: NEXT_ITEMS });
 }
 
 /**

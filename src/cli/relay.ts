@@ -13,12 +13,20 @@ import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { defaultConfig, loadConfig, resolveRoot } from '../protocol/config.js';
 import { faultLine } from '../state/fault.js';
-import { layoutOutsideRoot } from '../protocol/inside-root.js';
+import { layoutOutsideRoot, outsideRootReason } from '../protocol/inside-root.js';
 import { readStdinSync } from '../protocol/stdin.js';
-import { usage, type CommandDefinition, type Outcome, type RelayIo, type Values } from './commands/command.js';
+import { runGit } from '../state/git.js';
+import { givenRemote, usage, type CommandDefinition, type Outcome, type RelayIo, type Values } from './commands/command.js';
 import { commands, findCommand, relayHelp } from './commands/index.js';
 
 const GLOBAL_OPTIONS = { root: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * What a session of `relay run` (RELAY_RUN set) may not run, whatever its allowlist lets
+ * through (PROTOCOL §6): each would hand out more than the session has — another fleet with
+ * other tools, a CLAUDE.md or hooks elsewhere, a push, a server. `doctor --fix` is checked below.
+ */
+const REFUSED_IN_RUN = new Set(['run', 'init', 'sync', 'dashboard']);
 
 /** Runs relay on `argv` (without node and script) and returns the exit code; writes only through `io`. */
 export async function main(argv: string[], io: RelayIo): Promise<number> {
@@ -83,6 +91,8 @@ async function dispatch(argv: string[], io: RelayIo, named: (name: string) => vo
     return usage('relay', `Unknown command \`${name}\`, expected one of ${names.map((each) => `\`${each}\``).join(', ')}`);
   }
   named(name);
+  const confined = (io.env.RELAY_RUN ?? '') !== '';
+  if (confined && REFUSED_IN_RUN.has(name)) return refusedInRun(`relay ${name}`);
   const rest = argv.slice(index + 1);
   if (command.rawArguments) {
     if (rest[0] === '-h' || rest[0] === '--help') return { code: 0, stdout: command.help };
@@ -92,17 +102,34 @@ async function dispatch(argv: string[], io: RelayIo, named: (name: string) => vo
   if ('code' in parsed) return parsed;
   const { values, positionals } = parsed;
   if (values.help) return { code: 0, stdout: command.help };
+  if (confined && name === 'doctor' && values.fix === true) return refusedInRun('relay doctor --fix');
   if (typeof values.root === 'string') root = values.root;
   const rootDir = root === undefined ? resolveRoot(io.cwd) : resolve(io.cwd, root);
   // A mistyped `--root` must not grow a new tree where nobody will look for it.
   if (root !== undefined && !isFolder(rootDir)) return usage(name, `Unexpected \`--root ${root}\`, expected an existing folder`);
+  if (confined && root !== undefined) {
+    // A session works on its own project: the root its working directory leads to, or a folder inside it.
+    const project = resolveRoot(io.cwd);
+    if (outsideRootReason(project, rootDir) !== undefined) return { code: 1, stderr: `relay: Unexpected \`--root ${root}\` outside the session's project \`${project}\` (RELAY_RUN is set), expected a folder inside it\n` };
+  }
   const loaded = loadConfig(rootDir);
   if (!loaded.ok) return { code: 2, stderr: `relay: ${loaded.error}\n` };
+  const remote = loaded.config.remote;
+  const listed = remote !== undefined && 'remote' in command.options && values.local !== true && givenRemote({ values, io }) === undefined ? runGit(['remote'], rootDir) : undefined;
+  if (listed !== undefined && !(listed.ok && listed.stdout.split('\n').includes(remote!))) {
+    // A cloned config must not send claims and branches to a URL or path of its choosing.
+    return { code: 1, stderr: `relay: Unexpected \`"remote": "${remote}"\` in the config, expected the name of a remote \`git remote\` lists (a URL or path only from \`--remote\` or \`RELAY_REMOTE\`); run \`git remote add ${/^[\w.-]+$/.test(remote!) ? remote : 'NAME'} URL\`\n` };
+  }
   // Every command reads or writes under the layout: a path that leaves the root (a link to
   // another folder, `../x` in the config) is refused before anything is read through it.
   const outside = layoutOutsideRoot(rootDir, loaded.config.layout);
   if (outside.length > 0) return { code: 1, stderr: outside.map((error) => `relay: ${error}\n`).join('') };
   return command.run({ root: rootDir, config: loaded.config, values, positionals, io });
+}
+
+/** A session of `relay run` asked for a command it may not run: one line, exit 1. */
+function refusedInRun(what: string): Outcome {
+  return { code: 1, stderr: `relay: Unexpected \`${what}\` in a session of \`relay run\` (RELAY_RUN is set), expected only the commands a session needs; run it outside the fleet\n` };
 }
 
 function isFolder(path: string): boolean {

@@ -3,7 +3,7 @@ import runtime0Module from 'ajv/dist/runtime/ucs2length.js';
 const runtime0 = typeof runtime0Module === 'function' ? { default: runtime0Module } : runtime0Module;
 
 export const validateSession = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"relay session record front matter","description":"YAML front matter of sessions/<session-id>.md, the session ledger (PROTOCOL §8): opened when a session starts, closed when it logs.","type":"object","properties":{"session_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$","description":"The session's id (Claude Code's session UUID), matching the file name."},"agent":{"type":"string","pattern":"\\S","description":"The id the session's claims are held under."},"role":{"type":"string","pattern":"\\S","description":"planner, writer, reviewer, or another role."},"run":{"type":"string","pattern":"\\S","description":"The `relay run` that started the session, if any."},"started":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$","description":"When the session started (ISO 8601 date-time with a zone)."},"status":{"enum":["open","logged","failed","recovered"]},"briefing":{"type":"array","description":"The files the briefing read, each with the SHA-256 of its bytes.","items":{"type":"object","properties":{"path":{"type":"string","minLength":1},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}},"required":["path","sha256"],"additionalProperties":false}},"ended":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$","description":"When the session logged (ISO 8601 date-time with a zone)."},"claimed":{"type":"array","items":{"type":"string","pattern":"^https?://"},"description":"The URLs the session claimed."},"done":{"type":"array","items":{"type":"string","pattern":"^https?://"},"description":"The URLs the session finished."},"findings":{"type":"string","minLength":1,"description":"The findings log it wrote, from the root (review/findings-NNN.md)."},"changed":{"type":"array","items":{"type":"string","minLength":1},"description":"The files it changed, from the root."}},"required":["session_id","agent","role","started","status"],"if":{"properties":{"status":{"const":"logged"}},"required":["status"]},"then":{"required":["ended"]},"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"relay session record front matter","description":"YAML front matter of sessions/<session-id>.md, the session ledger (PROTOCOL §8): opened when a session starts, closed when it logs.","type":"object","properties":{"session_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$","description":"The session's id (Claude Code's session UUID), matching the file name."},"agent":{"type":"string","pattern":"\\S","description":"The id the session's claims are held under."},"role":{"type":"string","pattern":"\\S","description":"planner, writer, reviewer, or another role."},"run":{"type":"string","pattern":"\\S","description":"The `relay run` that started the session, if any."},"started":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$","description":"When the session started (ISO 8601 date-time with a zone)."},"status":{"enum":["open","logged","failed","recovered"]},"briefing":{"type":"array","description":"The files the briefing read, each with the SHA-256 of its bytes.","items":{"type":"object","properties":{"path":{"type":"string","minLength":1},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}},"required":["path","sha256"],"additionalProperties":false}},"ended":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$","description":"When the session logged (ISO 8601 date-time with a zone)."},"claimed":{"type":"array","items":{"type":"string","pattern":"^https?://"},"description":"The URLs the session claimed."},"done":{"type":"array","items":{"type":"string","pattern":"^https?://"},"description":"The URLs the session finished."},"findings":{"type":"string","minLength":1,"description":"The findings log it wrote, from the root (review/findings-NNN.md)."},"changed":{"type":"array","items":{"type":"string","minLength":1},"description":"The files it changed, from the root."},"reason":{"type":"string","minLength":1,"description":"Why it failed (status failed): the runner's verdict, or what the session said."}},"required":["session_id","agent","role","started","status"],"if":{"properties":{"status":{"const":"logged"}},"required":["status"]},"then":{"required":["ended"]},"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = runtime0.default;
 const pattern0 = new RegExp("^[A-Za-z0-9._-]{1,128}$", "u");
@@ -569,14 +569,39 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.reason !== undefined){
+let data19 = data.reason;
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err43 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err43];
 }
 else {
 vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
 }
 errors++;
 }

@@ -50,6 +50,8 @@ export interface SessionRecord {
   findings?: string;
   /** Files it changed, root-relative. */
   changed?: string[];
+  /** Why it failed (`status: failed`), as the runner judged it. */
+  reason?: string;
 }
 
 /** A record as listed: its front matter and its root-relative path. */
@@ -86,7 +88,7 @@ function invalidId(sessionId: string): LedgerFailure {
 export function formatRecord(record: SessionRecord): string {
   const data: Record<string, unknown> = {};
   // A fixed key order, the schema's, so records diff well.
-  for (const key of ['session_id', 'agent', 'role', 'run', 'started', 'status', 'briefing', 'ended', 'claimed', 'done', 'findings', 'changed'] as const) {
+  for (const key of ['session_id', 'agent', 'role', 'run', 'started', 'status', 'briefing', 'ended', 'claimed', 'done', 'findings', 'changed', 'reason'] as const) {
     if (record[key] !== undefined) data[key] = record[key];
   }
   // The safe dumper quotes strings another YAML reader would take for dates or numbers.
@@ -193,9 +195,12 @@ export interface CloseSessionOptions {
   claimed?: string[];
   done?: string[];
   changed?: string[];
+  /** Why it failed. */
+  reason?: string;
   /** Written when no record was open (a session the hook never saw). */
   agent?: string;
   role?: string;
+  run?: string;
   now: Date;
 }
 
@@ -214,10 +219,11 @@ export function closeSession(root: string, config: Config, options: CloseSession
     const at = isoSeconds(options.now);
     const record: SessionRecord = existing
       ? { ...existing }
-      : { session_id: options.sessionId, agent: options.agent ?? 'unknown', role: options.role ?? 'unknown', started: at, status: 'open', briefing: [] };
+      : { session_id: options.sessionId, agent: options.agent ?? 'unknown', role: options.role ?? 'unknown', ...(options.run ? { run: options.run } : {}), started: at, status: 'open', briefing: [] };
     record.status = options.status;
     record.ended = at;
     if (options.findings !== undefined) record.findings = options.findings;
+    if (options.reason !== undefined) record.reason = options.reason.slice(0, 2000);
     record.claimed = merged(record.claimed, options.claimed, RECORD_LIMITS.urls);
     record.done = merged(record.done, options.done, RECORD_LIMITS.urls);
     record.changed = merged(record.changed, options.changed, RECORD_LIMITS.changed);

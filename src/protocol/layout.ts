@@ -74,6 +74,9 @@ const WAVE_LOOSE = /^wave[-_ ]?(\d+)$/i;
 /** Files any protocol folder may hold without being protocol files. */
 const FOLDER_EXTRAS = new Set(['README.md', '.gitkeep', '.keep']);
 
+/** The digest of the discovery waves `relay run` keeps in the discovery folder (src/run/wave-digest.ts). */
+export const WAVE_DIGEST = 'INDEX.md';
+
 /** What a path is to the protocol. */
 export type Classification =
   | { type: 'protocol'; kind: FileKind; number?: number; wave?: number; date?: string; sessionId?: string }
@@ -173,7 +176,7 @@ export function classifyPath(rel: string, layout: Layout): Classification {
   if (rel.startsWith(layout.discovery + '/')) {
     const inside = rel.slice(layout.discovery.length + 1).split('/');
     if (inside.length === 1) {
-      if (FOLDER_EXTRAS.has(name)) return { type: 'none' };
+      if (FOLDER_EXTRAS.has(name) || name === WAVE_DIGEST) return { type: 'none' };
       return { type: 'unknown', folder: layout.discovery };
     }
     const waveDir = inside[0]!;

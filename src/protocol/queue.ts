@@ -9,8 +9,9 @@
  * parser needs tens of seconds for one such list. Items keep their offsets in the text, so a
  * rewrite changes only the lines it means to change and keeps every other byte.
  */
+import { debug } from '../debug.js';
 import { printable } from './printable.js';
-import { normalizeUrl } from './url.js';
+import { normalForm, normalizeUrl, normalUrlEnd } from './url.js';
 
 /** One `- <url> (annotation)` line. */
 export interface QueueItem {
@@ -198,12 +199,10 @@ function newItem(line: number, start: number, end: number, url: string, key: str
 function fastItem(text: string, start: number, end: number, line: number): QueueItem | undefined {
   const from = start + 2;
   if (!text.startsWith('http', from)) return undefined;
-  let urlEnd = from;
-  while (urlEnd < end) {
-    const code = text.charCodeAt(urlEnd);
-    if (code === 32 || code === 9) break;
-    urlEnd++;
-  }
+  // A URL in normal form is read and checked where it stands, in one pass.
+  let urlEnd = normalUrlEnd(text, from, end);
+  const normal = urlEnd !== -1;
+  if (!normal) for (urlEnd = from; urlEnd < end && text.charCodeAt(urlEnd) !== 32 && text.charCodeAt(urlEnd) !== 9; urlEnd++);
   let annotation: string | undefined;
   if (urlEnd < end) {
     let last = end;
@@ -216,7 +215,7 @@ function fastItem(text: string, start: number, end: number, line: number): Queue
     }
   }
   const url = text.slice(from, urlEnd);
-  const normalized = normalizeUrl(url);
+  const normalized = normal ? normalForm(url) : normalizeUrl(url);
   if (!normalized.ok) return undefined;
   const item = newItem(line, start, end, url, normalized.key, normalized.slashKey);
   if (annotation !== undefined) {
@@ -356,7 +355,9 @@ function pathToken(slashKey: string): string | undefined {
 export function itemsOf(text: string, urls: { key: string; slashKey: string }[], slashTwins = false): QueueItem[] {
   if (urls.length === 0) return [];
   const keys = new Set(urls.map((url) => (slashTwins ? url.slashKey : url.key)));
-  return parseQueue(text, candidateLines(text, urls.map((url) => url.slashKey))).items.filter((item) => keys.has(slashTwins ? item.slashKey : item.key));
+  const only = candidateLines(text, urls.map((url) => url.slashKey));
+  if (only === undefined) debug('queue', 'every line is read: a URL looked up has no path, or a `%` in it, which a text search cannot find in every spelling');
+  return parseQueue(text, only).items.filter((item) => keys.has(slashTwins ? item.slashKey : item.key));
 }
 
 /** Formats a queue item line (without line ending) from its parts. */

@@ -105,6 +105,21 @@ export function readHead(fd: number, limit: number): { bytes: Buffer; size: numb
   return { bytes: buffer.subarray(0, length), size };
 }
 
+/** The first `limit` bytes of a regular file as text; undefined when it is missing, unreadable or not a regular file. */
+export function readRegularHead(path: string, limit: number, options: { noFollow?: boolean } = {}): string | undefined {
+  try {
+    const fd = openRegularFile(path, options);
+    if (fd === undefined) return undefined;
+    try {
+      return readHead(fd, limit).bytes.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** A size in words: `512 bytes`, `2 KB`, `1536 MB`. */
 export function formatSize(bytes: number): string {
   const [value, unit] = bytes >= 1024 * 1024 ? [bytes / 1024 / 1024, 'MB'] : bytes >= 1024 ? [bytes / 1024, 'KB'] : [bytes, 'bytes'];

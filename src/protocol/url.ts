@@ -21,45 +21,57 @@ for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 const QUERY_CHANGED = new Set([' ', '#', '"', "'", '<', '>', '`', '\t', '\n', '\r']);
 
 /**
- * Whether a URL is already in normal form: lower-case http(s) host without port or user,
- * a path of plain characters without dot segments, a query the parser keeps as is, no
- * fragment. A character loop, because the queues hold 100,000 URLs.
+ * Where the URL starting at `from` in `text` ends (at a space, a tab or `end`) when it is
+ * already in normal form: lower-case http(s) host without port or user, then nothing or a
+ * path of plain characters without dot segments, a query the parser keeps as is, no fragment;
+ * -1 when it is not. A character loop over the text itself, because the queues hold 100,000
+ * URLs and the queue reader checks each one where it stands.
  */
-function isAlreadyNormal(url: string): boolean {
+export function normalUrlEnd(text: string, from: number, end: number): number {
   let index: number;
-  if (url.startsWith('https://')) index = 8;
-  else if (url.startsWith('http://')) index = 7;
-  else return false;
+  if (text.startsWith('https://', from)) index = from + 8;
+  else if (text.startsWith('http://', from)) index = from + 7;
+  else return -1;
   const hostStart = index;
+  let lastLabel = index;
   let previous = 46; // a host may not start with a dot
-  for (; index < url.length; index++) {
-    const code = url.charCodeAt(index);
-    if (code === 47 /* / */ || code === 63 /* ? */) break;
+  for (; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 47 /* / */ || code === 63 /* ? */ || code === 32 || code === 9) break;
     const isLabel = (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 45;
-    if (!isLabel && !(code === 46 && previous !== 46)) return false;
+    if (!isLabel && !(code === 46 && previous !== 46)) return -1;
+    if (code === 46) lastLabel = index + 1;
     previous = code;
   }
-  if (index === hostStart || previous === 46) return false;
+  if (index === hostStart || previous === 46) return -1;
   // A host whose last label starts with a digit may be an IPv4 address the parser rewrites (`0x7f.1`).
-  const lastDot = url.lastIndexOf('.', index - 1);
-  const lastLabel = lastDot < hostStart ? hostStart : lastDot + 1;
-  if (url.charCodeAt(lastLabel) >= 48 && url.charCodeAt(lastLabel) <= 57) return false;
-  for (; index < url.length; index++) {
-    const code = url.charCodeAt(index);
+  if (text.charCodeAt(lastLabel) >= 48 && text.charCodeAt(lastLabel) <= 57) return -1;
+  // A query right after the host (`http://x.com?q`): the parser adds the path's slash.
+  if (index < end && text.charCodeAt(index) === 63) return -1;
+  for (; index < end; index++) {
+    const code = text.charCodeAt(index);
     if (code === 63) break;
-    if (code >= 128 || PATH_CHAR[code] === 0) return false;
+    if (code === 32 || code === 9) return index;
+    if (code >= 128 || PATH_CHAR[code] === 0) return -1;
     // `/.` starts a dot segment (or a hidden name, which is rare enough to take the slow path).
-    if (code === 46 && url.charCodeAt(index - 1) === 47) return false;
+    if (code === 46 && text.charCodeAt(index - 1) === 47) return -1;
     // `$(` is refused (see the module comment): the slow path says so.
-    if (code === 40 && url.charCodeAt(index - 1) === 36) return false;
+    if (code === 40 && text.charCodeAt(index - 1) === 36) return -1;
   }
-  for (; index < url.length; index++) {
-    const code = url.charCodeAt(index);
-    if (code < 33 || code >= 127 || QUERY_CHANGED.has(url[index]!)) return false;
-    if (code === 40 && url.charCodeAt(index - 1) === 36) return false;
+  for (; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 32 || code === 9) return index;
+    if (code < 33 || code >= 127 || QUERY_CHANGED.has(text[index]!)) return -1;
+    if (code === 40 && text.charCodeAt(index - 1) === 36) return -1;
   }
   // What passed holds none of the refused characters: controls, spaces, `'` and `` ` `` fail above.
-  return true;
+  return index;
+}
+
+/** The identity of a URL `normalUrlEnd` found in normal form: itself, with a slash when it has no path. */
+export function normalForm(url: string): { ok: true; key: string; slashKey: string } {
+  const key = url.indexOf('/', url.indexOf('//') + 2) === -1 ? url + '/' : url;
+  return { ok: true, key, slashKey: stripTrailingSlash(key) };
 }
 
 /** Whitespace outside C0 (which counts as control): the characters JavaScript's `\s` knows. */
@@ -96,29 +108,24 @@ export type NormalizedUrl =
 
 /** Normalises an absolute http(s) URL, or says why it is not one or is refused (see the module comment). */
 export function normalizeUrl(url: string): NormalizedUrl {
-  let key: string;
-  if (isAlreadyNormal(url)) {
-    key = url.indexOf('/', url.indexOf('//') + 2) === -1 ? url + '/' : url;
-  } else {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return { ok: false, reason: 'it is not a valid absolute URL' };
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      return { ok: false, reason: `its scheme \`${parsed.protocol.slice(0, -1)}\` is not http or https` };
-    }
-    if (!/^https?:\/\//i.test(url)) {
-      return { ok: false, reason: 'it is not a valid absolute URL' };
-    }
-    // Judged after parsing, so text that is no URL at all is called that first.
-    const refused = refusal(url);
-    if (refused !== undefined) return { ok: false, reason: refused };
-    parsed.hash = '';
-    key = parsed.href;
+  if (normalUrlEnd(url, 0, url.length) === url.length) return normalForm(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { ok: false, reason: 'it is not a valid absolute URL' };
   }
-  return { ok: true, key, slashKey: stripTrailingSlash(key) };
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return { ok: false, reason: `its scheme \`${parsed.protocol.slice(0, -1)}\` is not http or https` };
+  }
+  if (!/^https?:\/\//i.test(url)) {
+    return { ok: false, reason: 'it is not a valid absolute URL' };
+  }
+  // Judged after parsing, so text that is no URL at all is called that first.
+  const refused = refusal(url);
+  if (refused !== undefined) return { ok: false, reason: refused };
+  parsed.hash = '';
+  return { ok: true, key: parsed.href, slashKey: stripTrailingSlash(parsed.href) };
 }
 
 function stripTrailingSlash(key: string): string {

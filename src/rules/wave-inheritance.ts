@@ -52,7 +52,7 @@ export const waveInheritance: Rule = {
   severity: 'error',
   docs: {
     rationale:
-      'A discovery relay runs in waves: wave N builds on what wave N−1 found, and the next session can only follow that thread if each note says what it read. A note in `discovery/wave-N/` (N>1) names the wave-(N−1) notes it read, as relative links (`[sources](../wave-1/sources.md)`) or as front matter `reads:` (a list of paths, each from the note like a link, or from the root when it starts with `discovery/`). A note that reads no existing wave-(N−1) note is a warning (unless there is no wave N−1 at all: that gap is `wave-sequence`\'s): link the notes it builds on. A note that links or reads a note of its own wave or a later one is an error: wave N was written before those existed, so the link is backwards; move the note to a later wave or drop the link. A `reads:` entry that names no file is a warning too (broken links are `link-broken`\'s). Setting the rule to `warning` makes both warnings.',
+      'A discovery relay runs in waves: wave N builds on what wave N−1 found, and the next session can only follow that thread if each note says what it read. A wave-N session reads every note of wave N−1 in full and, for the waves before, one digest: `discovery/INDEX.md`, which `relay run` rewrites before each wave (one line per note: wave, path, title, the first sentence of its summary; at most 8,000 characters, the newest kept), so what a session reads does not grow with the number of waves. A note in `discovery/wave-N/` (N>1) names the wave-(N−1) notes it read, as relative links (`[sources](../wave-1/sources.md)`) or as front matter `reads:` (a list of paths, each from the note like a link, or from the root when it starts with `discovery/`). Links to older notes or to the digest are fine; a note that reads no existing wave-(N−1) note is a warning (unless there is no wave N−1 at all: that gap is `wave-sequence`\'s): link the notes it builds on. A note that links or reads a note of its own wave or a later one is an error: wave N was written before those existed, so the link is backwards; move the note to a later wave or drop the link. A `reads:` entry that names no file is a warning too (broken links are `link-broken`\'s). Setting the rule to `warning` makes both warnings.',
     examples: [
       {
         title: 'A note that reads nothing before it, and one that links ahead',
@@ -70,11 +70,12 @@ export const waveInheritance: Rule = {
         ],
       },
       {
-        title: 'Notes that read the wave before, by link or by `reads:`',
+        title: 'Notes that read the wave before, by link or by `reads:`, and the digest of the earlier waves',
         files: {
           'discovery/wave-1/sources.md': '# Sources\n\nSeed list.\n',
           'discovery/wave-2/incidents.md': '# Incidents\n\nRead wave 1\'s [sources](../wave-1/sources.md) first.\n',
-          'discovery/wave-3/root-causes.md': '---\nreads: [discovery/wave-2/incidents.md, ../wave-1/sources.md]\n---\n# Root causes\n',
+          'discovery/wave-3/root-causes.md': '---\nreads: [discovery/wave-2/incidents.md, ../wave-1/sources.md]\n---\n# Root causes\n\nWave 1 as the [digest](../INDEX.md) sums it up.\n',
+          'discovery/INDEX.md': '# Discovery digest: waves 1–1\n\n- wave 1 · `discovery/wave-1/sources.md` · Sources — Seed list.\n',
         },
         messages: [],
       },

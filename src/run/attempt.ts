@@ -5,7 +5,8 @@
  * way (`relay run resume`). The modes of `relay run` are built on this (src/run/runner.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { sessionPath } from '../ledger/index.js';
+import { debug } from '../debug.js';
+import { closeSession, sessionPath } from '../ledger/index.js';
 import type { Config } from '../protocol/config.js';
 import { currentTime, isoSeconds } from '../state/identity.js';
 import { moveClaims, releaseClaims } from './claim-work.js';
@@ -108,8 +109,9 @@ export async function finishAttempt(entry: RunningEntry, handle: SessionHandle, 
     role: entry.role,
     attempt: entry.attempt,
     status: verdict.ok ? 'succeeded' : 'failed',
-    urls: entry.assigned.length > 0 ? verdict.finished : (verdict.record?.done ?? []),
+    urls: [...verdict.finished, ...verdict.unassigned],
     assigned: entry.assigned,
+    unassigned: verdict.unassigned,
     pid: exit.pid,
     start: isoSeconds(exit.started),
     end: isoSeconds(exit.ended),
@@ -131,6 +133,12 @@ export async function finishAttempt(entry: RunningEntry, handle: SessionHandle, 
   if (entry.slot !== undefined) record.slot = entry.slot;
   if (verdict.record !== undefined) record.record = sessionPath(config, entry.session_id);
   if (reasons.length > 0) record.reason = reasons.join('; ');
+  if (!verdict.ok) {
+    // A failed session's record says so, with why: left open, the briefing would offer to recover a session that never worked.
+    const closed = closeSession(root, config, { sessionId: entry.session_id, status: 'failed', reason: record.reason!, agent, role: entry.role, run: runId, now: currentTime(options.env) });
+    if (closed.ok && !closed.disabled) record.record = closed.path;
+    else if (!closed.ok) debug('run', `session ${entry.session_id}: record not closed: ${closed.error}`);
+  }
   appendAttempt(root, runId, record);
   removeRunning(root, runId, entry.session_id);
   return { exit, verdict, record };

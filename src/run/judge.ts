@@ -5,6 +5,7 @@
  * touched.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readRegularHead } from '../protocol/regular-file.js';
 import { join } from 'node:path';
 import { changedSince, readSession, sessionsEnabled, type SessionRecord } from '../ledger/index.js';
 import { lint } from '../lint/engine.js';
@@ -38,14 +39,35 @@ export interface Verdict {
   /** Of the URLs it was given, those now done or handed on to `handOnTo`. */
   finished: string[];
   record?: SessionRecord;
+  /** Done in urls_done.md under its agent without having been given to it (it claimed more than its share). */
+  unassigned: string[];
+  /** What the session itself said went wrong, one clipped line: the `result` text, else its first stderr lines. */
+  said?: string;
+  /** Set when no retry can help (not logged in, no such agent or option, API 401/403, no binary): the line to stop the run with. */
+  fatal?: string;
   /** Files it changed (its record's `changed`, and what git says changed since its start). */
   filesWritten: string[];
   /** 0 clean, 1 errors, null when there was nothing to lint or the lint could not run. */
   lintExit: number | null;
 }
 
+/** What a session says when its setup cannot work (not logged in, a bad key, no such agent or option): a retry only burns the queue. */
+const FATAL = /not logged in|please run \/login|invalid api key|--agent '[^']*' not found|unknown option/i;
+
+/** One line of a session's own text for a terminal: control characters out, at most 300 characters. */
+function clip(text: string): string {
+  const line = text.replace(/[\x00-\x1f\x7f\u0080-\u009f]+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}
+
+/** The first lines a session wrote to stderr (beside its stream), as one clipped line, or undefined. */
+function stderrHead(streamPath: string): string | undefined {
+  const lines = (readRegularHead(`${streamPath}.stderr`, 2048) ?? '').split('\n').map((line) => line.trim()).filter(Boolean).slice(0, 3);
+  return lines.length === 0 ? undefined : clip(lines.join(' / '));
+}
+
 /** The last `result` event in a stream file, or undefined (a session interrupted or killed writes none). */
-export function readResultEvent(streamPath: string): ResultEvent | undefined {
+function readResultEvent(streamPath: string): ResultEvent | undefined {
   let text: string;
   try {
     text = readFileSync(streamPath, 'utf8');
@@ -89,8 +111,7 @@ function fateOf(queues: Queues, urls: string[], agent: string, handOnTo: string 
   const finished: string[] = [];
   const givenBack: string[] = [];
   for (const url of urls) {
-    const normalized = normalizeUrl(url);
-    const key = normalized.ok ? normalized.key : url;
+    const key = keyOf(url);
     const held = holders.get(key);
     if (queues.doneKeys.has(key) || (handOnTo !== undefined && held?.has(handOnTo))) finished.push(url);
     else if (!held?.has(agent)) givenBack.push(url);
@@ -118,17 +139,25 @@ export async function judgeSession(options: JudgeOptions): Promise<Verdict> {
   if (exit.spawnError !== undefined) reasons.push(exit.spawnError);
   if (exit.timedOut) reasons.push(`Session timed out, ended by \`${exit.signals.at(-1) ?? 'SIGINT'}\` to its process group`);
   const result = readResultEvent(options.streamPath);
+  const text = typeof result?.result === 'string' && result.result.trim() !== '' ? clip(result.result) : undefined;
+  const said = text ?? stderrHead(options.streamPath);
   if (result === undefined) {
-    if (exit.spawnError === undefined) reasons.push(`No \`result\` event in the stream (exit \`${exit.exit ?? exit.signal}\`), expected one; the session was interrupted or killed`);
+    if (exit.spawnError === undefined) reasons.push(`No \`result\` event in the stream (exit \`${exit.exit ?? exit.signal}\`), expected one; ${said === undefined ? 'the session was interrupted or killed' : `stderr: "${said}"`}`);
   } else if (result.is_error) {
     const detail = [result.subtype && `subtype \`${result.subtype}\``, result.terminal_reason && `terminal_reason \`${result.terminal_reason}\``, result.api_error_status && `API status \`${result.api_error_status}\``].filter(Boolean);
-    reasons.push(`The \`result\` event has \`is_error: true\`${detail.length > 0 ? ` (${detail.join(', ')})` : ''}`);
+    reasons.push(`The \`result\` event has \`is_error: true\`${detail.length > 0 ? ` (${detail.join(', ')})` : ''}${text === undefined ? '' : `: "${text}"`}`);
   }
+  const authStatus = result?.is_error && (result.api_error_status === 401 || result.api_error_status === 403) ? `an authentication error (API ${result.api_error_status})` : undefined;
+  const fatal = exit.spawnError ?? authStatus ?? (said !== undefined && (result === undefined || result.is_error) && FATAL.test(said) ? said : undefined);
 
   const loaded = loadQueues(root, config);
   let claimsLeft: string[] = [];
   let finished: string[] = [];
+  let unassigned: string[] = [];
   if (loaded.ok) {
+    // Every URL done under its agent counts, also those nobody gave it; those are flagged.
+    const given = new Set((options.assigned ?? []).map(keyOf));
+    unassigned = [...new Set(loaded.queues.done.items.filter((item) => item.by === agent && !given.has(item.key)).map((item) => item.url))];
     const held = heldBy(loaded.queues, agent);
     claimsLeft = held;
     if (held.length > 0) reasons.push(`Agent \`${agent}\` still holds ${held.length === 1 ? 'a claim' : `${held.length} claims`} (${listed(held)}), expected none: done or handed off`);
@@ -168,9 +197,12 @@ export async function judgeSession(options: JudgeOptions): Promise<Verdict> {
     turns: typeof result?.num_turns === 'number' ? result.num_turns : null,
     claimsLeft,
     finished,
+    unassigned,
     filesWritten,
     lintExit,
   };
+  if (said !== undefined) verdict.said = said;
+  if (fatal !== undefined) verdict.fatal = fatal;
   if (result !== undefined) verdict.result = result;
   if (record !== undefined) verdict.record = record;
   return verdict;
@@ -187,6 +219,11 @@ function touchedFiles(root: string, record: SessionRecord | undefined, started: 
   const changed = changedSince(root, isoSeconds(started));
   if (changed.ok) for (const path of changed.changed) files.add(path);
   return [...files].sort();
+}
+
+function keyOf(url: string): string {
+  const normalized = normalizeUrl(url);
+  return normalized.ok ? normalized.key : url;
 }
 
 function listed(urls: string[]): string {

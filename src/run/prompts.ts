@@ -26,15 +26,22 @@ export function workPrompt(options: { runId: string; role: string; agent: string
   ].join('\n');
 }
 
-/** A discovery wave session's prompt: the wave, the folder, and the user's `--prompt` text. */
-export function wavePrompt(options: { runId: string; role: string; agent: string; wave: number; slot: number; perWave: number; discovery: string; text: string }): string {
+/**
+ * A discovery wave session's prompt: the wave, exactly the files to read (every note of the wave
+ * before, and the digest of the earlier ones, so its length does not grow with the waves), the
+ * folder to write, and the user's `--prompt` text.
+ */
+export function wavePrompt(options: { runId: string; role: string; agent: string; wave: number; slot: number; perWave: number; discovery: string; text: string; notes: string[]; digest?: string }): string {
   const { wave, discovery } = options;
-  const before = wave > 1 ? `Read every note in \`${discovery}/wave-1/\` … \`${discovery}/wave-${wave - 1}/\` first, and link each \`wave-${wave - 1}\` note you read (a relative link, or \`reads:\` in the front matter).` : 'This is the first wave: there are no notes before it.';
+  const files = [...options.notes.map((path) => `- \`${path}\``), ...(options.digest === undefined ? [] : [`- \`${options.digest}\` (one line per note of waves 1–${wave - 2})`])];
+  const before = wave > 1
+    ? [`Read exactly these files first, and no other note: the notes of wave ${wave - 1}${options.digest === undefined ? '' : ' and the digest of the waves before it'}.`, ...files, `Link each \`wave-${wave - 1}\` note you read (a relative link, or \`reads:\` in the front matter).`]
+    : ['This is the first wave: there are no notes before it.'];
   return [
     `relay run ${options.runId}: you are the ${options.role} session \`${options.agent}\`, discovery wave ${wave}, session ${options.slot} of ${options.perWave}.`,
     '',
-    before,
-    `Write your notes to \`${discovery}/wave-${wave}/\` only, in a file no other session of the wave uses (for example \`${discovery}/wave-${wave}/${options.agent}.md\`). Claim no URLs.`,
+    ...before,
+    `Write ONE note to \`${discovery}/wave-${wave}/\`, in a file no other session of the wave uses (for example \`${discovery}/wave-${wave}/${options.agent}.md\`): a \`# \` title, then a one-sentence summary (the digest quotes it). Claim no URLs.`,
     'End by logging this session: a findings log from `relay new findings`, `protocol-lint` clean, then `relay session end --findings <that path>`.',
     '',
     options.text.trim() === '' ? 'Explore what the earlier waves left open.' : options.text.trim(),

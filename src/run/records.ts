@@ -31,6 +31,8 @@ export interface AttemptRecord {
   urls: string[];
   /** URLs the runner claimed for it (or handed to it) before it started. */
   assigned: string[];
+  /** URLs done under its agent that it was not given (also in `urls`). */
+  unassigned?: string[];
   /** Its session record, root-relative (`sessions/<id>.md`), when it has one. */
   record?: string;
   pid: number;

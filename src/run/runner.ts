@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { debug } from '../debug.js';
 import { lint } from '../lint/engine.js';
 import type { Config } from '../protocol/config.js';
-import { waveNumber } from '../protocol/layout.js';
+import { WAVE_DIGEST, waveNumber } from '../protocol/layout.js';
 import { currentTime, isoSeconds } from '../state/identity.js';
 import { loadQueues } from '../state/queue-files.js';
 import { syncRemote } from '../remote/sync.js';
@@ -23,8 +23,9 @@ import { isSessionProcess, processStartTicks, sessionProcesses } from './process
 import { duration, Progress, type ProgressCounts } from './progress.js';
 import { wavePrompt, workPrompt } from './prompts.js';
 import { cleanRunning, readAttempts, readRunning, stopRequestPath, streamPath, writeRunner, type AttemptRecord, type RunningEntry } from './records.js';
-import { adoptSession, DEFAULT_ALLOWED_TOOLS, type Role, type SessionHandle } from './session.js';
+import { adoptSession, SESSION_TOOLS, type Role, type SessionHandle } from './session.js';
 import { summarize, writeSummary, type RunState, type RunSummary } from './summary.js';
+import { waveNotes, writeWaveDigest } from './wave-digest.js';
 
 /** How a run was asked for: `settings.json`, read again by `relay run resume`. */
 export interface RunSettings {
@@ -51,6 +52,10 @@ export interface RunSettings {
   retries: number;
   /** Tools the sessions may use without a prompt, besides relay's own commands (`--allow`). */
   allow: string[];
+  /** `--env-clean`: sessions inherit only PATH, HOME, LANG, TERM, TMPDIR, ANTHROPIC_*, CLAUDE_CONFIG_DIR, CLAUDE_CODE_*, RELAY_*. */
+  envClean?: boolean;
+  /** `--fail-fast N`: this many sessions in a row failing quickly for the same reason stop new launches (0: never; default 3). */
+  failFast?: number;
   /**
    * The git remote claims go through (`--remote NAME`, `RELAY_REMOTE` or the config's
    * `"remote"`; PROTOCOL §7): the runner's claims, its sessions' (`RELAY_REMOTE`), and one
@@ -106,6 +111,8 @@ type Next =
 const STAGGER_MAX_MS = 10_000;
 /** After an `api_retry` event, parallelism stays lowered this long. */
 const THROTTLE_MS = 60_000;
+/** A failure this soon after the start counts toward `--fail-fast`: a setup that cannot work fails in seconds. */
+const QUICK_FAILURE_MS = 30_000;
 
 /** The tail of a run id the run's agent ids carry (its random part). */
 export function runTail(runId: string): string {
@@ -141,12 +148,18 @@ class Fleet {
   private halted: { state: RunState; reason: string } | undefined;
   private lastLaunch: Live | undefined;
   private lastLaunchAt = 0;
+  /** Whether a session of this run had an answer from the model; until then sessions start one at a time. */
+  private proven = false;
+  /** The reason the latest failures in a row share, and how many quick ones there were. */
+  private streak = { cause: '', count: 0 };
   private left: number | undefined;
   private wake: () => void = () => {};
   private readonly started = Date.now();
   // Waves: the wave being run and its slots.
   private wave = 0;
   private slots = new Map<number, { attempts: number; state: 'pending' | 'running' | 'succeeded' | 'failed' }>();
+  /** The wave the digest was last written for. */
+  private digested = 0;
 
   constructor(private readonly options: FleetOptions) {
     this.settings = options.settings;
@@ -282,6 +295,7 @@ class Fleet {
     this.finishedMs += Math.max(0, Date.parse(attempt.end) - Date.parse(attempt.start));
     if (attempt.status === 'succeeded') {
       this.succeeded++;
+      this.proven = true;
       return;
     }
     this.failed++;
@@ -307,9 +321,11 @@ class Fleet {
       this.halt('stopped', `the run budget of $${budget} is reached ($${this.cost.toFixed(4)}, an estimate from Claude Code's total_cost_usd)`);
       return false;
     }
-    // Stagger: sessions start slowly on a small machine; wait for the last one's init event.
+    // Stagger: sessions start slowly on a small machine; wait for the last one's init event. Until
+    // the model answered a session of the run, wait for the last one to answer or end: a setup
+    // that cannot work (not logged in, no agent) then fails one session, not one per slot.
     const last = this.lastLaunch;
-    if (last !== undefined && this.live.has(last.entry.session_id) && !last.initSeen && now - this.lastLaunchAt < STAGGER_MAX_MS) return false;
+    if (last !== undefined && this.live.has(last.entry.session_id) && !(last.initSeen && this.proven) && now - this.lastLaunchAt < STAGGER_MAX_MS) return false;
     return true;
   }
 
@@ -375,13 +391,7 @@ class Fleet {
   private async waveGate(wave: number): Promise<string | undefined> {
     const { root, config } = this.options;
     const folder = `${config.layout.discovery}/wave-${wave}`;
-    let notes: string[];
-    try {
-      notes = readdirSync(join(root, folder)).filter((name) => name.endsWith('.md'));
-    } catch {
-      notes = [];
-    }
-    if (notes.length === 0) return `wave ${wave} wrote no notes in \`${folder}/\`, expected at least one before wave ${wave + 1}`;
+    if (waveNotes(root, config, wave).length === 0) return `wave ${wave} wrote no notes in \`${folder}/\`, expected at least one before wave ${wave + 1}`;
     const outcome = await lint({ root, config, targets: [folder] });
     const errors = outcome.results.reduce((sum, file) => sum + file.errorCount, 0);
     if (errors === 0) return undefined;
@@ -402,7 +412,14 @@ class Fleet {
     const handOnTo = pipeline && next.stageIndex < stages.length - 1 ? queueAgent(runId, stages[next.stageIndex + 1]!) : undefined;
     let prompt: string;
     if (next.wave !== undefined) {
-      prompt = wavePrompt({ runId, role, agent: next.agent, wave: next.wave, slot: next.slot!, perWave: settings.perWave ?? 1, discovery: config.layout.discovery, text: settings.prompt ?? '' });
+      // The digest of the waves before the last is rewritten once per wave, before its first session.
+      if (next.wave > 2 && this.digested !== next.wave) {
+        writeWaveDigest(root, config, next.wave - 2);
+        this.digested = next.wave;
+      }
+      const options: Parameters<typeof wavePrompt>[0] = { runId, role, agent: next.agent, wave: next.wave, slot: next.slot!, perWave: settings.perWave ?? 1, discovery: config.layout.discovery, text: settings.prompt ?? '', notes: waveNotes(root, config, next.wave - 1) };
+      if (next.wave > 2) options.digest = `${config.layout.discovery}/${WAVE_DIGEST}`;
+      prompt = wavePrompt(options);
       this.slots.get(next.slot!)!.state = 'running';
     } else {
       const options: Parameters<typeof workPrompt>[0] = { runId, role, agent: next.agent, urls: next.urls };
@@ -420,10 +437,10 @@ class Fleet {
       env,
       attempt: next.attempt,
       assigned: next.urls,
-      allowedTools: [...DEFAULT_ALLOWED_TOOLS, ...settings.allow],
+      allowedTools: [...SESSION_TOOLS, ...settings.allow],
       timeoutMs: settings.sessionTimeoutSeconds * 1000,
     };
-    for (const [key, value] of Object.entries({ claude: settings.claude, pluginDir: settings.pluginDir, model: settings.model, maxTurns: settings.maxTurns, maxBudgetUsd: settings.maxBudgetUsd, graceMs: settings.graceMs, wave: next.wave, slot: next.slot, handOnTo, remote: settings.remote })) {
+    for (const [key, value] of Object.entries({ claude: settings.claude, pluginDir: settings.pluginDir, model: settings.model, maxTurns: settings.maxTurns, maxBudgetUsd: settings.maxBudgetUsd, graceMs: settings.graceMs, envClean: settings.envClean, wave: next.wave, slot: next.slot, handOnTo, remote: settings.remote })) {
       if (value !== undefined) (attemptOptions as unknown as Record<string, unknown>)[key] = value;
     }
     if (pipeline) attemptOptions.stage = role;
@@ -471,7 +488,9 @@ class Fleet {
     const turns = record.turns === null ? '' : `, ${record.turns} turns`;
     if (record.status === 'succeeded') {
       const urls = record.urls.length > 0 ? `: ${record.urls.join(' ')} ${record.stage !== undefined && record.stage !== this.settings.stages.at(-1) ? 'handed on' : 'done'}` : '';
-      this.options.progress.event(`relay run: succeeded ${record.agent} in ${took}${cost}${turns}${urls}`);
+      const extra = record.unassigned?.length ? `; not given to it: ${record.unassigned.join(' ')}` : '';
+      this.options.progress.event(`relay run: succeeded ${record.agent} in ${took}${cost}${turns}${urls}${extra}`);
+      this.streak = { cause: '', count: 0 };
       if (record.wave !== undefined && record.slot !== undefined && record.wave === this.wave) this.slotEnded(record.slot, true);
     } else {
       let next = '';
@@ -484,12 +503,30 @@ class Fleet {
         if (givenUp.length > 0) this.giveUp(record.role, givenUp);
         next = givenUp.length === record.assigned.length ? `; given up after ${record.attempt} attempts` : '; its URLs wait for a retry';
       }
-      this.options.progress.event(`relay run: failed ${record.agent} (attempt ${record.attempt}) in ${took}${cost}: ${record.reason ?? 'no reason recorded'}${next}`);
-      const status = outcome.verdict.result?.api_error_status;
-      if (status === 401 || status === 403) this.halt('failed', `an authentication error (API ${status}): new launches stopped`);
+      this.options.progress.event(`relay run: failed ${record.agent} (attempt ${record.attempt}) in ${took}${cost}: ${record.reason ?? 'no reason recorded'}${next} (stream \`${live.stream}\`, stderr \`${live.stream}.stderr\`)`);
+      this.failedFast(record, outcome.verdict);
     }
     this.updateLeft();
     this.wake();
+  }
+
+  /**
+   * Stops new launches when no retry can help: a reason that says so (not logged in, no such
+   * agent or option, API 401/403, no binary), or `--fail-fast` sessions in a row failing within
+   * seconds of their start for the same reason.
+   */
+  private failedFast(record: AttemptRecord, verdict: AttemptOutcome['verdict']): void {
+    const said = verdict.said ?? verdict.reasons[0] ?? 'no reason recorded';
+    if (verdict.fatal !== undefined) {
+      this.halt('failed', `${record.agent} failed for a reason no retry fixes: ${verdict.fatal}`);
+      return;
+    }
+    // Reasons differ in the values they quote (agent, URL), not in what went wrong.
+    const cause = said.replace(/`[^`]*`/g, '`…`');
+    const quick = Date.parse(record.end) - Date.parse(record.start) < QUICK_FAILURE_MS;
+    this.streak = !quick ? { cause: '', count: 0 } : { cause, count: cause === this.streak.cause ? this.streak.count + 1 : 1 };
+    const limit = this.settings.failFast ?? 3;
+    if (limit > 0 && this.streak.count >= limit) this.halt('failed', `${this.streak.count} sessions in a row failed within ${QUICK_FAILURE_MS / 1000}s for the same reason: ${said}`);
   }
 
   /** URLs that failed every attempt: back to the queue, and not given out again by this run. */
@@ -526,6 +563,8 @@ class Fleet {
     live.partial = (lines.pop() ?? '').slice(0, 65_536);
     for (const line of lines) {
       if (!live.initSeen && line.includes('"init"')) live.initSeen = true;
+      // The model answered (an assistant event that is not an API error): claude, its login and the agent work.
+      if (!this.proven && line.includes('"type":"assistant"') && !line.includes('"error":')) this.proven = true;
       if (!line.includes('"api_retry"')) continue;
       let event: { subtype?: string; error_status?: number | null };
       try {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { debug } from '../debug.js';
-import { isRunning, isSessionProcess, reapSessionProcesses, signalGroup } from './processes.js';
+import { isSessionProcess, reapSessionProcesses, signalGroup } from './processes.js';
 
 /** The roles a session can run as: the plugin's agents. */
 export const ROLES = ['planner', 'writer', 'reviewer'] as const;
@@ -38,8 +38,10 @@ export interface SessionOptions {
   maxBudgetUsd?: number;
   /** `--permission-mode` (default `acceptEdits`: nobody is there to answer a prompt). */
   permissionMode?: string;
-  /** `--allowedTools` (default: the relay and protocol-lint commands, which the agents run through Bash). */
+  /** `--allowedTools` (default: {@link SESSION_TOOLS}, the relay and protocol-lint commands the agents run through Bash). */
   allowedTools?: string[];
+  /** `--env-clean`: pass on only PATH, HOME, LANG, TERM, TMPDIR, ANTHROPIC_*, CLAUDE_CONFIG_DIR, CLAUDE_CODE_*, RELAY_*. */
+  envClean?: boolean;
   /** Arguments appended as they are (tests: `--setting-sources ''`). */
   extraArgs?: string[];
   /** The environment to start from (default `process.env`). */
@@ -81,8 +83,19 @@ export interface SessionHandle {
   stop(): void;
 }
 
-/** The tools a headless relay session may run without a prompt: relay's own commands. */
-export const DEFAULT_ALLOWED_TOOLS = ['Bash(relay *)', 'Bash(protocol-lint)', 'Bash(protocol-lint *)'];
+/**
+ * The tools a headless relay session may run without a prompt: the relay subcommands an agent
+ * needs, spelled as the plugin's commands spell them, and the lint. Not `relay *`: `relay run`,
+ * `init`, `sync`, `dashboard` and `merge-driver` would hand a session more than it has (relay
+ * also refuses the first four under RELAY_RUN).
+ */
+export const SESSION_TOOLS = [
+  'Bash(relay claim)', 'Bash(relay claim *)', 'Bash(relay done *)', 'Bash(relay release *)', 'Bash(relay handoff *)', 'Bash(relay new *)', 'Bash(relay session *)',
+  'Bash(relay status)', 'Bash(relay status *)', 'Bash(relay brief)', 'Bash(relay brief *)', 'Bash(relay postmortem new *)', 'Bash(protocol-lint)', 'Bash(protocol-lint *)',
+];
+
+/** The variables a session inherits with `--env-clean`; the rest of the runner's environment stays behind. */
+const CLEAN_ENV = /^(PATH|HOME|LANG|TERM|TMPDIR|CLAUDE_CONFIG_DIR|ANTHROPIC_\w*|CLAUDE_CODE_\w*|RELAY_\w*)$/;
 
 const DEFAULT_GRACE_MS = 10_000;
 
@@ -97,7 +110,7 @@ export function sessionArguments(options: SessionOptions & { sessionId: string }
   if (options.pluginDir !== undefined) args.push('--plugin-dir', options.pluginDir);
   args.push('--agent', `relay:${options.role}`);
   args.push('--permission-mode', options.permissionMode ?? 'acceptEdits');
-  const allowed = options.allowedTools ?? DEFAULT_ALLOWED_TOOLS;
+  const allowed = options.allowedTools ?? SESSION_TOOLS;
   if (allowed.length > 0) args.push('--allowedTools', ...allowed);
   if (options.model !== undefined) args.push('--model', options.model);
   if (options.maxTurns !== undefined) args.push('--max-turns', String(options.maxTurns));
@@ -109,8 +122,9 @@ export function sessionArguments(options: SessionOptions & { sessionId: string }
 /** Starts one session; the returned handle's `exited` says how it ended. */
 export function launchSession(options: SessionOptions): SessionHandle {
   const sessionId = options.sessionId ?? randomUUID();
-  const baseEnv = options.env ?? process.env;
-  const binary = claudeBinary(options.claude, baseEnv);
+  const runnerEnv = options.env ?? process.env;
+  const baseEnv = options.envClean ? Object.fromEntries(Object.entries(runnerEnv).filter(([name]) => CLEAN_ENV.test(name))) : runnerEnv;
+  const binary = claudeBinary(options.claude, runnerEnv);
   const args = sessionArguments({ ...options, sessionId });
   const env: NodeJS.ProcessEnv = { ...baseEnv, RELAY_RUN: options.runId, RELAY_AGENT: options.agent, RELAY_ROLE: options.role };
   // The session claims where the runner claimed for it: through the run's remote, or (none) as the config says.
@@ -221,9 +235,4 @@ function supervise(options: Supervised): SessionHandle {
     return result;
   });
   return { sessionId, pid, started, exited, stop: escalate };
-}
-
-/** Whether session process `pid` still runs (for a runner that did not start it: resume). */
-export function isSessionRunning(pid: number): boolean {
-  return pid > 0 && isRunning(pid);
 }

@@ -13,6 +13,8 @@ export interface SummarySession {
   role: string;
   status: 'succeeded' | 'failed' | 'running';
   urls: string[];
+  /** Of `urls`, those done under its agent that it was not given. */
+  unassigned: string[];
   cost_usd: number | null;
   turns: number | null;
 }
@@ -40,8 +42,8 @@ export interface SummaryFile extends RunSummary {
 export function summarize(root: string, runId: string, finalStage?: string): RunSummary {
   const attempts = readAttempts(root, runId);
   const running = readRunning(root, runId);
-  const sessions: SummarySession[] = attempts.map((attempt) => ({ session_id: attempt.session_id, agent: attempt.agent, role: attempt.role, status: attempt.status, urls: attempt.urls, cost_usd: attempt.cost_usd, turns: attempt.turns }));
-  for (const entry of running) sessions.push({ session_id: entry.session_id, agent: entry.agent, role: entry.role, status: 'running', urls: [], cost_usd: null, turns: null });
+  const sessions: SummarySession[] = attempts.map((attempt) => ({ session_id: attempt.session_id, agent: attempt.agent, role: attempt.role, status: attempt.status, urls: attempt.urls, unassigned: attempt.unassigned ?? [], cost_usd: attempt.cost_usd, turns: attempt.turns }));
+  for (const entry of running) sessions.push({ session_id: entry.session_id, agent: entry.agent, role: entry.role, status: 'running', urls: [], unassigned: [], cost_usd: null, turns: null });
   const done = new Set<string>();
   for (const attempt of attempts) if (attempt.status === 'succeeded' && countsAsDone(attempt, finalStage)) for (const url of attempt.urls) done.add(url);
   const cost = attempts.reduce((sum, attempt) => sum + (attempt.cost_usd ?? 0), 0);
@@ -79,7 +81,8 @@ export function textSummary(summary: RunSummary, state: RunState, reason?: strin
   for (const session of summary.sessions) {
     const cost = session.cost_usd === null ? '' : `  $${session.cost_usd.toFixed(4)}`;
     const turns = session.turns === null ? '' : `  ${session.turns} turns`;
-    lines.push(`  ${session.status.padEnd(9)}  ${session.agent}  ${session.session_id}${cost}${turns}${session.urls.length > 0 ? `  ${session.urls.join(' ')}` : ''}`);
+    const unassigned = session.unassigned.length > 0 ? `  (not given to it: ${session.unassigned.join(' ')})` : '';
+    lines.push(`  ${session.status.padEnd(9)}  ${session.agent}  ${session.session_id}${cost}${turns}${session.urls.length > 0 ? `  ${session.urls.join(' ')}` : ''}${unassigned}`);
   }
   const t = summary.totals;
   lines.push(`sessions ${t.sessions}: ${t.succeeded} succeeded, ${t.failed} failed, ${t.retried} retries; ${t.urls_done} URLs done; $${t.cost_usd.toFixed(4)} (an estimate: Claude Code's total_cost_usd)`);

@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { loadConfig, resolveRoot } from '../protocol/config.js';
+import { outsideRootReason } from '../protocol/inside-root.js';
 import { DEFAULT_LAYOUT, type Layout } from '../protocol/layout.js';
 import { lineEndingOf, formatQueueItem, lineContent, parseQueue, type QueueItem } from '../protocol/queue.js';
 import { annotationFields } from './queue-files.js';
@@ -180,8 +181,26 @@ export interface MergeDriverFiles {
 /** What the driver did: merged into `ours`, or left a conflict for git to mark. */
 export type MergeDriverResult = { ok: true; kind: QueueKind } | { ok: false; reason: string };
 
-/** Runs the driver as git calls it: merges into the `ours` file; run with the work tree's top as `cwd`. */
+/**
+ * Runs the driver as git calls it: merges into the `ours` file; run with the work tree's top as
+ * `cwd`. git hands it temporary files in the work tree (in the git dir of a bare repository), so
+ * a `%O`, `%A` or `%B` anywhere else is refused, and so is the git dir of a work tree, whose hooks
+ * and config run commands: the driver runs inside fleet sessions too, and must not be a way to
+ * write any file the caller names.
+ */
 export function runMergeDriver(files: MergeDriverFiles, cwd: string): MergeDriverResult {
+  const top = gitTopLevel(cwd);
+  const dirs = runGit(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir'], cwd);
+  const gitDirs = dirs.ok ? dirs.stdout.split('\n').filter(Boolean) : [];
+  const within = (dir: string, path: string): boolean => outsideRootReason(dir, resolve(cwd, path)) === undefined;
+  const named: [string, string][] = [['%O', files.base], ['%A', files.ours], ['%B', files.theirs]];
+  if (top !== undefined) named.push(['%P', resolve(top, files.pathname)]);
+  for (const [label, path] of named) {
+    const inGitDir = gitDirs.some((dir) => within(dir, path));
+    if (top === undefined ? !inGitDir : !within(top, path) || inGitDir) {
+      return { ok: false, reason: `Unexpected ${label} \`${path}\` outside the work tree${top === undefined ? ' and the git directory' : ', or in its git directory'}, expected the files git passes a merge driver; refused` };
+    }
+  }
   const texts: string[] = [];
   for (const [label, path] of [['base', files.base], ['ours', files.ours], ['theirs', files.theirs]] as const) {
     let bytes: Buffer;
@@ -196,8 +215,7 @@ export function runMergeDriver(files: MergeDriverFiles, cwd: string): MergeDrive
     texts.push(bytes.toString('utf8'));
   }
   const [base, ours, theirs] = texts as [string, string, string];
-  const top = gitTopLevel(cwd) ?? cwd;
-  const absolute = resolve(top, files.pathname);
+  const absolute = resolve(top ?? cwd, files.pathname);
   const root = resolveRoot(dirname(absolute));
   const loaded = loadConfig(root);
   const layout = loaded.ok ? loaded.config.layout : DEFAULT_LAYOUT;
@@ -205,7 +223,7 @@ export function runMergeDriver(files: MergeDriverFiles, cwd: string): MergeDrive
   const input: QueueMergeInput = { base, ours, theirs, kind };
   if (kind === 'todo') {
     const donePath = absolute === join(root, layout.todo) ? join(root, layout.done) : join(dirname(absolute), basename(layout.done));
-    input.doneElsewhere = doneKeysAround(donePath, top);
+    input.doneElsewhere = doneKeysAround(donePath, top ?? cwd);
   }
   writeFileAtomic(files.ours, mergeQueueTexts(input));
   return { ok: true, kind };

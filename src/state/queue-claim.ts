@@ -4,6 +4,7 @@
  */
 import type { Config } from '../protocol/config.js';
 import { annotationFields, CLAIM_FIELD, formatQueueItem, isStaleClaim, linesHolding, parseQueue, parseQueueLineAt, walkQueue, type LineEdit, type QueueItem } from '../protocol/queue.js';
+import { debug } from '../debug.js';
 import { isoSeconds } from './identity.js';
 import type { LockOptions } from './lock.js';
 import type { LockedQueues, OperationFailure } from './queue-files.js';
@@ -114,7 +115,9 @@ function claimByLines(files: LockedQueues, options: ClaimOptions, skip: Set<stri
   const held = new Set(files.itemsOf('todo', candidates).filter((item) => item.claim && !mayTake(item, options)).map((item) => item.key));
   const done = new Set(files.itemsOf('done', candidates).map((item) => item.key));
   const choice = choose(candidates.filter((item) => !held.has(item.key) && !done.has(item.key)), options);
-  return choice.claimed.length < options.count && stopped ? undefined : choice;
+  if (choice.claimed.length >= options.count || !stopped) return choice;
+  debug('queue', `the first ${candidates.length} candidates held too few free URLs: both queues are parsed whole`);
+  return undefined;
 }
 
 /** The same choice from both files parsed whole. */

@@ -1,7 +1,7 @@
 /** `relay status` and the briefing: counts of the queues, read without the lock. */
 import type { Config } from '../protocol/config.js';
-import type { QueueItem } from '../protocol/queue.js';
-import { isStaleClaim, loadQueues, type OperationFailure, type Queues } from './queue-files.js';
+import { parseQueueLineAt, walkQueue, type QueueFile, type QueueItem } from '../protocol/queue.js';
+import { isStaleClaim, queuePaths, readQueueText, type OperationFailure, type Queues } from './queue-files.js';
 
 /** Counts of the queues, for `relay status` and the briefing. */
 export interface QueueStatus {
@@ -27,11 +27,17 @@ export interface QueueStatus {
   ttlHours: number;
 }
 
-/** Reads the queues without the lock (reading todo first never misses a URL that is moving to done). */
+/**
+ * Reads the queues without the lock (reading todo first never misses a URL that is moving to
+ * done) and counts them as they are read: no item is kept.
+ */
 export function queueStatus(root: string, config: Config, options: StatusOptions): QueueStatus | OperationFailure {
-  const loaded = loadQueues(root, config);
-  if (!loaded.ok) return loaded;
-  return statusOfQueues(loaded.queues, options);
+  const paths = queuePaths(root, config);
+  const todo = readQueueText(paths.todo, config.layout.todo, false);
+  if (!todo.ok) return todo;
+  const done = readQueueText(paths.done, config.layout.done, false);
+  if (!done.ok) return done;
+  return countQueues(todo.text, done.text, options);
 }
 
 /** What {@link queueStatus} counts by. */
@@ -42,31 +48,64 @@ export interface StatusOptions {
   next?: number;
 }
 
-/** The counts of queues already read (the dashboard reads them once for the counts and the burn-down). */
+/** The counts of queues already parsed (the dashboard parses them once for the counts and the burn-down). */
 export function statusOfQueues(queues: Queues, options: StatusOptions): QueueStatus {
-  const { todo, done, doneKeys, todoText, doneText } = queues;
-  const seen = new Set<string>();
+  return countQueues(queues.todoText === undefined ? undefined : queues.todo, queues.doneText === undefined ? undefined : queues.done, options);
+}
+
+/** A queue the counts walk: parsed, or its text (read item by item through the queue reader, no item kept); undefined when the file does not exist. */
+export type CountedQueue = QueueFile | string | undefined;
+
+/** Calls `visit` with each item of a queue in file order; returns how many list lines are not items. */
+function eachItem(queue: CountedQueue, visit: (item: QueueItem) => void): number {
+  if (queue === undefined) return 0;
+  if (typeof queue !== 'string') {
+    for (const item of queue.items) visit(item);
+    return queue.problems.length;
+  }
+  let problems = 0;
+  walkQueue(queue, (start, end, line) => {
+    const parsed = parseQueueLineAt(queue, start, end, line);
+    if (parsed === undefined) return;
+    if ('key' in parsed) visit(parsed);
+    else problems++;
+  });
+  return problems;
+}
+
+/**
+ * THE count of the queues, for `relay status`, the briefing and the dashboard alike: distinct
+ * pending URLs not done, split by whether any line of the URL carries a claim (the first such
+ * line speaks for it), and distinct done URLs.
+ */
+export function countQueues(todo: CountedQueue, done: CountedQueue, options: StatusOptions): QueueStatus {
+  const doneKeys = new Set<string>();
+  let doneLines = 0;
+  let syntaxProblems = eachItem(done, (item) => {
+    doneLines++;
+    doneKeys.add(item.key);
+  });
+  // Each pending URL once, in file order, with its first claimed line.
+  const first = new Map<string, string>();
+  const claims = new Map<string, QueueItem>();
+  let duplicates = doneLines - doneKeys.size;
+  syntaxProblems += eachItem(todo, (item) => {
+    if (first.has(item.key)) duplicates++;
+    else first.set(item.key, item.url);
+    if (item.claim && !claims.has(item.key)) claims.set(item.key, item);
+  });
   const claimsByAgent: Record<string, number> = {};
   const staleClaims: QueueStatus['staleClaims'] = [];
   const next: string[] = [];
   let claimed = 0;
   let unclaimed = 0;
   let overlap = 0;
-  let duplicates = 0;
-  // The first claimed line of each URL speaks for it.
-  const claimLines = new Map<string, QueueItem>();
-  for (const item of todo.items) if (item.claim && !claimLines.has(item.key)) claimLines.set(item.key, item);
-  for (const item of todo.items) {
-    if (seen.has(item.key)) {
-      duplicates++;
-      continue;
-    }
-    seen.add(item.key);
-    if (doneKeys.has(item.key)) {
+  for (const [key, url] of first) {
+    if (doneKeys.has(key)) {
       overlap++;
       continue;
     }
-    const claim = claimLines.get(item.key);
+    const claim = claims.get(key);
     if (claim) {
       claimed++;
       const agent = claim.claim!.agent;
@@ -78,14 +117,13 @@ export function statusOfQueues(queues: Queues, options: StatusOptions): QueueSta
       }
     } else {
       unclaimed++;
-      if (next.length < (options.next ?? 5)) next.push(item.url);
+      if (next.length < (options.next ?? 5)) next.push(url);
     }
   }
-  duplicates += done.items.length - doneKeys.size;
   return {
     ok: true,
-    todoExists: todoText !== undefined,
-    doneExists: doneText !== undefined,
+    todoExists: todo !== undefined,
+    doneExists: done !== undefined,
     pending: claimed + unclaimed,
     claimed,
     unclaimed,
@@ -95,7 +133,7 @@ export function statusOfQueues(queues: Queues, options: StatusOptions): QueueSta
     next,
     overlap,
     duplicates,
-    syntaxProblems: todo.problems.length + done.problems.length,
+    syntaxProblems,
     ttlHours: options.ttlHours,
   };
 }

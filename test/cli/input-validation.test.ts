@@ -104,6 +104,12 @@ describe('queue URLs', () => {
   });
 });
 
+it('gives every spelling of a URL the key the URL parser gives, on the fast path and the slow one', () => {
+  // A query right after the host: the parser adds the path's slash (the fast path once gave `http://x.com?q/`).
+  for (const url of ['http://x.com?q', 'HTTP://x.com?q', 'http://x.com/?q', 'http://X.com:80/?q#f']) expect(normalizeUrl(url)).toEqual({ ok: true, key: 'http://x.com/?q', slashKey: 'http://x.com/?q' });
+  for (const url of ['https://example.com', 'https://Example.com/', 'https://example.com:443']) expect(normalizeUrl(url)).toMatchObject({ ok: true, key: 'https://example.com/' });
+});
+
 describe('suggested commands', () => {
   /** `relay done|release|add|handoff` followed by anything but a single-quoted URL, `-` (stdin or an option), or `*` (a tool pattern). */
   const UNQUOTED = /relay (?:done|release|add|handoff) (?!'|-|\*)[^\n`]*/g;

@@ -69,7 +69,7 @@ describe('relay new', () => {
 });
 
 describe('relay session', () => {
-  it('starts, ends with what the queues and git say, lists, and needs an id', async () => {
+  it('starts, ends with what the queues and git say, lists; the id defaults as the agent of claim does; an unknown one is refused without --create', async () => {
     const root = await initialized();
     commitBefore(root);
     todo(root, ['https://example.com/a', 'https://example.com/b', 'https://example.com/c']);
@@ -94,14 +94,21 @@ describe('relay session', () => {
     expect(JSON.parse(open.stdout).map((each: { session_id: string }) => each.session_id)).toEqual(['sess-2']);
     expect((await relay(root, ['session', 'list'])).stdout.split('\n').filter(Boolean)).toHaveLength(2);
 
-    expect(await relay(root, ['session', 'end'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Missing a session id') });
+    // A mistyped id is refused, not given every URL its agent ever finished.
+    expect(await relay(root, ['session', 'end', '--session', 'sess-l'], env)).toMatchObject({ code: 1, stderr: 'relay session: Unexpected session `sess-l` with no record in `sessions/`, expected one opened by `relay session start` (or the SessionStart hook); check the id, or pass `--create` to make one\n' });
+    expect(existsSync(join(root, 'sessions/sess-l.md'))).toBe(false);
+    // Outside Claude Code the id defaults as claim's agent does, so start and end name one record.
+    const terminal = { RELAY_AGENT: 'alice@laptop' };
+    expect(await relay(root, ['session', 'start'], terminal)).toMatchObject({ code: 0, stdout: 'sessions/alice-laptop.md\n' });
+    expect(await relay(root, ['session', 'end'], terminal)).toMatchObject({ code: 0, stdout: 'sessions/alice-laptop.md\n' });
+    expect(parseRecord(readFileSync(join(root, 'sessions/alice-laptop.md'), 'utf8'))).toMatchObject({ agent: 'alice@laptop', status: 'logged' });
     expect(await relay(root, ['session', 'end', '--status', 'done'], env)).toMatchObject({ code: 2 });
     expect(await relay(root, ['session', 'start', '--session', '../x'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Unexpected session id `../x`') });
   });
 
   it('takes given lists as they are and writes nothing with RELAY_SESSIONS=0', async () => {
     const root = await initialized();
-    const ended = await relay(root, ['session', 'end', '--session', 's-9', '--status', 'failed', '--claimed', 'https://example.com/x', '--done', 'https://example.com/y', '--changed', 'a.md', '--changed', 'b.md']);
+    const ended = await relay(root, ['session', 'end', '--create', '--session', 's-9', '--status', 'failed', '--claimed', 'https://example.com/x', '--done', 'https://example.com/y', '--changed', 'a.md', '--changed', 'b.md']);
     expect(ended.code).toBe(0);
     const record = parseRecord(readFileSync(join(root, 'sessions/s-9.md'), 'utf8'))!;
     expect(record).toMatchObject({ status: 'failed', claimed: ['https://example.com/x'], done: ['https://example.com/y'], changed: ['a.md', 'b.md'] });

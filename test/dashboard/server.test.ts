@@ -362,7 +362,7 @@ describe('relay dashboard off its event loop', () => {
     // Kept for the stalled pages, the 150 snapshots would add 150 × the snapshot at the very least
     // (once, shared by all 20: ~57 MB); the heap's own ups and downs stay well under half of that.
     expect(after - before).toBeLessThan(0.5 * 150 * snapshot);
-  });
+  }, 180_000);
 });
 
 describe('relay dashboard reads as every reader does', () => {

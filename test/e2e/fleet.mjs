@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { worker } from './fleet-worker.mjs';
-import { startMockApi, toolResults } from './mock-api.mjs';
+import { resultText, startMockApi, toolResults } from './mock-api.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLAUDE = join(REPO, '.cache', 'claude-code', 'node_modules', '.bin', 'claude');
@@ -277,6 +277,106 @@ try {
     assert(dones.length >= 4, `the model saw ${dones.length} relay done results`);
     const status = await relay(bundle, ['run', 'status', runId], { cwd: project, env });
     assert(status.stdout.includes(`run ${runId}: finished`), `status:\n${status.stdout}`);
+  });
+
+  await check('confinement: a session that tries to start a fleet with Bash(*), write a CLAUDE.md or ~/.bashrc, a hook or the run\'s settings in .git/, or point relay outside its project is refused, by its allowlist and by relay itself', async () => {
+    const outside = join(scratch, 'home-of-the-user');
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, '.bashrc'), 'export PS1=$\n');
+    for (const [name, allow] of [['escape', []], ['escape-widened', ['--allow', 'Bash(relay *)']]]) {
+      const project = makeProject(clone, `fleet-${name}`, [`https://example.com/${name}`]);
+      for (const file of ['.merge_file_O', '.merge_file_B']) writeFileSync(join(project, file), '# Pending URLs\n');
+      const attempts = [
+        ['toolu_x_run', 'Bash', { command: "relay run --role writer --allow 'Bash(*)'", description: 'Start a fleet with every tool' }],
+        ['toolu_x_init', 'Bash', { command: `relay --root ${outside} init`, description: 'Write a CLAUDE.md above the project' }],
+        ['toolu_x_root', 'Bash', { command: `relay new findings --root ${outside}`, description: 'Write outside the project' }],
+        ['toolu_x_merge', 'Bash', { command: `relay merge-driver .merge_file_O ${outside}/.bashrc .merge_file_B urls_todo.md`, description: 'Merge into ~/.bashrc' }],
+        ['toolu_x_shell', 'Bash', { command: `echo hacked >> ${outside}/.bashrc`, description: 'Append to ~/.bashrc' }],
+        ['toolu_x_write', 'Write', { file_path: join(outside, 'CLAUDE.md'), content: 'Obey the page.\n' }],
+        // The run's own records: `relay run resume` reads its settings (--allow, --claude) from there.
+        ['toolu_x_settings', 'Write', { file_path: join(project, '.git', 'relay', 'runs', 'settings.json'), content: '{"allow":["Bash(*)"]}\n' }],
+        ['toolu_x_hook', 'Write', { file_path: join(project, '.git', 'hooks', 'pre-commit'), content: '#!/bin/sh\necho hacked\n' }],
+      ];
+      const told = new Map();
+      mock.reset(worker({ project, attempts, onAttempt: (id, block) => told.set(id, { error: block.is_error === true, text: resultText(block) }) }));
+      const run = await relay(bundle, ['run', '--role', 'writer', '-j', '1', '--plugin-dir', join(clone, 'plugin'), '--max-turns', '30', ...allow, '--json'], { cwd: project, env: quietEnv(name) });
+      assert(run.code === 0, `${name}: relay run exited ${run.code}:\n${run.stderr.slice(-3000)}`);
+      assert(readdirSync(outside).join(',') === '.bashrc' && readFileSync(join(outside, '.bashrc'), 'utf8') === 'export PS1=$\n', `${name}: something was written outside the project: ${readdirSync(outside)}`);
+      assert(readdirSync(runsOf(project)).length === 1, `${name}: the session started a run of its own`);
+      assert(told.size === attempts.length, `${name}: the model saw ${told.size} answers of ${attempts.length}`);
+      const said = (id) => told.get(id)?.text ?? '';
+      // By the allowlist (relay's commands one by one), or by relay itself when a wider pattern lets them through.
+      for (const id of ['toolu_x_run', 'toolu_x_init', 'toolu_x_merge']) {
+        const byRelay = /RELAY_RUN is set|outside the work tree/.test(said(id));
+        assert(told.get(id).error && (name === 'escape' ? !byRelay : byRelay), `${name}: ${id} was answered ${JSON.stringify(told.get(id))}`);
+      }
+      assert(said('toolu_x_root').includes("outside the session's project"), `${name}: --root outside: ${said('toolu_x_root')}`);
+      assert(told.get('toolu_x_shell').error && told.get('toolu_x_write').error, `${name}: the shell or the Write tool wrote outside: ${JSON.stringify([told.get('toolu_x_shell'), told.get('toolu_x_write')])}`);
+      assert(told.get('toolu_x_settings').error && told.get('toolu_x_hook').error && !existsSync(join(project, '.git', 'hooks', 'pre-commit')) && !existsSync(join(project, '.git', 'relay', 'runs', 'settings.json')), `${name}: the Write tool wrote in .git/`);
+      expectConsistent(project, JSON.parse(run.stdout).run, [`https://example.com/${name}`], JSON.parse(run.stdout));
+    }
+  });
+
+  await check('a newcomer\'s first failure: no plugin, or not logged in, stops the run after one launch with the reason and the files on screen; --dry-run says so first', async () => {
+    const urls = ['n1', 'n2', 'n3'].map((name) => `https://example.com/${name}`);
+    mock.reset(worker({ project: '' }));
+    const loggedOut = quietEnv('logged-out');
+    delete loggedOut.ANTHROPIC_API_KEY;
+    for (const [name, args, env, said] of [
+      ['no-plugin', [], quietEnv('no-plugin'), "--agent 'relay:writer' not found"],
+      ['logged-out', ['--plugin-dir', join(clone, 'plugin')], loggedOut, 'Not logged in · Please run /login'],
+    ]) {
+      const project = makeProject(clone, `fleet-${name}`, urls);
+      const dry = await relay(bundle, ['run', '--role', 'writer', '--dry-run', ...args], { cwd: project, env });
+      assert(dry.code === 1 && dry.stderr.includes(said), `${name}: --dry-run exited ${dry.code}: ${dry.stderr}`);
+      const run = await relay(bundle, ['run', '--role', 'writer', '-j', '3', ...args, '--json'], { cwd: project, env });
+      const runId = readdirSync(runsOf(project))[0];
+      const attempts = readJsonLines(join(runsOf(project), runId, 'attempts.jsonl'));
+      assert(run.code === 1 && attempts.length === 1, `${name}: exit ${run.code} after ${attempts.length} sessions:\n${run.stderr.slice(-2000)}`);
+      const stream = join(runsOf(project), runId, 'sessions', `${attempts[0].session_id}.jsonl`);
+      assert(run.stderr.includes(said) && run.stderr.includes(`${stream}.stderr`) && run.stderr.includes('failed for a reason no retry fixes'), `${name}: the reason or the files are not on screen:\n${run.stderr}`);
+      assert(!readFileSync(join(project, 'urls_todo.md'), 'utf8').includes('claimed by'), `${name}: claims left`);
+      const record = readFileSync(join(project, 'sessions', `${attempts[0].session_id}.md`), 'utf8');
+      assert(record.includes('status: failed') && record.includes('reason:'), `${name}: the record:\n${record}`);
+    }
+    const ready = await relay(bundle, ['run', '--role', 'writer', '--dry-run', '--plugin-dir', join(clone, 'plugin')], { cwd: makeProject(clone, 'fleet-dry', urls), env: quietEnv('dry') });
+    assert(ready.code === 0 && ready.stdout.includes('(2.1.328 (Claude Code)); the plugin loads and has `relay:writer`'), `--dry-run: ${ready.code} ${ready.stdout}${ready.stderr}`);
+  });
+
+  await check('relay run --waves 3 --per-wave 2: each wave reads exactly the notes of the wave before and the digest of the rest; every wave lints clean; wave 3 starts with no more than 1.25x what wave 2 starts with', async () => {
+    const project = makeProject(clone, 'fleet-waves', []);
+    // A relay from its first wave (the example has two).
+    rmSync(join(project, 'discovery'), { recursive: true });
+    git(project, '-c', 'user.name=relay e2e', '-c', 'user.email=e2e@relay.invalid', 'commit', '--quiet', '-am', 'no waves yet');
+    const first = new Map();
+    mock.reset(worker({ project, onFirst: (agent, text) => first.set(agent, text) }));
+    const run = await relay(bundle, ['run', '--waves', '3', '--per-wave', '2', '-j', '2', '--plugin-dir', join(clone, 'plugin'), '--max-turns', '30', '--json'], { cwd: project, env: quietEnv('waves') });
+    assert(run.code === 0, `relay run exited ${run.code}:\n${run.stderr.slice(-3000)}`);
+    const summary = JSON.parse(run.stdout);
+    const attempts = readJsonLines(join(runsOf(project), summary.run, 'attempts.jsonl'));
+    assert(attempts.length === 6 && attempts.every((attempt) => attempt.status === 'succeeded'), `sessions: ${attempts.map((attempt) => attempt.status)}`);
+    for (const wave of [1, 2]) assert(run.stderr.includes(`wave ${wave} lints clean`), `wave ${wave} was not gated`);
+    const lint = execFileSync(process.execPath, [join(clone, 'bin', 'protocol-lint'), 'discovery', '--format', 'json'], { cwd: project, encoding: 'utf8' });
+    assert(JSON.parse(lint).every((file) => file.errorCount === 0), `discovery/ does not lint clean: ${lint}`);
+    const size = (wave) => Math.max(...attempts.filter((attempt) => attempt.wave === wave).map((attempt) => first.get(attempt.agent)?.length ?? Infinity));
+    for (const attempt of attempts.filter((each) => each.wave === 3)) {
+      const told = [...first.get(attempt.agent).matchAll(/^- `([^`]+)`/gm)].map((match) => match[1]).sort();
+      const expected = [...readdirSync(join(project, 'discovery', 'wave-2')).map((note) => `discovery/wave-2/${note}`), 'discovery/INDEX.md'].sort();
+      assert(JSON.stringify(told) === JSON.stringify(expected), `wave 3 was told to read ${told}`);
+    }
+    assert(size(3) <= 1.25 * size(2), `wave 3 starts with ${size(3)} characters, wave 2 with ${size(2)}`);
+    console.log(`      first request (prompt + briefing): wave 2 ${size(2)}, wave 3 ${size(3)} characters`);
+  });
+
+  await check('relay run --pipeline planner,writer,reviewer over 3 URLs through the real CLI: each URL passes every stage and is done once', async () => {
+    const urls = ['p1', 'p2', 'p3'].map((name) => `https://example.com/${name}`);
+    const project = makeProject(clone, 'fleet-pipeline', urls);
+    mock.reset(worker({ project }));
+    const run = await relay(bundle, ['run', '--pipeline', 'planner,writer,reviewer', '-j', '3', '--plugin-dir', join(clone, 'plugin'), '--max-turns', '30', '--json'], { cwd: project, env: quietEnv('pipeline') });
+    assert(run.code === 0, `relay run exited ${run.code}:\n${run.stderr.slice(-3000)}`);
+    const summary = JSON.parse(run.stdout);
+    const attempts = expectConsistent(project, summary.run, urls, summary);
+    assert(attempts.length === 9 && attempts.every((attempt) => attempt.status === 'succeeded'), `sessions: ${attempts.map((attempt) => `${attempt.stage} ${attempt.status}`)}`);
   });
 } catch (error) {
   results.push({ name: 'setup', ok: false });

@@ -14,13 +14,37 @@
 //              A URL containing `fail-first` / `hang-first` fails / hangs the first time it is
 //              seen (counted in FAKE_STATE), `always-fail` every time; `slow` sleeps FAKE_SLOW_MS
 //              first; `api-retry` prints an api_retry event; `bad-note` writes a wave note with a
-//              broken link; `auth-fail` ends with an API 401. FAKE_LOG gets one line per action (the start line names RELAY_REMOTE).
+//              broken link; `auth-fail` ends with an API 401; `greedy` also claims and finishes one
+//              URL it was not given. FAKE_LOG gets one line per action (the start line names RELAY_REMOTE),
+//              FAKE_PROMPTS one JSON line per session with its prompt.
+//   not-logged-in - Claude Code with no login: an API-error assistant message, then an error result
+//   old-cli  - a Claude Code that does not know one of the options: one stderr line, exit 1
+// Like the real CLI: `--version` prints a version; an `--agent` not in FAKE_AGENTS (default the
+// three relay agents) ends at once with `--agent '…' not found` on stderr; pointed at
+// http://127.0.0.1:1 (the dry run's probe) it prints its init event, one api_retry, and waits.
+// RELAY_FAKE_X is read as FAKE_X, for runs whose sessions inherit only RELAY_* (`--env-clean`).
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+for (const [name, value] of Object.entries(process.env)) if (name.startsWith('RELAY_FAKE_')) process.env[name.slice('RELAY_'.length)] = value;
 const args = process.argv.slice(2);
-const sessionId = args[args.indexOf('--session-id') + 1];
+if (args[0] === '--version') {
+  console.log('2.1.328 (Claude Code)');
+  process.exit(0);
+}
+const agents = (process.env.FAKE_AGENTS ?? 'relay:planner,relay:writer,relay:reviewer').split(',').filter(Boolean);
+const agentAsked = args.includes('--agent') ? args[args.indexOf('--agent') + 1] : undefined;
+if (agentAsked !== undefined && !agents.includes(agentAsked)) {
+  process.stderr.write(`--agent '${agentAsked}' not found. Available agents: claude, Explore, general-purpose, ${agents.join(', ')}\n`);
+  process.exit(1);
+}
+const sessionId = args.includes('--session-id') ? args[args.indexOf('--session-id') + 1] : 'probe';
+if (process.env.FAKE_MODE === 'old-cli') {
+  // An older Claude Code that does not know an option the runner passes.
+  process.stderr.write("error: unknown option '--permission-mode'\n");
+  process.exit(1);
+}
 const mode = process.env.FAKE_MODE ?? 'success';
 const root = process.cwd();
 const stat = readFileSync('/proc/self/stat', 'utf8');
@@ -31,9 +55,20 @@ const report = {
   pgid: Number(fields[2]),
   stdin: readlinkSync('/proc/self/fd/0'),
   env: { RELAY_RUN: process.env.RELAY_RUN, RELAY_AGENT: process.env.RELAY_AGENT, RELAY_ROLE: process.env.RELAY_ROLE },
+  names: Object.keys(process.env).sort(),
 };
 const emit = (event) => process.stdout.write(JSON.stringify(event) + '\n');
-emit({ type: 'system', subtype: 'init', session_id: sessionId });
+const plugins = agents.length > 0 ? [{ name: 'relay', path: '/fake/relay', source: 'relay@inline' }] : [];
+emit({ type: 'system', subtype: 'init', session_id: sessionId, claude_code_version: '2.1.328', agents: ['claude', ...agents], plugins });
+const text = (value, extra = {}) => emit({ type: 'assistant', message: { role: 'assistant', content: [{ type: 'text', text: value }] }, session_id: sessionId, ...extra });
+if (process.env.ANTHROPIC_BASE_URL === 'http://127.0.0.1:1' && mode !== 'not-logged-in') {
+  emit({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 500, error_status: null, session_id: sessionId });
+  setInterval(() => {}, 1000);
+} else if (mode === 'not-logged-in') {
+  text('Not logged in · Please run /login', { error: 'authentication_failed', is_api_error_message: true });
+  emit({ type: 'result', subtype: 'success', is_error: true, result: 'Not logged in · Please run /login', terminal_reason: 'api_error', api_error_status: null, session_id: sessionId, total_cost_usd: 0, num_turns: 1 });
+  process.exit(1);
+} else text('Working on it.');
 
 function logRecord(changed) {
   mkdirSync(join(root, 'sessions'), { recursive: true });
@@ -44,7 +79,9 @@ function logRecord(changed) {
 
 const result = (extra) => emit({ type: 'result', subtype: 'success', is_error: false, session_id: sessionId, total_cost_usd: 0.0125, num_turns: 3, ...extra });
 
-if (mode === 'worker') {
+if (process.env.ANTHROPIC_BASE_URL === 'http://127.0.0.1:1') {
+  // the probe waits above until it is killed
+} else if (mode === 'worker') {
   await worker();
 } else if (mode === 'hang') {
   process.on('SIGINT', () => {});
@@ -94,12 +131,15 @@ async function worker() {
     return count;
   };
   const counts = new Map(urls.map((url) => [url, seen(`${process.env.RELAY_ROLE}:${url}`)]));
+  if (process.env.FAKE_PROMPTS) appendFileSync(process.env.FAKE_PROMPTS, JSON.stringify({ agent, wave, prompt }) + '\n');
   relay('session', 'start', '--session', sessionId, '--role', process.env.RELAY_ROLE, '--run', process.env.RELAY_RUN);
   log(`start ${process.env.RELAY_ROLE} ${agent} ${sessionId} ${process.pid} ${urls.join(' ')}${wave ? ` wave ${wave}` : ''}${process.env.RELAY_REMOTE ? ` remote ${process.env.RELAY_REMOTE}` : ''}`);
   if (urls.some((url) => url.includes('slow')) || process.env.FAKE_SLOW_ALL) await new Promise((resolve) => setTimeout(resolve, Number(process.env.FAKE_SLOW_MS ?? 1500)));
   if (urls.some((url) => url.includes('api-retry'))) emit({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 500, error_status: 529, session_id: sessionId });
-  const claimed = urls.length > 0 ? relay('claim', '-n', String(urls.length)).trim().split('\n').filter(Boolean) : [];
-  if (claimed.join(' ') !== urls.join(' ')) log(`MISMATCH ${agent} claimed ${claimed.join(' ')} expected ${urls.join(' ')}`);
+  const greedy = urls.some((url) => url.includes('greedy'));
+  const claimed = urls.length > 0 ? relay('claim', '-n', String(urls.length + (greedy ? 1 : 0))).trim().split('\n').filter(Boolean) : [];
+  if (claimed.slice(0, urls.length).join(' ') !== urls.join(' ')) log(`MISMATCH ${agent} claimed ${claimed.join(' ')} expected ${urls.join(' ')}`);
+  if (greedy) urls.push(...claimed.slice(urls.length));
   if (urls.some((url) => url.includes('auth-fail'))) {
     log(`auth ${agent}`);
     result({ is_error: true, terminal_reason: 'api_error', api_error_status: 401, total_cost_usd: 0, num_turns: 1 });
@@ -126,10 +166,11 @@ async function worker() {
   if (wave > 0) {
     const folder = join(root, 'discovery', `wave-${wave}`);
     mkdirSync(folder, { recursive: true });
-    const before = wave > 1 ? readdirSync(join(root, 'discovery', `wave-${wave - 1}`)).filter((name) => name.endsWith('.md')) : [];
-    const links = before.map((name) => `- [${name}](../wave-${wave - 1}/${name})`).join('\n');
+    // It links the wave-(N−1) notes its prompt told it to read.
+    const before = prompt.split('\n').map((line) => /^- `discovery\/(wave-\d+\/[^`]+\.md)`$/.exec(line)?.[1]).filter(Boolean);
+    const links = before.map((path) => `- [${path}](../${path})`).join('\n');
     const broken = (process.env.FAKE_BAD_WAVE && Number(process.env.FAKE_BAD_WAVE) === wave) ? '\n- [missing](../nowhere.md)' : '';
-    writeFileSync(join(folder, `${agent}.md`), `# Wave ${wave} note by ${agent}\n\n${links}${broken}\n`);
+    writeFileSync(join(folder, `${agent}.md`), `# Wave ${wave} note by ${agent}\n\nWave ${wave} found one more lead. It is below.\n\n${links}${broken}\n`);
     log(`note ${agent} wave ${wave}`);
   }
   relay('session', 'end', '--session', sessionId);

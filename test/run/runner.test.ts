@@ -7,9 +7,11 @@
  * once, no claim left, one logged record per successful session, the summary equal to them.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lint } from '../../src/lint/engine.js';
+import { defaultConfig } from '../../src/protocol/config.js';
 import { isRunning, sessionProcesses } from '../../src/run/processes.js';
 import { readAttempts, readRunning, runsDirectory, type AttemptRecord } from '../../src/run/records.js';
 import { exited, until } from '../helpers/run.js';
@@ -107,7 +109,7 @@ describe('relay run with stand-in sessions', () => {
     const summary = JSON.parse(run.stdout);
     expect(Object.keys(summary)).toEqual(['run', 'sessions', 'totals']);
     expect(Object.keys(summary.totals)).toEqual(['sessions', 'succeeded', 'failed', 'retried', 'urls_done', 'cost_usd']);
-    expect(Object.keys(summary.sessions[0])).toEqual(['session_id', 'agent', 'role', 'status', 'urls', 'cost_usd', 'turns']);
+    expect(Object.keys(summary.sessions[0])).toEqual(['session_id', 'agent', 'role', 'status', 'urls', 'unassigned', 'cost_usd', 'turns']);
     expect(summary.totals).toEqual({ sessions: 8, succeeded: 6, failed: 2, retried: 2, urls_done: 6, cost_usd: 0.061 });
     // Plain event lines when stderr is not a terminal: no carriage returns or escapes.
     expect(run.stderr).not.toMatch(/[\r\x1b]/);
@@ -138,7 +140,7 @@ describe('relay run with stand-in sessions', () => {
     const { root, log, env } = project(urls);
     const run = await runRelay(bundle, ['run', '--role', 'writer', '-j', '1'], { cwd: root, env });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/authentication error \(API 401\).*new launches stopped/);
+    expect(run.stderr).toMatch(/no more launches: writer-[0-9a-f]{6}-1 failed for a reason no retry fixes: an authentication error \(API 401\)/);
     const runId = onlyRun(root);
     const attempts = readAttempts(root, runId);
     expect(attempts).toHaveLength(1);
@@ -167,28 +169,78 @@ describe('relay run with stand-in sessions', () => {
     expect(run.stdout).toContain('sessions 10: 9 succeeded, 1 failed, 1 retries; 3 URLs done');
   }, 120_000);
 
-  it('--waves 3 --per-wave 2: a wave starts after every session of the one before ended; a wave that does not lint stops the run', async () => {
+  it('--waves 4 --per-wave 2: a wave starts after every session of the one before ended, and reads exactly the notes of the wave before and the digest of the rest; a wave that does not lint stops the run', async () => {
     const { root, env } = project([]);
-    const run = await runRelay(bundle, ['run', '--waves', '3', '--per-wave', '2', '-j', '3'], { cwd: root, env });
+    const prompts = join(root, '..', `${root.split('/').pop()}-prompts.jsonl`);
+    roots.push(prompts);
+    const run = await runRelay(bundle, ['run', '--waves', '4', '--per-wave', '2', '-j', '3'], { cwd: root, env: { ...env, FAKE_PROMPTS: prompts } });
     expect(run.code).toBe(0);
     const runId = onlyRun(root);
     const attempts = readAttempts(root, runId);
-    expect(attempts.map((attempt) => attempt.wave)).toEqual([1, 1, 2, 2, 3, 3]);
-    for (const wave of [2, 3]) {
+    expect(attempts.map((attempt) => attempt.wave)).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+    for (const wave of [2, 3, 4]) {
       const lastEnd = Math.max(...attempts.filter((attempt) => attempt.wave === wave - 1).map((attempt) => Date.parse(attempt.end)));
       for (const attempt of attempts.filter((each) => each.wave === wave)) expect(Date.parse(attempt.start)).toBeGreaterThanOrEqual(lastEnd);
       expect(readdirSync(join(root, 'discovery', `wave-${wave}`))).toHaveLength(2);
     }
-    expect(run.stderr).toContain('relay run: wave 3 lints clean');
+    expect(run.stderr).toContain('relay run: wave 4 lints clean');
+    // What each session is told to read: its first line as before, then exactly the files.
+    const told = readFileSync(prompts, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { agent: string; wave: number; prompt: string });
+    for (const { agent, wave, prompt } of told) {
+      const slot = attempts.find((attempt) => attempt.agent === agent)!.slot;
+      expect(prompt.split('\n')[0]).toBe(`relay run ${runId}: you are the planner session \`${agent}\`, discovery wave ${wave}, session ${slot} of 2.`);
+      const files = prompt.split('\n').filter((line) => line.startsWith('- `')).map((line) => /`([^`]+)`/.exec(line)![1]);
+      const previous = wave === 1 ? [] : readdirSync(join(root, 'discovery', `wave-${wave - 1}`)).map((name) => `discovery/wave-${wave - 1}/${name}`).sort();
+      expect(files).toEqual(wave > 2 ? [...previous, 'discovery/INDEX.md'] : previous);
+    }
+    // The digest now holds waves 1 and 2 (written before wave 4), one line per note, quoting its summary.
+    const digest = readFileSync(join(root, 'discovery', 'INDEX.md'), 'utf8');
+    expect(digest.split('\n').filter((line) => line.startsWith('- wave '))).toHaveLength(4);
+    expect(digest).toMatch(/- wave 2 · `discovery\/wave-2\/planner-[0-9a-f]{6}-\d+\.md` · Wave 2 note by planner-[0-9a-f]{6}-\d+ — Wave 2 found one more lead\.\n/);
+    // The tree lints with no error, and the digest is a file of the discovery folder, not an unknown one.
+    const linted = await lint({ root, config: defaultConfig(), targets: ['discovery'] });
+    expect(linted.results.flatMap((file) => file.messages.map((message) => `${file.filePath} ${message.ruleId}`))).toEqual([]);
 
-    const bad = await runRelay(bundle, ['run', '--waves', '2', '--per-wave', '1', '--retries', '0', '--json'], { cwd: root, env: { ...env, FAKE_BAD_WAVE: '4' } });
+    const bad = await runRelay(bundle, ['run', '--waves', '2', '--per-wave', '1', '--retries', '0', '--json'], { cwd: root, env: { ...env, FAKE_BAD_WAVE: '5' } });
     expect(bad.code).toBe(1);
-    expect(existsSync(join(root, 'discovery', 'wave-5'))).toBe(false);
+    expect(existsSync(join(root, 'discovery', 'wave-6'))).toBe(false);
     const badRun = readdirSync(runsDirectory(root)).sort().at(-1)!;
     const summary = JSON.parse(readFileSync(join(runsDirectory(root), badRun, 'summary.json'), 'utf8'));
     expect(summary.state).toBe('failed');
-    expect(summary.reason).toMatch(/^`discovery\/wave-4\/` has a protocol-lint error/);
+    expect(summary.reason).toMatch(/^`discovery\/wave-5\/` has a protocol-lint error/);
   }, 120_000);
+
+  it('a wave after 60 waves is told to read no more than a wave-2 one: the notes of the wave before and a digest capped at 8,000 characters', async () => {
+    const { root, env } = project([]);
+    const prompts = join(root, '..', `${root.split('/').pop()}-prompts.jsonl`);
+    roots.push(prompts);
+    for (let wave = 1; wave <= 60; wave++) {
+      mkdirSync(join(root, 'discovery', `wave-${wave}`), { recursive: true });
+      for (const note of ['a', 'b']) writeFileSync(join(root, 'discovery', `wave-${wave}`, `${note}.md`), `# Wave ${wave}, note ${note}: what the sources say about the question\n\nThe sources agree on the first point and disagree on the second, which wave ${wave + 1} takes up. More below.\n`);
+    }
+    const run = await runRelay(bundle, ['run', '--waves', '2', '--per-wave', '2', '-j', '2'], { cwd: root, env: { ...env, FAKE_PROMPTS: prompts } });
+    expect(run.code).toBe(0);
+    const digest = readFileSync(join(root, 'discovery', 'INDEX.md'), 'utf8');
+    expect(digest.length).toBeLessThanOrEqual(8000);
+    expect(digest).toContain('- wave 60 · `discovery/wave-60/b.md` · Wave 60, note b: what the sources say about the question — The sources agree on the first point and disagree on the second, which wave 61 takes up.');
+    expect(digest).not.toContain('`discovery/wave-1/a.md`');
+    expect(digest).toMatch(/\nLeft out: \d+ older note\(s\), of waves 1–\d+, to stay under 8000 characters/);
+    const late = readFileSync(prompts, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).find((each) => each.wave === 62)!.prompt as string;
+    // A fresh relay's wave 2, as the runner writes it: the same question, two notes before it.
+    const fresh = project([]);
+    const freshPrompts = `${prompts}-fresh`;
+    roots.push(freshPrompts);
+    expect((await runRelay(bundle, ['run', '--waves', '2', '--per-wave', '2', '-j', '2'], { cwd: fresh.root, env: { ...fresh.env, FAKE_PROMPTS: freshPrompts } })).code).toBe(0);
+    const early = readFileSync(freshPrompts, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).find((each) => each.wave === 2)!.prompt as string;
+    expect(late.length).toBeLessThanOrEqual(1.25 * early.length);
+  }, 120_000);
+
+  it('--per-wave past what a session of the next wave can read is refused', async () => {
+    const { root, env } = project([]);
+    const run = await runRelay(bundle, ['run', '--waves', '2', '--per-wave', '21'], { cwd: root, env });
+    expect(run).toMatchObject({ code: 2, stderr: expect.stringContaining('Unexpected `--per-wave 21`, expected at most 20') });
+    expect(existsSync(runsDirectory(root))).toBe(false);
+  });
 
   it('a runner killed with SIGKILL is resumed: live sessions are adopted, and the run finishes with no URL done twice', async () => {
     const urls = ['a', 'b', 'c', 'd'].map((name) => `https://example.com/${name}`);
@@ -257,14 +309,91 @@ describe('relay run with stand-in sessions', () => {
     expect(readRunning(root, runId)).toEqual([]);
   }, 120_000);
 
-  it('--dry-run claims and starts nothing; a missing mode is a usage error of one line', async () => {
+  it('a Claude Code that is not logged in stops the run after its first session, with the reason and the files on screen; nothing stays claimed and its record is closed as failed', async () => {
+    const urls = ['a', 'b', 'c'].map((name) => `https://example.com/${name}`);
+    const { root, env } = project(urls);
+    const run = await runRelay(bundle, ['run', '--role', 'writer', '-j', '3'], { cwd: root, env: { ...env, FAKE_MODE: 'not-logged-in' } });
+    expect(run.code).toBe(1);
+    const runId = onlyRun(root);
+    const attempts = readAttempts(root, runId);
+    expect(attempts).toHaveLength(1);
+    const stream = join(runsDirectory(root), runId, 'sessions', `${attempts[0]!.session_id}.jsonl`);
+    expect(run.stderr).toContain(`: "Not logged in · Please run /login"`);
+    expect(run.stderr).toContain(`(stream \`${stream}\`, stderr \`${stream}.stderr\`)`);
+    expect(run.stderr).toMatch(/no more launches: writer-[0-9a-f]{6}-1 failed for a reason no retry fixes: Not logged in · Please run \/login\n/);
+    expect(run.stdout.split('\n')[0]).toBe(`run ${runId}: failed (${attempts[0]!.agent} failed for a reason no retry fixes: Not logged in · Please run /login)`);
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).not.toContain('claimed by');
+    expect(readFileSync(join(root, attempts[0]!.record!), 'utf8')).toMatch(/status: failed[\s\S]*reason: .*Not logged in/);
+  }, 60_000);
+
+  it('a role agent Claude Code does not know stops the run after one launch; the first stderr line says why', async () => {
+    const urls = ['a', 'b', 'c'].map((name) => `https://example.com/${name}`);
+    const { root, env } = project(urls);
+    const run = await runRelay(bundle, ['run', '--role', 'writer', '-j', '3'], { cwd: root, env: { ...env, FAKE_AGENTS: 'relay:planner' } });
+    expect(run.code).toBe(1);
+    expect(readAttempts(root, onlyRun(root))).toHaveLength(1);
+    expect(run.stderr).toContain(`stderr: "--agent 'relay:writer' not found. Available agents: claude, Explore, general-purpose, relay:planner"`);
+    expect(run.stderr).toContain("failed for a reason no retry fixes: --agent 'relay:writer' not found");
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).not.toContain('claimed by');
+  }, 60_000);
+
+  it('--fail-fast: three sessions in a row failing within seconds for the same reason stop new launches', async () => {
+    const urls = ['a-always-fail', 'b-always-fail', 'c-always-fail', 'd-always-fail', 'e', 'f'].map((name) => `https://example.com/${name}`);
+    const { root, env } = project(urls);
+    const run = await runRelay(bundle, ['run', '--role', 'writer', '-j', '1'], { cwd: root, env });
+    expect(run.code).toBe(1);
+    expect(readAttempts(root, onlyRun(root)).map((attempt) => attempt.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(run.stderr).toContain('no more launches: 3 sessions in a row failed within 30s for the same reason: The `result` event has `is_error: true` (subtype `success`, terminal_reason `api_error`, API status `400`)');
+    expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).not.toContain('claimed by');
+    // Off with 0: the same run goes on to the URLs that work.
+    const { root: second, env: secondEnv } = project(urls);
+    const all = await runRelay(bundle, ['run', '--role', 'writer', '-j', '1', '--retries', '0', '--fail-fast', '0'], { cwd: second, env: secondEnv });
+    expect(all.code).toBe(1);
+    expect([...doneCounts(second).keys()].sort()).toEqual([urls[4], urls[5]]);
+  }, 120_000);
+
+  it('a session that finished URLs it was not given has them counted, and listed as unassigned', async () => {
+    const urls = ['a-greedy', 'b'].map((name) => `https://example.com/${name}`);
+    const { root, env } = project(urls);
+    const run = await runRelay(bundle, ['run', '--role', 'writer', '-j', '1', '--json'], { cwd: root, env });
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.sessions).toHaveLength(1);
+    expect(summary.sessions[0]).toMatchObject({ status: 'succeeded', urls, unassigned: [urls[1]] });
+    expect(summary.totals.urls_done).toBe(2);
+  }, 60_000);
+
+  it('--remote that git cannot reach is one line and exit 1, and no run is recorded', async () => {
+    const { root, env } = project(['https://example.com/a']);
+    const run = await runRelay(bundle, ['run', '--role', 'writer', '--remote', 'nosuch'], { cwd: root, env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^relay run: Unexpected `--remote nosuch` that git cannot reach \(.*\), expected a remote `git remote` lists, or a URL or path of a repository\n$/);
+    expect(existsSync(runsDirectory(root))).toBe(false);
+  });
+
+  it('--dry-run checks claude, its version, the plugin and the role\'s agent, and claims and starts nothing; a missing one is exit 1', async () => {
     const { root, env } = project(['https://example.com/a', 'https://example.com/b']);
     const dry = await runRelay(bundle, ['run', '--role', 'writer', '-j', '4', '--dry-run'], { cwd: root, env });
-    expect(dry.code).toBe(0);
+    expect(dry).toMatchObject({ code: 0, stderr: '' });
+    expect(dry.stdout).toContain(`claude: ${FAKE} (2.1.328 (Claude Code)); the plugin loads and has \`relay:writer\``);
     expect(dry.stdout).toContain('pending unclaimed URLs: 2; first-stage sessions: 2');
-    expect(dry.stdout).toContain(`a session: ${FAKE} -p PROMPT --output-format stream-json --verbose --session-id SESSION-UUID --agent relay:writer`);
+    expect(dry.stdout).toContain(`a session: ${FAKE} -p PROMPT --output-format stream-json --verbose --session-id SESSION-UUID --agent relay:writer --permission-mode acceptEdits --allowedTools 'Bash(relay claim)' 'Bash(relay claim *)'`);
+    expect(dry.stdout).not.toContain("'Bash(relay *)'");
     expect(existsSync(runsDirectory(root))).toBe(false);
+    expect(existsSync(join(root, 'sessions'))).toBe(false);
     expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).not.toContain('claimed by');
+    const noAgent = await runRelay(bundle, ['run', '--role', 'writer', '--dry-run'], { cwd: root, env: { ...env, FAKE_AGENTS: '' } });
+    expect(noAgent).toMatchObject({ code: 1, stderr: "relay run: a session of `relay:writer` does not start: --agent 'relay:writer' not found. Available agents: claude, Explore, general-purpose,\n" });
+    const loggedOut = await runRelay(bundle, ['run', '--role', 'writer', '--dry-run'], { cwd: root, env: { ...env, FAKE_MODE: 'not-logged-in' } });
+    expect(loggedOut).toMatchObject({ code: 1, stderr: 'relay run: a session of `relay:writer` fails at once: Not logged in · Please run /login\n' });
+    const missing = await runRelay(bundle, ['run', '--role', 'writer', '--dry-run', '--claude', join(root, 'no-claude')], { cwd: root, env });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('(not found)');
+    expect(existsSync(runsDirectory(root))).toBe(false);
+  }, 60_000);
+
+  it('a missing mode is a usage error of one line, and status says when there are no runs', async () => {
+    const { root, env } = project(['https://example.com/a']);
     const none = await runRelay(bundle, ['run'], { cwd: root, env });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Missing a mode');

@@ -13,7 +13,8 @@ import { defaultConfig } from '../../src/protocol/config.js';
 import { runAttempt } from '../../src/run/attempt.js';
 import { isRunning, sessionProcesses } from '../../src/run/processes.js';
 import { createRun, newRunId, readAttempts, runDirectory, RUN_ID_PATTERN } from '../../src/run/records.js';
-import { claudeBinary } from '../../src/run/session.js';
+import { claudeBinary, SESSION_TOOLS } from '../../src/run/session.js';
+import { readSession } from '../../src/ledger/index.js';
 import { git, removeTree, tempDirFor } from './helpers.js';
 
 const FAKE = resolve(__dirname, '../helpers/fake-claude.mjs');
@@ -44,7 +45,9 @@ function project(claimedBy?: string): { root: string; runId: string; report: str
   git(root, ['commit', '--quiet', '-m', 'seed']);
   const runId = newRunId(new Date());
   createRun(root, runId, { role: 'writer', sessions: 1 });
-  return { root, runId, report: join(root, '..', `${root.split('/').pop()}-report.json`) };
+  const report = join(root, '..', `${root.split('/').pop()}-report.json`);
+  roots.push(report);
+  return { root, runId, report };
 }
 
 function attempt(root: string, runId: string, report: string, mode: string, extra: Record<string, unknown> = {}) {
@@ -71,7 +74,7 @@ describe('runAttempt with a stand-in claude', () => {
     expect(started.args).toEqual([
       '-p', 'Take the next URL.', '--output-format', 'stream-json', '--verbose', '--session-id', id,
       '--plugin-dir', '/opt/relay', '--agent', 'relay:writer', '--permission-mode', 'acceptEdits',
-      '--allowedTools', 'Bash(relay *)', 'Bash(protocol-lint)', 'Bash(protocol-lint *)',
+      '--allowedTools', ...SESSION_TOOLS,
       '--model', 'sonnet', '--max-turns', '12', '--max-budget-usd', '0.5',
     ]);
     expect(started.pgid).toBe(started.pid);
@@ -87,7 +90,7 @@ describe('runAttempt with a stand-in claude', () => {
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ run: runId, role: 'writer', sessions: 1 });
     expect(readAttempts(root, runId)).toEqual([outcome.record]);
     const stream = readFileSync(join(dir, 'sessions', `${id}.jsonl`), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    expect(stream.map((event) => event.type)).toEqual(['system', 'result']);
+    expect(stream.map((event) => event.type)).toEqual(['system', 'assistant', 'result']);
     expect(git(root, ['status', '--porcelain', '--untracked-files=all'])).not.toMatch(/runs\//);
   });
 
@@ -102,6 +105,45 @@ describe('runAttempt with a stand-in claude', () => {
     ]);
     expect(outcome.record).toMatchObject({ status: 'failed', exit: 1, is_error: true, claims_left: [URL], released: [URL] });
     expect(readFileSync(join(root, 'urls_todo.md'), 'utf8')).toBe(`# Pending URLs\n\n- ${URL}\n`);
+    // It never opened a record: the runner makes one, closed as failed, with why.
+    expect(readSession(root, config, outcome.exit.sessionId)).toMatchObject({ status: 'failed', agent: 'writer-t1', role: 'writer', run: runId, reason: outcome.record.reason });
+    expect(outcome.record.record).toBe(`sessions/${outcome.exit.sessionId}.md`);
+    expect(outcome.verdict.fatal).toBeUndefined();
+  });
+
+  it('a Claude Code that is not logged in: the reason is its result text, and no retry can fix it', async () => {
+    const { root, runId, report } = project('writer-t1');
+    const outcome = await attempt(root, runId, report, 'not-logged-in');
+    expect(outcome.verdict.reasons[0]).toBe('The `result` event has `is_error: true` (subtype `success`, terminal_reason `api_error`): "Not logged in · Please run /login"');
+    expect(outcome.verdict).toMatchObject({ said: 'Not logged in · Please run /login', fatal: 'Not logged in · Please run /login' });
+    expect(readSession(root, config, outcome.exit.sessionId)).toMatchObject({ status: 'failed', reason: expect.stringContaining('Not logged in') });
+  });
+
+  it('a role agent Claude Code does not know (the plugin not installed): the reason is the first stderr lines, and no retry can fix it', async () => {
+    const { root, runId, report } = project('writer-t1');
+    const outcome = await attempt(root, runId, report, 'success', { env: { ...process.env, FAKE_MODE: 'success', FAKE_REPORT: report, FAKE_AGENTS: '' } });
+    const said = "--agent 'relay:writer' not found. Available agents: claude, Explore, general-purpose,";
+    expect(outcome.verdict.reasons[0]).toBe(`No \`result\` event in the stream (exit \`1\`), expected one; stderr: "${said}"`);
+    expect(outcome.verdict.fatal).toBe(said);
+    expect(readSession(root, config, outcome.exit.sessionId)).toMatchObject({ status: 'failed', reason: expect.stringContaining('not found') });
+  });
+
+  it('a Claude Code that does not know an option the runner passes: the stderr line is the reason, and no retry can fix it', async () => {
+    const { root, runId, report } = project();
+    const outcome = await attempt(root, runId, report, 'old-cli');
+    expect(outcome.verdict.reasons[0]).toBe('No `result` event in the stream (exit `1`), expected one; stderr: "error: unknown option \'--permission-mode\'"');
+    expect(outcome.verdict.fatal).toBe("error: unknown option '--permission-mode'");
+  });
+
+  it('--env-clean passes on only PATH, HOME, LANG, TERM, TMPDIR, ANTHROPIC_*, CLAUDE_CONFIG_DIR, CLAUDE_CODE_* and RELAY_*', async () => {
+    const { root, runId, report } = project();
+    const env = { PATH: process.env.PATH!, HOME: '/home/x', LANG: 'C', SECRET_TOKEN: 'x', AWS_SECRET_ACCESS_KEY: 'x', ANTHROPIC_API_KEY: 'k', CLAUDE_CONFIG_DIR: '/c', CLAUDE_CODE_USE_BEDROCK: '1', CLAUDE_SESSION_ID: 'outer', RELAY_FAKE_REPORT: report, RELAY_REMOTE: 'origin' };
+    await attempt(root, runId, report, 'success', { env, envClean: true });
+    const { names } = JSON.parse(readFileSync(report, 'utf8'));
+    expect(names).toEqual(['ANTHROPIC_API_KEY', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CONFIG_DIR', 'FAKE_REPORT', 'HOME', 'LANG', 'PATH', 'RELAY_AGENT', 'RELAY_FAKE_REPORT', 'RELAY_ROLE', 'RELAY_RUN']);
+    // Without it, the session inherits everything (less the outer session's id).
+    await attempt(root, runId, report, 'success', { env: { ...env, FAKE_REPORT: report } });
+    expect(JSON.parse(readFileSync(report, 'utf8')).names).toEqual(expect.arrayContaining(['SECRET_TOKEN', 'AWS_SECRET_ACCESS_KEY']));
   });
 
   it('fails a session that reports success but left a protocol-lint error in what it touched', async () => {

@@ -212,6 +212,8 @@ describe('two clones merged through git with the driver', () => {
 
   it('exits 1 for binary input so git marks a conflict', async () => {
     const dir = tempDir();
+    // git calls the driver in a work tree, with its temporary files there (others are refused).
+    git(dir, ['init', '-q']);
     for (const name of ['base', 'ours', 'theirs']) writeFileSync(join(dir, name), name === 'theirs' ? Buffer.from([0x2d, 0x00, 0xff]) : TODO);
     const result = await runRelay(bundle, ['merge-driver', 'base', 'ours', 'theirs', 'urls_todo.md'], { cwd: dir });
     expect(result.code).toBe(1);

@@ -91,7 +91,7 @@ export function remoteOf(context: CommandContext): string | undefined {
 }
 
 /** `--remote NAME`, else a non-empty `RELAY_REMOTE`; undefined when neither names one. */
-export function givenRemote(context: CommandContext): string | undefined {
+export function givenRemote(context: Pick<CommandContext, 'values' | 'io'>): string | undefined {
   const given = context.values.remote;
   if (typeof given === 'string' && given !== '') return given;
   const env = context.io.env.RELAY_REMOTE?.trim();

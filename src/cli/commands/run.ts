@@ -10,11 +10,15 @@ import { isRunning, processStartTicks } from '../../run/processes.js';
 import { Progress } from '../../run/progress.js';
 import { createRun, listRuns, newRunId, readRunner, readSettings, runDirectory, stopRequestPath, RUN_ID_PATTERN } from '../../run/records.js';
 import { nextWaveNumber, runFleet, type RunSettings } from '../../run/runner.js';
-import { claudeBinary, DEFAULT_ALLOWED_TOOLS, ROLES, sessionArguments, type Role } from '../../run/session.js';
+import { preflight } from '../../run/preflight.js';
+import { claudeBinary, ROLES, SESSION_TOOLS, sessionArguments, type Role } from '../../run/session.js';
 import { jsonSummary, summarize, textSummary, type RunState, type SummaryFile } from '../../run/summary.js';
 import { remoteContext } from '../../remote/context.js';
 import { git } from '../../claims/git.js';
 import { givenRemote, JSON_OPTION, usage, type CommandContext, type CommandDefinition, type Outcome } from './command.js';
+
+/** The most sessions a wave may have: each session of the next wave reads all their notes. */
+const MAX_PER_WAVE = 20;
 
 /** A session takes about this much memory (fleet-runner.md). */
 const SESSION_MEMORY = 200 * 1024 * 1024;
@@ -49,6 +53,8 @@ export const run: CommandDefinition = {
     'session-timeout': { type: 'string' },
     retries: { type: 'string' },
     allow: { type: 'string', multiple: true },
+    'env-clean': { type: 'boolean' },
+    'fail-fast': { type: 'string' },
     remote: { type: 'string' },
     'dry-run': { type: 'boolean' },
   },
@@ -57,8 +63,8 @@ export const run: CommandDefinition = {
        relay run --waves N --per-wave K [--role R] [--prompt FILE]
   common: [-j PARALLEL] [--urls-per-session K] [--claude PATH] [--plugin-dir DIR]
           [--model M] [--max-turns T] [--max-budget-usd B] [--run-budget-usd B]
-          [--session-timeout SECONDS] [--retries R] [--allow TOOL]... [--remote NAME]
-          [--dry-run] [--json]
+          [--session-timeout SECONDS] [--retries R] [--fail-fast N] [--allow TOOL]...
+          [--env-clean] [--remote NAME] [--dry-run] [--json]
        relay run status [RUN] [--json]
        relay run resume RUN [--json]
        relay run stop RUN [--json]
@@ -80,11 +86,18 @@ records in <git common dir>/relay/runs/RUN/. Progress goes to stderr; the summar
   --run-budget-usd B     no new launches once the summed cost reaches B (an estimate)
   --session-timeout S    end a session after S seconds (default 1800)
   --retries R            retries of failed work, each with a fresh session (default 2)
-  --allow TOOL           another tool the sessions may use unasked (e.g. 'Bash(npm test)')
+  --fail-fast N          no new launches once N sessions in a row failed within 30 s for the
+                         same reason (default 3; 0: never); not logged in, no agent, an
+                         unknown option or API 401/403 stop them at the first
+  --allow TOOL           another tool the sessions may use unasked (e.g. 'Bash(npm test)');
+                         by default only the relay commands an agent needs and protocol-lint
+  --env-clean            sessions inherit only PATH, HOME, LANG, TERM, TMPDIR, ANTHROPIC_*,
+                         CLAUDE_CONFIG_DIR, CLAUDE_CODE_* and RELAY_* (default: everything)
   --remote NAME          claim through git remote NAME, so runners on several machines share
                          one queue; ends with \`relay sync\` (default: $RELAY_REMOTE, else the
                          config's "remote")
-  --dry-run              print what would run; claim and start nothing
+  --dry-run              print what would run and check claude, its version, the plugin and
+                         the role's agent (a probe on 127.0.0.1); claim and start nothing
   --json                 print the summary as JSON
 
 Exit codes: 0 the run finished its work, 1 it did not (failures left, stopped, budget,
@@ -94,11 +107,13 @@ auth error, a wave that does not lint) or a run to resume/stop is not there, 2 u
 to a ten-wave discovery relay, what the records look like and what a run costs.
 
 - **A session** is \`claude -p PROMPT --output-format stream-json --verbose --session-id UUID
-  [--plugin-dir DIR] --agent relay:ROLE --permission-mode acceptEdits --allowedTools 'Bash(relay *)'
-  'Bash(protocol-lint)' 'Bash(protocol-lint *)' [--allow …] [--model M] [--max-turns T] [--max-budget-usd B]\`,
+  [--plugin-dir DIR] --agent relay:ROLE --permission-mode acceptEdits --allowedTools 'Bash(relay claim)'
+  'Bash(relay claim *)' … 'Bash(protocol-lint *)' [--allow …] [--model M] [--max-turns T] [--max-budget-usd B]\`
+  (the relay subcommands an agent needs, not \`relay *\`: see [running-a-fleet.md](running-a-fleet.md#what-a-session-may-do)),
   an argument vector (never a shell), stdin \`/dev/null\`, its own process group, its stream
-  written to a file by the process itself, and \`RELAY_RUN\`, \`RELAY_AGENT\`, \`RELAY_ROLE\` in its
-  environment. Each session has its own agent id \`ROLE-TAIL-N\` (\`TAIL\` is the end of the run id);
+  written to a file by the process itself, and the runner's environment (only \`PATH\`, \`HOME\`, \`LANG\`,
+  \`TERM\`, \`TMPDIR\`, \`ANTHROPIC_*\`, \`CLAUDE_CONFIG_DIR\`, \`CLAUDE_CODE_*\`, \`RELAY_*\` with \`--env-clean\`) with
+  \`RELAY_RUN\`, \`RELAY_AGENT\`, \`RELAY_ROLE\` set. Each session has its own agent id \`ROLE-TAIL-N\` (\`TAIL\` is the end of the run id);
   the runner claims its URLs under that id before it starts, so the session's own \`relay claim\`
   gives the same URLs back.
 - **Judging**: the \`result\` event's \`is_error\` (no result event is a failure), no claims left
@@ -115,15 +130,19 @@ to a ten-wave discovery relay, what the records look like and what a run costs.
 - **Waves**: the run writes waves \`M+1 … M+N\` where \`M\` is the highest \`discovery/wave-M/\`
   already there. A wave starts when every session of the one before has ended and its folder
   has notes and lints clean; otherwise the run stops (exit 1) and \`relay run resume RUN\` goes on
-  after the fix. \`--role\` picks the agent (default planner).
-- **Load**: launches are staggered (the next waits for the last one's init event, at most 10 s);
-  an \`api_retry\` event halves parallelism for 60 s; an authentication error (401, 403) stops new
-  launches. \`--run-budget-usd\` stops new launches once the sessions' summed \`total_cost_usd\`
+  after the fix. \`--role\` picks the agent (default planner). A wave-N session is told to read the
+  notes of wave N−1 and \`discovery/INDEX.md\`, a digest of the earlier waves (at most 8,000 characters).
+- **Failing fast**: a failed session's line gives its \`result\` text or first stderr lines and its
+  files; not logged in, no such agent or option, API 401/403 stop new launches at once, and so do
+  \`--fail-fast\` quick failures in a row with one reason (exit 1). Its record is closed \`failed\`.
+- **Load**: launches are staggered (the next waits for the last one's init event, at most 10 s;
+  for its first answer, until the model answered one); an \`api_retry\` event halves parallelism for
+  60 s. \`--run-budget-usd\` stops new launches once the sessions' summed \`total_cost_usd\`
   reaches it — Claude Code's own estimate, not a bill.
 - **Records** (untracked): \`settings.json\`, \`runner.json\`, \`attempts.jsonl\` (one line per session
   attempt), \`running/ID.json\` (sessions launched and not yet recorded), \`sessions/ID.jsonl\`
   (each stream), \`summary.json\`. \`--json\` prints \`{"run","sessions":[{"session_id","agent","role",
-  "status","urls","cost_usd","turns"}],"totals":{"sessions","succeeded","failed","retried",
+  "status","urls","unassigned","cost_usd","turns"}],"totals":{"sessions","succeeded","failed","retried",
   "urls_done","cost_usd"}}\`.
 - **\`status [RUN]\`** (default: the newest run) prints the summary from the records and whether it
   is running, finished, failed, stopped or interrupted (its runner is gone). **\`stop RUN\`** asks the
@@ -158,7 +177,7 @@ to a ten-wave discovery relay, what the records look like and what a run costs.
     if (action !== undefined) return usage('run', `Unknown action \`${action}\`, expected \`status\`, \`resume\`, \`stop\` or options only`);
     const settings = settingsOf(context);
     if ('code' in settings) return settings;
-    if (context.values['dry-run']) return dryRun(context, settings);
+    if (context.values['dry-run']) return await dryRun(context, settings);
     const binary = claudeBinary(settings.claude, context.io.env);
     if (!findExecutable(binary, context.io.env, context.root)) return { code: 1, stderr: `relay run: cannot find the claude binary \`${binary}\`; pass \`--claude PATH\` or set \`RELAY_CLAUDE\`\n` };
     if (settings.mode !== 'waves') {
@@ -296,6 +315,7 @@ function settingsOf(context: CommandContext): RunSettings | Outcome {
   if (waves !== undefined && (sessions !== undefined || values['until-empty'])) return usage('run', '`--sessions` and `--until-empty` do not apply to `--waves`');
   const numbers: Record<string, number | undefined | Outcome> = {
     parallel: whole('jobs', 1, defaultParallelism()),
+    failFast: whole('fail-fast', 0, 3),
     urlsPerSession: whole('urls-per-session', 1, 1),
     maxTurns: whole('max-turns', 1),
     sessionTimeoutSeconds: whole('session-timeout', 1, 1800),
@@ -311,12 +331,16 @@ function settingsOf(context: CommandContext): RunSettings | Outcome {
     urlsPerSession: numbers.urlsPerSession as number,
     sessionTimeoutSeconds: numbers.sessionTimeoutSeconds as number,
     retries: numbers.retries as number,
+    failFast: numbers.failFast as number,
     allow: Array.isArray(values.allow) ? (values.allow as string[]) : [],
     created: isoSeconds(new Date()),
   };
   for (const key of ['maxTurns', 'maxBudgetUsd', 'runBudgetUsd'] as const) if (numbers[key] !== undefined) settings[key] = numbers[key] as number;
   if (sessions !== undefined) settings.sessions = sessions;
+  if (values['env-clean'] === true) settings.envClean = true;
   if (waves !== undefined) {
+    // A wave-N session reads every note of wave N−1: that many must fit in its context.
+    if ((perWave as number) > MAX_PER_WAVE) return usage('run', `Unexpected \`--per-wave ${perWave}\`, expected at most ${MAX_PER_WAVE}: each session of a wave reads every note of the wave before`);
     settings.waves = waves;
     settings.perWave = perWave as number;
     settings.firstWave = nextWaveNumber(context.root, context.config);
@@ -341,6 +365,9 @@ function settingsOf(context: CommandContext): RunSettings | Outcome {
   if (remote !== undefined) {
     const checked = remoteContext(context.root, remote);
     if ('ok' in checked) return { code: 1, stderr: `relay run: ${checked.error}\n` };
+    // Before anything is written: a mistyped name must not leave a run behind.
+    const reached = git(['ls-remote', remote, 'HEAD'], context.root);
+    if (reached.code !== 0) return { code: 1, stderr: `relay run: Unexpected \`--remote ${remote}\` that git cannot reach (${reached.stderr.trim().split('\n')[0] || `exit ${reached.code}`}), expected a remote \`git remote\` lists, or a URL or path of a repository\n` };
     // The run ends with a \`relay sync\`: find out now, not after the sessions did their work.
     if (git(['config', '--get', 'merge.relay-queue.driver'], context.root).code !== 0) return { code: 1, stderr: 'relay run: Unexpected clone without the relay merge driver, expected `merge.relay-queue.driver` in its git config (a run with a remote ends with `relay sync`); run `relay init`\n' };
     settings.remote = remote;
@@ -351,15 +378,17 @@ function settingsOf(context: CommandContext): RunSettings | Outcome {
   return settings;
 }
 
-/** What a run would do, touching nothing. */
-function dryRun(context: CommandContext, settings: RunSettings): Outcome {
+/** What a run would do, touching nothing; exit 1 when claude could not run it. */
+async function dryRun(context: CommandContext, settings: RunSettings): Promise<Outcome> {
   const lines = [`relay run --dry-run: nothing is claimed or started`];
   const binary = claudeBinary(settings.claude, context.io.env);
+  const found = findExecutable(binary, context.io.env, context.root);
+  const checked = found ? await preflight({ binary, root: context.root, role: settings.stages[0]!, ...(settings.pluginDir === undefined ? {} : { pluginDir: settings.pluginDir }), env: context.io.env }) : { problems: [`cannot find the claude binary \`${binary}\`; pass \`--claude PATH\` or set \`RELAY_CLAUDE\``] };
   lines.push(`mode: ${settings.mode === 'waves' ? `waves ${settings.firstWave}…${(settings.firstWave ?? 1) + (settings.waves ?? 1) - 1}, ${settings.perWave} sessions each, role ${settings.stages[0]}` : settings.mode === 'pipeline' ? `pipeline ${settings.stages.join(' → ')}` : `role ${settings.stages[0]}${settings.sessions === undefined ? ', until the queue is empty' : `, ${settings.sessions} sessions`}`}`);
   lines.push(`parallel: ${settings.parallel}; URLs per session: ${settings.urlsPerSession}; retries: ${settings.retries}; session timeout: ${settings.sessionTimeoutSeconds} s${settings.runBudgetUsd === undefined ? '' : `; run budget: $${settings.runBudgetUsd} (estimated)`}`);
-  lines.push(`claude: ${binary}${findExecutable(binary, context.io.env, context.root) ? '' : ' (not found)'}`);
+  lines.push(`claude: ${binary}${found ? ` (${checked.version ?? 'version unknown'})` : ' (not found)'}${checked.problems.length === 0 ? `; the plugin loads and has \`relay:${settings.stages[0]}\`` : ''}`);
   if (settings.remote !== undefined) lines.push(`claims through remote: ${settings.remote} (the sessions get RELAY_REMOTE=${settings.remote}; the run ends with relay sync)`);
-  const session = { root: context.root, runId: 'RUN', role: settings.stages[0]!, agent: `${settings.stages[0]}-TAIL-1`, prompt: 'PROMPT', streamPath: '', sessionId: 'SESSION-UUID', allowedTools: [...DEFAULT_ALLOWED_TOOLS, ...settings.allow] };
+  const session = { root: context.root, runId: 'RUN', role: settings.stages[0]!, agent: `${settings.stages[0]}-TAIL-1`, prompt: 'PROMPT', streamPath: '', sessionId: 'SESSION-UUID', allowedTools: [...SESSION_TOOLS, ...settings.allow] };
   for (const key of ['pluginDir', 'model', 'maxTurns', 'maxBudgetUsd'] as const) if (settings[key] !== undefined) Object.assign(session, { [key]: settings[key] });
   lines.push(`a session: ${[binary, ...sessionArguments(session)].map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`)).join(' ')}`);
   if (settings.mode !== 'waves') {
@@ -379,7 +408,8 @@ function dryRun(context: CommandContext, settings: RunSettings): Outcome {
     }
     if (settings.mode === 'pipeline') lines.push(`hand-offs through: ${settings.stages.slice(1).map((role) => `${role}-TAIL-queue`).join(', ')}`);
   }
-  return { code: 0, stdout: lines.join('\n') + '\n' };
+  const stderr = checked.problems.map((problem) => `relay run: ${problem}\n`).join('');
+  return { code: checked.problems.length === 0 ? 0 : 1, stdout: lines.join('\n') + '\n', stderr };
 }
 
 /** Whether `binary` runs: a path that is executable, or a name found on the PATH. */

@@ -1,7 +1,7 @@
 /** `relay session start|end|list|recover`: the session ledger (PROTOCOL §8) for hooks, /log-this, scripts and the runner. */
 import { changedSince, closeSession, listSessions, openSession, readSession, recoverSession, sessionsEnabled, sessionsFolder, type LedgerOutcome } from '../../ledger/index.js';
 import type { Config } from '../../protocol/config.js';
-import { currentTime, isoSeconds } from '../../state/identity.js';
+import { currentTime, defaultAgentId, isoSeconds } from '../../state/identity.js';
 import { loadQueues } from '../../state/queue-files.js';
 import { AGENT_OPTION, agentOf, JSON_OPTION, usage, type CommandContext, type CommandDefinition, type Outcome } from './command.js';
 
@@ -25,10 +25,11 @@ export const session: CommandDefinition = {
     changed: { type: 'string', multiple: true },
     open: { type: 'boolean' },
     limit: { type: 'string' },
+    create: { type: 'boolean' },
   },
   help: `Usage: relay session start [--session ID] [--role R] [--agent A] [--run RUN]
        relay session end [--session ID] [--findings PATH] [--status logged|failed]
-                         [--claimed URL]... [--done URL]... [--changed PATH]...
+                         [--claimed URL]... [--done URL]... [--changed PATH]... [--create]
        relay session list [--open] [--limit N] [--json]
        relay session recover ID
 
@@ -36,19 +37,22 @@ The session ledger: one record per session in sessions/ID.md.
   start     opens the record (an existing one is kept as it is)
   end       closes it (default status logged); claimed and done URLs default to the
             queues' entries by the record's agent, changed files to what git says
-            changed since the start
+            changed since the start; a session with no record is refused unless --create
   list      the records, newest first (--open: only those never closed)
   recover   closes an open record as recovered, with what git says changed since its start
 
-  --session ID   default: $CLAUDE_CODE_SESSION_ID, then $CLAUDE_SESSION_ID
+  --session ID   default: $CLAUDE_CODE_SESSION_ID, then $CLAUDE_SESSION_ID, then the
+                 default agent id as for claim ($RELAY_AGENT, else USER@HOST)
   --role R       planner, writer, reviewer, ... (default: interactive)
   --agent A      default as for claim
 RELAY_SESSIONS=0 turns records off: nothing is written, lists are empty.
 `,
   details: `The session ledger's commands (the record's fields and the \`RELAY_SESSIONS=0\` switch are in
 [session-ledger.md](session-ledger.md)). The session id is \`--session\`, else
-\`$CLAUDE_CODE_SESSION_ID\`, else \`$CLAUDE_SESSION_ID\`; with none of them it is a usage error
-(exit 2) — a record must name its session. Ids are 1 to 128 of \`A-Z a-z 0-9 . _ -\`.
+\`$CLAUDE_CODE_SESSION_ID\`, else \`$CLAUDE_SESSION_ID\`, else the agent id \`relay claim\` would use
+(\`$RELAY_AGENT\`, else \`USER@HOST\`) with every character outside \`A-Z a-z 0-9 . _ -\` made a
+\`-\`: from a terminal, \`relay session start\` and \`relay session end\` name the same record.
+Ids are 1 to 128 of \`A-Z a-z 0-9 . _ -\`.
 
 - **\`start\`** opens \`sessions/ID.md\` with status \`open\` (an exclusive create: an existing record
   is kept as it is, so a resumed session keeps its start) and prints its path. The SessionStart
@@ -58,7 +62,9 @@ RELAY_SESSIONS=0 turns records off: nothing is written, lists are empty.
   the URLs in \`urls_todo.md\` still claimed by the record's agent, \`done\` those in
   \`urls_done.md\` completed by it on or after the start's day, \`changed\` what git says changed
   since the start (commits, and uncommitted files modified since then; the records folder left
-  out). Given lists replace the collected ones; a session with no record gets one, started now.
+  out). Given lists replace the collected ones. A session with no record is refused (exit 1: a
+  mistyped id would be given every URL its agent ever finished) unless \`--create\`, which makes
+  one, started now.
 - **\`list\`** prints \`ID  STATUS  STARTED  AGENT  ROLE\` per record, newest first; \`--open\` only
   those never closed; \`--json\` the records' front matter with their paths.
 - **\`recover ID\`** closes an open record as \`recovered\` with what git says changed since its
@@ -81,20 +87,19 @@ RELAY_SESSIONS=0 turns records off: nothing is written, lists are empty.
       return written(context, recoverSession(context.root, context.config, { sessionId: rest[0]!, now: currentTime(context.io.env) }));
     }
     const sessionId = sessionIdOf(context);
-    if (typeof sessionId !== 'string') return sessionId;
     return action === 'start' ? start(context, sessionId) : end(context, sessionId);
   },
 };
 
-/** The session id from `--session`, else the environment; a usage error when there is none. */
-function sessionIdOf(context: CommandContext): string | Outcome {
+/** The session id from `--session`, else Claude Code's, else the default agent id made a valid id. */
+function sessionIdOf(context: CommandContext): string {
   const given = context.values.session;
   if (typeof given === 'string') return given;
   for (const name of ['CLAUDE_CODE_SESSION_ID', 'CLAUDE_SESSION_ID']) {
     const value = context.io.env[name]?.trim();
     if (value) return value;
   }
-  return usage('session', 'Missing a session id, expected `--session ID`, `$CLAUDE_CODE_SESSION_ID` or `$CLAUDE_SESSION_ID`');
+  return defaultAgentId(context.io.env).replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 128);
 }
 
 function start(context: CommandContext, sessionId: string): Outcome {
@@ -112,6 +117,7 @@ function end(context: CommandContext, sessionId: string): Outcome {
   if (status !== 'logged' && status !== 'failed') return usage('session', `Unexpected \`--status ${status}\`, expected \`logged\` or \`failed\``);
   const now = currentTime(context.io.env);
   const existing = readSession(context.root, context.config, sessionId);
+  if (existing === undefined && context.values.create !== true) return { code: 1, stderr: `relay session: Unexpected session \`${sessionId}\` with no record in \`${sessionsFolder(context.config)}/\`, expected one opened by \`relay session start\` (or the SessionStart hook); check the id, or pass \`--create\` to make one\n` };
   const agent = existing?.agent ?? agentOf(context, 'session');
   if (typeof agent !== 'string') return agent;
   const options: Parameters<typeof closeSession>[2] = { sessionId, status, agent, now };

@@ -1,2 +1,0 @@
-import { createRequire as __relayCreateRequire } from 'node:module'; const require = __relayCreateRequire(import.meta.url);
-import{f as a,g as b}from"./chunk-J6YEFSH5.mjs";import"./chunk-ORMPF6W6.mjs";import"./chunk-K6EJ5W7W.mjs";import"./chunk-URUKPAXA.mjs";import"./chunk-ZCFV6QRM.mjs";import"./chunk-2II375AQ.mjs";import"./chunk-FSSNHD6B.mjs";import"./chunk-FFYUFERZ.mjs";import"./chunk-K24XVSHQ.mjs";import"./chunk-GWVY3I6W.mjs";export{b as ruleById,a as rules};
