@@ -17,6 +17,7 @@ import { outsideRootReason } from '../protocol/inside-root.js';
 import { openRegularFile, readHead, readRegularFile, tooBigMessage } from '../protocol/regular-file.js';
 import { configuredTtlHours, decodeQueue, queuePaths } from '../state/queue-files.js';
 import { countQueues, type QueueStatus } from '../state/queue-status.js';
+import { readClaimRefs } from '../claims/view.js';
 
 /** The default budget: well under Claude Code's 10,000-character cap for hook output. */
 export const DEFAULT_BRIEF_BUDGET = 6000;
@@ -386,7 +387,7 @@ function queueCounts(root: string, config: Config, now: Date, read: ReadFiles): 
       return undefined;
     }
   };
-  return countQueues(text(paths.todo, config.layout.todo), text(paths.done, config.layout.done), { now, ttlHours: configuredTtlHours(config), next: NEXT_ITEMS });
+  return countQueues(text(paths.todo, config.layout.todo), text(paths.done, config.layout.done), { now, ttlHours: configuredTtlHours(config), next: NEXT_ITEMS, refs: readClaimRefs(root) });
 }
 
 /**

@@ -22,6 +22,7 @@ import { sha256Hex, judgeVerdict, type VerdictProblem } from '../protocol/verdic
 import { RUN_ID_PATTERN } from '../run/records.js';
 import { loadQueues, type Queues } from '../state/queue-files.js';
 import { statusOfQueues, type QueueStatus } from '../state/queue-status.js';
+import { readClaimRefs } from '../claims/view.js';
 
 /** The most points the burn-down draws. */
 export const BURNDOWN_POINTS = 240;
@@ -234,7 +235,7 @@ export function clipText(text: string): string {
 export function readQueues(input: PanelInput): { queues: Queues; status: QueueStatus } {
   const loaded = loadQueues(input.root, input.config);
   if (!loaded.ok) throw new Error(loaded.error);
-  return { queues: loaded.queues, status: statusOfQueues(loaded.queues, { now: input.now, ttlHours: input.ttlHours }) };
+  return { queues: loaded.queues, status: statusOfQueues(loaded.queues, { now: input.now, ttlHours: input.ttlHours, refs: readClaimRefs(input.root) }) };
 }
 
 /** The queue panel from queues already read and the run records. */

@@ -1,7 +1,8 @@
 /** `relay status` and the briefing: counts of the queues, read without the lock. */
 import type { Config } from '../protocol/config.js';
 import { parseQueueLineAt, walkQueue, type QueueFile, type QueueItem } from '../protocol/queue.js';
-import { isStaleClaim, queuePaths, readQueueText, type OperationFailure, type Queues } from './queue-files.js';
+import { readClaimRefs, type ClaimRefs } from '../claims/view.js';
+import { queuePaths, readQueueText, type OperationFailure, type Queues } from './queue-files.js';
 
 /** Counts of the queues, for `relay status` and the briefing. */
 export interface QueueStatus {
@@ -37,7 +38,7 @@ export function queueStatus(root: string, config: Config, options: StatusOptions
   if (!todo.ok) return todo;
   const done = readQueueText(paths.done, config.layout.done, false);
   if (!done.ok) return done;
-  return countQueues(todo.text, done.text, options);
+  return countQueues(todo.text, done.text, { refs: readClaimRefs(root), ...options });
 }
 
 /** What {@link queueStatus} counts by. */
@@ -46,6 +47,8 @@ export interface StatusOptions {
   ttlHours: number;
   /** How many of the next URLs to list (default 5). */
   next?: number;
+  /** The claims and completions every worktree shares (src/claims/view.ts), when in git. */
+  refs?: ClaimRefs | undefined;
 }
 
 /** The counts of queues already parsed (the dashboard parses them once for the counts and the burn-down). */
@@ -75,10 +78,12 @@ function eachItem(queue: CountedQueue, visit: (item: QueueItem) => void): number
 
 /**
  * THE count of the queues, for `relay status`, the briefing and the dashboard alike: distinct
- * pending URLs not done, split by whether any line of the URL carries a claim (the first such
- * line speaks for it), and distinct done URLs.
+ * pending URLs not done, split by whether the URL is claimed (the first claimed line speaks for
+ * it, else a claim ref of another worktree), and distinct done URLs. A pending URL another
+ * worktree completed (its ref says so) counts as done: it is never free.
  */
 export function countQueues(todo: CountedQueue, done: CountedQueue, options: StatusOptions): QueueStatus {
+  const { refs } = options;
   const doneKeys = new Set<string>();
   let doneLines = 0;
   let syntaxProblems = eachItem(done, (item) => {
@@ -88,10 +93,15 @@ export function countQueues(todo: CountedQueue, done: CountedQueue, options: Sta
   // Each pending URL once, in file order, with its first claimed line.
   const first = new Map<string, string>();
   const claims = new Map<string, QueueItem>();
+  const lines = new Map<string, number>();
   let duplicates = doneLines - doneKeys.size;
   syntaxProblems += eachItem(todo, (item) => {
     if (first.has(item.key)) duplicates++;
-    else first.set(item.key, item.url);
+    else {
+      first.set(item.key, item.url);
+      // Lines are kept only for the stale claims a ref may hold (usually none).
+      if (refs && refs.claimed.size > 0) lines.set(item.key, item.line);
+    }
     if (item.claim && !claims.has(item.key)) claims.set(item.key, item);
   });
   const claimsByAgent: Record<string, number> = {};
@@ -100,19 +110,24 @@ export function countQueues(todo: CountedQueue, done: CountedQueue, options: Sta
   let claimed = 0;
   let unclaimed = 0;
   let overlap = 0;
+  let doneElsewhere = 0;
   for (const [key, url] of first) {
     if (doneKeys.has(key)) {
       overlap++;
       continue;
     }
-    const claim = claims.get(key);
-    if (claim) {
+    if (refs?.completed.has(key)) {
+      doneElsewhere++;
+      continue;
+    }
+    const line = claims.get(key);
+    const holder = line ? { ...line.claim!, url: line.url, line: line.line } : refs?.claimed.has(key) ? { ...refs.claimed.get(key)!, url, line: lines.get(key) ?? 0 } : undefined;
+    if (holder) {
       claimed++;
-      const agent = claim.claim!.agent;
-      claimsByAgent[agent] = (claimsByAgent[agent] ?? 0) + 1;
-      if (isStaleClaim(claim, options.now, options.ttlHours)) {
-        const entry: QueueStatus['staleClaims'][number] = { url: claim.url, agent, line: claim.line };
-        if (claim.claim!.at !== undefined) entry.at = claim.claim!.at;
+      claimsByAgent[holder.agent] = (claimsByAgent[holder.agent] ?? 0) + 1;
+      if (isStale(holder.at, options)) {
+        const entry: QueueStatus['staleClaims'][number] = { url: holder.url, agent: holder.agent, line: holder.line };
+        if (holder.at !== undefined) entry.at = holder.at;
         staleClaims.push(entry);
       }
     } else {
@@ -127,7 +142,7 @@ export function countQueues(todo: CountedQueue, done: CountedQueue, options: Sta
     pending: claimed + unclaimed,
     claimed,
     unclaimed,
-    done: doneKeys.size,
+    done: doneKeys.size + doneElsewhere,
     claimsByAgent,
     staleClaims,
     next,
@@ -136,4 +151,10 @@ export function countQueues(todo: CountedQueue, done: CountedQueue, options: Sta
     syntaxProblems,
     ttlHours: options.ttlHours,
   };
+}
+
+/** Whether a claim made `at` is older than the TTL; a claim with no readable time counts as stale (as `isStaleClaim` judges a line). */
+function isStale(at: string | undefined, options: StatusOptions): boolean {
+  const time = at === undefined ? Number.NaN : Date.parse(at);
+  return Number.isNaN(time) || options.now.getTime() - time > options.ttlHours * 3_600_000;
 }

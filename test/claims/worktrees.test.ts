@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readClaimRefs } from '../../src/claims/view.js';
+import { buildBrief } from '../../src/brief/brief.js';
 import { lint } from '../../src/lint/engine.js';
 import { loadConfig } from '../../src/protocol/config.js';
 import { buildRelayBundle, countBy, git, IDENTITY, makeUrls, readQueue, runPool, runRelay, tempDir, type RunResult } from '../helpers/state-relay.js';
@@ -58,6 +59,28 @@ async function lintMessages(root: string): Promise<{ ruleId: string | null; seve
   const outcome = await lint({ root, config: loaded.config });
   return outcome.results.flatMap((result) => result.messages);
 }
+
+describe('every reader of the queue sees every worktree', () => {
+  it('the briefing, relay status and their counts agree in each worktree, and never offer a URL claimed or done in another as free', async () => {
+    const urls = makeUrls(4, 'https://example.com/');
+    const { main, worktrees } = await repository(urls, 1);
+    await ok(main, ['claim', '--agent', 'A']);
+    await ok(main, ['done', urls[1]!, '--agent', 'A']);
+    const other = worktrees[0]!;
+    const status = JSON.parse(await ok(other, ['status', '--json'])) as { pending: number; claimed: number; unclaimed: number; done: number; next: string[]; claimsByAgent: Record<string, number> };
+    expect(status).toMatchObject({ pending: 3, claimed: 1, unclaimed: 2, done: 1, claimsByAgent: { A: 1 } });
+    expect(status.next).toEqual([urls[2], urls[3]]);
+    const loaded = loadConfig(other);
+    if (!loaded.ok) throw new Error(loaded.error);
+    const brief = buildBrief(other, loaded.config);
+    expect(brief).toContain('3 pending (1 claimed, 2 free)');
+    expect(brief).toContain('1 done');
+    const offered = brief.slice(brief.indexOf('Next free items'));
+    expect(offered).not.toContain(`- ${urls[0]}\n`);
+    expect(offered).not.toContain(`- ${urls[1]}\n`);
+    expect(offered).toContain(`- ${urls[2]}\n`);
+  });
+});
 
 describe('worktrees share claims', () => {
   it('the issue transcript: three worktrees claiming one after another get three different URLs', async () => {
