@@ -323,23 +323,28 @@ const REWRITTEN_IN_URL = ['/.', '%2e', '%2E', '\\'];
  * lines holding those are always read). Undefined when every line must be read (a URL without
  * a path, or with a `%` in it). The predicate must be asked in line order, as `parseQueue` does.
  */
-export function candidateLines(text: string, slashKeys: Iterable<string>): ((start: number, end: number) => boolean) | undefined {
+export function candidateLines(text: string, slashKeys: Iterable<string>): LineFilter | undefined {
   const tokens = [...new Set(slashKeys)].map(pathToken);
   if (tokens.some((token) => token === undefined)) return undefined;
   return linesHolding(text, [...(tokens as string[]), ...REWRITTEN_IN_URL]);
 }
 
 /** A predicate for `parseQueue`: whether a line holds one of `needles` (asked in line order). */
-export function linesHolding(text: string, needles: string[]): (start: number, end: number) => boolean {
+export function linesHolding(text: string, needles: string[]): LineFilter {
   const hits: number[] = [];
   for (const needle of new Set(needles)) for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) hits.push(at);
   hits.sort((a, b) => a - b);
   let next = 0;
-  return (start, end) => {
+  const filter: LineFilter = (start, end) => {
     while (next < hits.length && hits[next]! < start) next++;
     return next < hits.length && hits[next]! < end;
   };
+  filter.none = hits.length === 0;
+  return filter;
 }
+
+/** A predicate on lines for `parseQueue`; `none` when it holds for no line at all. */
+export type LineFilter = ((start: number, end: number) => boolean) & { none?: boolean };
 
 /** A URL's path without a trailing slash; undefined for a bare host or a path holding a `%`. */
 function pathToken(slashKey: string): string | undefined {
@@ -357,6 +362,8 @@ export function itemsOf(text: string, urls: { key: string; slashKey: string }[],
   const keys = new Set(urls.map((url) => (slashTwins ? url.slashKey : url.key)));
   const only = candidateLines(text, urls.map((url) => url.slashKey));
   if (only === undefined) debug('queue', 'every line is read: a URL looked up has no path, or a `%` in it, which a text search cannot find in every spelling');
+  // A line that matches nothing holds none of them: no walk at all.
+  if (only?.none) return [];
   return parseQueue(text, only).items.filter((item) => keys.has(slashTwins ? item.slashKey : item.key));
 }
 

@@ -47,8 +47,8 @@ export interface ClaimResult {
 
 /** Above this many URLs a claim parses the queue whole instead of reading only the lines it needs. */
 const FAST_CLAIM_MAX = 256;
-/** Candidates a claim reads beyond those it needs (done or held ones are skipped) before it parses the queue whole. */
-const FAST_CLAIM_SLACK = 64;
+/** Candidates a claim reads beyond those it needs (done or held ones are skipped): a few, then four and sixteen times as many, before it parses the queue whole. */
+const FAST_CLAIM_SLACK = [3, 12, 48];
 
 /**
  * Gives `agent` back the URLs it already holds (in file order, with their original claim
@@ -76,6 +76,8 @@ export function claimUrls(root: string, config: Config, options: ClaimOptions): 
 /** The URLs `agent` already claims in urls_todo.md and that are not done, in file order, at most `count`, each once. */
 function heldClaims(files: LockedQueues, options: ClaimOptions): Claim[] {
   const text = files.todoText ?? '';
+  // Most claims come from agents holding nothing: one search for the agent's name settles it.
+  if (!text.includes(options.agent)) return [];
   const mine = parseQueue(text, linesHolding(text, [options.agent])).items.filter((item) => item.claim?.agent === options.agent);
   const done = new Set(files.itemsOf('done', mine).map((item) => item.key));
   const held: Claim[] = [];
@@ -96,27 +98,30 @@ interface Choice {
 
 /**
  * The first pending URLs in file order that are not done, not held by a claim on any of their
- * lines and not in `skip`, found from the first candidates only; undefined when those were not
- * enough and more lines remain (the whole parse decides then).
+ * lines and not in `skip`, found from the first candidates only (each looked up by its URL's
+ * lines in both files: a text search per candidate, so a few first); undefined when those were
+ * not enough and more lines remain (the whole parse decides then).
  */
 function claimByLines(files: LockedQueues, options: ClaimOptions, skip: Set<string>): Choice | undefined {
   const text = files.todoText ?? '';
-  const candidates: QueueItem[] = [];
-  const judged = new Set(skip);
-  let stopped = false;
-  walkQueue(text, (start, end, line) => {
-    const item = parseQueueLineAt(text, start, end, line);
-    if (item === undefined || !('key' in item) || judged.has(item.key)) return true;
-    judged.add(item.key);
-    if (item.claim && !mayTake(item, options)) return true;
-    candidates.push(item);
-    return !(stopped = candidates.length >= options.count + FAST_CLAIM_SLACK);
-  });
-  const held = new Set(files.itemsOf('todo', candidates).filter((item) => item.claim && !mayTake(item, options)).map((item) => item.key));
-  const done = new Set(files.itemsOf('done', candidates).map((item) => item.key));
-  const choice = choose(candidates.filter((item) => !held.has(item.key) && !done.has(item.key)), options);
-  if (choice.claimed.length >= options.count || !stopped) return choice;
-  debug('queue', `the first ${candidates.length} candidates held too few free URLs: both queues are parsed whole`);
+  for (const slack of FAST_CLAIM_SLACK) {
+    const candidates: QueueItem[] = [];
+    const judged = new Set(skip);
+    let stopped = false;
+    walkQueue(text, (start, end, line) => {
+      const item = parseQueueLineAt(text, start, end, line);
+      if (item === undefined || !('key' in item) || judged.has(item.key)) return true;
+      judged.add(item.key);
+      if (item.claim && !mayTake(item, options)) return true;
+      candidates.push(item);
+      return !(stopped = candidates.length >= options.count + slack);
+    });
+    const held = new Set(files.itemsOf('todo', candidates).filter((item) => item.claim && !mayTake(item, options)).map((item) => item.key));
+    const done = new Set(files.itemsOf('done', candidates).map((item) => item.key));
+    const choice = choose(candidates.filter((item) => !held.has(item.key) && !done.has(item.key)), options);
+    if (choice.claimed.length >= options.count || !stopped) return choice;
+  }
+  debug('queue', `the first ${options.count + FAST_CLAIM_SLACK.at(-1)!} candidates held too few free URLs: both queues are parsed whole`);
   return undefined;
 }
 
