@@ -245,14 +245,15 @@ export function run(argv: string[]): Promise<void> {
       process.exitCode = code;
     },
     (error: unknown) => {
+      // One line, like relay's: every failure is one line on stderr (PROTOCOL §10), and what the
+      // command line or a file name brought in cannot start another (a CI log reads lines as commands).
       if (error instanceof UsageError) {
-        // One line, like relay's usage errors: every failure is one line on stderr (PROTOCOL §10).
-        process.stderr.write(`protocol-lint: ${error.message}; see \`protocol-lint --help\`\n`);
+        process.stderr.write(`protocol-lint: ${printable(error.message)}; see \`protocol-lint --help\`\n`);
       } else if (error instanceof GitError) {
-        process.stderr.write(`protocol-lint: ${error.message}\n`);
+        process.stderr.write(`protocol-lint: ${printable(error.message)}\n`);
       } else if (faultLine(error, process.cwd()) !== undefined) {
         // Permission denied, a read-only or full disk, a read-only file --fix will not replace.
-        process.stderr.write(`protocol-lint: ${faultLine(error, process.cwd())}\n`);
+        process.stderr.write(`protocol-lint: ${printable(faultLine(error, process.cwd())!)}\n`);
         process.exitCode = 1;
         return;
       } else {

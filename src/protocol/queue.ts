@@ -189,7 +189,7 @@ export function parseQueueLineAt(text: string, start: number, end: number, line:
 
 /** Every item's fields in one shape, so 100,000 items share one hidden class. */
 function newItem(line: number, start: number, end: number, url: string, key: string, slashKey: string): QueueItem {
-  return { line, column: 3, start, end, url, key, slashKey, notes: NO_NOTES };
+  return { line, column: 3, start, end, url, key, slashKey, annotation: undefined, completed: undefined, claim: undefined, by: undefined, output: undefined, notes: NO_NOTES };
 }
 
 /**

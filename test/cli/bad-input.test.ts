@@ -154,6 +154,13 @@ describe('bad input', () => {
     expect(run.stderr).toContain('`rules.queue-stale-claim.1.ttlHours` must be > 0');
   });
 
+  it('says a path it cannot use in one line, whatever the path holds (a CI log reads lines as commands)', () => {
+    const root = writeTree({ 'urls_todo.md': '# Pending URLs\n' });
+    const result = runBin('protocol-lint', ['nope\n::add-mask::x'], { cwd: root });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual(['protocol-lint: No such file or folder: `nope\\u000A::add-mask::x`; see `protocol-lint --help`']);
+  });
+
   it('exits 2 for config that is not JSON', () => {
     const root = tree({});
     writeFileSync(join(root, '.protocol-lint.json'), '{ "rules": ');
