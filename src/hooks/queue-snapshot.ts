@@ -33,8 +33,15 @@ export function readSnapshot(root: string, rel: string): string | undefined {
   }
 }
 
+/** Queues larger than this are not kept (their next change is linted whole). */
+const MAX_SNAPSHOT_CHARS = 64 * 1024 * 1024;
+
 /** Keeps `text` as the snapshot the next change of the queue is compared with (atomically). */
 export function saveSnapshot(root: string, rel: string, text: string): void {
+  if (text.length > MAX_SNAPSHOT_CHARS) {
+    debug('hook', `\`${rel}\` is over ${MAX_SNAPSHOT_CHARS / 1024 / 1024} MB: no snapshot kept, its next change is linted whole`);
+    return;
+  }
   const path = snapshotPath(root, rel, true);
   if (path === undefined) return;
   const temp = `${path}.${process.pid}.tmp`;
