@@ -160,7 +160,11 @@ export async function fleetRows({ waves = 109, urls: urlCount = 200, parallel = 
     const growth = firstOf(waveRun, (attempt) => attempt.wave === waves) / firstOf(waveRun, (attempt) => attempt.wave === 2);
     const perMinute = (run) => (run.attempts.length / run.wallMs) * 60_000;
     const allSucceeded = (run) => run.code === 0 && run.attempts.every((attempt) => attempt.status === 'succeeded');
-    const problem = (run) => (allSucceeded(run) ? '' : `; run exit ${run.code}: ${run.stderr.trim().split('\n').at(-1) ?? ''}`);
+    const problem = (run) => {
+      if (allSucceeded(run)) return '';
+      const failed = run.attempts.filter((attempt) => attempt.status !== 'succeeded');
+      return `; run exit ${run.code}; ${failed.length} attempts not succeeded: ${failed.slice(0, 3).map((attempt) => `${attempt.agent} ${attempt.status}: ${attempt.reason ?? ''}`).join(' | ')}`;
+    };
     const wavesOk = allSucceeded(waveRun) && waveRun.attempts.length === 2 * waves && lintErrors === 0 && waveFolders === waves;
     return {
       rows: [

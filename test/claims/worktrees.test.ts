@@ -258,6 +258,11 @@ describe('the lint sees the refs', () => {
         message: `Unexpected pending \`${urls[1]}\` claimed by \`carol\`: another worktree completed it (its ref holds the completion until that branch lands on the default branch), expected it done; \`relay claim --agent carol\` gives it up here`,
       },
     ]);
+    // A handoff writes the line, then the ref: a line newer than its ref (the new holder's, in between) is not a conflict.
+    const later = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    writeFileSync(join(main, 'urls_todo.md'), todo.replace(`- ${urls[0]} (claimed by alice at 2026-03-19T10:00:00Z)`, `- ${urls[0]} (claimed by reviewer at ${later})`));
+    expect((await lintMessages(main)).filter((message) => message.ruleId === 'queue-claim-conflict' && message.message.includes(urls[0]!))).toEqual([]);
+    writeFileSync(join(main, 'urls_todo.md'), todo);
     // carol gives hers up as the message says (and takes article-2); unclaimed, article-1 is a warning only.
     await ok(main, ['claim', '--agent', 'carol', '-n', '1']);
     const after = (await lintMessages(main)).filter((message) => message.ruleId === 'queue-claim-conflict');
