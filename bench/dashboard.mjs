@@ -23,17 +23,9 @@ const relayBin = join(repo, 'bin', 'relay');
 /** Times `runs` interleaved `relay status --json` runs and page loads on `tree`. */
 export async function measureDashboard(tree, runs) {
   const spawned = process.hrtime.bigint();
-  const child = spawn(process.execPath, [relayBin, 'dashboard', '--port', '0'], { cwd: tree, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, url: started } = startDashboard(tree);
   try {
-    const url = await new Promise((resolveUrl, reject) => {
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk) => {
-        stdout += chunk;
-        const match = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
-        if (match) resolveUrl(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`relay dashboard exited ${code}`)));
-    });
+    const url = await started;
     const first = await get(url);
     const coldMs = Number(process.hrtime.bigint() - spawned) / 1e6;
     // Wait for the first lint, so the loads measure the page, not a page competing with the lint.
@@ -66,30 +58,37 @@ export async function measureFirstState(trees, runs) {
   const times = Object.fromEntries(Object.keys(trees).map((name) => [name, []]));
   for (let round = 0; round < runs; round++) {
     for (const [name, tree] of Object.entries(trees)) {
-      const started = process.hrtime.bigint();
-      const child = spawn(process.execPath, [relayBin, 'dashboard', '--port', '0'], { cwd: tree, stdio: ['ignore', 'pipe', 'ignore'] });
+      const spawnedAt = process.hrtime.bigint();
+      const { child, url: started } = startDashboard(tree);
       try {
-        const url = await new Promise((resolveUrl, reject) => {
-          let stdout = '';
-          child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout += chunk;
-            const match = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
-            if (match) resolveUrl(match[1]);
-          });
-          child.once('exit', (code) => reject(new Error(`relay dashboard exited ${code}`)));
-        });
+        const url = await started;
         for (;;) {
           const state = JSON.parse((await get(new URL('state.json', url).href)).body);
           if (state.panels.queue.data !== undefined) break;
           await new Promise((resolveWait) => setTimeout(resolveWait, 5));
         }
-        times[name].push(Number(process.hrtime.bigint() - started) / 1e6);
+        times[name].push(Number(process.hrtime.bigint() - spawnedAt) / 1e6);
       } finally {
         child.kill('SIGTERM');
       }
     }
   }
   return times;
+}
+
+/** `relay dashboard --port 0` in `tree`, and its address once printed. */
+function startDashboard(tree) {
+  const child = spawn(process.execPath, [relayBin, 'dashboard', '--port', '0'], { cwd: tree, stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = new Promise((resolveUrl, reject) => {
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+      if (match) resolveUrl(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`relay dashboard exited ${code}`)));
+  });
+  return { child, url };
 }
 
 function timeStatus(tree) {

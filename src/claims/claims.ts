@@ -19,7 +19,7 @@ import { isStaleClaim, parseQueue, type QueueItem } from '../protocol/queue.js';
 import { normalizeUrl } from '../protocol/url.js';
 import { debug } from '../debug.js';
 import { isoSeconds } from '../state/identity.js';
-import { claimListed, claimUrls, type Claim } from '../state/queue-claim.js';
+import { claimListed, claimUrls, type Claim, type ClaimOptions as QueueClaimOptions } from '../state/queue-claim.js';
 import { loadQueues, queuePaths, readQueueText, type OperationFailure, type Rejection } from '../state/queue-files.js';
 import { releaseUrls } from '../state/queue-release.js';
 import { queueStatus } from '../state/queue-status.js';
@@ -35,14 +35,8 @@ export function openStore(root: string, remote: string | undefined): RefStore | 
   return remote === undefined ? localStore(root) : remoteStore(root, remote);
 }
 
-/** Options of `claim`. */
-export interface ClaimOptions {
-  count: number;
-  agent: string;
-  now: Date;
-  ttlHours: number;
-  /** Also take claims (lines and refs) older than the TTL. */
-  stealStale: boolean;
+/** Options of `claim`: those of the queue's own claim (stale claims of lines and refs alike), and where. */
+export interface ClaimOptions extends Omit<QueueClaimOptions, 'lock'> {
   /** Claim through this git remote instead of this repository's refs. */
   remote?: string | undefined;
   /** The run the claim is part of (`RELAY_RUN`), written into the record. */
