@@ -114,9 +114,10 @@ async function lintProject(options: LintOptions, project: Project, source: FileS
   let previous = options.previous;
   if (gitIndex) {
     const { todo, done } = config.layout;
-    await gitIndex.prepare(targets.filter((file) => file.isProtocol).map((file) => file.path), [todo, done]);
-    // A commit's queue changes are checked like an edit: against HEAD's copies.
     const stagedQueues = targets.filter(isQueue).map((file) => file.path);
+    // Both queues when one is staged (it is linted with its twin), and HEAD's copies of the staged ones: one git cat-file.
+    await gitIndex.prepare([...targets.filter((file) => file.isProtocol).map((file) => file.path), ...(stagedQueues.length > 0 ? [todo, done] : [])], stagedQueues);
+    // A commit's queue changes are checked like an edit: against HEAD's copies.
     if (previous === undefined && stagedQueues.length > 0) {
       const heads = stagedQueues.map((path) => [path, gitIndex.headText(path)] as const);
       const missing = heads.filter(([, text]) => text === undefined).map(([path]) => path);
