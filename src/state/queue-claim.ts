@@ -215,7 +215,7 @@ export interface ListedClaimResult {
 
 /**
  * Marks given URLs claimed by `agent` in urls_todo.md, under the lock: the local half of a claim
- * through the remote (src/remote/claims.ts), which won the URLs there first. A URL done here,
+ * through the claim refs (src/claims/claims.ts), which won the URLs there first. A URL done here,
  * no longer pending, or claimed here by another agent (not stale, or stale without
  * `stealStale`) is refused, so the caller can give its remote claim back.
  */
