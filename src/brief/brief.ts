@@ -14,7 +14,8 @@ import type { Config } from '../protocol/config.js';
 import { preventionLines } from '../protocol/postmortem.js';
 import { printable } from '../protocol/printable.js';
 import { outsideRootReason } from '../protocol/inside-root.js';
-import { openRegularFile, readHead, readRegularFile, tooBigMessage } from '../protocol/regular-file.js';
+import { openRegularFile, readDocument, readHead, tooBigMessage } from '../protocol/regular-file.js';
+import { MAX_QUEUE_BYTES } from '../protocol/queue.js';
 import { configuredTtlHours, decodeQueue, queuePaths } from '../state/queue-files.js';
 import { countQueues, type QueueStatus } from '../state/queue-status.js';
 import { readClaimRefs } from '../claims/view.js';
@@ -374,10 +375,13 @@ function newestFirst<T extends { name: string; number: number }>(files: T[], cou
 function queueCounts(root: string, config: Config, now: Date, read: ReadFiles): QueueStatus {
   const paths = queuePaths(root, config);
   const text = (path: string, label: string): string | undefined => {
-    if (outsideRootReason(root, path) !== undefined) return undefined;
     try {
-      const bytes = readRegularFile(path);
-      if (bytes === undefined) return undefined;
+      const document = readDocument(root, path, MAX_QUEUE_BYTES);
+      if (!document?.ok) {
+        if (document) debug('fs', `briefing: \`${label}\` not counted: ${document.error}`);
+        return undefined;
+      }
+      const bytes = document.bytes;
       read?.set(label, createHash('sha256').update(bytes).digest('hex'));
       const decoded = decodeQueue(bytes, label, false);
       if (!decoded.ok) debug('fs', `briefing: \`${label}\` not counted: ${decoded.error}`);

@@ -18,8 +18,8 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { debug } from '../debug.js';
 import type { FileResult } from '../lint/types.js';
 import { classifyPath, type Layout } from '../protocol/layout.js';
-import { nonRegularReason, readRegularFile } from '../protocol/regular-file.js';
-import { outsideRootReason } from '../protocol/inside-root.js';
+import { nonRegularReason, readDocument } from '../protocol/regular-file.js';
+import { MAX_QUEUE_BYTES } from '../protocol/queue.js';
 import { MTIME_SLACK_MS, protocolFilesChangedSince } from './bash-changes.js';
 import { runHook, stringField, type HookInput, type HookOutcome } from './hook-io.js';
 import { ownershipProblem } from './ownership.js';
@@ -138,10 +138,11 @@ function isQueue(path: string, layout: Layout): boolean {
   return path === layout.todo || path === layout.done;
 }
 
-/** A queue's text; undefined when it cannot be read or leaves the root (the lint then says why). */
+/** A queue's text; undefined when it cannot be read, leaves the root or is too big (the lint then says why). */
 function readText(root: string, path: string): string | undefined {
   try {
-    return outsideRootReason(root, join(root, path)) === undefined ? readRegularFile(join(root, path))?.toString('utf8') : undefined;
+    const read = readDocument(root, path, MAX_QUEUE_BYTES);
+    return read?.ok ? read.bytes.toString('utf8') : undefined;
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ import { type Config } from '../protocol/config.js';
 import type { FrontMatter } from '../protocol/frontmatter.js';
 import { classifyPath, numberedName, waveNumber, type Classification, type NumberedKind } from '../protocol/layout.js';
 import { scanMarkdown, type MarkdownScan } from '../protocol/markdown.js';
-import { countLines, parseQueue, type QueueFile } from '../protocol/queue.js';
+import { countLines, MAX_QUEUE_BYTES, parseQueue, type QueueFile } from '../protocol/queue.js';
 import { parseDirectives, type Directives } from './directives.js';
 import type { FileSource, ReadResult } from './sources.js';
 import { formatSize, tooBigMessage } from '../protocol/regular-file.js';
@@ -25,8 +25,6 @@ export async function loadFrontMatterSupport(): Promise<void> {
   frontMatterModule ??= await import('../protocol/frontmatter.js');
 }
 
-/** Queue files are read with the line parser at any size up to this; larger ones are refused. */
-const MAX_QUEUE_BYTES = 512 * 1024 * 1024;
 
 /** A problem that stops a file from being read at all; reported by `file-encoding` or `file-unreadable`. */
 export interface ContentProblem {

@@ -63,6 +63,9 @@ export interface QueueFile {
   problems: QueueSyntaxProblem[];
 }
 
+/** Queue files are read at any size up to this; larger ones are refused (by the lint) or left out (by the hooks). */
+export const MAX_QUEUE_BYTES = 512 * 1024 * 1024;
+
 /** Items without notes share one empty, frozen list (100,000 items need not own 100,000 arrays). */
 const NO_NOTES: string[] = Object.freeze([]) as unknown as string[];
 

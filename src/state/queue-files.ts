@@ -86,7 +86,7 @@ export function decodeQueue(bytes: Buffer | undefined, label: string, writing = 
 }
 
 /** Reads a queue file's bytes; undefined when it does not exist. */
-export function readQueueBytes(path: string, label: string): { ok: true; bytes: Buffer | undefined } | OperationFailure {
+function readQueueBytes(path: string, label: string): { ok: true; bytes: Buffer | undefined } | OperationFailure {
   try {
     return { ok: true, bytes: readRegularFile(path) };
   } catch (error) {
