@@ -19,8 +19,8 @@ import { isStaleClaim, parseQueue, type QueueItem } from '../protocol/queue.js';
 import { normalizeUrl } from '../protocol/url.js';
 import { debug } from '../debug.js';
 import { isoSeconds } from '../state/identity.js';
-import { claimListed, claimUrls, heldItems, type Claim, type ClaimOptions as QueueClaimOptions } from '../state/queue-claim.js';
-import { queuePaths, readQueueText, type OperationFailure, type Rejection } from '../state/queue-files.js';
+import { claimListed, claimUrls, type Claim, type ClaimOptions as QueueClaimOptions } from '../state/queue-claim.js';
+import { loadQueues, queuePaths, readQueueText, type OperationFailure, type Rejection } from '../state/queue-files.js';
 import { releaseUrls } from '../state/queue-release.js';
 import { queueStatus } from '../state/queue-status.js';
 import { remoteStore } from '../remote/store.js';
@@ -121,9 +121,10 @@ function claimRounds(store: RefStore, config: Config, options: ClaimOptions): Cl
     const picks = new Map<string, { url: string; key: string; line: number; stolenFrom?: string }>();
     if (round === 0 && text.includes(`claimed by ${options.agent}`)) {
       // Idempotent per agent: URLs this agent claims here come back first, if the refs agree they are its own.
-      const doneHere = readQueueText(queuePaths(root, config).done, config.layout.done, false);
-      if (!doneHere.ok) return doneHere;
-      const held = heldItems(text, doneHere.text, options.agent, Number.POSITIVE_INFINITY).filter((item) => !done.has(item.key)).slice(0, options.count);
+      const loaded = loadQueues(root, config);
+      if (!loaded.ok) return loaded;
+      const { todo, doneKeys } = loaded.queues;
+      const held = todo.items.filter((item, index, all) => item.claim?.agent === options.agent && !doneKeys.has(item.key) && !done.has(item.key) && all.findIndex((other) => other.key === item.key) === index).slice(0, options.count);
       const records = recordsOf(store, refs, held.map((item) => claimRef(item.key)));
       for (const item of held) {
         const ref = claimRef(item.key);

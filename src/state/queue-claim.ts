@@ -3,7 +3,7 @@
  * queue lock, so 200 agents claiming at once never get the same URL.
  */
 import type { Config } from '../protocol/config.js';
-import { annotationFields, CLAIM_FIELD, formatQueueItem, isStaleClaim, itemsOf, linesHolding, parseQueue, parseQueueLineAt, walkQueue, type LineEdit, type QueueItem } from '../protocol/queue.js';
+import { annotationFields, CLAIM_FIELD, formatQueueItem, isStaleClaim, linesHolding, parseQueue, parseQueueLineAt, walkQueue, type LineEdit, type QueueItem } from '../protocol/queue.js';
 import { debug } from '../debug.js';
 import { isoSeconds } from './identity.js';
 import type { LockOptions } from './lock.js';
@@ -75,26 +75,16 @@ export function claimUrls(root: string, config: Config, options: ClaimOptions): 
 
 /** The URLs `agent` already claims in urls_todo.md and that are not done, in file order, at most `count`, each once. */
 function heldClaims(files: LockedQueues, options: ClaimOptions): Claim[] {
-  return heldItems(files.todoText, files.doneText, options.agent, options.count).map((item) => ({ url: item.url, key: item.key, agent: options.agent, at: item.claim?.at ?? '', line: item.line, held: true }));
-}
-
-/**
- * The lines of urls_todo.md whose URL `agent` claims and urls_done.md does not list, in file
- * order, one per URL (its first line claimed by `agent`), at most `count`. Only the lines that
- * name the agent are read, and the done lines of their URLs: most agents asking hold nothing.
- */
-export function heldItems(todoText: string | undefined, doneText: string | undefined, agent: string, count: number): QueueItem[] {
-  const text = todoText ?? '';
-  if (!text.includes(agent)) return [];
-  const mine = parseQueue(text, linesHolding(text, [agent])).items.filter((item) => item.claim?.agent === agent);
-  const done = new Set(itemsOf(doneText ?? '', mine).map((item) => item.key));
-  const held: QueueItem[] = [];
-  const seen = new Set<string>();
+  const text = files.todoText ?? '';
+  // Most claims come from agents holding nothing: one search for the agent's name settles it.
+  if (!text.includes(options.agent)) return [];
+  const mine = parseQueue(text, linesHolding(text, [options.agent])).items.filter((item) => item.claim?.agent === options.agent);
+  const done = new Set(files.itemsOf('done', mine).map((item) => item.key));
+  const held: Claim[] = [];
   for (const item of mine) {
-    if (held.length >= count) break;
-    if (done.has(item.key) || seen.has(item.key)) continue;
-    seen.add(item.key);
-    held.push(item);
+    if (held.length >= options.count) break;
+    if (done.has(item.key) || held.some((claim) => claim.key === item.key)) continue;
+    held.push({ url: item.url, key: item.key, agent: options.agent, at: item.claim?.at ?? '', line: item.line, held: true });
   }
   return held;
 }
