@@ -15,7 +15,7 @@ export const queueClaimConflict: Rule = {
   severity: 'error',
   docs: {
     rationale:
-      'Claims made in two clones meet only when the clones merge. When both claimed one URL for different agents, the relay merge driver keeps the first claim and writes the second as an `also claimed by AGENT at TIME` note, so neither agent silently loses it and two sessions do not do the same work unawares. Decide who does it: the other releases (`relay release URL` removes the note with the claim) or the note is deleted by hand. `relay claim --remote NAME` claims through the git remote and never produces this. Inside git, every worktree of a repository shares claim refs (`refs/relay/claims/<hash of the URL>`): a claim line here whose ref names another agent is reported (another worktree holds the URL, or stole it as stale), unless the line is the newer of the two (a handoff writes the line, then the ref: a lint in between sees the new holder’s line beside the old ref), and so is a pending line whose ref holds a completion (another worktree finished it; an error on a claimed line, a warning on an unclaimed one, which leaves this queue when that branch merges). `relay claim --agent AGENT` gives up, here, the claims the refs do not hold for AGENT. A line with no ref is not reported: a fresh clone has no refs.',
+      'Claims made in two clones meet only when the clones merge. When both claimed one URL for different agents, the relay merge driver keeps the first claim and writes the second as an `also claimed by AGENT at TIME` note, so neither agent silently loses it and two sessions do not do the same work unawares. Decide who does it: the other releases (`relay release URL` removes the note with the claim) or the note is deleted by hand. `relay claim --remote NAME` claims through the git remote and never produces this. Inside git, every worktree of a repository shares claim refs (`refs/relay/claims/<hash of the URL>`): a claim line here whose ref names another agent is reported (another worktree holds the URL, or stole it as stale), unless the line is no older than the ref (a handoff writes the line, then the ref: a lint in between sees the new holder’s line beside the old ref), and so is a pending line whose ref holds a completion (another worktree finished it; an error on a claimed line, a warning on an unclaimed one, which leaves this queue when that branch merges). `relay claim --agent AGENT` gives up, here, the claims the refs do not hold for AGENT. A line with no ref is not reported: a fresh clone has no refs.',
     examples: [
       {
         title: 'A URL claimed in two clones',
@@ -68,13 +68,14 @@ export const queueClaimConflict: Rule = {
 };
 
 /**
- * Whether a claim line newer than its ref is a handoff under way: `relay handoff` (and the
+ * Whether a claim line no older than its ref is a handoff under way: `relay handoff` (and the
  * runner's) writes the line first and the ref right after, so a lint in between (another
- * session's hook, a judge) sees the new holder's line beside the old holder's ref. A line
- * older than its ref, or a time that cannot be read, is a conflict.
+ * session's hook, a judge) sees the new holder's line beside the old holder's ref. Times are
+ * whole seconds, and a claim handed on within the second it was made carries the same one. A
+ * line older than its ref, or a time that cannot be read, is a conflict.
  */
 function isHandoffUnderWay(lineAt: string | undefined, refAt: string | undefined): boolean {
   const line = lineAt === undefined ? Number.NaN : Date.parse(lineAt);
   const ref = refAt === undefined ? Number.NaN : Date.parse(refAt);
-  return line > ref;
+  return line >= ref;
 }

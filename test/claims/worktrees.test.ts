@@ -262,6 +262,10 @@ describe('the lint sees the refs', () => {
     const later = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     writeFileSync(join(main, 'urls_todo.md'), todo.replace(`- ${urls[0]} (claimed by alice at 2026-03-19T10:00:00Z)`, `- ${urls[0]} (claimed by reviewer at ${later})`));
     expect((await lintMessages(main)).filter((message) => message.ruleId === 'queue-claim-conflict' && message.message.includes(urls[0]!))).toEqual([]);
+    // Within the second the claim was made (times are whole seconds), the same.
+    const refAt = readClaimRefs(main)!.claimed.get(urls[0]!)!.at!;
+    writeFileSync(join(main, 'urls_todo.md'), todo.replace(`- ${urls[0]} (claimed by alice at 2026-03-19T10:00:00Z)`, `- ${urls[0]} (claimed by reviewer at ${refAt})`));
+    expect((await lintMessages(main)).filter((message) => message.ruleId === 'queue-claim-conflict' && message.message.includes(urls[0]!))).toEqual([]);
     writeFileSync(join(main, 'urls_todo.md'), todo);
     // carol gives hers up as the message says (and takes article-2); unclaimed, article-1 is a warning only.
     await ok(main, ['claim', '--agent', 'carol', '-n', '1']);
